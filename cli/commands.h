@@ -13,6 +13,8 @@ typedef struct sl_command {
 /* The table of subcommands, terminated by an entry with name == NULL (cli/main.c). */
 extern const sl_command sl_commands[];
 
+int sl_cmd_config(int argc, char **argv);
+
 
 /* Prints "sluice: <msg>" plus "Try 'sluice <cmd> --help'." and returns 2. */
 int sl_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

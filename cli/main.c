@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 
 const sl_command sl_commands[] = {
+    {"config", "print the effective configuration and where each value came from", sl_cmd_config},
     {NULL, NULL, NULL},
 };
 

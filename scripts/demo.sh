@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make demo`: shows the most end-to-end thing Sluice can do in this build, and finishes by itself.
+# As the engine grows (issues 5-8) this becomes the flagship Kafka join, run for real.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SLUICE=build/bin/sluice
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "sluice --version"
+$SLUICE --version
+
+step "The flagship job's Flink tuning, loaded as it is (examples/seed-tuning.yaml)"
+echo "\$ sluice config -c examples/seed-tuning.yaml heartbeat.timeout taskmanager.numberOfTaskSlots parallelism.default execution.checkpointing.interval"
+$SLUICE config -c examples/seed-tuning.yaml heartbeat.timeout taskmanager.numberOfTaskSlots \
+  parallelism.default execution.checkpointing.interval execution.checkpointing.externalized-checkpoint-retention
+
+step "The TaskManager memory budget that tuning gives (sluice config --memory)"
+$SLUICE config -c examples/seed-tuning.yaml --memory
+
+step "A typo in the configuration is caught, with the file, line, key and a suggestion"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf 'parallelism.default: 4\nheartbeat.timout: 60 s\ntaskmanager.memory.process.size: 4x\n' > "$tmp/conf.yaml"
+cat -n "$tmp/conf.yaml"
+set +e
+$SLUICE config -c "$tmp/conf.yaml" parallelism.default
+echo "(exit status $?)"
+set -e
+
+if $SLUICE sql --help >/dev/null 2>&1; then
+  step "The flagship SQL script (examples/seed_join.sql) parses and validates"
+  $SLUICE sql --validate -f examples/seed_join.sql
+  step "...and a typo in it is reported like a compiler would"
+  sed 's/`a`.`name1` IS NOT NULL/`a`.`nme1` IS NOT NULL/' examples/seed_join.sql > "$tmp/typo.sql"
+  set +e
+  $SLUICE sql --validate -f "$tmp/typo.sql"
+  echo "(exit status $?)"
+  set -e
+fi
+
+step "Done. Next: 'make test' runs every test under AddressSanitizer and UBSan."
