@@ -14,11 +14,11 @@ deps:
 
 build: deps
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-	cmake --build build -j $(JOBS)
+	cmake --build build -j $(JOBS) -- --no-print-directory
 
 build-asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON
-	cmake --build build-asan -j $(JOBS)
+	cmake --build build-asan -j $(JOBS) -- --no-print-directory
 
 test: build-asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

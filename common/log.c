@@ -1,10 +1,14 @@
 #include "common/log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+
+#include "common/config.h"
 
 static const char *const names[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"};
 
@@ -65,4 +69,36 @@ void sl_log(const sl_logger *lg, sl_log_level level, const char *component, cons
     va_start(ap, fmt);
     sl_vlog(lg, level, component, fmt, ap);
     va_end(ap);
+}
+
+
+sl_status sl_logger_open(const struct sl_config *cfg, const char *daemon_name, sl_logger *lg, sl_error *err)
+{
+    sl_log_level level = SL_LOG_INFO;
+    sl_log_level_parse(sl_config_get_enum(cfg, "log.level"), &level);
+    *lg = sl_logger_make(level, NULL);
+    const char *dir = sl_config_get_string(cfg, "env.log.dir");
+    if (!daemon_name || !dir || !dir[0]) return SL_OK;
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        sl_error_set(err, SL_ERR_IO, "Cannot create log directory '%s': %s", dir, strerror(errno));
+        sl_error_hint(err, "fix or unset env.log.dir");
+        return SL_ERR_IO;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.log", dir, daemon_name);
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        sl_error_set(err, SL_ERR_IO, "Cannot open log file '%s': %s", path, strerror(errno));
+        sl_error_hint(err, "fix or unset env.log.dir");
+        return SL_ERR_IO;
+    }
+    setvbuf(f, NULL, _IOLBF, 0);
+    lg->out = f;
+    return SL_OK;
+}
+
+void sl_logger_close(sl_logger *lg)
+{
+    if (lg->out && lg->out != stderr && lg->out != stdout) fclose(lg->out);
+    lg->out = NULL;
 }

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "common/error.h"
+
 typedef enum sl_log_level {
     SL_LOG_TRACE = 0,
     SL_LOG_DEBUG,
@@ -44,5 +46,13 @@ void sl_vlog(const sl_logger *lg, sl_log_level level, const char *component, con
 #define SL_INFO(lg, comp, ...) sl_log((lg), SL_LOG_INFO, (comp), __VA_ARGS__)
 #define SL_WARN(lg, comp, ...) sl_log((lg), SL_LOG_WARN, (comp), __VA_ARGS__)
 #define SL_ERROR(lg, comp, ...) sl_log((lg), SL_LOG_ERROR, (comp), __VA_ARGS__)
+
+
+/* Opens a logger as configured: level from `log.level` (or its alias rootLogger.level);
+ * daemons (daemon_name != NULL) write to `<env.log.dir>/<daemon_name>.log` when env.log.dir is
+ * set, everything else to stderr. The caller closes lg->out with sl_logger_close(). */
+struct sl_config;
+sl_status sl_logger_open(const struct sl_config *cfg, const char *daemon_name, sl_logger *lg, sl_error *err);
+void sl_logger_close(sl_logger *lg);
 
 #endif

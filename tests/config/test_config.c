@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/config.h"
+#include "common/log.h"
 #include "common/memory.h"
 #include "common/options.h"
 #include "common/units.h"
@@ -470,6 +472,48 @@ static void test_memory_conflicts(void **state)
     sl_config_destroy(cfg);
 }
 
+static void test_logger_from_config(void **state)
+{
+    (void)state;
+    sl_error err;
+    sl_logger lg;
+    sl_config *cfg = sl_config_create();
+    assert_int_equal(sl_logger_open(cfg, NULL, &lg, &err), SL_OK);
+    assert_int_equal(lg.level, SL_LOG_INFO); /* default */
+    assert_null(lg.out);                     /* stderr */
+    assert_int_equal(sl_config_set(cfg, "rootLogger.level", "warn", SL_CONF_SRC_FILE, "f", 1, &err), SL_OK);
+    assert_int_equal(sl_logger_open(cfg, NULL, &lg, &err), SL_OK);
+    assert_int_equal(lg.level, SL_LOG_WARN);
+    /* A daemon writes to <env.log.dir>/<name>.log. */
+    char dir[] = "/tmp/sluice-logtest-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char logdir[128];
+    snprintf(logdir, sizeof logdir, "%s/logs", dir);
+    assert_int_equal(sl_config_set(cfg, "env.log.dir", logdir, SL_CONF_SRC_FILE, "f", 2, &err), SL_OK);
+    assert_int_equal(sl_logger_open(cfg, "taskmanager", &lg, &err), SL_OK);
+    assert_non_null(lg.out);
+    SL_WARN(&lg, "test", "written to the file");
+    SL_INFO(&lg, "test", "below the level");
+    sl_logger_close(&lg);
+    char path[256];
+    snprintf(path, sizeof path, "%s/taskmanager.log", logdir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[512] = "";
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(strstr(line, "WARN  test     written to the file"));
+    assert_null(fgets(line, sizeof line, f));
+    fclose(f);
+    remove(path);
+    rmdir(logdir);
+    rmdir(dir);
+    /* An unusable directory is an error naming it. */
+    assert_int_equal(sl_config_set(cfg, "env.log.dir", "/proc/nope/logs", SL_CONF_SRC_FILE, "f", 3, &err), SL_OK);
+    assert_int_equal(sl_logger_open(cfg, "jobmanager", &lg, &err), SL_ERR_IO);
+    assert_non_null(strstr(err.message, "/proc/nope/logs"));
+    sl_config_destroy(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_memory_seed_tuning),
         cmocka_unit_test(test_memory_fine_grained_and_clamps),
         cmocka_unit_test(test_memory_conflicts),
+        cmocka_unit_test(test_logger_from_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
