@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Golden tests: for every tests/sql/parse/*.sql, the parser's output (AST or error) must equal
+# the .out file next to it. SLUICE_REGEN=1 rewrites the .out files (review the diff!).
+set -u
+RUNNER="$1"
+DIR="${SLUICE_SOURCE_DIR:?}/tests/sql/parse"
+pass=0; fail=0
+for sql in "$DIR"/*.sql; do
+  out="${sql%.sql}.out"
+  actual=$("$RUNNER" "$sql" 2>&1)
+  if [ "${SLUICE_REGEN:-0}" = 1 ]; then printf '%s\n' "$actual" > "$out"; fi
+  if [ -f "$out" ] && [ "$actual" = "$(cat "$out")" ]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: $(basename "$sql")"
+    diff <(printf '%s\n' "$actual") "$out" | head -20
+  fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
