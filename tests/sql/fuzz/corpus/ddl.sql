@@ -1,0 +1,1 @@
+CREATE TABLE t (a INT) WITH ('k'='v');
