@@ -14,6 +14,7 @@ typedef struct sl_command {
 extern const sl_command sl_commands[];
 
 int sl_cmd_config(int argc, char **argv);
+int sl_cmd_sql(int argc, char **argv);
 
 
 /* Prints "sluice: <msg>" plus "Try 'sluice <cmd> --help'." and returns 2. */

@@ -7,6 +7,7 @@
 
 const sl_command sl_commands[] = {
     {"config", "print the effective configuration and where each value came from", sl_cmd_config},
+    {"sql", "run a Flink SQL script (this build: --parse-only)", sl_cmd_sql},
     {NULL, NULL, NULL},
 };
 

@@ -8,6 +8,7 @@
 %define api.pure full
 %define api.prefix {sqlyy}
 %define parse.error custom
+%define parse.lac full
 %locations
 %expect 0
 %param {void *scanner}
@@ -858,6 +859,44 @@ int sql_keyword_lookup(const char *s, size_t n)
     return 0;
 }
 
+/* A misspelled keyword: the unexpected identifier itself (INTT for INT), or the word just before
+ * it, which the grammar took as an alias (SELECT a FORM t): suggest the closest expected keyword. */
+static void suggest_keyword(sql_pctx *cx, bool tok_is_ident, const SQLYYLTYPE *loc, const yysymbol_kind_t *expected, int n)
+{
+    const char *names[YYNTOKENS];
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        const char *nm = yysymbol_name(expected[i]);
+        if (nm[0] >= 'A' && nm[0] <= 'Z') names[k++] = nm;
+    }
+    if (k == 0) return;
+    char word[64];
+    int32_t off = loc->off, end = loc->end;
+    bool previous = false;
+    if (!tok_is_ident) return;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int wl = end - off < 63 ? end - off : 63;
+        memcpy(word, cx->text + off, (size_t)wl);
+        word[wl] = '\0';
+        const char *best = wl >= 3 ? sl_suggest(word, names, (size_t)k, true) : NULL;
+        if (best && sl_edit_distance(word, best, true) <= 2) {
+            if (previous)
+                sl_error_hint(cx->err, "'%s' before it was read as an alias; did you mean %s?", word, best);
+            else
+                sl_error_hint(cx->err, "did you mean %s?", best);
+            return;
+        }
+        /* Try the word before: skip blanks back, then letters. */
+        int32_t p = loc->off;
+        while (p > 0 && (cx->text[p - 1] == ' ' || cx->text[p - 1] == '\t' || cx->text[p - 1] == '\n' || cx->text[p - 1] == '\r')) p--;
+        end = p;
+        while (p > 0 && ((cx->text[p - 1] >= 'A' && cx->text[p - 1] <= 'Z') || (cx->text[p - 1] >= 'a' && cx->text[p - 1] <= 'z') || cx->text[p - 1] == '_')) p--;
+        off = p;
+        if (end == off) return;
+        previous = true;
+    }
+}
+
 /* Syntax errors: name the unexpected token and what was expected. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, sql_pctx *cx)
 {
@@ -881,19 +920,41 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, sql_pct
         if (len > 40) len = 40;
         sl_strbuf_printf(&sb, "Encountered \"%.*s\"", len, cx->text + loc->off);
     }
+    /* Order what was expected for a reader: end of input and punctuation first, then reserved
+     * keywords, then "an identifier" (standing for names and non-reserved keywords), then
+     * operators; "an expression" when any literal could start there. */
+    static const char *const nonreserved[] = {"COMMENT", "METADATA", "VIRTUAL", "WATERMARKS", "OPTIONS", "PARTITIONS",
+                                              "TEMPORARY", "VIEWS", "TABLES", "FUNCTIONS", "STATEMENT", "ENFORCED",
+                                              "PLAN", "INCLUDING", "EXCLUDING", "OVERWRITING", "KEY", "FIRST", "LAST",
+                                              "NULLS", "CATALOG", "DATABASE", "ZONE", "LOCAL", NULL};
+    const char *shown[YYNTOKENS + 2];
+    int nshown = 0;
+    for (int pass = 0; pass < 4; pass++) {
+        if (pass == 2 && want_ident) shown[nshown++] = want_literal ? "an expression" : "an identifier";
+        for (int i = 0; i < n; i++) {
+            const char *nm = yysymbol_name(expected[i]);
+            int cls;
+            if (expected[i] == YYSYMBOL_YYEOF || nm[0] == '\'') cls = 0;
+            else if (nm[0] >= 'A' && nm[0] <= 'Z') {
+                bool nr = false;
+                for (const char *const *q = nonreserved; *q; q++) nr = nr || strcmp(*q, nm) == 0;
+                if (nr && want_ident) continue;
+                cls = 1;
+            } else if (nm[0] >= 'a' && nm[0] <= 'z') {
+                if (want_ident) continue; /* literal kinds and identifiers are summarized */
+                cls = 2;
+            } else cls = 3;
+            if (cls == pass) shown[nshown++] = nm;
+        }
+    }
     if (want_ident && want_literal) {
         sl_strbuf_puts(&sb, "; was expecting an expression");
-    } else if (want_ident && n > MAX_EXPECTED) {
-        sl_strbuf_puts(&sb, "; was expecting an identifier");
-    } else if (n > 0) {
-        sl_strbuf_puts(&sb, "; was expecting ");
-        sl_strbuf_puts(&sb, n == 1 ? "" : "one of: ");
-        for (int i = 0; i < n && i < MAX_EXPECTED; i++) {
-            const char *name = yysymbol_name(expected[i]);
-            if (i) sl_strbuf_puts(&sb, ", ");
-            sl_strbuf_puts(&sb, name);
-        }
-        if (n > MAX_EXPECTED) sl_strbuf_printf(&sb, " (and %d more)", n - MAX_EXPECTED);
+    } else if (nshown == 1) {
+        sl_strbuf_printf(&sb, "; was expecting %s", shown[0]);
+    } else if (nshown > 1) {
+        sl_strbuf_puts(&sb, "; was expecting one of: ");
+        for (int i = 0; i < nshown && i < MAX_EXPECTED; i++) sl_strbuf_printf(&sb, "%s%s", i ? ", " : "", shown[i]);
+        if (nshown > MAX_EXPECTED) sl_strbuf_printf(&sb, " (and %d more)", nshown - MAX_EXPECTED);
     }
     sql_loc l = *loc;
     if (tok == YYSYMBOL_YYEOF) {
@@ -905,21 +966,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner, sql_pct
         l.off = l.end = p;
     }
     sql_fail(cx, SL_ERR_SYNTAX, l, "%s", sl_strbuf_cstr(&sb));
-    if (tok == YYSYMBOL_IDENT && n > 0) {
-        /* A misspelled keyword, e.g. INTT for INT: suggest the closest expected keyword. */
-        const char *names[YYNTOKENS];
-        int k = 0;
-        for (int i = 0; i < n; i++) {
-            const char *nm = yysymbol_name(expected[i]);
-            if (nm[0] >= 'A' && nm[0] <= 'Z') names[k++] = nm;
-        }
-        char word[64];
-        int wl = loc->end - loc->off < 63 ? loc->end - loc->off : 63;
-        memcpy(word, cx->text + loc->off, (size_t)wl);
-        word[wl] = '\0';
-        const char *best = wl >= 3 ? sl_suggest(word, names, (size_t)k, true) : NULL;
-        if (best && sl_edit_distance(word, best, true) <= 2) sl_error_hint(cx->err, "did you mean %s?", best);
-    }
+    if (n > 0) suggest_keyword(cx, tok == YYSYMBOL_IDENT, loc, expected, n);
     sl_strbuf_free(&sb);
     return 0;
 }

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# End-to-end: `sluice sql` on real script files.
+set -u
+BIN="${SLUICE_BIN_DIR:?}/sluice"
+SRC="${SLUICE_SOURCE_DIR:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+run() { "$BIN" "$@" >"$tmp/out" 2>"$tmp/err"; status=$?; }
+has() { grep -qF -- "$1" "$2"; }
+
+run sql --parse-only -f "$SRC/examples/seed_join.sql"
+check "flagship parses" $((status != 0)); has "4 statements parsed" "$tmp/out"; check "flagship: 4 statements" $?
+
+sed 's/FROM `kafka01`/FORM `kafka01`/' "$SRC/examples/seed_join.sql" > "$tmp/typo.sql"
+run sql --parse-only -f "$tmp/typo.sql"
+check "typo exits 2" $((status != 2))
+grep -E "typo.sql:[0-9]+:[0-9]+: error: Encountered" "$tmp/err" >/dev/null; check "typo: file:line:col and token" $?
+has "^" "$tmp/err"; check "typo: caret" $?
+
+printf "SELECT 'open FROM t" > "$tmp/unterminated.sql"
+run sql --parse-only -f "$tmp/unterminated.sql"
+check "unterminated exits 2" $((status != 2)); has "unterminated.sql:1:8: error: Unterminated string literal" "$tmp/err"; check "unterminated message" $?
+
+printf "SELECT 1;\nSELECT a FROM t MATCH_RECOGNIZE (x);\nSELECT 2" > "$tmp/unsupported.sql"
+run sql --parse-only -f "$tmp/unsupported.sql"
+check "unsupported exits 2" $((status != 2)); has "unsupported.sql:2:17: error: not supported yet: MATCH_RECOGNIZE" "$tmp/err"; check "unsupported message" $?
+
+printf "SELECT 1" | "$BIN" sql --parse-only -f - >"$tmp/out" 2>&1; check "stdin" $?
+
+run sql --parse-only -f "$tmp/missing.sql"
+check "missing file exits 2" $((status != 2)); has "cannot read SQL script" "$tmp/err"; check "missing file message" $?
+
+run sql -f "$SRC/examples/seed_join.sql"
+check "running is refused honestly (exit 2)" $((status != 2)); has "cannot run SQL jobs yet" "$tmp/err"; check "refusal message" $?
+
+run sql --bogus; check "unknown option exits 2" $((status != 2))
+run sql; check "no script exits 2" $((status != 2))
+run sql --help; check "help exits 0" $((status != 0))
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
