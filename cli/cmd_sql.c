@@ -1,6 +1,6 @@
 /* cli/cmd_sql.c — `sluice sql`: run or check a Flink SQL script.
- * This build parses scripts (--parse-only); validation, planning and execution are added by the
- * following capabilities, and until then running a script says so instead of pretending. */
+ * This build parses and validates scripts; planning and execution are added by the following
+ * capabilities, and until then running a script says so instead of pretending. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,17 +10,20 @@
 #include "cli/commands.h"
 #include "common/strbuf.h"
 #include "sql/sql.h"
+#include "sql/validate.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: sluice sql -f FILE [--parse-only] [-c FILE] [-D key=value ...]\n"
+            "Usage: sluice sql -f FILE [--validate | --parse-only] [-c FILE] [-D key=value ...]\n"
             "\n"
             "Runs a Flink SQL script (CREATE TABLE, SET, INSERT INTO ...).\n"
             "\n"
             "Options:\n"
             "  -f, --file FILE     the SQL script ('-' reads standard input)\n"
-            "  --parse-only        check the script's syntax and exit (0 = fine, 2 = error)\n"
+            "  --validate          parse and validate the script (names, types, functions, INSERT\n"
+            "                      columns) without running it; exit 0 = valid, 2 = error\n"
+            "  --parse-only        check the script's syntax only\n"
             "  -c, --config FILE   configuration file\n"
             "  -D key=value        override a configuration key\n"
             "  -h, --help          show this help\n");
@@ -50,7 +53,7 @@ int sl_cmd_sql(int argc, char **argv)
     sl_cli_conf cc;
     sl_cli_conf_init(&cc);
     const char *file = NULL;
-    bool parse_only = false;
+    bool parse_only = false, validate = false;
     int status = 0;
     for (int i = 1; i < argc; i++) {
         int used = sl_cli_conf_arg(&cc, argc, argv, i);
@@ -68,6 +71,8 @@ int sl_cmd_sql(int argc, char **argv)
             file = argv[++i];
         } else if (strcmp(argv[i], "--parse-only") == 0) {
             parse_only = true;
+        } else if (strcmp(argv[i], "--validate") == 0) {
+            validate = true;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             goto out;
@@ -98,12 +103,22 @@ int sl_cmd_sql(int argc, char **argv)
         } else if (parse_only) {
             printf("%s: %d statement%s parsed\n", name, sql_script_count(s), sql_script_count(s) == 1 ? "" : "s");
             sql_script_destroy(s);
+        } else if (validate) {
+            sql_session *session = sql_session_create();
+            int n = sql_script_count(s);
+            if (sql_session_validate(session, s, &err) != SL_OK) {
+                sl_error_print(stderr, &err, sl_strbuf_cstr(&text), text.len);
+                status = 2;
+            } else {
+                printf("%s: %d statement%s validated\n", name, n, n == 1 ? "" : "s");
+            }
+            sql_session_destroy(session);
         } else {
             fprintf(stderr,
-                    "sluice: %s parses, but this build cannot run SQL jobs yet: validation, planning and the "
-                    "runtime are the next capabilities being built.\n"
-                    "hint: use 'sluice sql --parse-only -f %s' to check a script's syntax\n",
-                    name, file);
+                    "sluice: this build cannot run SQL jobs yet: the planner and the runtime are the next "
+                    "capabilities being built.\n"
+                    "hint: use 'sluice sql --validate -f %s' to check the script\n",
+                    file);
             sql_script_destroy(s);
             status = 2;
         }

@@ -140,6 +140,8 @@ struct sql_node {
     uint32_t flags;
     int32_t nkids;
     sql_node **kids;
+    /* Set by the validator on expressions: the inferred type (NULL before validation). */
+    const struct sql_type *type;
 };
 
 /* The name of a kind, e.g. "CreateTable" (used by the AST printer). */

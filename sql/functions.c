@@ -20,10 +20,11 @@ typedef enum fam {
     F_TIMESTAMP, /* TIMESTAMP or TIMESTAMP_LTZ */
     F_DATE_OR_TS,
     F_COMPARABLE,
+    F_COLLECTION, /* ARRAY, MAP or MULTISET */
 } fam;
 
 static const char *const fam_names[] = {"ANY", "NUMERIC", "EXACT_NUMERIC", "INTEGER_NUMERIC", "CHARACTER_STRING",
-                                        "BOOLEAN", "DATETIME", "TIMESTAMP", "DATETIME", "COMPARABLE_TYPE"};
+                                        "BOOLEAN", "DATETIME", "TIMESTAMP", "DATETIME", "COMPARABLE_TYPE", "COLLECTION"};
 
 /* Result rules. */
 typedef enum rule {
@@ -95,6 +96,7 @@ static const sql_function functions[] = {
     FN("RIGHT", SQL_FN_SCALAR, 2, 2, R_STRING, F_STRING, F_INTEGER),
     FN("MD5", SQL_FN_SCALAR, 1, 1, R_CHAR32, F_STRING),
     FN("HASH_CODE", SQL_FN_SCALAR, 1, 1, R_INT, F_ANY),
+    FN("CARDINALITY", SQL_FN_SCALAR, 1, 1, R_INT, F_COLLECTION),
     /* numeric */
     FN("ABS", SQL_FN_SCALAR, 1, 1, R_ARG0, F_NUMERIC),
     FN("MOD", SQL_FN_SCALAR, 2, 2, R_MOD, F_EXACT, F_EXACT),
@@ -214,6 +216,7 @@ static bool fits(fam fm, const sql_type *t)
     case F_TEMPORAL: return sql_type_is_temporal(t);
     case F_TIMESTAMP: return t->id == SQL_T_TIMESTAMP || t->id == SQL_T_TIMESTAMP_LTZ;
     case F_DATE_OR_TS: return t->id == SQL_T_DATE || t->id == SQL_T_TIMESTAMP || t->id == SQL_T_TIMESTAMP_LTZ;
+    case F_COLLECTION: return t->id == SQL_T_ARRAY || t->id == SQL_T_MAP || t->id == SQL_T_MULTISET;
     case F_COMPARABLE:
         return t->id != SQL_T_ARRAY && t->id != SQL_T_MAP && t->id != SQL_T_MULTISET && t->id != SQL_T_ROW;
     }

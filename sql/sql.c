@@ -2,6 +2,7 @@
 #include "sql/sql.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/mem.h"
 #include "sql/sql_int.h"
@@ -11,6 +12,8 @@
 struct sql_script {
     sl_arena *arena;
     sql_node *stmts;
+    const char *name; /* copies, in the arena */
+    const char *text;
 };
 
 sql_script *sql_parse(const char *name, const char *text, size_t len, sl_error *err)
@@ -44,6 +47,11 @@ sql_script *sql_parse(const char *name, const char *text, size_t len, sl_error *
     sql_script *s = sl_xmalloc(sizeof *s);
     s->arena = cx.arena;
     s->stmts = cx.stmts;
+    s->name = sl_arena_strdup(cx.arena, name);
+    char *copy = sl_arena_alloc(cx.arena, len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    s->text = copy;
     return s;
 }
 
@@ -57,3 +65,7 @@ void sql_script_destroy(sql_script *s)
 int sql_script_count(const sql_script *s) { return s->stmts->nkids; }
 
 const sql_node *sql_script_stmt(const sql_script *s, int i) { return s->stmts->kids[i]; }
+
+const char *sql_script_name(const sql_script *s) { return s->name; }
+
+const char *sql_script_text(const sql_script *s) { return s->text; }

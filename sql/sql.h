@@ -23,6 +23,10 @@ void sql_script_destroy(sql_script *s);
 
 int sql_script_count(const sql_script *s);
 const sql_node *sql_script_stmt(const sql_script *s, int i);
+/* The script's name (for error locations) and source text (valid while the script lives; the
+ * script keeps its own copy). */
+const char *sql_script_name(const sql_script *s);
+const char *sql_script_text(const sql_script *s);
 
 /* Prints a node as an indented tree, one node per line (used by golden tests). */
 void sql_ast_print(sl_strbuf *out, const sql_node *n);

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Golden tests: for every tests/sql/parse/*.sql, the parser's output (AST or error) must equal
-# the .out file next to it. SLUICE_REGEN=1 rewrites the .out files (review the diff!).
+# Golden tests: for every DIR/*.sql, the runner's output (AST, validated schemas, or error) must
+# equal the .out file next to it. SLUICE_REGEN=1 rewrites the .out files (review the diff!).
+# Usage: golden.sh RUNNER DIR [RUNNER-FLAGS...]
 set -u
 RUNNER="$1"
-DIR="${SLUICE_SOURCE_DIR:?}/tests/sql/parse"
+DIR="$2"
+shift 2
 pass=0; fail=0
 for sql in "$DIR"/*.sql; do
   out="${sql%.sql}.out"
-  actual=$("$RUNNER" "$sql" 2>&1)
+  actual=$("$RUNNER" "$@" "$sql" 2>&1)
   if [ "${SLUICE_REGEN:-0}" = 1 ]; then printf '%s\n' "$actual" > "$out"; fi
   if [ -f "$out" ] && [ "$actual" = "$(cat "$out")" ]; then
     pass=$((pass + 1))

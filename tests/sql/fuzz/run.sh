@@ -17,7 +17,7 @@ clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DSLUICE_VERSI
   "$SRC"/common/error.c "$SRC"/common/mem.c "$SRC"/common/strbuf.c "$SRC"/common/arena.c "$SRC"/common/suggest.c \
   -o "$work/fuzz_sql" -w
 mkdir -p "$work/corpus"
-cp "$SRC"/tests/sql/fuzz/corpus/* "$SRC"/tests/sql/parse/*.sql "$work/corpus/" 2>/dev/null || true
+cp "$SRC"/tests/sql/fuzz/corpus/* "$SRC"/tests/sql/parse/*.sql "$SRC"/tests/sql/validate/*.sql "$work/corpus/" 2>/dev/null || true
 "$work/fuzz_sql" -max_total_time="$SECONDS_TO_RUN" -timeout=5 -rss_limit_mb=2048 -max_len=4096 \
   -dict="$SRC/tests/sql/fuzz/sql.dict" -print_final_stats=1 "$work/corpus" 2>&1 | tail -15
 echo "fuzz_sql: no crash, leak or timeout in ${SECONDS_TO_RUN}s"
