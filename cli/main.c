@@ -8,6 +8,7 @@
 const sl_command sl_commands[] = {
     {"config", "print the effective configuration and where each value came from", sl_cmd_config},
     {"sql", "run a Flink SQL script (this build: --parse-only)", sl_cmd_sql},
+    {"kafka-dev", "run a development Kafka cluster (librdkafka mock, in memory)", sl_cmd_kafka_dev},
     {NULL, NULL, NULL},
 };
 
