@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: shows the most end-to-end thing Sluice can do in this build, and finishes by itself.
-# Today: configuration, memory model and SQL parsing. As the engine grows (issues 3-8) this
+# Today: configuration, memory model and SQL validation. As the engine grows (issues 3-8) this
 # becomes the flagship Kafka join, run for real.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,12 +28,15 @@ $SLUICE config -c "$tmp/conf.yaml" parallelism.default
 echo "(exit status $?)"
 set -e
 
-step "The flagship SQL script (examples/seed_join.sql) parses: sluice sql --parse-only"
-$SLUICE sql --parse-only -f examples/seed_join.sql
-step "...and a typo in it is reported like a compiler would"
-sed 's/FROM `kafka01`/FORM `kafka01`/' examples/seed_join.sql > "$tmp/typo.sql"
+step "The flagship SQL script (examples/seed_join.sql) validates: sluice sql --validate"
+$SLUICE sql --validate -f examples/seed_join.sql
+step "...and mistakes in it are reported like a compiler would"
+sed 's/`a`.`name1` IS NOT NULL/`a`.`nme1` IS NOT NULL/' examples/seed_join.sql > "$tmp/typo.sql"
 set +e
-$SLUICE sql --parse-only -f "$tmp/typo.sql"
+$SLUICE sql --validate -f "$tmp/typo.sql"
+echo "(exit status $?)"
+sed 's/FROM `kafka01`/FORM `kafka01`/' examples/seed_join.sql > "$tmp/typo2.sql"
+$SLUICE sql --validate -f "$tmp/typo2.sql"
 echo "(exit status $?)"
 set -e
 

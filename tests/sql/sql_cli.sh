@@ -29,6 +29,23 @@ check "unsupported exits 2" $((status != 2)); has "unsupported.sql:2:17: error: 
 
 printf "SELECT 1" | "$BIN" sql --parse-only -f - >"$tmp/out" 2>&1; check "stdin" $?
 
+# --validate: the flagship script is valid; a typo in a column name is reported precisely
+run sql --validate -f "$SRC/examples/seed_join.sql"
+check "flagship validates" $((status != 0)); has "4 statements validated" "$tmp/out"; check "flagship: validated message" $?
+sed 's/`a`.`name1` IS NOT NULL/`a`.`nme1` IS NOT NULL/' "$SRC/examples/seed_join.sql" > "$tmp/coltypo.sql"
+run sql --validate -f "$tmp/coltypo.sql"
+check "column typo exits 2" $((status != 2))
+grep -E "coltypo.sql:61:12: error: Column 'nme1' not found in table 'a'" "$tmp/err" >/dev/null; check "column typo: location and message" $?
+has "did you mean 'name1'?" "$tmp/err"; check "column typo: suggestion" $?
+has "^~~~~~" "$tmp/err"; check "column typo: caret under the name" $?
+sed 's/FROM `kafka01` AS `a`/FROM `kafka1` AS `a`/' "$SRC/examples/seed_join.sql" > "$tmp/tabletypo.sql"
+run sql --validate -f "$tmp/tabletypo.sql"
+check "table typo exits 2" $((status != 2)); has "Object 'kafka1' not found within 'default_catalog.default_database'" "$tmp/err"; check "table typo message" $?
+printf "CREATE TABLE s (a INT) WITH ('connector'='print');\nINSERT INTO s SELECT 'x';\nSELECT nope;\n" > "$tmp/insert.sql"
+run sql --validate -f "$tmp/insert.sql"
+check "insert mismatch exits 2" $((status != 2)); has "insert.sql:2:15: error: Column types of query result and sink for 'default_catalog.default_database.s' do not match." "$tmp/err"; check "insert mismatch message" $?
+! has "nope" "$tmp/err"; check "first error stops the script" $?
+
 run sql --parse-only -f "$tmp/missing.sql"
 check "missing file exits 2" $((status != 2)); has "cannot read SQL script" "$tmp/err"; check "missing file message" $?
 
