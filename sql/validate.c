@@ -78,6 +78,8 @@ static sl_status fail(vctx *v, const sql_node *at, sl_status code, const char *f
 
 static const char *tstr(vctx *v, const sql_type *t) { return sql_type_str(v->a, t); }
 
+static const char *script_text(vctx *v) { return v->text; }
+
 static void scope_add(vctx *v, scope *sc, const char *alias, const sql_type *row)
 {
     if (sc->nrels == sc->caprels) {
@@ -310,9 +312,9 @@ static sl_status bind_column(vctx *v, const scope *sc, sql_node *id)
     return SL_ERR_VALIDATION;
 }
 
-/* Whether expression e (outside aggregates) is one of the GROUP BY expressions. */
 static bool same_text(vctx *v, const sql_node *a, const sql_node *b);
 
+/* Whether expression e (outside aggregates) is one of the GROUP BY expressions. */
 static bool is_grouped(vctx *v, const sql_node *e)
 {
     if (!v->group_by) return false;
@@ -321,9 +323,7 @@ static bool is_grouped(vctx *v, const sql_node *e)
     return false;
 }
 
-/* Compares two expressions by their source text, ignoring case outside quotes and whitespace. */
-static const char *script_text(vctx *v);
-
+/* Compares two expressions by their source text, ignoring whitespace and backquotes. */
 static bool same_text(vctx *v, const sql_node *a, const sql_node *b)
 {
     const char *t = script_text(v);
@@ -771,8 +771,6 @@ static sl_status bind_expr(vctx *v, const scope *sc, sql_node *e)
 
 /* ---- queries ------------------------------------------------------------------------------ */
 
-static const char *script_text(vctx *v) { return v->text; }
-
 static const sql_type *find_cte(vctx *v, const char *name)
 {
     for (int i = v->nctes - 1; i >= 0; i--)
@@ -964,6 +962,31 @@ static bool has_aggregate(const sql_node *e)
     return false;
 }
 
+/* A growing list of output columns (names and types), in the arena. */
+typedef struct colvec {
+    const char **names;
+    const sql_type **types;
+    int n, cap;
+} colvec;
+
+static void push_col(vctx *v, colvec *c, const char *name, const sql_type *type)
+{
+    if (c->n == c->cap) {
+        int ncap = c->cap ? c->cap * 2 : 16;
+        const char **nn = sl_arena_alloc(v->a, sizeof(char *) * (size_t)ncap);
+        const sql_type **nt = sl_arena_alloc(v->a, sizeof(sql_type *) * (size_t)ncap);
+        if (c->n) {
+            memcpy(nn, c->names, sizeof(char *) * (size_t)c->n);
+            memcpy(nt, c->types, sizeof(sql_type *) * (size_t)c->n);
+        }
+        c->names = nn;
+        c->types = nt;
+        c->cap = ncap;
+    }
+    c->names[c->n] = name;
+    c->types[c->n++] = type;
+}
+
 static sl_status bind_select(vctx *v, const scope *parent, sql_node *q, scope **out_scope)
 {
     sql_node *items = q->kids[0], *from = q->kids[1], *where = q->kids[2], *group = q->kids[3], *having = q->kids[4];
@@ -990,9 +1013,7 @@ static sl_status bind_select(vctx *v, const scope *parent, sql_node *q, scope **
     v->agg_query = agg;
     v->group_by = group;
     /* select list: expand stars, bind, name the columns */
-    int cap = 16, n = 0;
-    const char **names = sl_arena_alloc(v->a, sizeof(char *) * (size_t)cap);
-    const sql_type **types = sl_arena_alloc(v->a, sizeof(sql_type *) * (size_t)cap);
+    colvec cols = {0};
     v->clause = CTX_SELECT;
     for (int i = 0; i < items->nkids; i++) {
         sql_node *it = items->kids[i];
@@ -1012,47 +1033,27 @@ static sl_status bind_select(vctx *v, const scope *parent, sql_node *q, scope **
             if (sc->nrels == 0) { st = fail(v, s, SL_ERR_VALIDATION, "SELECT * requires a FROM clause"); goto out; }
             for (int r = from_rel; r < to_rel; r++) {
                 const sql_type *row = sc->rels[r].row;
-                for (int c = 0; c < row->nfields; c++) {
-                    if (n == cap) {
-                        cap *= 2;
-                        const char **nn = sl_arena_alloc(v->a, sizeof(char *) * (size_t)cap);
-                        const sql_type **nt = sl_arena_alloc(v->a, sizeof(sql_type *) * (size_t)cap);
-                        memcpy(nn, names, sizeof(char *) * (size_t)n);
-                        memcpy(nt, types, sizeof(sql_type *) * (size_t)n);
-                        names = nn;
-                        types = nt;
-                    }
-                    names[n] = row->field_names[c];
-                    types[n++] = row->field_types[c];
-                }
+                for (int c = 0; c < row->nfields; c++) push_col(v, &cols, row->field_names[c], row->field_types[c]);
             }
             continue;
         }
         sql_node *e = it->kids[0];
         if ((st = bind_expr(v, sc, e))) goto out;
-        if (n == cap) {
-            cap *= 2;
-            const char **nn = sl_arena_alloc(v->a, sizeof(char *) * (size_t)cap);
-            const sql_type **nt = sl_arena_alloc(v->a, sizeof(sql_type *) * (size_t)cap);
-            memcpy(nn, names, sizeof(char *) * (size_t)n);
-            memcpy(nt, types, sizeof(sql_type *) * (size_t)n);
-            names = nn;
-            types = nt;
-        }
-        if (it->kids[1]) names[n] = it->kids[1]->text;
-        else if (e->kind == SQL_ID) names[n] = e->text;
+        const char *colname;
+        if (it->kids[1]) colname = it->kids[1]->text;
+        else if (e->kind == SQL_ID) colname = e->text;
         else {
             char nm[24];
             snprintf(nm, sizeof nm, "EXPR$%d", i);
-            names[n] = sl_arena_strdup(v->a, nm);
+            colname = sl_arena_strdup(v->a, nm);
         }
-        types[n++] = e->type;
+        push_col(v, &cols, colname, e->type);
     }
     if (having) {
         v->clause = CTX_HAVING;
         if ((st = bind_expr(v, sc, having)) || (st = need_boolean(v, having, "The HAVING clause"))) goto out;
     }
-    q->type = row_type(v, n, names, types);
+    q->type = row_type(v, cols.n, cols.names, cols.types);
     if (out_scope) *out_scope = sc;
     st = SL_OK;
 out:
