@@ -105,8 +105,13 @@ int sl_cmd_sql(int argc, char **argv)
             sql_script_destroy(s);
         } else if (validate) {
             sql_session *session = sql_session_create();
+            sql_session_set_config(session, cfg);
             int n = sql_script_count(s);
-            if (sql_session_validate(session, s, &err) != SL_OK) {
+            size_t warned = sl_config_warning_count(cfg);
+            sl_status vst = sql_session_validate(session, s, &err);
+            for (size_t w = warned; w < sl_config_warning_count(cfg); w++)
+                fprintf(stderr, "sluice: warning: %s\n", sl_config_warning(cfg, w));
+            if (vst != SL_OK) {
                 sl_error_print(stderr, &err, sl_strbuf_cstr(&text), text.len);
                 status = 2;
             } else {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/config.h"
 #include "common/mem.h"
 #include "common/suggest.h"
 #include "sql/functions.h"
@@ -21,6 +22,7 @@ struct sql_session {
     size_t ntables, captables;
     sql_script **scripts;
     size_t nscripts, capscripts;
+    sl_config *cfg; /* SET statements apply here; not owned, may be NULL */
 };
 
 /* ---- scopes ------------------------------------------------------------------------------ */
@@ -139,6 +141,8 @@ void sql_session_destroy(sql_session *s)
     sl_arena_destroy(s->arena);
     free(s);
 }
+
+void sql_session_set_config(sql_session *s, sl_config *cfg) { s->cfg = cfg; }
 
 const sql_table *sql_session_table(const sql_session *s, const char *name)
 {
@@ -1462,7 +1466,19 @@ static sl_status statement(vctx *v, sql_node *stmt)
         return SL_OK;
     case SQL_EXPLAIN: return statement(v, stmt->kids[0]);
     case SQL_DESCRIBE: return find_table_or_fail(v, stmt->kids[0]) ? SL_OK : v->err->code;
-    case SQL_SET:
+    case SQL_SET: {
+        if (!v->s->cfg || !stmt->kids[0]) return SL_OK;
+        const sql_node *val = stmt->kids[1];
+        int line, col;
+        sl_source_locate(v->text, strlen(v->text), stmt->off, &line, &col);
+        st = sl_config_set(v->s->cfg, stmt->kids[0]->text, val->text, SL_CONF_SRC_SET, v->script, line, v->err);
+        if (st) {
+            /* point at the value in the script rather than at a configuration file line */
+            v->err->line = v->err->col = 0;
+            sl_error_at_offset(v->err, v->script, val->off, val->len);
+        }
+        return st;
+    }
     case SQL_RESET:
     case SQL_SHOW_TABLES:
     case SQL_SHOW_VIEWS:

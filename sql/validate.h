@@ -52,8 +52,14 @@ typedef struct sql_table {
 
 typedef struct sql_session sql_session;
 
+struct sl_config;
+
 sql_session *sql_session_create(void);
 void sql_session_destroy(sql_session *s);
+/* Gives the session a configuration to apply SET statements to, in statement order, with source
+ * SET at script:line (invalid values are errors pointing at the value; unknown keys are warnings
+ * in the configuration). Not owned; NULL (the default) means SET is only parsed. */
+void sql_session_set_config(sql_session *s, struct sl_config *cfg);
 
 /* Validates the script's statements in order and takes ownership of the script (it lives as
  * long as the session). On error returns its status; the error carries the script name and byte

@@ -56,5 +56,12 @@ run sql --bogus; check "unknown option exits 2" $((status != 2))
 run sql; check "no script exits 2" $((status != 2))
 run sql --help; check "help exits 0" $((status != 0))
 
+# SET statements are checked against the configuration registry, in statement order
+printf "SET 'parallelism.default' = '4';\nSET 'heartbeat.timout' = '1 min';\nSET 'execution.checkpointing.interval' = 'often';\n" > "$tmp/set.sql"
+run sql --validate -f "$tmp/set.sql"
+check "bad SET value exits 2" $((status != 2))
+has "set.sql:3:42: error: Could not parse value 'often' for key 'execution.checkpointing.interval'" "$tmp/err"; check "bad SET value: location at the value" $?
+has "set.sql:2: unknown configuration key 'heartbeat.timout' has no effect; did you mean 'heartbeat.timeout'?" "$tmp/err"; check "unknown SET key: warning with suggestion" $?
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
