@@ -106,7 +106,7 @@ static void print_flags(sl_strbuf *out, uint32_t f)
         {SQL_F_NOT, "not"},             {SQL_F_SYMMETRIC, "symmetric"},        {SQL_F_STAR_ARG, "star-arg"},
         {SQL_F_NOT_NULL, "not-null"},   {SQL_F_WITH_LOCAL_TZ, "local-tz"},     {SQL_F_VIRTUAL, "virtual"},
         {SQL_F_PRIMARY_KEY, "primary-key"}, {SQL_F_QUOTED, "quoted"},          {SQL_F_NEGATIVE, "negative"},
-        {SQL_F_LATERAL, "lateral"},     {SQL_F_PARENS, "parens"},
+        {SQL_F_LATERAL, "lateral"},     {SQL_F_PARENS, "parens"},          {SQL_F_OUTER_REF, "outer-ref"},
     };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (f & names[i].bit) sl_strbuf_printf(out, " [%s]", names[i].name);

@@ -58,7 +58,12 @@ typedef enum sql_kind {
     SQL_HINT,           /* text = hint name; kids: OPTIONs or LITs */
 
     /* ---- expressions ---- */
-    SQL_ID,             /* compound identifier: kids are SQL_NAME parts (a.b.c); text = last part */
+    SQL_ID,             /* compound identifier: kids are SQL_NAME parts (a.b.c); text = last part.
+                           After validation, a column reference has ival = its position in the input
+                           row of the clause (the FROM relations' columns laid end to end, left to right)
+                           and ival2 = how many of its parts name the relation and column (1 or 2; the
+                           rest are ROW field accesses); SQL_F_OUTER_REF marks a reference to an
+                           enclosing query (correlation) */
     SQL_NAME,           /* one identifier part; text = name (unquoted); flags: SQL_F_QUOTED */
     SQL_LIT_INT,        /* text = digits */
     SQL_LIT_DEC,        /* text = exact decimal, e.g. 1.50 */
@@ -128,6 +133,7 @@ enum {
     SQL_F_NEGATIVE = 1u << 17,
     SQL_F_LATERAL = 1u << 18,
     SQL_F_PARENS = 1u << 19, /* the expression/query was written in parentheses */
+    SQL_F_OUTER_REF = 1u << 20, /* a column reference into an enclosing query */
 };
 
 typedef struct sql_node sql_node;

@@ -271,6 +271,22 @@ static sl_status field_path(vctx *v, const sql_node *id, int from, const sql_typ
     return SL_OK;
 }
 
+/* Position of field f of relation r in the scope's input row (relations laid end to end). */
+static int flat_index(const scope *sc, int r, int f)
+{
+    int base = 0;
+    for (int i = 0; i < r; i++) base += sc->rels[i].row->nfields;
+    return base + f;
+}
+
+/* Records where a column reference points (see SQL_ID in ast.h). */
+static void record_ref(sql_node *id, const scope *sc, const scope *found_in, int r, int f, int parts)
+{
+    id->ival = flat_index(found_in, r, f);
+    id->ival2 = parts;
+    if (found_in != sc) id->flags |= SQL_F_OUTER_REF;
+}
+
 static sl_status bind_column(vctx *v, const scope *sc, sql_node *id)
 {
     const char *first = id->kids[0]->text;
@@ -287,13 +303,14 @@ static sl_status bind_column(vctx *v, const scope *sc, sql_node *id)
                     if (best) sl_error_hint(v->err, "did you mean '%s'?", best);
                     return SL_ERR_VALIDATION;
                 }
+                record_ref(id, sc, p, i, f, 2);
                 return field_path(v, id, 2, row->field_types[f], &id->type);
             }
         }
     }
     /* Unqualified (or a ROW column followed by fields). */
     for (const scope *p = sc; p; p = p->parent) {
-        int found = 0;
+        int found = 0, fr = -1, ff = -1;
         const sql_type *t = NULL;
         for (int i = 0; i < p->nrels; i++) {
             int f = field_index(p->rels[i].row, first);
@@ -301,9 +318,14 @@ static sl_status bind_column(vctx *v, const scope *sc, sql_node *id)
             if (found && is_using(p, first)) continue;
             found++;
             t = p->rels[i].row->field_types[f];
+            fr = i;
+            ff = f;
         }
         if (found > 1) return fail(v, id->kids[0], SL_ERR_VALIDATION, "Column '%s' is ambiguous", first);
-        if (found == 1) return field_path(v, id, 1, t, &id->type);
+        if (found == 1) {
+            record_ref(id, sc, p, fr, ff, 1);
+            return field_path(v, id, 1, t, &id->type);
+        }
     }
     if (id->nkids >= 2) {
         fail(v, id->kids[0], SL_ERR_VALIDATION, "Table '%s' not found", first);
