@@ -15,6 +15,7 @@ extern const sl_command sl_commands[];
 
 int sl_cmd_config(int argc, char **argv);
 int sl_cmd_sql(int argc, char **argv);
+int sl_cmd_explain(int argc, char **argv);
 int sl_cmd_kafka_dev(int argc, char **argv);
 
 

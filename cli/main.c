@@ -7,7 +7,8 @@
 
 const sl_command sl_commands[] = {
     {"config", "print the effective configuration and where each value came from", sl_cmd_config},
-    {"sql", "run a Flink SQL script (this build: --parse-only)", sl_cmd_sql},
+    {"sql", "validate a Flink SQL script (running it comes with the runtime)", sl_cmd_sql},
+    {"explain", "print the optimized plan of each INSERT in a SQL script", sl_cmd_explain},
     {"kafka-dev", "run a development Kafka cluster (librdkafka mock, in memory)", sl_cmd_kafka_dev},
     {NULL, NULL, NULL},
 };

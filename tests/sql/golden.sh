@@ -3,11 +3,12 @@
 # equal the .out file next to it. SLUICE_REGEN=1 rewrites the .out files (review the diff!).
 # Usage: golden.sh RUNNER DIR [RUNNER-FLAGS...]
 set -u
-RUNNER="$1"
+RUNNER="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 DIR="$2"
 shift 2
 pass=0; fail=0
-for sql in "$DIR"/*.sql; do
+cd "$DIR" || exit 1
+for sql in *.sql; do
   out="${sql%.sql}.out"
   actual=$("$RUNNER" "$@" "$sql" 2>&1)
   if [ "${SLUICE_REGEN:-0}" = 1 ]; then printf '%s\n' "$actual" > "$out"; fi

@@ -1,0 +1,139 @@
+/* cli/cmd_explain.c — `sluice explain -f job.sql`: validates the script and prints, for each
+ * INSERT (or query), the optimized logical plan and what bounds the state of its stateful
+ * operators. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_conf.h"
+#include "cli/commands.h"
+#include "common/strbuf.h"
+#include "planner/plan.h"
+#include "sql/sql.h"
+#include "sql/validate.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: sluice explain -f FILE [-c FILE] [-D key=value ...]\n"
+            "\n"
+            "Prints the optimized plan of each INSERT (or query) in a Flink SQL script, sink at the top\n"
+            "and sources at the leaves, and warns about operators whose state grows without bound.\n"
+            "\n"
+            "Options:\n"
+            "  -f, --file FILE     the SQL script ('-' reads standard input)\n"
+            "  -c, --config FILE   configuration file\n"
+            "  -D key=value        override a configuration key (e.g. -D table.exec.state.ttl=1d)\n"
+            "  -h, --help          show this help\n");
+}
+
+static bool plannable(const sql_node *st)
+{
+    return st->kind == SQL_INSERT || st->kind == SQL_SELECT || st->kind == SQL_SET_OP || st->kind == SQL_ORDER_BY ||
+           st->kind == SQL_WITH;
+}
+
+int sl_cmd_explain(int argc, char **argv)
+{
+    sl_cli_conf cc;
+    sl_cli_conf_init(&cc);
+    const char *file = NULL;
+    int status = 0;
+    for (int i = 1; i < argc; i++) {
+        int used = sl_cli_conf_arg(&cc, argc, argv, i);
+        if (used < 0) {
+            status = 2;
+            goto out;
+        }
+        if (used > 0) {
+            i += used - 1;
+        } else if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--file") == 0) {
+            if (i + 1 >= argc) {
+                status = sl_cli_usage_error("explain", "option '%s' needs a file name", argv[i]);
+                goto out;
+            }
+            file = argv[++i];
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            goto out;
+        } else {
+            status = sl_cli_usage_error("explain", "unknown option '%s'", argv[i]);
+            goto out;
+        }
+    }
+    if (!file) {
+        status = sl_cli_usage_error("explain", "no script given; use -f FILE");
+        goto out;
+    }
+    sl_config *cfg = sl_cli_conf_load(&cc);
+    if (!cfg) {
+        status = 2;
+        goto out;
+    }
+    sl_strbuf text = SL_STRBUF_INIT;
+    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+    if (!f) {
+        fprintf(stderr, "sluice: cannot read SQL script '%s': %s\n", file, strerror(errno));
+        status = 2;
+    } else {
+        char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) sl_strbuf_append(&text, buf, n);
+        if (f != stdin) fclose(f);
+        const char *name = strcmp(file, "-") == 0 ? "<stdin>" : file;
+        sl_error err;
+        sql_script *s = sql_parse(name, sl_strbuf_cstr(&text), text.len, &err);
+        sql_session *session = sql_session_create();
+        sql_session_set_config(session, cfg);
+        if (!s || sql_session_validate(session, s, &err) != SL_OK) {
+            sl_error_print(stderr, &err, sl_strbuf_cstr(&text), text.len);
+            status = 2;
+        } else {
+            sl_arena *arena = sl_arena_create(0);
+            sl_strbuf out = SL_STRBUF_INIT;
+            int planned = 0;
+            for (int i = 0; i < sql_script_count(s) && status == 0; i++) {
+                const sql_node *st = sql_script_stmt(s, i);
+                if (st->kind == SQL_EXPLAIN) st = st->kids[0];
+                const sql_node *inserts[1] = {st};
+                int ninserts = 1;
+                const sql_node *const *list = inserts;
+                if (st->kind == SQL_STATEMENT_SET) {
+                    list = (const sql_node *const *)st->kids;
+                    ninserts = st->nkids;
+                }
+                for (int k = 0; k < ninserts && status == 0; k++) {
+                    if (!plannable(list[k])) continue;
+                    plan_node *plan;
+                    if (plan_build(arena, session, list[k], name, &plan, &err) != SL_OK) {
+                        sl_error_print(stderr, &err, sl_strbuf_cstr(&text), text.len);
+                        status = 2;
+                        break;
+                    }
+                    int line, col;
+                    sl_source_locate(sl_strbuf_cstr(&text), text.len, list[k]->off, &line, &col);
+                    sl_strbuf_printf(&out, "%s== Optimized Logical Plan (%s:%d) ==\n", planned ? "\n" : "", name, line);
+                    plan_explain(&out, plan);
+                    sl_strbuf out_warn = SL_STRBUF_INIT;
+                    plan_state_warnings(&out_warn, plan, sl_config_get_duration_ms(cfg, "table.exec.state.ttl"));
+                    if (out_warn.len) sl_strbuf_printf(&out, "\n%s", sl_strbuf_cstr(&out_warn));
+                    sl_strbuf_free(&out_warn);
+                    planned++;
+                }
+            }
+            if (status == 0) {
+                if (!planned) sl_strbuf_printf(&out, "%s: no INSERT or query to explain\n", name);
+                fputs(sl_strbuf_cstr(&out), stdout);
+            }
+            sl_strbuf_free(&out);
+            sl_arena_destroy(arena);
+        }
+        sql_session_destroy(session);
+    }
+    sl_strbuf_free(&text);
+    sl_config_destroy(cfg);
+out:
+    sl_cli_conf_free(&cc);
+    return status;
+}

@@ -1,0 +1,824 @@
+/* planner/plan.c — building the logical plan and the rewrite rules (see plan.h). */
+#include "planner/plan.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sql/functions.h"
+
+typedef struct pctx {
+    sl_arena *a;
+    const sql_session *session;
+    const char *script;
+    sl_error *err;
+} pctx;
+
+static sl_status unsupported(pctx *c, const sql_node *at, const char *what)
+{
+    sl_error_set(c->err, SL_ERR_UNSUPPORTED, "not supported yet in the planner: %s", what);
+    if (at) sl_error_at_offset(c->err, c->script, at->off, at->len);
+    sl_error_hint(c->err, "the statement is valid Flink SQL; the planner grows shape by shape (see docs/planner.md)");
+    return SL_ERR_UNSUPPORTED;
+}
+
+static plan_node *node(pctx *c, plan_kind k)
+{
+    plan_node *n = sl_arena_zalloc(c->a, sizeof *n);
+    n->kind = k;
+    return n;
+}
+
+static plan_expr *px(pctx *c, plan_expr_kind k, const sql_type *t)
+{
+    plan_expr *e = sl_arena_zalloc(c->a, sizeof *e);
+    e->kind = k;
+    e->type = t;
+    return e;
+}
+
+static plan_expr *px_input(pctx *c, int i, const sql_type *t)
+{
+    plan_expr *e = px(c, PX_INPUT, t);
+    e->input = i;
+    return e;
+}
+
+static plan_expr *px_call(pctx *c, const char *op, const sql_type *t, int n, plan_expr **args)
+{
+    plan_expr *e = px(c, PX_CALL, t);
+    e->op = op;
+    e->nargs = n;
+    e->args = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) e->args[i] = args[i];
+    return e;
+}
+
+static const sql_type *boolean_type(pctx *c, bool nullable) { return sql_type_make(c->a, SQL_T_BOOLEAN, nullable, -1, -1); }
+
+/* ---- expressions from the AST ------------------------------------------------------------ */
+
+static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out);
+
+static sl_status cvt_args(pctx *c, const sql_node *list, int from, int shift, plan_expr **args, int *n)
+{
+    *n = 0;
+    for (int i = from; list && i < list->nkids; i++) {
+        if (!list->kids[i]) continue;
+        sl_status st = cvt(c, list->kids[i], shift, &args[(*n)++]);
+        if (st) return st;
+    }
+    return SL_OK;
+}
+
+/* shift: subtracted from input positions (0 at the top level). */
+static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out)
+{
+    plan_expr *args[64];
+    int n = 0;
+    sl_status st;
+    switch (e->kind) {
+    case SQL_ID: {
+        if (e->flags & SQL_F_OUTER_REF) return unsupported(c, e, "correlated subqueries");
+        plan_expr *x = px_input(c, (int)e->ival - shift, e->type);
+        /* ROW field accesses after the column */
+        for (int i = (int)e->ival2; i < e->nkids; i++) {
+            plan_expr *a1[1] = {x};
+            x = px_call(c, sl_arena_strdup(c->a, e->kids[i]->text), e->type, 1, a1);
+            x->src = e->kids[i];
+        }
+        *out = x;
+        return SL_OK;
+    }
+    case SQL_LIT_INT:
+    case SQL_LIT_DEC:
+    case SQL_LIT_FLOAT:
+    case SQL_LIT_STRING:
+    case SQL_LIT_BOOL:
+    case SQL_LIT_NULL:
+    case SQL_LIT_TYPED:
+    case SQL_LIT_INTERVAL:
+        *out = px(c, PX_LITERAL, e->type);
+        (*out)->src = e;
+        return SL_OK;
+    case SQL_UNARY:
+    case SQL_BINARY:
+        if ((st = cvt_args(c, e, 0, shift, args, &n))) return st;
+        *out = px_call(c, e->text, e->type, n, args);
+        return SL_OK;
+    case SQL_IS: {
+        char op[32];
+        snprintf(op, sizeof op, "IS %s%s", (e->flags & SQL_F_NOT) ? "NOT " : "", e->text);
+        if ((st = cvt_args(c, e, 0, shift, args, &n))) return st;
+        *out = px_call(c, sl_arena_strdup(c->a, op), e->type, n, args);
+        return SL_OK;
+    }
+    case SQL_BETWEEN:
+        if ((st = cvt_args(c, e, 0, shift, args, &n))) return st;
+        *out = px_call(c, (e->flags & SQL_F_NOT) ? "NOT BETWEEN" : "BETWEEN", e->type, n, args);
+        return SL_OK;
+    case SQL_LIKE_OP:
+        if ((st = cvt_args(c, e, 0, shift, args, &n))) return st;
+        *out = px_call(c, (e->flags & SQL_F_NOT) ? "NOT LIKE" : "LIKE", e->type, n, args);
+        return SL_OK;
+    case SQL_IN:
+        if (e->kids[1]->kind != SQL_LIST) return unsupported(c, e, "IN (subquery)");
+        if ((st = cvt(c, e->kids[0], shift, &args[0]))) return st;
+        if (e->kids[1]->nkids > 63) return unsupported(c, e, "IN lists longer than 63 values");
+        if ((st = cvt_args(c, e->kids[1], 0, shift, args + 1, &n))) return st;
+        *out = px_call(c, (e->flags & SQL_F_NOT) ? "NOT IN" : "IN", e->type, n + 1, args);
+        return SL_OK;
+    case SQL_CAST:
+        if ((st = cvt(c, e->kids[0], shift, &args[0]))) return st;
+        *out = px_call(c, e->text, e->type, 1, args);
+        return SL_OK;
+    case SQL_CALL: {
+        const sql_function *f = sql_function_find(e->text);
+        if (f && sql_function_kind(f) == SQL_FN_AGGREGATE) return unsupported(c, e, "aggregates");
+        if (e->kids[1] || e->kids[2]) return unsupported(c, e, "aggregate FILTER and OVER windows");
+        if (e->nkids && e->kids[0]->nkids > 64) return unsupported(c, e, "calls with more than 64 arguments");
+        if ((st = cvt_args(c, e->kids[0], 0, shift, args, &n))) return st;
+        *out = px_call(c, e->text, e->type, n, args);
+        return SL_OK;
+    }
+    case SQL_SPECIAL:
+        if ((st = cvt_args(c, e, 0, shift, args, &n))) return st;
+        *out = px_call(c, e->text, e->type, n, args);
+        return SL_OK;
+    case SQL_CASE: {
+        /* CASE(op?, cond1, val1, cond2, val2, ..., else) */
+        int k = 0;
+        if (e->kids[0] && (st = cvt(c, e->kids[0], shift, &args[k++]))) return st;
+        for (int i = 0; i < e->kids[1]->nkids && k < 62; i++) {
+            if ((st = cvt(c, e->kids[1]->kids[i]->kids[0], shift, &args[k++]))) return st;
+            if ((st = cvt(c, e->kids[1]->kids[i]->kids[1], shift, &args[k++]))) return st;
+        }
+        if (e->kids[2] && (st = cvt(c, e->kids[2], shift, &args[k++]))) return st;
+        *out = px_call(c, "CASE", e->type, k, args);
+        return SL_OK;
+    }
+    default: return unsupported(c, e, sql_kind_name(e->kind));
+    }
+}
+
+/* ---- building ------------------------------------------------------------------------------ */
+
+/* Output row of a join: left fields then right fields, names made unique as Calcite does (id, id0). */
+static const sql_type *concat_rows(pctx *c, const sql_type *l, const sql_type *r)
+{
+    int n = l->nfields + r->nfields;
+    sql_type *t = sl_arena_zalloc(c->a, sizeof *t);
+    *t = *l;
+    t->nfields = n;
+    t->field_names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(n ? n : 1));
+    t->field_types = sl_arena_alloc(c->a, sizeof(sql_type *) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        const char *base = i < l->nfields ? l->field_names[i] : r->field_names[i - l->nfields];
+        t->field_types[i] = i < l->nfields ? l->field_types[i] : r->field_types[i - l->nfields];
+        const char *name = base;
+        for (int suffix = 0;; suffix++) {
+            bool clash = false;
+            for (int j = 0; j < i && !clash; j++) clash = strcmp(t->field_names[j], name) == 0;
+            if (!clash) break;
+            char buf[256];
+            snprintf(buf, sizeof buf, "%s%d", base, suffix);
+            name = sl_arena_strdup(c->a, buf);
+        }
+        t->field_names[i] = name;
+    }
+    return t;
+}
+
+static plan_node *scan_of(pctx *c, const sql_table *t, const sql_type *row)
+{
+    plan_node *s = node(c, PLAN_SCAN);
+    s->table = t;
+    s->row = row;
+    s->nfields = t->ncols;
+    s->fields = sl_arena_alloc(c->a, sizeof(int) * (size_t)(t->ncols ? t->ncols : 1));
+    for (int i = 0; i < t->ncols; i++) s->fields[i] = i;
+    return s;
+}
+
+static sl_status build_from(pctx *c, const sql_node *f, plan_node **out)
+{
+    sl_status st;
+    switch (f->kind) {
+    case SQL_TABLE_REF: {
+        if (f->kids[2]) return unsupported(c, f->kids[2], "temporal joins (FOR SYSTEM_TIME AS OF)");
+        if (f->kids[3]) return unsupported(c, f->kids[3], "table hints");
+        /* WITH is rejected before we get here, so the name is a catalog object */
+        const sql_table *t = sql_session_table(c->session, f->kids[0]->text);
+        if (!t) return unsupported(c, f, "references to common table expressions");
+        if (t->is_view) return unsupported(c, f, "views");
+        if (f->kids[4]) return unsupported(c, f->kids[4], "column aliases on tables");
+        *out = scan_of(c, t, f->type);
+        return SL_OK;
+    }
+    case SQL_JOIN: {
+        plan_node *l, *r;
+        if ((st = build_from(c, f->kids[0], &l)) || (st = build_from(c, f->kids[1], &r))) return st;
+        plan_node *j = node(c, PLAN_JOIN);
+        j->input[0] = l;
+        j->input[1] = r;
+        j->ninputs = 2;
+        const char *k = f->text;
+        j->join_kind = strcmp(k, "CROSS") == 0 || strcmp(k, "COMMA") == 0 ? "INNER" : k;
+        j->row = concat_rows(c, l->row, r->row);
+        if (f->kids[2] && (st = cvt(c, f->kids[2], 0, &j->residual))) return st;
+        if (f->kids[3]) { /* USING (a, b): a = a AND b = b */
+            plan_expr *cond = NULL;
+            for (int i = 0; i < f->kids[3]->nkids; i++) {
+                const char *col = f->kids[3]->kids[i]->text;
+                int li = -1, ri = -1;
+                for (int x = 0; x < l->row->nfields && li < 0; x++)
+                    if (strcmp(l->row->field_names[x], col) == 0) li = x;
+                for (int x = 0; x < r->row->nfields && ri < 0; x++)
+                    if (strcmp(r->row->field_names[x], col) == 0) ri = x;
+                plan_expr *eq_args[2] = {px_input(c, li, l->row->field_types[li]),
+                                         px_input(c, l->row->nfields + ri, r->row->field_types[ri])};
+                plan_expr *eq = px_call(c, "=", boolean_type(c, true), 2, eq_args);
+                if (!cond) cond = eq;
+                else {
+                    plan_expr *and_args[2] = {cond, eq};
+                    cond = px_call(c, "AND", boolean_type(c, true), 2, and_args);
+                }
+            }
+            j->residual = cond;
+        }
+        *out = j;
+        return SL_OK;
+    }
+    case SQL_SUBQUERY: return unsupported(c, f, "subqueries in FROM");
+    case SQL_TVF: return unsupported(c, f, "window table functions");
+    default: return unsupported(c, f, sql_kind_name(f->kind));
+    }
+}
+
+static bool has_window_call(const sql_node *e)
+{
+    if (!e) return false;
+    if (e->kind == SQL_CALL && e->kids[2]) return true;
+    for (int i = 0; i < e->nkids; i++)
+        if (e->kids[i] && has_window_call(e->kids[i])) return true;
+    return false;
+}
+
+/* Finds relation `alias` in a FROM tree: its offset in the FROM row and its width. */
+static bool find_rel(const sql_node *from, const char *alias, int *acc, int *offset, int *width)
+{
+    if (from->kind == SQL_JOIN)
+        return find_rel(from->kids[0], alias, acc, offset, width) || find_rel(from->kids[1], alias, acc, offset, width);
+    const char *name = from->kids[1] ? from->kids[1]->text : (from->kind == SQL_TABLE_REF ? from->kids[0]->text : NULL);
+    int w = from->type ? from->type->nfields : 0;
+    if (name && strcmp(name, alias) == 0) {
+        *offset = *acc;
+        *width = w;
+        return true;
+    }
+    *acc += w;
+    return false;
+}
+
+static plan_node *calc_over(pctx *c, plan_node *in)
+{
+    plan_node *k = node(c, PLAN_CALC);
+    k->input[0] = in;
+    k->ninputs = 1;
+    return k;
+}
+
+/* A Calc that passes its input through unchanged (an identity projection). */
+static void set_identity(pctx *c, plan_node *k)
+{
+    const sql_type *in = k->input[0]->row;
+    k->nexprs = in->nfields;
+    k->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(in->nfields ? in->nfields : 1));
+    k->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(in->nfields ? in->nfields : 1));
+    for (int i = 0; i < in->nfields; i++) {
+        k->exprs[i] = px_input(c, i, in->field_types[i]);
+        k->names[i] = in->field_names[i];
+    }
+    k->row = in;
+}
+
+static const sql_type *calc_row(pctx *c, const plan_node *k)
+{
+    const sql_type **types = sl_arena_alloc(c->a, sizeof(sql_type *) * (size_t)(k->nexprs ? k->nexprs : 1));
+    for (int i = 0; i < k->nexprs; i++) types[i] = k->exprs[i]->type;
+    sql_type *t = sl_arena_zalloc(c->a, sizeof *t);
+    t->id = SQL_T_ROW;
+    t->precision = t->scale = -1;
+    t->nfields = k->nexprs;
+    t->field_names = k->names;
+    t->field_types = types;
+    return t;
+}
+
+static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
+{
+    if (q->kind != SQL_SELECT) {
+        const char *what = q->kind == SQL_SET_OP ? "UNION / INTERSECT / EXCEPT"
+                         : q->kind == SQL_ORDER_BY ? "ORDER BY / LIMIT"
+                         : q->kind == SQL_WITH ? "WITH (common table expressions)" : sql_kind_name(q->kind);
+        return unsupported(c, q, what);
+    }
+    const sql_node *items = q->kids[0], *from = q->kids[1], *where = q->kids[2];
+    if (q->flags & SQL_F_DISTINCT) return unsupported(c, q, "SELECT DISTINCT");
+    if (q->kids[3] || q->kids[4]) return unsupported(c, q->kids[3] ? q->kids[3] : q->kids[4], "GROUP BY / HAVING");
+    if (q->kids[5]) return unsupported(c, q->kids[5], "query hints");
+    if (!from) return unsupported(c, q, "SELECT without FROM");
+    for (int i = 0; i < items->nkids; i++) {
+        const sql_node *e = items->kids[i]->kind == SQL_SELECT_ITEM ? items->kids[i]->kids[0] : NULL;
+        if (e && has_window_call(e)) return unsupported(c, e, "OVER windows");
+    }
+    sl_status st;
+    plan_node *in;
+    if ((st = build_from(c, from, &in))) return st;
+    plan_node *k = calc_over(c, in);
+    int n = q->type->nfields;
+    k->nexprs = n;
+    k->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(n ? n : 1));
+    k->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(n ? n : 1));
+    int o = 0;
+    for (int i = 0; i < items->nkids; i++) {
+        const sql_node *it = items->kids[i];
+        const sql_node *star = it->kind == SQL_STAR ? it : (it->kids[0]->kind == SQL_STAR ? it->kids[0] : NULL);
+        if (star) {
+            int off = 0, width = in->row->nfields;
+            if (star->nkids) {
+                int acc = 0;
+                find_rel(from, star->kids[0]->text, &acc, &off, &width);
+            }
+            for (int f = off; f < off + width; f++) {
+                k->exprs[o] = px_input(c, f, in->row->field_types[f]);
+                k->names[o] = q->type->field_names[o];
+                o++;
+            }
+            continue;
+        }
+        if ((st = cvt(c, it->kids[0], 0, &k->exprs[o]))) return st;
+        k->names[o] = q->type->field_names[o];
+        o++;
+    }
+    if (where && (st = cvt(c, where, 0, &k->cond))) return st;
+    k->row = q->type;
+    *out = k;
+    return SL_OK;
+}
+
+/* ---- rules ---------------------------------------------------------------------------------- */
+
+/* Collects the input fields an expression reads into used[] (size width). */
+static void uses(const plan_expr *e, bool *used, int width)
+{
+    if (!e) return;
+    if (e->kind == PX_INPUT && e->input >= 0 && e->input < width) used[e->input] = true;
+    for (int i = 0; i < e->nargs; i++) uses(e->args[i], used, width);
+}
+
+/* Which side(s) of a join an expression reads: 1 left only, 2 right only, 3 both, 0 none. */
+static int sides(const plan_expr *e, int lw)
+{
+    if (!e) return 0;
+    int s = 0;
+    if (e->kind == PX_INPUT) s |= e->input < lw ? 1 : 2;
+    for (int i = 0; i < e->nargs; i++) s |= sides(e->args[i], lw);
+    return s;
+}
+
+static plan_expr *shift_expr(pctx *c, const plan_expr *e, int delta)
+{
+    plan_expr *x = sl_arena_alloc(c->a, sizeof *x);
+    *x = *e;
+    if (e->kind == PX_INPUT) x->input = e->input - delta;
+    if (e->nargs) {
+        x->args = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++) x->args[i] = shift_expr(c, e->args[i], delta);
+    }
+    return x;
+}
+
+/* Conjunctions as a list. */
+typedef struct conj {
+    plan_expr *e[128];
+    int n;
+} conj;
+
+static void split_and(const plan_expr *e, conj *out)
+{
+    if (!e) return;
+    if (e->kind == PX_CALL && strcmp(e->op, "AND") == 0) {
+        split_and(e->args[0], out);
+        split_and(e->args[1], out);
+    } else if (out->n < 128) {
+        out->e[out->n++] = (plan_expr *)e;
+    }
+}
+
+static plan_expr *and_of(pctx *c, plan_expr *a, plan_expr *b)
+{
+    if (!a) return b;
+    if (!b) return a;
+    plan_expr *args[2] = {a, b};
+    return px_call(c, "AND", boolean_type(c, a->type->nullable || b->type->nullable), 2, args);
+}
+
+/* Adds a filter on top of a join input: into its Calc if it is one with no projection change,
+ * else through a new identity Calc. */
+static plan_node *filter_input(pctx *c, plan_node *in, plan_expr *cond)
+{
+    if (in->kind != PLAN_CALC) {
+        plan_node *k = calc_over(c, in);
+        set_identity(c, k);
+        in = k;
+    }
+    in->cond = and_of(c, in->cond, cond);
+    return in;
+}
+
+/* Pushes conjuncts of a condition over a join's input row into the join's inputs, as outer-join
+ * semantics allow; returns what must stay. from_where: the condition came from above the join
+ * (WHERE) rather than from its ON clause. */
+static plan_expr *push_into_join(pctx *c, plan_node *j, plan_expr *cond, bool from_where)
+{
+    int lw = j->input[0]->row->nfields;
+    bool inner = strcmp(j->join_kind, "INNER") == 0, left = strcmp(j->join_kind, "LEFT") == 0,
+         right = strcmp(j->join_kind, "RIGHT") == 0;
+    /* WHERE: push to the side whose rows are never null-padded. ON: push to the side that is. */
+    bool to_left = inner || (from_where ? left : right);
+    bool to_right = inner || (from_where ? right : left);
+    conj cs = {.n = 0};
+    split_and(cond, &cs);
+    plan_expr *keep = NULL;
+    for (int i = 0; i < cs.n; i++) {
+        int s = sides(cs.e[i], lw);
+        if (s == 1 && to_left) j->input[0] = filter_input(c, j->input[0], cs.e[i]);
+        else if (s == 2 && to_right) j->input[1] = filter_input(c, j->input[1], shift_expr(c, cs.e[i], lw));
+        else if (from_where && inner && s == 3) j->residual = and_of(c, j->residual, cs.e[i]);
+        else keep = and_of(c, keep, cs.e[i]);
+    }
+    return keep;
+}
+
+static void pushdown(pctx *c, plan_node *n)
+{
+    if (!n) return;
+    if (n->kind == PLAN_CALC && n->cond && n->input[0]->kind == PLAN_JOIN) n->cond = push_into_join(c, n->input[0], n->cond, true);
+    if (n->kind == PLAN_JOIN) {
+        n->residual = push_into_join(c, n, n->residual, false);
+        /* join keys: equalities between a left field and a right field */
+        int lw = n->input[0]->row->nfields;
+        conj cs = {.n = 0};
+        split_and(n->residual, &cs);
+        plan_expr *rest = NULL;
+        n->lkeys = sl_arena_alloc(c->a, sizeof(int) * (size_t)(cs.n ? cs.n : 1));
+        n->rkeys = sl_arena_alloc(c->a, sizeof(int) * (size_t)(cs.n ? cs.n : 1));
+        for (int i = 0; i < cs.n; i++) {
+            plan_expr *e = cs.e[i];
+            if (e->kind == PX_CALL && strcmp(e->op, "=") == 0 && e->args[0]->kind == PX_INPUT && e->args[1]->kind == PX_INPUT &&
+                (e->args[0]->input < lw) != (e->args[1]->input < lw)) {
+                plan_expr *l = e->args[0]->input < lw ? e->args[0] : e->args[1];
+                plan_expr *r = e->args[0]->input < lw ? e->args[1] : e->args[0];
+                n->lkeys[n->nkeys] = l->input;
+                n->rkeys[n->nkeys++] = r->input - lw;
+            } else {
+                rest = and_of(c, rest, e);
+            }
+        }
+        n->residual = rest;
+        /* inner join keys can never match NULL: filter them out before the join, as Flink does */
+        if (strcmp(n->join_kind, "INNER") == 0) {
+            for (int k = 0; k < n->nkeys; k++) {
+                for (int side = 0; side < 2; side++) {
+                    int f = side ? n->rkeys[k] : n->lkeys[k];
+                    const sql_type *t = n->input[side]->row->field_types[f];
+                    if (!t->nullable) continue;
+                    plan_expr *args[1] = {px_input(c, f, t)};
+                    n->input[side] = filter_input(c, n->input[side], px_call(c, "IS NOT NULL", boolean_type(c, false), 1, args));
+                }
+            }
+        }
+    }
+    for (int i = 0; i < n->ninputs; i++) pushdown(c, n->input[i]);
+}
+
+/* Projection pruning: rebuilds n so that it produces only the fields in need[] (size = width of
+ * n's row; NULL = all). Fills map[old field] = new field or -1. */
+static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map);
+
+static plan_expr *remap(pctx *c, const plan_expr *e, const int *map)
+{
+    if (!e) return NULL;
+    plan_expr *x = sl_arena_alloc(c->a, sizeof *x);
+    *x = *e;
+    if (e->kind == PX_INPUT) x->input = map[e->input];
+    if (e->nargs) {
+        x->args = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++) x->args[i] = remap(c, e->args[i], map);
+    }
+    return x;
+}
+
+static const sql_type *sub_row(pctx *c, const sql_type *row, const bool *keep, int *map)
+{
+    sql_type *t = sl_arena_zalloc(c->a, sizeof *t);
+    *t = *row;
+    t->field_names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(row->nfields ? row->nfields : 1));
+    t->field_types = sl_arena_alloc(c->a, sizeof(sql_type *) * (size_t)(row->nfields ? row->nfields : 1));
+    int k = 0;
+    for (int i = 0; i < row->nfields; i++) {
+        if (!keep[i]) {
+            map[i] = -1;
+            continue;
+        }
+        map[i] = k;
+        t->field_names[k] = row->field_names[i];
+        t->field_types[k++] = row->field_types[i];
+    }
+    t->nfields = k;
+    return t;
+}
+
+static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
+{
+    int w = n->row->nfields;
+    bool *all = sl_arena_alloc(c->a, sizeof(bool) * (size_t)(w ? w : 1));
+    for (int i = 0; i < w; i++) all[i] = need ? need[i] : true;
+    switch (n->kind) {
+    case PLAN_SINK: {
+        int iw = n->input[0]->row->nfields;
+        int *cmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(iw ? iw : 1));
+        n->input[0] = prune(c, n->input[0], NULL, cmap);
+        return n;
+    }
+    case PLAN_SCAN: {
+        plan_node *s = sl_arena_alloc(c->a, sizeof *s);
+        *s = *n;
+        s->row = sub_row(c, n->row, all, map);
+        s->fields = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
+        s->nfields = 0;
+        for (int i = 0; i < w; i++)
+            if (all[i]) s->fields[s->nfields++] = n->fields[i];
+        return s;
+    }
+    case PLAN_CALC: {
+        int iw = n->input[0]->row->nfields;
+        bool *in_need = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(iw ? iw : 1));
+        for (int i = 0; i < n->nexprs; i++)
+            if (all[i]) uses(n->exprs[i], in_need, iw);
+        uses(n->cond, in_need, iw);
+        int *cmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(iw ? iw : 1));
+        plan_node *k = sl_arena_alloc(c->a, sizeof *k);
+        *k = *n;
+        k->input[0] = prune(c, n->input[0], in_need, cmap);
+        k->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(n->nexprs ? n->nexprs : 1));
+        k->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(n->nexprs ? n->nexprs : 1));
+        k->nexprs = 0;
+        for (int i = 0; i < n->nexprs; i++) {
+            if (!all[i]) {
+                map[i] = -1;
+                continue;
+            }
+            map[i] = k->nexprs;
+            k->names[k->nexprs] = n->names[i];
+            k->exprs[k->nexprs++] = remap(c, n->exprs[i], cmap);
+        }
+        k->cond = remap(c, n->cond, cmap);
+        k->row = calc_row(c, k);
+        return k;
+    }
+    case PLAN_JOIN: {
+        int lw = n->input[0]->row->nfields, rw = n->input[1]->row->nfields;
+        bool *ln = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(lw ? lw : 1));
+        bool *rn = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(rw ? rw : 1));
+        bool *both = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(w ? w : 1));
+        uses(n->residual, both, w);
+        for (int i = 0; i < w; i++) {
+            if (!(all[i] || both[i])) continue;
+            if (i < lw) ln[i] = true;
+            else rn[i - lw] = true;
+        }
+        for (int k = 0; k < n->nkeys; k++) {
+            ln[n->lkeys[k]] = true;
+            rn[n->rkeys[k]] = true;
+        }
+        int *lmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(lw ? lw : 1));
+        int *rmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(rw ? rw : 1));
+        plan_node *j = sl_arena_alloc(c->a, sizeof *j);
+        *j = *n;
+        j->input[0] = prune(c, n->input[0], ln, lmap);
+        j->input[1] = prune(c, n->input[1], rn, rmap);
+        int nlw = j->input[0]->row->nfields;
+        int *jmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
+        for (int i = 0; i < w; i++) {
+            int m = i < lw ? lmap[i] : rmap[i - lw];
+            jmap[i] = m < 0 ? -1 : (i < lw ? m : nlw + m);
+            map[i] = jmap[i];
+        }
+        j->lkeys = sl_arena_alloc(c->a, sizeof(int) * (size_t)(n->nkeys ? n->nkeys : 1));
+        j->rkeys = sl_arena_alloc(c->a, sizeof(int) * (size_t)(n->nkeys ? n->nkeys : 1));
+        for (int k = 0; k < n->nkeys; k++) {
+            j->lkeys[k] = lmap[n->lkeys[k]];
+            j->rkeys[k] = rmap[n->rkeys[k]];
+        }
+        j->residual = remap(c, n->residual, jmap);
+        j->row = concat_rows(c, j->input[0]->row, j->input[1]->row);
+        return j;
+    }
+    }
+    return n;
+}
+
+sl_status plan_build(sl_arena *a, const sql_session *session, const sql_node *stmt, const char *script, plan_node **out,
+                     sl_error *err)
+{
+    pctx c = {.a = a, .session = session, .script = script, .err = err};
+    sl_status st;
+    plan_node *root;
+    if (stmt->kind == SQL_INSERT) {
+        if (stmt->kids[1]) return unsupported(&c, stmt->kids[1], "INSERT with a target column list");
+        if (stmt->flags & SQL_F_OVERWRITE) return unsupported(&c, stmt, "INSERT OVERWRITE");
+        plan_node *q;
+        if ((st = build_select(&c, stmt->kids[2], &q))) return st;
+        root = node(&c, PLAN_SINK);
+        root->sink = sql_session_table(session, stmt->kids[0]->text);
+        root->input[0] = q;
+        root->ninputs = 1;
+        root->row = q->row;
+    } else if ((st = build_select(&c, stmt, &root))) {
+        return st;
+    }
+    pushdown(&c, root);
+    int w = root->row->nfields;
+    int *map = sl_arena_alloc(a, sizeof(int) * (size_t)(w ? w : 1));
+    *out = prune(&c, root, NULL, map);
+    return SL_OK;
+}
+
+/* ---- EXPLAIN --------------------------------------------------------------------------------- */
+
+static void print_literal(sl_strbuf *out, const sql_node *l)
+{
+    if (!l) {
+        sl_strbuf_puts(out, "null");
+        return;
+    }
+    switch (l->kind) {
+    case SQL_LIT_STRING:
+        sl_strbuf_putc(out, '\'');
+        for (const char *p = l->text; *p; p++) {
+            if (*p == '\'') sl_strbuf_putc(out, '\'');
+            sl_strbuf_putc(out, *p);
+        }
+        sl_strbuf_putc(out, '\'');
+        break;
+    case SQL_LIT_BOOL: sl_strbuf_puts(out, l->ival ? "true" : "false"); break;
+    case SQL_LIT_NULL: sl_strbuf_puts(out, "null"); break;
+    case SQL_LIT_TYPED: sl_strbuf_printf(out, "%s '%s'", l->text, l->kids[0]->text); break;
+    case SQL_LIT_INTERVAL:
+        sl_strbuf_printf(out, "INTERVAL '%s%s' %s", (l->flags & SQL_F_NEGATIVE) ? "-" : "", l->kids[0]->text, l->kids[1]->text);
+        break;
+    default: sl_strbuf_puts(out, l->text); break;
+    }
+}
+
+static void print_expr(sl_strbuf *out, const plan_expr *e, const sql_type *in)
+{
+    switch (e->kind) {
+    case PX_INPUT:
+        if (e->input >= 0 && e->input < in->nfields) sl_strbuf_puts(out, in->field_names[e->input]);
+        else sl_strbuf_printf(out, "$%d", e->input);
+        return;
+    case PX_LITERAL: print_literal(out, e->src); return;
+    case PX_CALL:
+        if (e->src && e->src->kind == SQL_NAME) { /* ROW field access */
+            print_expr(out, e->args[0], in);
+            sl_strbuf_printf(out, ".%s", e->op);
+            return;
+        }
+        if (strcmp(e->op, "CAST") == 0 || strcmp(e->op, "TRY_CAST") == 0) {
+            sl_strbuf_printf(out, "%s(", e->op);
+            print_expr(out, e->args[0], in);
+            sl_strbuf_puts(out, " AS ");
+            sql_type_print(out, e->type);
+            sl_strbuf_putc(out, ')');
+            return;
+        }
+        sl_strbuf_printf(out, "%s(", e->op);
+        for (int i = 0; i < e->nargs; i++) {
+            if (i) sl_strbuf_puts(out, ", ");
+            print_expr(out, e->args[i], in);
+        }
+        sl_strbuf_putc(out, ')');
+        return;
+    }
+}
+
+static void print_names(sl_strbuf *out, const sql_type *row)
+{
+    for (int i = 0; i < row->nfields; i++) sl_strbuf_printf(out, "%s%s", i ? ", " : "", row->field_names[i]);
+}
+
+static const char *join_type_name(const char *k)
+{
+    if (strcmp(k, "LEFT") == 0) return "LeftOuterJoin";
+    if (strcmp(k, "RIGHT") == 0) return "RightOuterJoin";
+    if (strcmp(k, "FULL") == 0) return "FullOuterJoin";
+    return "InnerJoin";
+}
+
+static void print_node(sl_strbuf *out, const plan_node *n)
+{
+    switch (n->kind) {
+    case PLAN_SINK:
+        sl_strbuf_printf(out, "Sink(table=[default_catalog.default_database.%s], fields=[", n->sink ? n->sink->name : "?");
+        print_names(out, n->input[0]->row);
+        sl_strbuf_puts(out, "])");
+        break;
+    case PLAN_CALC: {
+        const sql_type *in = n->input[0]->row;
+        sl_strbuf_puts(out, "Calc(select=[");
+        for (int i = 0; i < n->nexprs; i++) {
+            if (i) sl_strbuf_puts(out, ", ");
+            print_expr(out, n->exprs[i], in);
+            bool plain = n->exprs[i]->kind == PX_INPUT && n->exprs[i]->input < in->nfields &&
+                         strcmp(in->field_names[n->exprs[i]->input], n->names[i]) == 0;
+            if (!plain) sl_strbuf_printf(out, " AS %s", n->names[i]);
+        }
+        sl_strbuf_puts(out, "]");
+        if (n->cond) {
+            sl_strbuf_puts(out, ", where=[");
+            print_expr(out, n->cond, in);
+            sl_strbuf_puts(out, "]");
+        }
+        sl_strbuf_puts(out, ")");
+        break;
+    }
+    case PLAN_JOIN: {
+        const sql_type *l = n->input[0]->row, *r = n->input[1]->row;
+        sl_strbuf_printf(out, "Join(joinType=[%s], where=[", join_type_name(n->join_kind));
+        int parts = n->nkeys + (n->residual ? 1 : 0);
+        if (parts > 1) sl_strbuf_puts(out, "AND(");
+        for (int k = 0; k < n->nkeys; k++)
+            sl_strbuf_printf(out, "%s=(%s, %s)", k ? ", " : "", n->row->field_names[n->lkeys[k]],
+                             n->row->field_names[l->nfields + n->rkeys[k]]);
+        if (n->residual) {
+            if (n->nkeys) sl_strbuf_puts(out, ", ");
+            print_expr(out, n->residual, n->row);
+        }
+        if (parts > 1) sl_strbuf_puts(out, ")");
+        if (parts == 0) sl_strbuf_puts(out, "true");
+        sl_strbuf_puts(out, "], select=[");
+        print_names(out, n->row);
+        sl_strbuf_puts(out, "], leftKeys=[");
+        for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", l->field_names[n->lkeys[k]]);
+        sl_strbuf_puts(out, "], rightKeys=[");
+        for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", r->field_names[n->rkeys[k]]);
+        sl_strbuf_puts(out, "])");
+        break;
+    }
+    case PLAN_SCAN: {
+        sl_strbuf_printf(out, "TableSourceScan(table=[[default_catalog, default_database, %s", n->table->name);
+        if (n->nfields != n->table->ncols) {
+            sl_strbuf_puts(out, ", project=[");
+            print_names(out, n->row);
+            sl_strbuf_puts(out, "]");
+        }
+        sl_strbuf_puts(out, "]], fields=[");
+        print_names(out, n->row);
+        sl_strbuf_puts(out, "])");
+        break;
+    }
+    }
+}
+
+static void explain_rec(sl_strbuf *out, const plan_node *n, const char *prefix, const char *branch)
+{
+    sl_strbuf_printf(out, "%s%s", prefix, branch);
+    print_node(out, n);
+    sl_strbuf_putc(out, '\n');
+    for (int i = 0; i < n->ninputs; i++) {
+        bool last = i == n->ninputs - 1;
+        char child_prefix[1024];
+        const char *cont = branch[0] == '\0' ? "" : (strcmp(branch, ":- ") == 0 ? ":  " : "   ");
+        snprintf(child_prefix, sizeof child_prefix, "%s%s", prefix, cont);
+        explain_rec(out, n->input[i], child_prefix, last ? "+- " : ":- ");
+    }
+}
+
+void plan_explain(sl_strbuf *out, const plan_node *root) { explain_rec(out, root, "", ""); }
+
+static void warn_rec(sl_strbuf *out, const plan_node *n, int64_t ttl)
+{
+    if (n->kind == PLAN_JOIN && ttl == 0) {
+        sl_strbuf_printf(out, "WARNING: Join(joinType=[%s], leftKeys=[", join_type_name(n->join_kind));
+        for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", n->input[0]->row->field_names[n->lkeys[k]]);
+        sl_strbuf_puts(out, "]) keeps every row of both inputs forever: its state grows without bound as new keys "
+                            "arrive. Bound it with table.exec.state.ttl (e.g. SET 'table.exec.state.ttl' = '1 d'), or "
+                            "use an interval or window join.\n");
+    }
+    for (int i = 0; i < n->ninputs; i++) warn_rec(out, n->input[i], ttl);
+}
+
+void plan_state_warnings(sl_strbuf *out, const plan_node *root, int64_t state_ttl_ms) { warn_rec(out, root, state_ttl_ms); }

@@ -1,0 +1,76 @@
+/* planner/plan.h — logical plans: relational operators over typed rows, built from a validated
+ * statement (sql/validate.h) and rewritten by rules (predicate pushdown, join-key extraction,
+ * projection pruning).
+ *
+ * Every node's output is a row type (`row`, a SQL ROW type). Expressions refer to fields of their
+ * node's input row by position (PX_INPUT); a join's input row is its left input's fields followed
+ * by its right input's fields. All memory lives in the arena passed to plan_build(). */
+#ifndef SLUICE_PLANNER_PLAN_H
+#define SLUICE_PLANNER_PLAN_H
+
+#include <stdbool.h>
+
+#include "common/arena.h"
+#include "common/error.h"
+#include "common/strbuf.h"
+#include "sql/types.h"
+#include "sql/validate.h"
+
+typedef enum plan_expr_kind {
+    PX_INPUT,   /* field `input` of the input row */
+    PX_LITERAL, /* the AST literal `src` */
+    PX_CALL     /* operator or function `op` applied to args */
+} plan_expr_kind;
+
+typedef struct plan_expr plan_expr;
+struct plan_expr {
+    plan_expr_kind kind;
+    const sql_type *type;
+    int input;            /* PX_INPUT */
+    const char *op;       /* PX_CALL: "=", "AND", "IS NOT NULL", "CAST", "UPPER", ".name" (field access) ... */
+    int nargs;
+    plan_expr **args;
+    const sql_node *src;  /* the AST node it came from (literals; printing) */
+};
+
+typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK } plan_kind;
+
+typedef struct plan_node plan_node;
+struct plan_node {
+    plan_kind kind;
+    plan_node *input[2];
+    int ninputs;
+    const sql_type *row; /* output row */
+    /* PLAN_SCAN: the table and which of its columns it produces, in order; pushed filter */
+    const sql_table *table;
+    int nfields;
+    int *fields;
+    plan_expr *filter;   /* over the scan's output row, or NULL */
+    /* PLAN_CALC: projection (exprs over the input row) and condition */
+    int nexprs;
+    plan_expr **exprs;
+    const char **names;  /* output names of the projection */
+    plan_expr *cond;     /* NULL = no condition */
+    /* PLAN_JOIN */
+    const char *join_kind; /* INNER, LEFT, RIGHT, FULL */
+    int nkeys;
+    int *lkeys, *rkeys;  /* key fields of the left / right input */
+    plan_expr *residual; /* non-equi part of the condition over the join's input row, or NULL */
+    /* PLAN_SINK */
+    const sql_table *sink;
+};
+
+/* Builds the logical plan of an INSERT (or a bare query) and optimizes it. Statements outside the
+ * shapes the planner handles yet fail with SL_ERR_UNSUPPORTED naming the feature. */
+sl_status plan_build(sl_arena *a, const sql_session *session, const sql_node *stmt, const char *script,
+                     plan_node **out, sl_error *err);
+
+/* Prints the plan as an indented tree, sink at the top and scans at the leaves (Flink's EXPLAIN
+ * shape). */
+void plan_explain(sl_strbuf *out, const plan_node *root);
+
+/* The stateful operators of the plan whose state nothing bounds, as warning lines ("WARNING: ...")
+ * naming the key that bounds them; state_ttl_ms is table.exec.state.ttl (0 = keep forever). */
+void plan_state_warnings(sl_strbuf *out, const plan_node *root, int64_t state_ttl_ms);
+
+#endif
