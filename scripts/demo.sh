@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: shows the most end-to-end thing Sluice can do in this build, and finishes by itself.
-# Today: configuration, memory model and SQL validation. As the engine grows (issues 3-8) this
+# Today: configuration, memory model, SQL validation and the optimized plan. As the engine grows (issues 3-8) this
 # becomes the flagship Kafka join, run for real.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,5 +39,10 @@ sed 's/FROM `kafka01`/FORM `kafka01`/' examples/seed_join.sql > "$tmp/typo2.sql"
 $SLUICE sql --validate -f "$tmp/typo2.sql"
 echo "(exit status $?)"
 set -e
+
+step "The flagship job's optimized plan, and the warning that would have saved it on Flink: sluice explain"
+$SLUICE explain -f examples/seed_join.sql
+step "...the same with table.exec.state.ttl set: the state is bounded, no warning"
+$SLUICE explain -f examples/seed_join.sql -D table.exec.state.ttl=1d | tail -4
 
 step "Done. Next: 'make test' runs every test under AddressSanitizer and UBSan."
