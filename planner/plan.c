@@ -630,6 +630,125 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
     return n;
 }
 
+/* ---- changelog modes and unique keys ------------------------------------------------------- */
+
+static const char *option(const sql_table *t, const char *key)
+{
+    for (int i = 0; t && i < t->nopts; i++)
+        if (strcmp(t->opts[i].key, key) == 0) return t->opts[i].value;
+    return NULL;
+}
+
+static bool changelog_format(const char *fmt)
+{
+    static const char *const formats[] = {"debezium-json", "canal-json", "maxwell-json", "ogg-json", NULL};
+    for (const char *const *f = formats; fmt && *f; f++)
+        if (strcmp(*f, fmt) == 0) return true;
+    return false;
+}
+
+/* Row kinds a table's source produces / its sink accepts, from its connector and format. */
+static unsigned table_changelog(const sql_table *t, bool as_sink)
+{
+    const char *connector = option(t, "connector");
+    const char *fmt = option(t, "format") ? option(t, "format") : option(t, "value.format");
+    if (connector && strcmp(connector, "upsert-kafka") == 0)
+        return as_sink ? PLAN_CL_ALL : (PLAN_CL_INSERT | PLAN_CL_UPDATE_AFTER | PLAN_CL_DELETE);
+    if (changelog_format(fmt)) return PLAN_CL_ALL;
+    if (as_sink && connector && (strcmp(connector, "print") == 0 || strcmp(connector, "blackhole") == 0)) return PLAN_CL_ALL;
+    return PLAN_CL_INSERT_ONLY;
+}
+
+static void changelog_str(sl_strbuf *out, unsigned cl)
+{
+    static const char *const names[] = {"I", "UB", "UA", "D"};
+    bool first = true;
+    sl_strbuf_putc(out, '[');
+    for (int i = 0; i < 4; i++)
+        if (cl & (1u << i)) {
+            sl_strbuf_printf(out, "%s%s", first ? "" : ",", names[i]);
+            first = false;
+        }
+    sl_strbuf_putc(out, ']');
+}
+
+static void infer(pctx *c, plan_node *n)
+{
+    for (int i = 0; i < n->ninputs; i++) infer(c, n->input[i]);
+    switch (n->kind) {
+    case PLAN_SCAN: {
+        n->changelog = table_changelog(n->table, false);
+        if (n->table->npk) {
+            int *u = sl_arena_alloc(c->a, sizeof(int) * (size_t)n->table->npk);
+            int k = 0;
+            for (int p = 0; p < n->table->npk; p++)
+                for (int f = 0; f < n->nfields; f++)
+                    if (n->fields[f] == n->table->pk[p]) u[k++] = f;
+            if (k == n->table->npk) {
+                n->unique = u;
+                n->nunique = k;
+            }
+        }
+        break;
+    }
+    case PLAN_CALC: {
+        const plan_node *in = n->input[0];
+        n->changelog = in->changelog;
+        if (in->nunique) {
+            int *u = sl_arena_alloc(c->a, sizeof(int) * (size_t)in->nunique);
+            int k = 0;
+            for (int p = 0; p < in->nunique; p++)
+                for (int e = 0; e < n->nexprs; e++)
+                    if (n->exprs[e]->kind == PX_INPUT && n->exprs[e]->input == in->unique[p]) {
+                        u[k++] = e;
+                        break;
+                    }
+            if (k == in->nunique) {
+                n->unique = u;
+                n->nunique = k;
+            }
+        }
+        break;
+    }
+    case PLAN_JOIN: {
+        bool inserts = n->input[0]->changelog == PLAN_CL_INSERT_ONLY && n->input[1]->changelog == PLAN_CL_INSERT_ONLY;
+        n->changelog = strcmp(n->join_kind, "INNER") == 0 && inserts ? PLAN_CL_INSERT_ONLY : PLAN_CL_ALL;
+        break;
+    }
+    case PLAN_SINK: n->changelog = n->input[0]->changelog; break;
+    }
+}
+
+static void print_node(sl_strbuf *out, const plan_node *n);
+
+/* The sink must accept what its input produces (Flink's check and message). */
+static sl_status check_sink(pctx *c, const plan_node *sink, const sql_node *at)
+{
+    const plan_node *in = sink->input[0];
+    unsigned extra = in->changelog & ~table_changelog(sink->sink, true);
+    if (!extra) return SL_OK;
+    /* the node that introduced the changes: descend while the input still carries them */
+    const plan_node *src = in;
+    for (;;) {
+        const plan_node *next = NULL;
+        for (int i = 0; i < src->ninputs; i++)
+            if (src->input[i]->changelog & extra) next = src->input[i];
+        if (!next) break;
+        src = next;
+    }
+    sl_strbuf desc = SL_STRBUF_INIT;
+    print_node(&desc, src);
+    bool upd = extra & (PLAN_CL_UPDATE_BEFORE | PLAN_CL_UPDATE_AFTER), del = extra & PLAN_CL_DELETE;
+    sl_error_set(c->err, SL_ERR_VALIDATION,
+                 "Table sink 'default_catalog.default_database.%s' doesn't support consuming %s changes which is produced by node %s",
+                 sink->sink->name, upd && del ? "update and delete" : upd ? "update" : "delete", sl_strbuf_cstr(&desc));
+    sl_strbuf_free(&desc);
+    sl_error_at_offset(c->err, c->script, at->off, at->len);
+    sl_error_hint(c->err, "write updating results to a sink that accepts them: 'upsert-kafka' (with a PRIMARY KEY), "
+                          "a 'debezium-json' format, or 'print'");
+    return SL_ERR_VALIDATION;
+}
+
 sl_status plan_build(sl_arena *a, const sql_session *session, const sql_node *stmt, const char *script, plan_node **out,
                      sl_error *err)
 {
@@ -652,7 +771,10 @@ sl_status plan_build(sl_arena *a, const sql_session *session, const sql_node *st
     pushdown(&c, root);
     int w = root->row->nfields;
     int *map = sl_arena_alloc(a, sizeof(int) * (size_t)(w ? w : 1));
-    *out = prune(&c, root, NULL, map);
+    root = prune(&c, root, NULL, map);
+    infer(&c, root);
+    if (root->kind == PLAN_SINK && (st = check_sink(&c, root, stmt->kids[0]))) return st;
+    *out = root;
     return SL_OK;
 }
 
@@ -793,10 +915,29 @@ static void print_node(sl_strbuf *out, const plan_node *n)
     }
 }
 
+static const char *input_spec(const plan_node *j, int side)
+{
+    const plan_node *in = j->input[side];
+    if (!in->nunique) return "NoUniqueKey";
+    const int *keys = side ? j->rkeys : j->lkeys;
+    for (int u = 0; u < in->nunique; u++) {
+        bool in_keys = false;
+        for (int k = 0; k < j->nkeys; k++) in_keys = in_keys || keys[k] == in->unique[u];
+        if (!in_keys) return "HasUniqueKey";
+    }
+    return "JoinKeyContainsUniqueKey";
+}
+
 static void explain_rec(sl_strbuf *out, const plan_node *n, const char *prefix, const char *branch)
 {
     sl_strbuf_printf(out, "%s%s", prefix, branch);
     print_node(out, n);
+    /* print_node ends with ')': annotate inside it */
+    out->len--;
+    if (n->kind == PLAN_JOIN) sl_strbuf_printf(out, ", leftInputSpec=[%s], rightInputSpec=[%s]", input_spec(n, 0), input_spec(n, 1));
+    sl_strbuf_puts(out, ", changelogMode=");
+    changelog_str(out, n->changelog);
+    sl_strbuf_putc(out, ')');
     sl_strbuf_putc(out, '\n');
     for (int i = 0; i < n->ninputs; i++) {
         bool last = i == n->ninputs - 1;

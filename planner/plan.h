@@ -35,12 +35,25 @@ struct plan_expr {
 
 typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK } plan_kind;
 
+/* Changelog modes, as Flink's: which row kinds an operator may emit. */
+enum {
+    PLAN_CL_INSERT = 1u << 0,        /* +I */
+    PLAN_CL_UPDATE_BEFORE = 1u << 1, /* -U */
+    PLAN_CL_UPDATE_AFTER = 1u << 2,  /* +U */
+    PLAN_CL_DELETE = 1u << 3,        /* -D */
+    PLAN_CL_INSERT_ONLY = PLAN_CL_INSERT,
+    PLAN_CL_ALL = 0xf,
+};
+
 typedef struct plan_node plan_node;
 struct plan_node {
     plan_kind kind;
     plan_node *input[2];
     int ninputs;
     const sql_type *row; /* output row */
+    unsigned changelog;  /* PLAN_CL_* bits the node may emit */
+    int nunique;         /* a unique key of the output (field positions), 0 if none is known */
+    int *unique;
     /* PLAN_SCAN: the table and which of its columns it produces, in order; pushed filter */
     const sql_table *table;
     int nfields;
