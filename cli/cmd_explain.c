@@ -9,6 +9,7 @@
 #include "cli/cli_conf.h"
 #include "cli/commands.h"
 #include "common/strbuf.h"
+#include "planner/jobgraph.h"
 #include "planner/plan.h"
 #include "sql/sql.h"
 #include "sql/validate.h"
@@ -115,6 +116,20 @@ int sl_cmd_explain(int argc, char **argv)
                     sl_source_locate(sl_strbuf_cstr(&text), text.len, list[k]->off, &line, &col);
                     sl_strbuf_printf(&out, "%s== Optimized Logical Plan (%s:%d) ==\n", planned ? "\n" : "", name, line);
                     plan_explain(&out, plan);
+                    jg_options jo = {sl_config_get_string(cfg, "pipeline.name"),
+                                     sl_config_get_int(cfg, "table.exec.resource.default-parallelism") > 0
+                                         ? sl_config_get_int(cfg, "table.exec.resource.default-parallelism")
+                                         : sl_config_get_int(cfg, "parallelism.default"),
+                                     sl_config_get_int(cfg, "pipeline.max-parallelism")};
+                    jobgraph *g;
+                    if (jg_build(plan, &jo, &g, &err) != SL_OK) {
+                        sl_error_print(stderr, &err, NULL, 0);
+                        status = 2;
+                        break;
+                    }
+                    sl_strbuf_puts(&out, "\n== Job Graph ==\n");
+                    jg_explain(&out, g);
+                    jobgraph_free(g);
                     sl_strbuf out_warn = SL_STRBUF_INIT;
                     plan_state_warnings(&out_warn, plan, sl_config_get_duration_ms(cfg, "table.exec.state.ttl"));
                     if (out_warn.len) sl_strbuf_printf(&out, "\n%s", sl_strbuf_cstr(&out_warn));

@@ -950,6 +950,8 @@ static void explain_rec(sl_strbuf *out, const plan_node *n, const char *prefix, 
 
 void plan_explain(sl_strbuf *out, const plan_node *root) { explain_rec(out, root, "", ""); }
 
+void plan_node_describe(sl_strbuf *out, const plan_node *n) { print_node(out, n); }
+
 static void warn_rec(sl_strbuf *out, const plan_node *n, int64_t ttl)
 {
     if (n->kind == PLAN_JOIN && ttl == 0) {

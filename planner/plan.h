@@ -82,6 +82,9 @@ sl_status plan_build(sl_arena *a, const sql_session *session, const sql_node *st
  * shape). */
 void plan_explain(sl_strbuf *out, const plan_node *root);
 
+/* One operator's EXPLAIN line, e.g. "Calc(select=[id], where=[IS NOT NULL(id)])". */
+void plan_node_describe(sl_strbuf *out, const plan_node *n);
+
 /* The stateful operators of the plan whose state nothing bounds, as warning lines ("WARNING: ...")
  * naming the key that bounds them; state_ttl_ms is table.exec.state.ttl (0 = keep forever). */
 void plan_state_warnings(sl_strbuf *out, const plan_node *root, int64_t state_ttl_ms);
