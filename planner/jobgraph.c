@@ -110,6 +110,17 @@ static json_t *spec_of(const plan_node *n)
                          ints_json(n->rkeys, n->nkeys), "left_unique", ints_json(n->input[0]->unique, n->input[0]->nunique),
                          "right_unique", ints_json(n->input[1]->unique, n->input[1]->nunique), "residual", expr_json(n->residual),
                          "changelog", (int)n->changelog);
+    case PLAN_AGG: {
+        json_t *calls = json_array();
+        for (int i = 0; i < n->naggs; i++) {
+            const plan_agg_call *ac = &n->aggs[i];
+            json_array_append_new(calls, json_pack("{s:s, s:o, s:b, s:b, s:i, s:o}", "fn", ac->fn, "args", ints_json(ac->args, ac->nargs),
+                                                   "distinct", ac->distinct, "star", ac->star, "filter", ac->filter, "type",
+                                                   type_json(ac->type)));
+        }
+        return json_pack("{s:o, s:i, s:o, s:o, s:i}", "input", row_json(n->input[0]->row), "group", n->ngroup, "calls", calls,
+                         "output", row_json(n->row), "changelog", (int)n->changelog);
+    }
     case PLAN_SINK:
         return json_pack("{s:s, s:o, s:o, s:i}", "table", n->sink->name, "options", options_json(n->sink), "input",
                          row_json(n->input[0]->row), "changelog", (int)n->changelog);
@@ -119,7 +130,7 @@ static json_t *spec_of(const plan_node *n)
 
 static const char *op_kind(plan_kind k)
 {
-    static const char *const names[] = {"source", "calc", "join", "sink"};
+    static const char *const names[] = {"source", "calc", "join", "sink", "aggregate"};
     return names[k];
 }
 
@@ -205,6 +216,17 @@ static int emit(builder *b, const plan_node *n)
         add_edge(b, r, vid, 1, keyed ? JG_HASH : JG_GLOBAL, n->rkeys, n->nkeys);
         return vid;
     }
+    case PLAN_AGG: {
+        int in = emit(b, n->input[0]);
+        bool keyed = n->ngroup > 0;
+        vid = new_vertex(b, keyed ? b->opt->parallelism : 1)->id;
+        add_op(b, vid, n);
+        int *keys = keyed ? sl_xmalloc(sizeof(int) * (size_t)n->ngroup) : NULL;
+        for (int k = 0; k < n->ngroup; k++) keys[k] = k;
+        add_edge(b, in, vid, 0, keyed ? JG_HASH : JG_GLOBAL, keys, n->ngroup);
+        free(keys);
+        return vid;
+    }
     case PLAN_SINK: {
         int in = emit(b, n->input[0]);
         int p = sink_parallelism(n, b->g->vertices[in - 1].parallelism);
@@ -233,6 +255,7 @@ static void name_vertices(jobgraph *g)
             if (strcmp(op->kind, "source") == 0) sl_strbuf_printf(&sb, "Source: %s", table ? table : "?");
             else if (strcmp(op->kind, "sink") == 0) sl_strbuf_printf(&sb, "Sink: %s", table ? table : "?");
             else if (strcmp(op->kind, "join") == 0) sl_strbuf_puts(&sb, "Join");
+            else if (strcmp(op->kind, "aggregate") == 0) sl_strbuf_puts(&sb, "GroupAggregate");
             else sl_strbuf_puts(&sb, "Calc");
         }
         v->name = sl_strbuf_detach(&sb);

@@ -12,7 +12,13 @@ typedef struct pctx {
     const sql_session *session;
     const char *script;
     sl_error *err;
+    /* while converting the select list / HAVING of an aggregating query: the aggregate calls,
+     * which convert to placeholders AGG_SLOT(i) until lifted onto the aggregate's output */
+    const sql_node **aggs;
+    int naggs;
 } pctx;
+
+#define AGG_SLOT(i) (-1000 - (i))
 
 static sl_status unsupported(pctx *c, const sql_node *at, const char *what)
 {
@@ -134,7 +140,14 @@ static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out)
         return SL_OK;
     case SQL_CALL: {
         const sql_function *f = sql_function_find(e->text);
-        if (f && sql_function_kind(f) == SQL_FN_AGGREGATE) return unsupported(c, e, "aggregates");
+        if (f && sql_function_kind(f) == SQL_FN_AGGREGATE && !e->kids[2]) {
+            for (int i = 0; i < c->naggs; i++)
+                if (c->aggs[i] == e) {
+                    *out = px_input(c, AGG_SLOT(i), e->type);
+                    return SL_OK;
+                }
+            return unsupported(c, e, "aggregates outside an aggregating SELECT list or HAVING");
+        }
         if (e->kids[1] || e->kids[2]) return unsupported(c, e, "aggregate FILTER and OVER windows");
         if (e->nkids && e->kids[0]->nkids > 64) return unsupported(c, e, "calls with more than 64 arguments");
         if ((st = cvt_args(c, e->kids[0], 0, shift, args, &n))) return st;
@@ -315,6 +328,188 @@ static const sql_type *calc_row(pctx *c, const plan_node *k)
     return t;
 }
 
+/* Collects the aggregate calls (not OVER windows) of an expression tree. */
+static void collect_aggs(pctx *c, const sql_node *e, const sql_node ***list, int *n, int *cap)
+{
+    if (!e || e->kind == SQL_SELECT || e->kind == SQL_EXISTS) return;
+    if (e->kind == SQL_CALL && !e->kids[2]) {
+        const sql_function *f = sql_function_find(e->text);
+        if (f && sql_function_kind(f) == SQL_FN_AGGREGATE) {
+            if (*n == *cap) {
+                int ncap = *cap ? *cap * 2 : 8;
+                const sql_node **l = sl_arena_alloc(c->a, sizeof(sql_node *) * (size_t)ncap);
+                if (*n) memcpy(l, *list, sizeof(sql_node *) * (size_t)*n);
+                *list = l;
+                *cap = ncap;
+            }
+            (*list)[(*n)++] = e;
+            return; /* nested aggregates are rejected by the validator */
+        }
+    }
+    for (int i = 0; i < e->nkids; i++) collect_aggs(c, e->kids[i], list, n, cap);
+}
+
+static bool px_equal(const plan_expr *a, const plan_expr *b)
+{
+    if (a->kind != b->kind || a->nargs != b->nargs) return false;
+    if (a->kind == PX_INPUT) return a->input == b->input;
+    if (a->kind == PX_LITERAL)
+        return a->src && b->src && a->src->kind == b->src->kind &&
+               ((!a->src->text && !b->src->text) || (a->src->text && b->src->text && strcmp(a->src->text, b->src->text) == 0)) &&
+               a->src->ival == b->src->ival;
+    if (strcmp(a->op, b->op) != 0) return false;
+    for (int i = 0; i < a->nargs; i++)
+        if (!px_equal(a->args[i], b->args[i])) return false;
+    return true;
+}
+
+/* Rewrites an expression over the FROM row (with aggregate placeholders) onto the aggregate's
+ * output row: group key expressions become their key field, placeholders the aggregate fields. */
+static plan_expr *lift(pctx *c, const plan_expr *e, plan_expr *const *keys, int ngroup, bool *stray)
+{
+    for (int k = 0; k < ngroup; k++)
+        if (px_equal(e, keys[k])) return px_input(c, k, e->type);
+    if (e->kind == PX_INPUT && e->input <= AGG_SLOT(0)) return px_input(c, ngroup + (AGG_SLOT(0) - e->input), e->type);
+    if (e->kind == PX_INPUT) *stray = true; /* a column that is neither grouped nor aggregated */
+    plan_expr *x = sl_arena_alloc(c->a, sizeof *x);
+    *x = *e;
+    if (e->nargs) {
+        x->args = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++) x->args[i] = lift(c, e->args[i], keys, ngroup, stray);
+    }
+    return x;
+}
+
+static const sql_type *calc_row(pctx *c, const plan_node *k);
+
+/* SELECT ... GROUP BY / HAVING / DISTINCT over `in` (the FROM plan with the WHERE condition in
+ * `where`): a Calc computing the keys and aggregate arguments, the GroupAggregate, and a Calc for
+ * the select list and HAVING. */
+static sl_status build_aggregate(pctx *c, const sql_node *q, plan_node *in, plan_expr *where, plan_node **out)
+{
+    const sql_node *items = q->kids[0], *group = q->kids[3], *having = q->kids[4];
+    bool distinct = (q->flags & SQL_F_DISTINCT) != 0;
+    sl_status st;
+    const sql_node **aggs = NULL;
+    int naggs = 0, cap = 0;
+    for (int i = 0; i < items->nkids; i++) collect_aggs(c, items->kids[i], &aggs, &naggs, &cap);
+    collect_aggs(c, having, &aggs, &naggs, &cap);
+    if (distinct && (group || naggs)) return unsupported(c, q, "SELECT DISTINCT together with GROUP BY or aggregates");
+    /* keys: GROUP BY expressions, or for DISTINCT every selected expression */
+    int ngroup = distinct ? items->nkids : (group ? group->nkids : 0);
+    plan_expr **keys = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(ngroup ? ngroup : 1));
+    const char **keynames = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(ngroup ? ngroup : 1));
+    for (int k = 0; k < ngroup; k++) {
+        const sql_node *ke = distinct ? items->kids[k]->kids[0] : group->kids[k];
+        if ((st = cvt(c, ke, 0, &keys[k]))) return st;
+        keynames[k] = ke->kind == SQL_ID ? ke->text : sl_arena_strdup(c->a, "$f");
+        if (ke->kind != SQL_ID) {
+            char nm[16];
+            snprintf(nm, sizeof nm, "$f%d", k);
+            keynames[k] = sl_arena_strdup(c->a, nm);
+        }
+    }
+    /* the Calc below the aggregate: keys, then every aggregate's arguments and FILTER */
+    plan_node *pre = calc_over(c, in);
+    int maxe = ngroup + 1;
+    for (int i = 0; i < naggs; i++) maxe += aggs[i]->kids[0]->nkids + 1;
+    pre->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)maxe);
+    pre->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)maxe);
+    for (int k = 0; k < ngroup; k++) {
+        pre->exprs[pre->nexprs] = keys[k];
+        pre->names[pre->nexprs++] = keynames[k];
+    }
+    plan_node *agg = node(c, PLAN_AGG);
+    agg->ngroup = ngroup;
+    agg->naggs = naggs;
+    agg->aggs = sl_arena_zalloc(c->a, sizeof(plan_agg_call) * (size_t)(naggs ? naggs : 1));
+    for (int i = 0; i < naggs; i++) {
+        const sql_node *call = aggs[i];
+        plan_agg_call *ac = &agg->aggs[i];
+        ac->fn = call->text;
+        ac->type = call->type;
+        ac->distinct = (call->flags & SQL_F_DISTINCT) != 0;
+        ac->star = (call->flags & SQL_F_STAR_ARG) != 0;
+        ac->filter = -1;
+        ac->nargs = call->kids[0]->nkids;
+        ac->args = sl_arena_alloc(c->a, sizeof(int) * (size_t)(ac->nargs ? ac->nargs : 1));
+        for (int a = 0; a < ac->nargs; a++) {
+            plan_expr *x;
+            if ((st = cvt(c, call->kids[0]->kids[a], 0, &x))) return st;
+            int slot = -1;
+            for (int e = 0; e < pre->nexprs && slot < 0; e++)
+                if (px_equal(pre->exprs[e], x)) slot = e;
+            if (slot < 0) {
+                char nm[16];
+                snprintf(nm, sizeof nm, "$f%d", pre->nexprs);
+                slot = pre->nexprs;
+                pre->exprs[pre->nexprs] = x;
+                pre->names[pre->nexprs++] = sl_arena_strdup(c->a, nm);
+            }
+            ac->args[a] = slot;
+        }
+        if (call->kids[1]) {
+            plan_expr *x;
+            if ((st = cvt(c, call->kids[1], 0, &x))) return st;
+            char nm[16];
+            snprintf(nm, sizeof nm, "$f%d", pre->nexprs);
+            ac->filter = pre->nexprs;
+            pre->exprs[pre->nexprs] = x;
+            pre->names[pre->nexprs++] = sl_arena_strdup(c->a, nm);
+        }
+    }
+    pre->cond = where;
+    pre->row = calc_row(c, pre);
+    agg->input[0] = pre;
+    agg->ninputs = 1;
+    /* the aggregate's output: keys, then one field per call */
+    {
+        plan_node tmp = {0};
+        tmp.nexprs = ngroup + naggs;
+        tmp.exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(tmp.nexprs ? tmp.nexprs : 1));
+        tmp.names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(tmp.nexprs ? tmp.nexprs : 1));
+        for (int k = 0; k < ngroup; k++) {
+            tmp.exprs[k] = keys[k];
+            tmp.names[k] = keynames[k];
+        }
+        for (int i = 0; i < naggs; i++) {
+            char nm[16];
+            snprintf(nm, sizeof nm, "$f%d", ngroup + i);
+            tmp.exprs[ngroup + i] = px_input(c, 0, agg->aggs[i].type);
+            tmp.names[ngroup + i] = sl_arena_strdup(c->a, nm);
+        }
+        agg->row = calc_row(c, &tmp);
+    }
+    /* the Calc above: the select list and HAVING, lifted onto the aggregate's output */
+    plan_node *post = calc_over(c, agg);
+    int n = q->type->nfields;
+    post->nexprs = n;
+    post->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(n ? n : 1));
+    post->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(n ? n : 1));
+    c->aggs = aggs;
+    c->naggs = naggs;
+    st = SL_OK;
+    bool stray = false;
+    for (int i = 0; i < n && !st; i++) {
+        plan_expr *x;
+        if ((st = cvt(c, items->kids[i]->kids[0], 0, &x))) break;
+        post->exprs[i] = lift(c, x, keys, ngroup, &stray);
+        post->names[i] = q->type->field_names[i];
+        if (stray) st = unsupported(c, items->kids[i], "grouping on an expression that differs from how the SELECT list writes it");
+    }
+    if (!st && having) {
+        plan_expr *x;
+        if (!(st = cvt(c, having, 0, &x))) post->cond = lift(c, x, keys, ngroup, &stray);
+        if (!st && stray) st = unsupported(c, having, "grouping on an expression that differs from how HAVING writes it");
+    }
+    c->aggs = NULL;
+    c->naggs = 0;
+    if (st) return st;
+    post->row = q->type;
+    *out = post;
+    return SL_OK;
+}
+
 static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
 {
     if (q->kind != SQL_SELECT) {
@@ -324,8 +519,6 @@ static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
         return unsupported(c, q, what);
     }
     const sql_node *items = q->kids[0], *from = q->kids[1], *where = q->kids[2];
-    if (q->flags & SQL_F_DISTINCT) return unsupported(c, q, "SELECT DISTINCT");
-    if (q->kids[3] || q->kids[4]) return unsupported(c, q->kids[3] ? q->kids[3] : q->kids[4], "GROUP BY / HAVING");
     if (q->kids[5]) return unsupported(c, q->kids[5], "query hints");
     if (!from) return unsupported(c, q, "SELECT without FROM");
     for (int i = 0; i < items->nkids; i++) {
@@ -335,6 +528,16 @@ static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
     sl_status st;
     plan_node *in;
     if ((st = build_from(c, from, &in))) return st;
+    {
+        const sql_node **aggs = NULL;
+        int naggs = 0, cap = 0;
+        for (int i = 0; i < items->nkids; i++) collect_aggs(c, items->kids[i], &aggs, &naggs, &cap);
+        if (q->kids[3] || q->kids[4] || naggs || (q->flags & SQL_F_DISTINCT)) {
+            plan_expr *w = NULL;
+            if (where && (st = cvt(c, where, 0, &w))) return st;
+            return build_aggregate(c, q, in, w, out);
+        }
+    }
     plan_node *k = calc_over(c, in);
     int n = q->type->nfields;
     k->nexprs = n;
@@ -588,6 +791,28 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
         k->row = calc_row(c, k);
         return k;
     }
+    case PLAN_AGG: {
+        int iw = n->input[0]->row->nfields;
+        bool *in_need = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(iw ? iw : 1));
+        for (int k = 0; k < n->ngroup; k++) in_need[k] = true;
+        for (int i = 0; i < n->naggs; i++) {
+            for (int a = 0; a < n->aggs[i].nargs; a++) in_need[n->aggs[i].args[a]] = true;
+            if (n->aggs[i].filter >= 0) in_need[n->aggs[i].filter] = true;
+        }
+        int *cmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(iw ? iw : 1));
+        plan_node *g = sl_arena_alloc(c->a, sizeof *g);
+        *g = *n;
+        g->input[0] = prune(c, n->input[0], in_need, cmap);
+        g->aggs = sl_arena_alloc(c->a, sizeof(plan_agg_call) * (size_t)(n->naggs ? n->naggs : 1));
+        for (int i = 0; i < n->naggs; i++) {
+            g->aggs[i] = n->aggs[i];
+            g->aggs[i].args = sl_arena_alloc(c->a, sizeof(int) * (size_t)(n->aggs[i].nargs ? n->aggs[i].nargs : 1));
+            for (int a = 0; a < n->aggs[i].nargs; a++) g->aggs[i].args[a] = cmap[n->aggs[i].args[a]];
+            if (n->aggs[i].filter >= 0) g->aggs[i].filter = cmap[n->aggs[i].filter];
+        }
+        for (int i = 0; i < w; i++) map[i] = i; /* every key and aggregate is kept */
+        return g;
+    }
     case PLAN_JOIN: {
         int lw = n->input[0]->row->nfields, rw = n->input[1]->row->nfields;
         bool *ln = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(lw ? lw : 1));
@@ -716,6 +941,16 @@ static void infer(pctx *c, plan_node *n)
         break;
     }
     case PLAN_SINK: n->changelog = n->input[0]->changelog; break;
+    case PLAN_AGG:
+        /* one result row per group, updated as rows arrive (-U/+U); retractions can empty a group (-D) */
+        n->changelog = PLAN_CL_INSERT | PLAN_CL_UPDATE_BEFORE | PLAN_CL_UPDATE_AFTER |
+                       (n->input[0]->changelog == PLAN_CL_INSERT_ONLY ? 0 : PLAN_CL_DELETE);
+        if (n->ngroup) {
+            n->nunique = n->ngroup;
+            n->unique = sl_arena_alloc(c->a, sizeof(int) * (size_t)n->ngroup);
+            for (int k = 0; k < n->ngroup; k++) n->unique[k] = k;
+        }
+        break;
     }
 }
 
@@ -900,6 +1135,28 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         sl_strbuf_puts(out, "])");
         break;
     }
+    case PLAN_AGG: {
+        const sql_type *in = n->input[0]->row;
+        sl_strbuf_puts(out, "GroupAggregate(");
+        if (n->ngroup) {
+            sl_strbuf_puts(out, "groupBy=[");
+            for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[k]);
+            sl_strbuf_puts(out, "], ");
+        }
+        sl_strbuf_puts(out, "select=[");
+        for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[k]);
+        for (int i = 0; i < n->naggs; i++) {
+            const plan_agg_call *ac = &n->aggs[i];
+            sl_strbuf_printf(out, "%s%s(%s", (n->ngroup || i) ? ", " : "", ac->fn, ac->distinct ? "DISTINCT " : "");
+            if (ac->star) sl_strbuf_putc(out, '*');
+            for (int a = 0; a < ac->nargs; a++) sl_strbuf_printf(out, "%s%s", a ? ", " : "", in->field_names[ac->args[a]]);
+            sl_strbuf_putc(out, ')');
+            if (ac->filter >= 0) sl_strbuf_printf(out, " FILTER %s", in->field_names[ac->filter]);
+            sl_strbuf_printf(out, " AS %s", n->row->field_names[n->ngroup + i]);
+        }
+        sl_strbuf_puts(out, "])");
+        break;
+    }
     case PLAN_SCAN: {
         sl_strbuf_printf(out, "TableSourceScan(table=[[default_catalog, default_database, %s", n->table->name);
         if (n->nfields != n->table->ncols) {
@@ -960,6 +1217,13 @@ static void warn_rec(sl_strbuf *out, const plan_node *n, int64_t ttl)
         sl_strbuf_puts(out, "]) keeps every row of both inputs forever: its state grows without bound as new keys "
                             "arrive. Bound it with table.exec.state.ttl (e.g. SET 'table.exec.state.ttl' = '1 d'), or "
                             "use an interval or window join.\n");
+    }
+    if (n->kind == PLAN_AGG && ttl == 0 && n->ngroup) {
+        sl_strbuf_puts(out, "WARNING: GroupAggregate(groupBy=[");
+        for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", n->input[0]->row->field_names[k]);
+        sl_strbuf_puts(out, "]) keeps an accumulator for every group forever: its state grows without bound as new groups "
+                            "arrive. Bound it with table.exec.state.ttl (e.g. SET 'table.exec.state.ttl' = '1 d'), or "
+                            "aggregate over windows.\n");
     }
     for (int i = 0; i < n->ninputs; i++) warn_rec(out, n->input[i], ttl);
 }

@@ -33,7 +33,18 @@ struct plan_expr {
     const sql_node *src;  /* the AST node it came from (literals; printing) */
 };
 
-typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK } plan_kind;
+typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK, PLAN_AGG } plan_kind;
+
+/* One aggregate call of a GroupAggregate: fn(args) [FILTER (WHERE filter)] over input fields. */
+typedef struct plan_agg_call {
+    const char *fn;
+    int nargs;
+    int *args;        /* input field positions */
+    bool distinct;
+    bool star;        /* COUNT(*) */
+    int filter;       /* input field holding the FILTER condition, or -1 */
+    const sql_type *type;
+} plan_agg_call;
 
 /* Changelog modes, as Flink's: which row kinds an operator may emit. */
 enum {
@@ -71,6 +82,11 @@ struct plan_node {
     plan_expr *residual; /* non-equi part of the condition over the join's input row, or NULL */
     /* PLAN_SINK */
     const sql_table *sink;
+    /* PLAN_AGG: group keys are input fields 0..ngroup-1 (a Calc below computes them); output is
+     * the group keys followed by one field per aggregate call */
+    int ngroup;
+    int naggs;
+    plan_agg_call *aggs;
 };
 
 /* Builds the logical plan of an INSERT (or a bare query) and optimizes it. Statements outside the
