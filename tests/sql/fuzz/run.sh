@@ -14,10 +14,10 @@ clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DSLUICE_VERSI
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$SRC" -I"$GEN" \
   "$SRC"/tests/sql/fuzz/fuzz_sql.c "$SRC"/sql/*.c "$GEN"/parser.c "$GEN"/lexer.c \
-  "$SRC"/common/*.c $(pkg-config --cflags --libs yaml-0.1 libxxhash) \
+  "$SRC"/planner/*.c "$SRC"/common/*.c $(pkg-config --cflags --libs yaml-0.1 libxxhash jansson) \
   -o "$work/fuzz_sql" -w
 mkdir -p "$work/corpus"
-cp "$SRC"/tests/sql/fuzz/corpus/* "$SRC"/tests/sql/parse/*.sql "$SRC"/tests/sql/validate/*.sql "$work/corpus/" 2>/dev/null || true
+cp "$SRC"/tests/sql/fuzz/corpus/* "$SRC"/tests/sql/parse/*.sql "$SRC"/tests/sql/validate/*.sql "$SRC"/tests/planner/*.sql "$work/corpus/" 2>/dev/null || true
 "$work/fuzz_sql" -max_total_time="$SECONDS_TO_RUN" -timeout=5 -rss_limit_mb=2048 -max_len=4096 \
   -dict="$SRC/tests/sql/fuzz/sql.dict" -print_final_stats=1 "$work/corpus" 2>&1 | tail -15
 echo "fuzz_sql: no crash, leak or timeout in ${SECONDS_TO_RUN}s"
