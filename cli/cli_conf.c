@@ -1,11 +1,13 @@
 #include "cli/cli_conf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "common/mem.h"
+#include "common/strbuf.h"
 
 void sl_cli_conf_init(sl_cli_conf *cc) { memset(cc, 0, sizeof *cc); }
 
@@ -72,4 +74,23 @@ sl_config *sl_cli_conf_load(const sl_cli_conf *cc)
         return NULL;
     }
     return cfg;
+}
+
+int sl_cli_read_script(const char *path, sl_strbuf *out)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "sluice: cannot read SQL script '%s': %s\n", path, strerror(errno));
+        return -1;
+    }
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sl_strbuf_append(out, buf, n);
+    int bad = ferror(f);
+    if (f != stdin) fclose(f);
+    if (bad) {
+        fprintf(stderr, "sluice: error reading SQL script '%s'\n", path);
+        return -1;
+    }
+    return 0;
 }

@@ -23,4 +23,8 @@ int sl_cli_conf_arg(sl_cli_conf *cc, int argc, char **argv, int i);
  * error, the rendered error. Returns NULL on error (the command should exit 2). */
 sl_config *sl_cli_conf_load(const sl_cli_conf *cc);
 
+/* Reads a SQL script ('-' = standard input) into out. Prints the reason and returns -1 on error. */
+struct sl_strbuf;
+int sl_cli_read_script(const char *path, struct sl_strbuf *out);
+
 #endif

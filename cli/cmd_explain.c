@@ -1,7 +1,6 @@
 /* cli/cmd_explain.c — `sluice explain -f job.sql`: validates the script and prints, for each
  * INSERT (or query), the optimized logical plan and what bounds the state of its stateful
  * operators. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,15 +72,9 @@ int sl_cmd_explain(int argc, char **argv)
         goto out;
     }
     sl_strbuf text = SL_STRBUF_INIT;
-    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
-    if (!f) {
-        fprintf(stderr, "sluice: cannot read SQL script '%s': %s\n", file, strerror(errno));
+    if (sl_cli_read_script(file, &text) != 0) {
         status = 2;
     } else {
-        char buf[65536];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0) sl_strbuf_append(&text, buf, n);
-        if (f != stdin) fclose(f);
         const char *name = strcmp(file, "-") == 0 ? "<stdin>" : file;
         sl_error err;
         sql_script *s = sql_parse(name, sl_strbuf_cstr(&text), text.len, &err);

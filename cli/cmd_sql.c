@@ -1,7 +1,6 @@
 /* cli/cmd_sql.c — `sluice sql`: run or check a Flink SQL script.
  * This build parses and validates scripts; planning and execution are added by the following
  * capabilities, and until then running a script says so instead of pretending. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,25 +26,6 @@ static void usage(FILE *out)
             "  -c, --config FILE   configuration file\n"
             "  -D key=value        override a configuration key\n"
             "  -h, --help          show this help\n");
-}
-
-static int read_all(const char *path, sl_strbuf *out)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "sluice: cannot read SQL script '%s': %s\n", path, strerror(errno));
-        return -1;
-    }
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sl_strbuf_append(out, buf, n);
-    int bad = ferror(f);
-    if (f != stdin) fclose(f);
-    if (bad) {
-        fprintf(stderr, "sluice: error reading SQL script '%s'\n", path);
-        return -1;
-    }
-    return 0;
 }
 
 int sl_cmd_sql(int argc, char **argv)
@@ -91,7 +71,7 @@ int sl_cmd_sql(int argc, char **argv)
         goto out;
     }
     sl_strbuf text = SL_STRBUF_INIT;
-    if (read_all(file, &text) != 0) {
+    if (sl_cli_read_script(file, &text) != 0) {
         status = 2;
     } else {
         sl_error err;
