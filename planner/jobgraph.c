@@ -49,6 +49,7 @@ static json_t *literal_json(const sql_node *l)
     if (!l || l->kind == SQL_LIT_NULL) return json_null();
     switch (l->kind) {
     case SQL_LIT_BOOL: return json_boolean(l->ival);
+    case SQL_NAME: return json_pack("{s:s}", "symbol", l->text); /* EXTRACT(YEAR ...), TRIM(BOTH ...) */
     case SQL_LIT_TYPED: return json_pack("{s:s, s:s}", "kind", l->text, "value", l->kids[0]->text);
     case SQL_LIT_INTERVAL:
         return json_pack("{s:s, s:s, s:b}", "qualifier", l->kids[1]->text, "value", l->kids[0]->text, "negative",
@@ -90,13 +91,41 @@ static json_t *options_json(const sql_table *t)
     return o;
 }
 
+/* All columns of a scanned table: what a source decodes (physical), reads from the connector
+ * (metadata) and computes (computed, over the non-computed columns in table order). */
+static json_t *schema_json(const plan_node *n)
+{
+    json_t *a = json_array();
+    const sql_table *t = n->table;
+    static const char *const kinds[] = {"physical", "computed", "metadata"};
+    for (int i = 0; i < t->ncols; i++) {
+        const sql_column *c = &t->cols[i];
+        json_t *col = json_pack("{s:s, s:o, s:s}", "name", c->name, "type", type_json(c->type), "kind", kinds[c->kind]);
+        if (c->kind == SQL_COL_METADATA) {
+            json_object_set_new(col, "key", json_string(c->metadata_key ? c->metadata_key : c->name));
+            json_object_set_new(col, "virtual", json_boolean(c->is_virtual));
+        }
+        if (c->kind == SQL_COL_COMPUTED) json_object_set_new(col, "expr", expr_json(n->computed ? n->computed[i] : NULL));
+        json_array_append_new(a, col);
+    }
+    return a;
+}
+
 static json_t *spec_of(const plan_node *n)
 {
     switch (n->kind) {
     case PLAN_SCAN: {
         json_t *cols = ints_json(n->fields, n->nfields);
-        return json_pack("{s:s, s:o, s:o, s:o, s:i}", "table", n->table->name, "options", options_json(n->table), "columns", cols,
-                         "output", row_json(n->row), "changelog", (int)n->changelog);
+        json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:i}", "table", n->table->name, "options", options_json(n->table), "columns", cols,
+                              "output", row_json(n->row), "changelog", (int)n->changelog);
+        json_object_set_new(j, "schema", schema_json(n));
+        if (n->watermark)
+            json_object_set_new(j, "watermark", json_pack("{s:i, s:o}", "rowtime", n->table->rowtime, "expr", expr_json(n->watermark)));
+        if (n->filter) json_object_set_new(j, "filter", expr_json(n->filter));
+        json_t *pk = json_array();
+        for (int i = 0; i < n->table->npk; i++) json_array_append_new(pk, json_integer(n->table->pk[i]));
+        json_object_set_new(j, "primary_key", pk);
+        return j;
     }
     case PLAN_CALC: {
         json_t *sel = json_array();

@@ -154,6 +154,10 @@ static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out)
         *out = px_call(c, e->text, e->type, n, args);
         return SL_OK;
     }
+    case SQL_NAME: /* a time unit or TRIM mode inside EXTRACT / TIMESTAMPADD / TRIM: a symbol */
+        *out = px(c, PX_LITERAL, sql_type_make(c->a, SQL_T_VARCHAR, false, SQL_MAX_LENGTH, -1));
+        (*out)->src = e;
+        return SL_OK;
     case SQL_SPECIAL:
         if ((st = cvt_args(c, e, 0, shift, args, &n))) return st;
         *out = px_call(c, e->text, e->type, n, args);
@@ -210,6 +214,12 @@ static plan_node *scan_of(pctx *c, const sql_table *t, const sql_type *row)
     s->nfields = t->ncols;
     s->fields = sl_arena_alloc(c->a, sizeof(int) * (size_t)(t->ncols ? t->ncols : 1));
     for (int i = 0; i < t->ncols; i++) s->fields[i] = i;
+    /* computed columns and the watermark travel with the scan: the source evaluates them */
+    s->computed = sl_arena_zalloc(c->a, sizeof(plan_expr *) * (size_t)(t->ncols ? t->ncols : 1));
+    for (int i = 0; i < t->ncols; i++)
+        if (t->cols[i].kind == SQL_COL_COMPUTED && t->cols[i].expr && cvt(c, t->cols[i].expr, 0, &s->computed[i]) != SL_OK)
+            s->computed[i] = NULL;
+    if (t->watermark_expr && cvt(c, t->watermark_expr, 0, &s->watermark) != SL_OK) s->watermark = NULL;
     return s;
 }
 
@@ -1031,6 +1041,7 @@ static void print_literal(sl_strbuf *out, const sql_node *l)
         sl_strbuf_putc(out, '\'');
         break;
     case SQL_LIT_BOOL: sl_strbuf_puts(out, l->ival ? "true" : "false"); break;
+    case SQL_NAME: sl_strbuf_puts(out, l->text); break;
     case SQL_LIT_NULL: sl_strbuf_puts(out, "null"); break;
     case SQL_LIT_TYPED: sl_strbuf_printf(out, "%s '%s'", l->text, l->kids[0]->text); break;
     case SQL_LIT_INTERVAL:

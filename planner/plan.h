@@ -70,6 +70,9 @@ struct plan_node {
     int nfields;
     int *fields;
     plan_expr *filter;   /* over the scan's output row, or NULL */
+    plan_expr **computed; /* per table column: a computed column's expression over the table's
+                           * non-computed columns (in table order), NULL for other columns */
+    plan_expr *watermark; /* the WATERMARK expression over all table columns, or NULL */
     /* PLAN_CALC: projection (exprs over the input row) and condition */
     int nexprs;
     plan_expr **exprs;

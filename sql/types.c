@@ -1,6 +1,7 @@
 /* sql/types.c — see types.h. */
 #include "sql/types.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static sql_type *alloc_type(sl_arena *a, const sql_type *proto)
@@ -466,4 +467,169 @@ bool sql_type_can_cast(const sql_type *from, const sql_type *to)
         return true;
     }
     return false;
+}
+
+/* ---- parsing the printed form --------------------------------------------------------------- */
+
+typedef struct tparser {
+    sl_arena *a;
+    const char *p;
+} tparser;
+
+static void tp_ws(tparser *tp)
+{
+    while (*tp->p == ' ') tp->p++;
+}
+
+static bool tp_word(tparser *tp, const char *w)
+{
+    tp_ws(tp);
+    size_t n = strlen(w);
+    if (strncmp(tp->p, w, n) == 0 && !(tp->p[n] >= 'A' && tp->p[n] <= 'Z') && tp->p[n] != '_') {
+        tp->p += n;
+        return true;
+    }
+    return false;
+}
+
+static bool tp_char(tparser *tp, char c)
+{
+    tp_ws(tp);
+    if (*tp->p == c) {
+        tp->p++;
+        return true;
+    }
+    return false;
+}
+
+static bool tp_int(tparser *tp, int32_t *v)
+{
+    tp_ws(tp);
+    char *end;
+    long x = strtol(tp->p, &end, 10);
+    if (end == tp->p) return false;
+    tp->p = end;
+    *v = (int32_t)x;
+    return true;
+}
+
+/* "(n)" or "(p, s)" */
+static bool tp_args(tparser *tp, int32_t *a1, int32_t *a2)
+{
+    if (!tp_char(tp, '(') || !tp_int(tp, a1)) return false;
+    if (a2 && (!tp_char(tp, ',') || !tp_int(tp, a2))) return false;
+    return tp_char(tp, ')');
+}
+
+static const sql_type *tp_type(tparser *tp)
+{
+    sql_type t;
+    memset(&t, 0, sizeof t);
+    t.nullable = true;
+    t.precision = -1;
+    t.scale = -1;
+    if (tp_word(tp, "NULL")) t.id = SQL_T_NULL;
+    else if (tp_word(tp, "BOOLEAN")) t.id = SQL_T_BOOLEAN;
+    else if (tp_word(tp, "TINYINT")) t.id = SQL_T_TINYINT;
+    else if (tp_word(tp, "SMALLINT")) t.id = SQL_T_SMALLINT;
+    else if (tp_word(tp, "INT")) t.id = SQL_T_INT;
+    else if (tp_word(tp, "BIGINT")) t.id = SQL_T_BIGINT;
+    else if (tp_word(tp, "DECIMAL")) {
+        t.id = SQL_T_DECIMAL;
+        if (!tp_args(tp, &t.precision, &t.scale)) return NULL;
+    } else if (tp_word(tp, "FLOAT")) t.id = SQL_T_FLOAT;
+    else if (tp_word(tp, "DOUBLE")) t.id = SQL_T_DOUBLE;
+    else if (tp_word(tp, "CHAR")) {
+        t.id = SQL_T_CHAR;
+        if (!tp_args(tp, &t.precision, NULL)) return NULL;
+    } else if (tp_word(tp, "STRING")) {
+        t.id = SQL_T_VARCHAR;
+        t.precision = SQL_MAX_LENGTH;
+    } else if (tp_word(tp, "VARCHAR")) {
+        t.id = SQL_T_VARCHAR;
+        if (!tp_args(tp, &t.precision, NULL)) return NULL;
+    } else if (tp_word(tp, "BINARY")) {
+        t.id = SQL_T_BINARY;
+        if (!tp_args(tp, &t.precision, NULL)) return NULL;
+    } else if (tp_word(tp, "BYTES")) {
+        t.id = SQL_T_VARBINARY;
+        t.precision = SQL_MAX_LENGTH;
+    } else if (tp_word(tp, "VARBINARY")) {
+        t.id = SQL_T_VARBINARY;
+        if (!tp_args(tp, &t.precision, NULL)) return NULL;
+    } else if (tp_word(tp, "DATE")) t.id = SQL_T_DATE;
+    else if (tp_word(tp, "TIME")) {
+        t.id = SQL_T_TIME;
+        if (!tp_args(tp, &t.precision, NULL)) return NULL;
+    } else if (tp_word(tp, "TIMESTAMP_LTZ")) {
+        t.id = SQL_T_TIMESTAMP_LTZ;
+        if (!tp_args(tp, &t.precision, NULL)) return NULL;
+    } else if (tp_word(tp, "TIMESTAMP")) {
+        t.id = SQL_T_TIMESTAMP;
+        if (!tp_args(tp, &t.precision, NULL)) return NULL;
+    } else if (tp_word(tp, "INTERVAL")) {
+        if (tp_word(tp, "YEAR")) {
+            if (!tp_word(tp, "TO") || !tp_word(tp, "MONTH")) return NULL;
+            t.id = SQL_T_INTERVAL_YM;
+        } else if (tp_word(tp, "DAY")) {
+            if (!tp_word(tp, "TO") || !tp_word(tp, "SECOND") || !tp_args(tp, &t.precision, NULL)) return NULL;
+            t.id = SQL_T_INTERVAL_DT;
+        } else
+            return NULL;
+    } else if (tp_word(tp, "ARRAY") || tp_word(tp, "MULTISET")) {
+        t.id = tp->p[-1] == 'Y' ? SQL_T_ARRAY : SQL_T_MULTISET;
+        if (!tp_char(tp, '<') || !(t.elem = tp_type(tp)) || !tp_char(tp, '>')) return NULL;
+    } else if (tp_word(tp, "MAP")) {
+        t.id = SQL_T_MAP;
+        if (!tp_char(tp, '<') || !(t.elem = tp_type(tp)) || !tp_char(tp, ',') || !(t.value = tp_type(tp)) ||
+            !tp_char(tp, '>'))
+            return NULL;
+    } else if (tp_word(tp, "ROW")) {
+        t.id = SQL_T_ROW;
+        if (!tp_char(tp, '<')) return NULL;
+        int cap = 8;
+        t.field_names = sl_arena_alloc(tp->a, sizeof(char *) * (size_t)cap);
+        t.field_types = sl_arena_alloc(tp->a, sizeof(sql_type *) * (size_t)cap);
+        while (!tp_char(tp, '>')) {
+            if (t.nfields && !tp_char(tp, ',')) return NULL;
+            if (!tp_char(tp, '`')) return NULL;
+            const char *end = strchr(tp->p, '`');
+            if (!end) return NULL;
+            if (t.nfields == cap) {
+                cap *= 2;
+                const char **nn = sl_arena_alloc(tp->a, sizeof(char *) * (size_t)cap);
+                const sql_type **nt = sl_arena_alloc(tp->a, sizeof(sql_type *) * (size_t)cap);
+                memcpy(nn, t.field_names, sizeof(char *) * (size_t)t.nfields);
+                memcpy(nt, t.field_types, sizeof(sql_type *) * (size_t)t.nfields);
+                t.field_names = nn;
+                t.field_types = nt;
+            }
+            t.field_names[t.nfields] = sl_arena_strndup(tp->a, tp->p, (size_t)(end - tp->p));
+            tp->p = end + 1;
+            if (!(t.field_types[t.nfields] = tp_type(tp))) return NULL;
+            t.nfields++;
+        }
+    } else
+        return NULL;
+    if (tp_word(tp, "NOT")) {
+        if (!tp_word(tp, "NULL")) return NULL;
+        t.nullable = false;
+    }
+    tp_ws(tp);
+    if (strncmp(tp->p, "*ROWTIME*", 9) == 0) {
+        t.attr = SQL_TA_ROWTIME;
+        tp->p += 9;
+    } else if (strncmp(tp->p, "*PROCTIME*", 10) == 0) {
+        t.attr = SQL_TA_PROCTIME;
+        tp->p += 10;
+    }
+    return alloc_type(tp->a, &t);
+}
+
+const sql_type *sql_type_parse(sl_arena *a, const char *text)
+{
+    tparser tp = {a, text};
+    const sql_type *t = tp_type(&tp);
+    tp_ws(&tp);
+    return t && *tp.p == 0 ? t : NULL;
 }

@@ -77,6 +77,9 @@ sl_status sql_type_from_ast(sl_arena *a, const sql_node *n, const char *script_n
 
 /* Flink's string form, e.g. "DECIMAL(10, 2) NOT NULL". */
 void sql_type_print(sl_strbuf *out, const sql_type *t);
+/* Parses the string form back (sql_type_print's inverse: JobGraph specs carry types as text);
+ * NULL if the text is not a type. */
+const sql_type *sql_type_parse(sl_arena *a, const char *text);
 /* Convenience: the string form in an arena. */
 const char *sql_type_str(sl_arena *a, const sql_type *t);
 

@@ -1,0 +1,651 @@
+/* runtime/task.c — see task.h. */
+#include "runtime/task.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/hash.h"
+#include "common/mem.h"
+
+enum { EV_RECORD = 0, EV_WATERMARK = 1, EV_END = 2 };
+
+#define WM_MIN INT64_MIN
+#define WM_MAX INT64_MAX
+
+typedef struct sl_buffer sl_buffer;
+struct sl_buffer {
+    uint8_t *data;
+    uint32_t len, cap;
+    bool oversize;
+    sl_buffer *next;
+};
+
+/* The consumer side's lock and wake-up: all input channels of a task share it. */
+typedef struct gate {
+    pthread_mutex_t m;
+    pthread_cond_t nonempty;
+    bool waiting;
+} gate;
+
+struct sl_channel {
+    sl_task *producer, *consumer;
+    int input; /* input of the consumer's head operator */
+    int credits;
+    pthread_cond_t space; /* with consumer->gate.m */
+    /* under consumer->gate.m */
+    sl_buffer *q_head, *q_tail;
+    int queued;
+    sl_buffer *free_list;
+    bool producer_waiting;
+    /* producer thread only */
+    sl_buffer *cur;
+    /* consumer thread only */
+    int64_t wm;
+    bool ended;
+};
+
+typedef struct output {
+    sl_partitioning part;
+    int *keys;
+    sl_phys *key_phys;
+    int nkeys;
+    int nch;
+    sl_channel **ch;
+    int rr; /* REBALANCE position */
+    int64_t last_wm;
+} output;
+
+struct sl_task {
+    sl_job_context *job;
+    char *name;
+    int vertex_id, subtask, parallelism, max_parallelism;
+    sl_operator **ops;
+    int nops;
+    gate g;
+    int nin;
+    sl_channel **in;
+    int rr_in;
+    int64_t in_wm; /* combined input watermark */
+    int nout;
+    output *out;
+    uint64_t flush_deadline_ns; /* 0: nothing waiting */
+    pthread_t thread;
+    bool started;
+    atomic_bool finished;
+    /* figures: plain counters on the task thread, published to the atomics now and then */
+    sl_task_metrics m;
+    _Atomic uint64_t pub_in, pub_out, pub_bytes_in, pub_bytes_out, pub_dropped, pub_busy, pub_idle, pub_bp;
+    _Atomic int64_t pub_wm;
+    uint64_t start_ns;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- job context ---------------------------------------------------------------------------- */
+
+void sl_job_context_init(sl_job_context *job)
+{
+    memset(job, 0, sizeof *job);
+    job->buffer_timeout_ms = 100;
+    job->watermark_interval_ms = 200;
+    job->segment_size = 32768;
+    job->credits_per_channel = 4;
+    job->out = stdout;
+    job->err_out = stderr;
+    pthread_mutex_init(&job->out_lock, NULL);
+    pthread_mutex_init(&job->fail_lock, NULL);
+    atomic_init(&job->stop, false);
+    atomic_init(&job->cancel, false);
+}
+
+void sl_job_context_destroy(sl_job_context *job)
+{
+    pthread_mutex_destroy(&job->out_lock);
+    pthread_mutex_destroy(&job->fail_lock);
+}
+
+void sl_job_fail(sl_job_context *job, const char *task_name, const sl_error *err)
+{
+    pthread_mutex_lock(&job->fail_lock);
+    if (!job->failed) {
+        job->failed = true;
+        job->failure = *err;
+        snprintf(job->failed_task, sizeof job->failed_task, "%s", task_name);
+    }
+    pthread_mutex_unlock(&job->fail_lock);
+    atomic_store(&job->cancel, true);
+}
+
+/* ---- tasks ---------------------------------------------------------------------------------- */
+
+sl_task *sl_task_create(sl_job_context *job, const char *vertex_name, int vertex_id, int subtask, int parallelism,
+                        int max_parallelism)
+{
+    sl_task *t = sl_xcalloc(1, sizeof *t);
+    t->job = job;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s (%d/%d)", vertex_name, subtask + 1, parallelism);
+    t->name = sl_xstrdup(buf);
+    t->vertex_id = vertex_id;
+    t->subtask = subtask;
+    t->parallelism = parallelism;
+    t->max_parallelism = max_parallelism;
+    pthread_mutex_init(&t->g.m, NULL);
+    pthread_cond_init(&t->g.nonempty, NULL);
+    t->in_wm = WM_MIN;
+    atomic_init(&t->finished, false);
+    atomic_init(&t->pub_wm, WM_MIN);
+    return t;
+}
+
+static void free_buffers(sl_buffer *b)
+{
+    while (b) {
+        sl_buffer *n = b->next;
+        free(b->data);
+        free(b);
+        b = n;
+    }
+}
+
+void sl_task_destroy(sl_task *t)
+{
+    if (!t) return;
+    for (int i = 0; i < t->nops; i++) {
+        if (t->ops[i]->vt->close) t->ops[i]->vt->close(t->ops[i]);
+        free(t->ops[i]);
+    }
+    free(t->ops);
+    for (int i = 0; i < t->nin; i++) {
+        sl_channel *c = t->in[i];
+        free_buffers(c->q_head);
+        free_buffers(c->free_list);
+        free_buffers(c->cur);
+        pthread_cond_destroy(&c->space);
+        free(c);
+    }
+    free(t->in);
+    for (int i = 0; i < t->nout; i++) {
+        free(t->out[i].keys);
+        free(t->out[i].key_phys);
+        free(t->out[i].ch);
+    }
+    free(t->out);
+    pthread_mutex_destroy(&t->g.m);
+    pthread_cond_destroy(&t->g.nonempty);
+    free(t->name);
+    free(t);
+}
+
+void sl_task_set_chain(sl_task *t, sl_operator **ops, int n)
+{
+    t->ops = sl_xmalloc(sizeof(sl_operator *) * (size_t)(n ? n : 1));
+    t->nops = n;
+    for (int i = 0; i < n; i++) {
+        t->ops[i] = ops[i];
+        ops[i]->task = t;
+        ops[i]->next = i + 1 < n ? ops[i + 1] : NULL;
+    }
+}
+
+int sl_task_add_output(sl_task *t, sl_partitioning p, const int *keys, const sl_phys *key_phys, int nkeys)
+{
+    t->out = sl_xrealloc(t->out, sizeof(output) * (size_t)(t->nout + 1));
+    output *o = &t->out[t->nout];
+    memset(o, 0, sizeof *o);
+    o->part = p;
+    o->nkeys = nkeys;
+    o->last_wm = WM_MIN;
+    if (nkeys) {
+        o->keys = sl_xmalloc(sizeof(int) * (size_t)nkeys);
+        memcpy(o->keys, keys, sizeof(int) * (size_t)nkeys);
+        o->key_phys = sl_xmalloc(sizeof(sl_phys) * (size_t)nkeys);
+        memcpy(o->key_phys, key_phys, sizeof(sl_phys) * (size_t)nkeys);
+    }
+    return t->nout++;
+}
+
+sl_channel *sl_task_connect(sl_task *producer, int out, sl_task *consumer, int input)
+{
+    sl_channel *c = sl_xcalloc(1, sizeof *c);
+    c->producer = producer;
+    c->consumer = consumer;
+    c->input = input;
+    c->credits = producer->job->credits_per_channel > 0 ? producer->job->credits_per_channel : 1;
+    c->wm = WM_MIN;
+    pthread_cond_init(&c->space, NULL);
+    output *o = &producer->out[out];
+    o->ch = sl_xrealloc(o->ch, sizeof(sl_channel *) * (size_t)(o->nch + 1));
+    o->ch[o->nch++] = c;
+    consumer->in = sl_xrealloc(consumer->in, sizeof(sl_channel *) * (size_t)(consumer->nin + 1));
+    consumer->in[consumer->nin++] = c;
+    return c;
+}
+
+int sl_task_subtask(const sl_task *t) { return t->subtask; }
+int sl_task_parallelism(const sl_task *t) { return t->parallelism; }
+int sl_task_max_parallelism(const sl_task *t) { return t->max_parallelism; }
+const char *sl_task_name(const sl_task *t) { return t->name; }
+sl_job_context *sl_task_job(const sl_task *t) { return t->job; }
+void sl_task_count_dropped(sl_task *t, uint64_t n) { t->m.dropped += n; }
+bool sl_task_stop_requested(const sl_task *t) { return atomic_load_explicit(&t->job->stop, memory_order_relaxed); }
+bool sl_task_is_source(const sl_task *t) { return t->nops && t->ops[0]->vt->poll != NULL; }
+bool sl_task_is_sink(const sl_task *t) { return t->nout == 0; }
+bool sl_task_finished(const sl_task *t) { return atomic_load(&t->finished); }
+
+/* ---- producing -------------------------------------------------------------------------------- */
+
+static bool cancelled(const sl_task *t) { return atomic_load_explicit(&t->job->cancel, memory_order_relaxed); }
+
+static sl_buffer *get_buffer(sl_channel *c, uint32_t need)
+{
+    uint32_t seg = c->producer->job->segment_size;
+    sl_buffer *b = NULL;
+    if (need <= seg) {
+        pthread_mutex_lock(&c->consumer->g.m);
+        b = c->free_list;
+        if (b) c->free_list = b->next;
+        pthread_mutex_unlock(&c->consumer->g.m);
+    }
+    if (!b) {
+        b = sl_xcalloc(1, sizeof *b);
+        b->oversize = need > seg;
+        b->cap = b->oversize ? need : seg;
+        b->data = sl_xmalloc(b->cap);
+    }
+    b->len = 0;
+    b->next = NULL;
+    return b;
+}
+
+/* Hands the channel's current buffer to the consumer, waiting for a credit. */
+static void send_buffer(sl_task *t, sl_channel *c)
+{
+    sl_buffer *b = c->cur;
+    if (!b || b->len == 0) return;
+    c->cur = NULL;
+    gate *g = &c->consumer->g;
+    pthread_mutex_lock(&g->m);
+    if (c->queued >= c->credits && !cancelled(t)) {
+        uint64_t t0 = now_ns();
+        while (c->queued >= c->credits && !cancelled(t)) {
+            c->producer_waiting = true;
+            pthread_cond_wait(&c->space, &g->m);
+        }
+        c->producer_waiting = false;
+        t->m.backpressured_ns += now_ns() - t0;
+    }
+    if (c->q_tail) c->q_tail->next = b;
+    else c->q_head = b;
+    c->q_tail = b;
+    c->queued++;
+    if (g->waiting) pthread_cond_signal(&g->nonempty);
+    pthread_mutex_unlock(&g->m);
+    t->m.buffers_out++;
+}
+
+static inline void put_entry(sl_task *t, sl_channel *c, uint32_t type, const void *payload, uint32_t len)
+{
+    uint32_t padded = (len + 7u) & ~7u;
+    uint32_t need = 8 + padded;
+    if (c->cur && c->cur->len + need > c->cur->cap) send_buffer(t, c);
+    if (!c->cur) {
+        c->cur = get_buffer(c, need);
+        if (t->flush_deadline_ns == 0 && t->job->buffer_timeout_ms > 0)
+            t->flush_deadline_ns = now_ns() + (uint64_t)t->job->buffer_timeout_ms * 1000000u;
+    }
+    uint8_t *p = c->cur->data + c->cur->len;
+    uint64_t hdr = ((uint64_t)type << 32) | len;
+    memcpy(p, &hdr, 8);
+    if (len) memcpy(p + 8, payload, len);
+    if (padded > len) memset(p + 8 + len, 0, padded - len);
+    c->cur->len += need;
+    if (c->cur->oversize || t->job->buffer_timeout_ms == 0) send_buffer(t, c);
+}
+
+static void flush_outputs(sl_task *t)
+{
+    for (int i = 0; i < t->nout; i++)
+        for (int k = 0; k < t->out[i].nch; k++) send_buffer(t, t->out[i].ch[k]);
+    t->flush_deadline_ns = 0;
+}
+
+/* Hash of the key fields' values: fixed-width values as their 8 bytes (so INT 7 and BIGINT 7
+ * agree), -0.0 as 0.0, strings by content, NULL as a marker. */
+uint64_t sl_row_key_hash(const uint8_t *row, const int *keys, const sl_phys *phys, int nkeys)
+{
+    uint64_t h = 0x5157u;
+    for (int k = 0; k < nkeys; k++) {
+        int f = keys[k];
+        if (sl_row_is_null(row, f)) {
+            h = sl_hash64_seed("\0", 1, h);
+            continue;
+        }
+        if (phys[k] == SL_PHYS_BYTES) {
+            uint32_t n;
+            const char *p = sl_row_bytes(row, f, &n);
+            h = sl_hash64_seed(p, n, h);
+        } else {
+            uint64_t s;
+            memcpy(&s, sl_row_slot(row, f), 8);
+            if (phys[k] == SL_PHYS_F64 && s == (UINT64_C(1) << 63)) s = 0;
+            h = sl_hash64_seed(&s, 8, h);
+        }
+    }
+    return h;
+}
+
+int sl_row_key_group(const uint8_t *row, const int *keys, const sl_phys *phys, int nkeys, int max_parallelism)
+{
+    return sl_key_group(sl_row_key_hash(row, keys, phys, nkeys), max_parallelism);
+}
+
+static sl_status emit_to_outputs(sl_task *t, const uint8_t *row)
+{
+    uint32_t len = sl_row_len(row);
+    t->m.records_out++;
+    t->m.bytes_out += len;
+    for (int i = 0; i < t->nout; i++) {
+        output *o = &t->out[i];
+        switch (o->part) {
+        case SL_PART_FORWARD: put_entry(t, o->ch[o->nch == 1 ? 0 : t->subtask % o->nch], EV_RECORD, row, len); break;
+        case SL_PART_GLOBAL: put_entry(t, o->ch[0], EV_RECORD, row, len); break;
+        case SL_PART_REBALANCE:
+            put_entry(t, o->ch[o->rr], EV_RECORD, row, len);
+            if (++o->rr == o->nch) o->rr = 0;
+            break;
+        case SL_PART_BROADCAST:
+            for (int k = 0; k < o->nch; k++) put_entry(t, o->ch[k], EV_RECORD, row, len);
+            break;
+        case SL_PART_HASH: {
+            int kg = sl_row_key_group(row, o->keys, o->key_phys, o->nkeys, t->max_parallelism);
+            put_entry(t, o->ch[sl_key_group_owner(t->max_parallelism, o->nch, kg)], EV_RECORD, row, len);
+            break;
+        }
+        }
+    }
+    return SL_OK;
+}
+
+static void emit_event_all(sl_task *t, uint32_t type, int64_t v)
+{
+    for (int i = 0; i < t->nout; i++)
+        for (int k = 0; k < t->out[i].nch; k++) put_entry(t, t->out[i].ch[k], type, &v, 8);
+}
+
+sl_status sl_op_emit(sl_operator *op, const uint8_t *row, sl_error *err)
+{
+    op->records_out++;
+    sl_operator *n = op->next;
+    if (n) {
+        n->records_in++;
+        return n->vt->process(n, 0, row, err);
+    }
+    return emit_to_outputs(op->task, row);
+}
+
+sl_status sl_op_emit_watermark(sl_operator *op, int64_t wm, sl_error *err)
+{
+    sl_operator *n = op->next;
+    if (n) return n->vt->watermark ? n->vt->watermark(n, wm, err) : sl_op_emit_watermark(n, wm, err);
+    sl_task *t = op->task;
+    for (int i = 0; i < t->nout; i++) {
+        output *o = &t->out[i];
+        if (wm <= o->last_wm) continue;
+        o->last_wm = wm;
+        for (int k = 0; k < o->nch; k++) put_entry(t, o->ch[k], EV_WATERMARK, &wm, 8);
+    }
+    t->m.current_watermark = wm;
+    return SL_OK;
+}
+
+/* ---- the loops --------------------------------------------------------------------------------- */
+
+static void publish(sl_task *t)
+{
+    atomic_store_explicit(&t->pub_in, t->m.records_in, memory_order_relaxed);
+    atomic_store_explicit(&t->pub_out, t->m.records_out, memory_order_relaxed);
+    atomic_store_explicit(&t->pub_bytes_in, t->m.bytes_in, memory_order_relaxed);
+    atomic_store_explicit(&t->pub_bytes_out, t->m.bytes_out, memory_order_relaxed);
+    atomic_store_explicit(&t->pub_dropped, t->m.dropped, memory_order_relaxed);
+    atomic_store_explicit(&t->pub_busy, (now_ns() - t->start_ns) - t->m.idle_ns - t->m.backpressured_ns, memory_order_relaxed);
+    atomic_store_explicit(&t->pub_idle, t->m.idle_ns, memory_order_relaxed);
+    atomic_store_explicit(&t->pub_bp, t->m.backpressured_ns, memory_order_relaxed);
+    atomic_store_explicit(&t->pub_wm, t->m.current_watermark, memory_order_relaxed);
+}
+
+void sl_task_metrics_get(const sl_task *t, sl_task_metrics *m)
+{
+    memset(m, 0, sizeof *m);
+    m->records_in = atomic_load_explicit(&t->pub_in, memory_order_relaxed);
+    m->records_out = atomic_load_explicit(&t->pub_out, memory_order_relaxed);
+    m->bytes_in = atomic_load_explicit(&t->pub_bytes_in, memory_order_relaxed);
+    m->bytes_out = atomic_load_explicit(&t->pub_bytes_out, memory_order_relaxed);
+    m->dropped = atomic_load_explicit(&t->pub_dropped, memory_order_relaxed);
+    m->busy_ns = atomic_load_explicit(&t->pub_busy, memory_order_relaxed);
+    m->idle_ns = atomic_load_explicit(&t->pub_idle, memory_order_relaxed);
+    m->backpressured_ns = atomic_load_explicit(&t->pub_bp, memory_order_relaxed);
+    m->current_watermark = atomic_load_explicit(&t->pub_wm, memory_order_relaxed);
+}
+
+static void maybe_flush(sl_task *t)
+{
+    if (t->flush_deadline_ns && now_ns() >= t->flush_deadline_ns) flush_outputs(t);
+}
+
+/* Waits on the gate until signalled or the deadline (CLOCK_MONOTONIC ns; 0 = none). */
+static void gate_wait(sl_task *t, uint64_t deadline_ns)
+{
+    uint64_t t0 = now_ns();
+    t->g.waiting = true;
+    if (deadline_ns) {
+        /* the condition variable uses CLOCK_REALTIME: convert the remaining time */
+        uint64_t rem = deadline_ns > t0 ? deadline_ns - t0 : 0;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t ns = (uint64_t)ts.tv_nsec + rem;
+        ts.tv_sec += (time_t)(ns / 1000000000u);
+        ts.tv_nsec = (long)(ns % 1000000000u);
+        pthread_cond_timedwait(&t->g.nonempty, &t->g.m, &ts);
+    } else
+        pthread_cond_wait(&t->g.nonempty, &t->g.m);
+    t->g.waiting = false;
+    t->m.idle_ns += now_ns() - t0;
+}
+
+void sl_task_wake(sl_task *t)
+{
+    pthread_mutex_lock(&t->g.m);
+    pthread_cond_broadcast(&t->g.nonempty);
+    for (int i = 0; i < t->nin; i++) pthread_cond_broadcast(&t->in[i]->space);
+    pthread_mutex_unlock(&t->g.m);
+}
+
+static sl_status finish_chain(sl_task *t, sl_error *err)
+{
+    sl_status st;
+    for (int i = 0; i < t->nops; i++)
+        if (t->ops[i]->vt->finish && (st = t->ops[i]->vt->finish(t->ops[i], err))) return st;
+    return SL_OK;
+}
+
+static sl_status input_watermark(sl_task *t, sl_error *err)
+{
+    int64_t wm = WM_MAX;
+    for (int i = 0; i < t->nin; i++)
+        if (!t->in[i]->ended && t->in[i]->wm < wm) wm = t->in[i]->wm;
+    if (wm == WM_MAX) return SL_OK; /* all ended: end of input carries the final watermark */
+    if (wm <= t->in_wm) return SL_OK;
+    t->in_wm = wm;
+    sl_operator *h = t->ops[0];
+    return h->vt->watermark ? h->vt->watermark(h, wm, err) : sl_op_emit_watermark(h, wm, err);
+}
+
+static sl_status process_buffer(sl_task *t, sl_channel *c, sl_buffer *b, sl_error *err)
+{
+    sl_operator *h = t->ops[0];
+    sl_status st;
+    for (uint32_t off = 0; off < b->len;) {
+        uint64_t hdr;
+        memcpy(&hdr, b->data + off, 8);
+        uint32_t len = (uint32_t)hdr, type = (uint32_t)(hdr >> 32);
+        const uint8_t *payload = b->data + off + 8;
+        off += 8 + ((len + 7u) & ~7u);
+        if (type == EV_RECORD) {
+            t->m.records_in++;
+            t->m.bytes_in += len;
+            h->records_in++;
+            if ((st = h->vt->process(h, c->input, payload, err))) return st;
+        } else if (type == EV_WATERMARK) {
+            int64_t wm;
+            memcpy(&wm, payload, 8);
+            if (wm > c->wm) {
+                c->wm = wm;
+                if ((st = input_watermark(t, err))) return st;
+            }
+        } else if (type == EV_END) {
+            c->ended = true;
+            if ((st = input_watermark(t, err))) return st;
+        }
+    }
+    return SL_OK;
+}
+
+static sl_status run_consumer(sl_task *t, sl_error *err)
+{
+    sl_status st;
+    int ended = 0;
+    uint64_t last_publish = now_ns();
+    while (!cancelled(t)) {
+        pthread_mutex_lock(&t->g.m);
+        sl_channel *c = NULL;
+        for (int k = 0; k < t->nin; k++) {
+            sl_channel *x = t->in[(t->rr_in + k) % t->nin];
+            if (x->q_head) {
+                c = x;
+                t->rr_in = (t->rr_in + k + 1) % t->nin;
+                break;
+            }
+        }
+        if (!c) {
+            if (ended == t->nin) {
+                pthread_mutex_unlock(&t->g.m);
+                break;
+            }
+            if (t->flush_deadline_ns && now_ns() >= t->flush_deadline_ns) {
+                pthread_mutex_unlock(&t->g.m);
+                flush_outputs(t);
+                continue;
+            }
+            publish(t);
+            gate_wait(t, t->flush_deadline_ns);
+            pthread_mutex_unlock(&t->g.m);
+            continue;
+        }
+        sl_buffer *b = c->q_head;
+        c->q_head = b->next;
+        if (!c->q_head) c->q_tail = NULL;
+        c->queued--;
+        if (c->producer_waiting) pthread_cond_signal(&c->space);
+        pthread_mutex_unlock(&t->g.m);
+
+        bool was_ended = c->ended;
+        st = process_buffer(t, c, b, err);
+
+        pthread_mutex_lock(&t->g.m);
+        if (b->oversize) {
+            free(b->data);
+            free(b);
+        } else {
+            b->next = c->free_list;
+            c->free_list = b;
+        }
+        pthread_mutex_unlock(&t->g.m);
+        if (st) return st;
+        if (c->ended && !was_ended) ended++;
+        maybe_flush(t);
+        uint64_t now = now_ns();
+        if (now - last_publish > 50000000u) {
+            publish(t);
+            last_publish = now;
+        }
+    }
+    if (cancelled(t)) return SL_OK;
+    return finish_chain(t, err);
+}
+
+static sl_status run_source(sl_task *t, sl_error *err)
+{
+    sl_operator *h = t->ops[0];
+    sl_status st;
+    uint64_t last_publish = now_ns();
+    for (;;) {
+        if (cancelled(t)) return SL_OK;
+        sl_source_state s = SL_SOURCE_MORE;
+        int wait_ms = 0;
+        if ((st = h->vt->poll(h, 256, &s, &wait_ms, err))) return st;
+        if (s == SL_SOURCE_END) {
+            /* a drained bounded input ends event time; a stopped job (SIGINT) does not, as
+             * Flink's stop without --drain */
+            if (!sl_task_stop_requested(t) && (st = sl_op_emit_watermark(h, WM_MAX, err))) return st;
+            break;
+        }
+        maybe_flush(t);
+        uint64_t now = now_ns();
+        if (now - last_publish > 50000000u) {
+            publish(t);
+            last_publish = now;
+        }
+        if (s == SL_SOURCE_IDLE) {
+            flush_outputs(t);
+            if (wait_ms <= 0) wait_ms = 1;
+            pthread_mutex_lock(&t->g.m);
+            if (!cancelled(t) && !sl_task_stop_requested(t)) gate_wait(t, now_ns() + (uint64_t)wait_ms * 1000000u);
+            pthread_mutex_unlock(&t->g.m);
+        }
+    }
+    return finish_chain(t, err);
+}
+
+static void *task_main(void *arg)
+{
+    sl_task *t = arg;
+    sl_error err;
+    sl_error_clear(&err);
+    t->start_ns = now_ns();
+    sl_status st = SL_OK;
+    for (int i = 0; i < t->nops && !st; i++)
+        if (t->ops[i]->vt->open) st = t->ops[i]->vt->open(t->ops[i], &err);
+    if (!st) st = sl_task_is_source(t) ? run_source(t, &err) : run_consumer(t, &err);
+    if (st) {
+        sl_job_fail(t->job, t->name, &err);
+    } else if (!cancelled(t)) {
+        emit_event_all(t, EV_END, 0);
+        flush_outputs(t);
+    }
+    publish(t);
+    atomic_store(&t->finished, true);
+    return NULL;
+}
+
+sl_status sl_task_start(sl_task *t, sl_error *err)
+{
+    int rc = pthread_create(&t->thread, NULL, task_main, t);
+    if (rc) return sl_error_set(err, SL_ERR_RUNTIME, "cannot start a thread for %s: %s", t->name, strerror(rc));
+    t->started = true;
+    return SL_OK;
+}
+
+void sl_task_join(sl_task *t)
+{
+    if (t->started) pthread_join(t->thread, NULL);
+    t->started = false;
+}
