@@ -130,6 +130,14 @@ static char *parse_value(const sl_option *opt, const char *value, parsed *out, c
     return NULL;
 }
 
+bool sl_option_check(const sl_option *opt, const char *value, char *why, size_t whylen)
+{
+    parsed p;
+    char *v = parse_value(opt, value, &p, why, whylen);
+    free(v);
+    return v != NULL;
+}
+
 /* ---- lifecycle ---------------------------------------------------------------------- */
 
 sl_config *sl_config_create(void) { return sl_xcalloc(1, sizeof(sl_config)); }

@@ -7,6 +7,7 @@
 #ifndef SLUICE_COMMON_OPTIONS_H
 #define SLUICE_COMMON_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum sl_opt_type {
@@ -60,5 +61,8 @@ const sl_option *sl_option_find_other_name(const char *key, int *deprecated);
 const char *sl_opt_type_name(sl_opt_type t);
 /* Describes the expected form of a value, e.g. "a memory size such as 1728m, 4g or 64 mb". */
 const char *sl_opt_expected(const sl_option *opt, char *buf, size_t n);
+/* Whether `value` is valid for opt (type, range, enum); if not, the reason in why. Used for
+ * configuration keys and for table options (connectors/connector.c). */
+bool sl_option_check(const sl_option *opt, const char *value, char *why, size_t whylen);
 
 #endif

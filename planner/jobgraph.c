@@ -93,10 +93,9 @@ static json_t *options_json(const sql_table *t)
 
 /* All columns of a scanned table: what a source decodes (physical), reads from the connector
  * (metadata) and computes (computed, over the non-computed columns in table order). */
-static json_t *schema_json(const plan_node *n)
+static json_t *schema_json(const sql_table *t, plan_expr *const *computed)
 {
     json_t *a = json_array();
-    const sql_table *t = n->table;
     static const char *const kinds[] = {"physical", "computed", "metadata"};
     for (int i = 0; i < t->ncols; i++) {
         const sql_column *c = &t->cols[i];
@@ -105,7 +104,7 @@ static json_t *schema_json(const plan_node *n)
             json_object_set_new(col, "key", json_string(c->metadata_key ? c->metadata_key : c->name));
             json_object_set_new(col, "virtual", json_boolean(c->is_virtual));
         }
-        if (c->kind == SQL_COL_COMPUTED) json_object_set_new(col, "expr", expr_json(n->computed ? n->computed[i] : NULL));
+        if (c->kind == SQL_COL_COMPUTED) json_object_set_new(col, "expr", expr_json(computed ? computed[i] : NULL));
         json_array_append_new(a, col);
     }
     return a;
@@ -118,7 +117,7 @@ static json_t *spec_of(const plan_node *n)
         json_t *cols = ints_json(n->fields, n->nfields);
         json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:i}", "table", n->table->name, "options", options_json(n->table), "columns", cols,
                               "output", row_json(n->row), "changelog", (int)n->changelog);
-        json_object_set_new(j, "schema", schema_json(n));
+        json_object_set_new(j, "schema", schema_json(n->table, n->computed));
         if (n->watermark)
             json_object_set_new(j, "watermark", json_pack("{s:i, s:o}", "rowtime", n->table->rowtime, "expr", expr_json(n->watermark)));
         if (n->filter) json_object_set_new(j, "filter", expr_json(n->filter));
@@ -151,8 +150,8 @@ static json_t *spec_of(const plan_node *n)
                          "output", row_json(n->row), "changelog", (int)n->changelog);
     }
     case PLAN_SINK:
-        return json_pack("{s:s, s:o, s:o, s:i}", "table", n->sink->name, "options", options_json(n->sink), "input",
-                         row_json(n->input[0]->row), "changelog", (int)n->changelog);
+        return json_pack("{s:s, s:o, s:o, s:o, s:i}", "table", n->sink->name, "options", options_json(n->sink), "schema",
+                         schema_json(n->sink, NULL), "input", row_json(n->input[0]->row), "changelog", (int)n->changelog);
     }
     return json_null();
 }

@@ -103,6 +103,42 @@ bool dec_fits(__int128 v, int precision)
     return v < lim && v > -lim;
 }
 
+bool dec_from_double(double d, int scale, bool truncate, __int128 *out)
+{
+    if (d == 0) {
+        *out = 0;
+        return true;
+    }
+    /* the shortest digits that read back as d (Double.toString's): d = m * 10^e */
+    char buf[40];
+    int prec;
+    for (prec = 2; prec < 17; prec++) { /* as sl_format_double: at least two digits */
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+        if (strtod(buf, NULL) == d) break;
+    }
+    if (prec == 17) snprintf(buf, sizeof buf, "%.16e", d);
+    const char *p = buf;
+    bool neg = *p == '-';
+    if (neg) p++;
+    __int128 m = 0;
+    int nd = 0;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.') m = m * 10 + (*p - '0'), nd++;
+    int shift = atoi(p + 1) - (nd - 1) + scale; /* unscaled = m * 10^shift */
+    if (shift >= 0) {
+        if (nd + shift > 38) return false;
+        for (int k = 0; k < shift; k++) m *= 10;
+    } else if (-shift > nd)
+        m = 0; /* below half a unit of the scale */
+    else {
+        __int128 p10 = sl_pow10[-shift], q = m / p10, r = m % p10;
+        if (!truncate && 2 * r >= p10) q++;
+        m = q;
+    }
+    *out = neg ? -m : m;
+    return true;
+}
+
 /* ---- strings -------------------------------------------------------------------------------- */
 
 char *scratch_alloc(sl_expr *e, size_t n) { return sl_arena_alloc(e->scratch, n ? n : 1); }
@@ -134,6 +170,29 @@ static bool parse_int_text(const char *p, size_t n, int64_t *out)
         if (strcmp(back, buf[0] == '+' ? buf + 1 : buf) != 0) return false;
     }
     *out = v;
+    return true;
+}
+
+/* CAST(string AS integer type), as Flink's BinaryStringDataUtil.toLong: surrounding whitespace and
+ * a sign are allowed and a fractional part is truncated ('1.9' -> 1); anything else, or a value
+ * outside BIGINT, is malformed. */
+static bool parse_int_cast(const char *p, size_t n, int64_t *out)
+{
+    while (n && isspace((unsigned char)*p)) p++, n--;
+    while (n && isspace((unsigned char)p[n - 1])) n--;
+    size_t i = 0, digits = 0;
+    bool neg = false;
+    if (i < n && (p[i] == '-' || p[i] == '+')) neg = p[i++] == '-';
+    uint64_t v = 0, limit = (uint64_t)INT64_MAX + (neg ? 1 : 0);
+    for (; i < n && isdigit((unsigned char)p[i]); i++, digits++) {
+        if (v > UINT64_C(922337203685477580)) return false;
+        v = v * 10 + (uint64_t)(p[i] - '0');
+        if (v > limit) return false;
+    }
+    if (i < n && p[i] == '.')
+        for (i++; i < n && isdigit((unsigned char)p[i]); i++) digits++;
+    if (i != n || digits == 0) return false;
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
     return true;
 }
 
@@ -242,12 +301,18 @@ bool sl_cast_value(const sl_val *in, const sql_type *from, const sql_type *to, s
         if (f == VC_INT || f == VC_BOOL) out->i = wrap_int(in->i, to->id);
         else if (f == VC_DEC) out->i = wrap_int(in->i / sl_pow10[from->scale], to->id);
         else if (f == VC_DBL) {
+            /* Java's narrowing: (long) d saturates at BIGINT's range; (int) d at INT's, and
+             * (short) / (byte) d go through int, then wrap */
             double d = in->d;
-            int64_t v = isnan(d) ? 0 : d >= 9.2233720368547758e18 ? INT64_MAX : d <= -9.2233720368547758e18 ? INT64_MIN : (int64_t)d;
+            int64_t v;
+            if (to->id == SQL_T_BIGINT)
+                v = isnan(d) ? 0 : d >= 9.2233720368547758e18 ? INT64_MAX : d <= -9.2233720368547758e18 ? INT64_MIN : (int64_t)d;
+            else
+                v = isnan(d) ? 0 : d >= 2147483647.0 ? INT32_MAX : d <= -2147483648.0 ? INT32_MIN : (int64_t)d;
             out->i = wrap_int(v, to->id);
         } else if (f == VC_STR) {
             int64_t v;
-            if (!parse_int_text(in->s.p, in->s.n, &v)) goto bad_text;
+            if (!parse_int_cast(in->s.p, in->s.n, &v)) goto bad_text;
             if (wrap_int(v, to->id) != v) goto bad_text;
             out->i = v;
         } else if (f == VC_IYM || f == VC_IDT)
@@ -261,12 +326,10 @@ bool sl_cast_value(const sl_val *in, const sql_type *from, const sql_type *to, s
         else if (f == VC_DEC) v = dec_rescale(in->i, from->scale, to->scale);
         else if (f == VC_DBL) {
             if (!isfinite(in->d)) goto bad_text;
-            long double x = (long double)in->d * (long double)sl_pow10[to->scale];
-            if (fabsl(x) >= 1e18L) {
+            if (!dec_from_double(in->d, to->scale, false, &v)) {
                 out->null = true;
                 return true;
             }
-            v = (__int128)llroundl(x);
         } else if (f == VC_STR) {
             if (!parse_dec_text(in->s.p, in->s.n, to->scale, &v)) goto bad_text;
         } else
@@ -332,6 +395,19 @@ bool sl_cast_value(const sl_val *in, const sql_type *from, const sql_type *to, s
                 chars++;
             }
             n = k;
+        }
+        /* CHAR(n) pads with spaces (only where the caller gives scratch memory) */
+        if (to->id == SQL_T_CHAR && to->precision > 0 && to->precision != SQL_MAX_LENGTH && scratch) {
+            size_t chars = 0;
+            for (size_t k = 0; k < n; k++) chars += ((unsigned char)p[k] & 0xC0) != 0x80;
+            if (chars < (size_t)to->precision) {
+                size_t pad = (size_t)to->precision - chars;
+                char *d = sl_arena_alloc(scratch, n + pad);
+                if (n) memcpy(d, p, n);
+                memset(d + n, ' ', pad);
+                p = d;
+                n += pad;
+            }
         }
         set_str(out, p, n);
         return true;
@@ -749,20 +825,34 @@ int cmp_vals(const sl_val *a, const sl_val *b, vclass c)
     }
 }
 
+bool cmp_test(const sl_val *a, const sl_val *b, vclass vc, int op)
+{
+    if (vc == VC_DBL) {
+        double p = a->d, q = b->d;
+        switch (op) {
+        case 0: return p == q;
+        case 1: return p != q;
+        case 2: return p < q;
+        case 3: return p <= q;
+        case 4: return p > q;
+        default: return p >= q;
+        }
+    }
+    int c = cmp_vals(a, b, vc);
+    switch (op) {
+    case 0: return c == 0;  /* = */
+    case 1: return c != 0;  /* <> */
+    case 2: return c < 0;   /* < */
+    case 3: return c <= 0;  /* <= */
+    case 4: return c > 0;   /* > */
+    default: return c >= 0; /* >= */
+    }
+}
+
 static int op_cmp(sl_expr *e, const ins *x)
 {
-    int c = cmp_vals(R(x->args[0]), R(x->args[1]), (vclass)x->flag);
-    bool r;
-    switch (x->k) {
-    case 0: r = c == 0; break;  /* = */
-    case 1: r = c != 0; break;  /* <> */
-    case 2: r = c < 0; break;   /* < */
-    case 3: r = c <= 0; break;  /* <= */
-    case 4: r = c > 0; break;   /* > */
-    default: r = c >= 0; break; /* >= */
-    }
     R(x->dst)->null = false;
-    R(x->dst)->i = r;
+    R(x->dst)->i = cmp_test(R(x->args[0]), R(x->args[1]), (vclass)x->flag, (int)x->k);
     return 0;
 }
 
@@ -857,7 +947,7 @@ static int op_in(sl_expr *e, const ins *x)
             saw_null = true;
             continue;
         }
-        if (cmp_vals(v, w, (vclass)x->k) == 0) {
+        if (cmp_test(v, w, (vclass)x->k, 0)) {
             d->null = false;
             d->i = !x->flag;
             return 0;
@@ -875,8 +965,8 @@ static int op_between(sl_expr *e, const ins *x)
     const sl_val *v = R(x->args[0]), *lo = R(x->args[1]), *hi = R(x->args[2]);
     sl_val *d = R(x->dst);
     /* three-valued: v >= lo AND v <= hi */
-    int r1 = v->null || lo->null ? -1 : cmp_vals(v, lo, c) >= 0;
-    int r2 = v->null || hi->null ? -1 : cmp_vals(v, hi, c) <= 0;
+    int r1 = v->null || lo->null ? -1 : cmp_test(v, lo, c, 5);
+    int r2 = v->null || hi->null ? -1 : cmp_test(v, hi, c, 3);
     int r = (r1 == 0 || r2 == 0) ? 0 : (r1 < 0 || r2 < 0) ? -1 : 1;
     if (r < 0) d->null = true;
     else d->null = false, d->i = x->flag ? !r : r;
@@ -1061,10 +1151,17 @@ static int gen_call(sl_expr *e, const char *op, const json_t *jargs, const sql_t
         int ends[40], nends = 0;
         int first = 0, operand = -1;
         /* searched CASE: pairs + optional else; simple CASE: operand + pairs + optional else.
-         * The JSON cannot tell them apart by arity alone, so the planner marks simple CASE by a
-         * non-BOOLEAN first argument whose pairs compare against it. */
-        const sql_type *t0 = expr_type_of(e, json_array_get(jargs, 0));
-        if (n >= 3 && t0 && t0->id != SQL_T_BOOLEAN) {
+         * The JSON does not say which, so read it as searched CASE when every condition is
+         * BOOLEAN (or an untyped NULL) and no THEN / ELSE value is BOOLEAN unless the result is.
+         * (Left ambiguous: a simple CASE over a BOOLEAN operand with BOOLEAN results.) */
+        bool searched = true;
+        for (int k = 0; k < n && searched; k++) {
+            const sql_type *tk = expr_type_of(e, json_array_get(jargs, k));
+            if (!tk) continue;
+            if (k % 2 == 0 && k + 1 < n) searched = tk->id == SQL_T_BOOLEAN || tk->id == SQL_T_NULL;
+            else if (tk->id == SQL_T_BOOLEAN && t->id != SQL_T_BOOLEAN) searched = false;
+        }
+        if (n >= 3 && !searched) {
             operand = gen(e, json_array_get(jargs, 0));
             if (operand < 0) return -1;
             first = 1;
@@ -1245,6 +1342,90 @@ static int gen_call(sl_expr *e, const char *op, const json_t *jargs, const sql_t
     return dst;
 }
 
+/* The expression as SQL-like text for runtime errors: "i / j", "CAST(s AS INT)". */
+static bool is_infix(const char *op)
+{
+    static const char *const ops[] = {"+", "-", "*", "/", "%", "=", "<>", "<", "<=", ">", ">=", "AND", "OR", "||", "LIKE", "NOT LIKE"};
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+        if (strcmp(op, ops[k]) == 0) return true;
+    return false;
+}
+
+static void render(sl_strbuf *sb, sl_expr *e, const json_t *j, bool nested)
+{
+    if (sb->len > 240) return;
+    const json_t *in = json_object_get(j, "input");
+    if (in) {
+        int i = (int)json_integer_value(in);
+        if (i >= 0 && i < e->input->nfields && e->input->field_names && e->input->field_names[i])
+            sl_strbuf_puts(sb, e->input->field_names[i]);
+        else
+            sl_strbuf_printf(sb, "$%d", i);
+        return;
+    }
+    const json_t *lit = json_object_get(j, "literal");
+    if (lit) {
+        const sql_type *t = expr_type_of(e, j);
+        if (json_is_null(lit)) sl_strbuf_puts(sb, "NULL");
+        else if (json_is_boolean(lit)) sl_strbuf_puts(sb, json_is_true(lit) ? "TRUE" : "FALSE");
+        else if (json_is_string(lit) && t && (vc_of(t) == VC_STR || vc_of(t) == VC_BIN)) {
+            sl_strbuf_putc(sb, '\'');
+            for (const char *p = json_string_value(lit); *p; p++) {
+                if (*p == '\'') sl_strbuf_putc(sb, '\'');
+                sl_strbuf_putc(sb, *p);
+            }
+            sl_strbuf_putc(sb, '\'');
+        } else if (json_is_string(lit))
+            sl_strbuf_puts(sb, json_string_value(lit));
+        else if (json_object_get(lit, "qualifier"))
+            sl_strbuf_printf(sb, "INTERVAL '%s' %s", json_string_value(json_object_get(lit, "value")),
+                             json_string_value(json_object_get(lit, "qualifier")));
+        else if (json_object_get(lit, "symbol"))
+            sl_strbuf_puts(sb, json_string_value(json_object_get(lit, "symbol")));
+        else if (json_object_get(lit, "kind"))
+            sl_strbuf_printf(sb, "%s '%s'", json_string_value(json_object_get(lit, "kind")),
+                             json_string_value(json_object_get(lit, "value")));
+        return;
+    }
+    const char *op = json_string_value(json_object_get(j, "call"));
+    const json_t *args = json_object_get(j, "args");
+    size_t n = json_array_size(args);
+    if (!op) {
+        sl_strbuf_puts(sb, "?");
+        return;
+    }
+    if (n == 2 && is_infix(op)) {
+        if (nested) sl_strbuf_putc(sb, '(');
+        render(sb, e, json_array_get(args, 0), true);
+        sl_strbuf_printf(sb, " %s ", op);
+        render(sb, e, json_array_get(args, 1), true);
+        if (nested) sl_strbuf_putc(sb, ')');
+    } else if (n == 1 && (strcmp(op, "-") == 0 || strcmp(op, "+") == 0)) {
+        sl_strbuf_puts(sb, op);
+        render(sb, e, json_array_get(args, 0), true);
+    } else if (n == 1 && (strcmp(op, "NOT") == 0 || strncmp(op, "IS ", 3) == 0)) {
+        if (nested) sl_strbuf_putc(sb, '(');
+        if (op[0] == 'N') sl_strbuf_puts(sb, "NOT ");
+        render(sb, e, json_array_get(args, 0), true);
+        if (op[0] == 'I') sl_strbuf_printf(sb, " %s", op);
+        if (nested) sl_strbuf_putc(sb, ')');
+    } else if (n == 1 && (strcmp(op, "CAST") == 0 || strcmp(op, "TRY_CAST") == 0)) {
+        const sql_type *t = expr_type_of(e, j);
+        sl_strbuf_printf(sb, "%s(", op);
+        render(sb, e, json_array_get(args, 0), false);
+        sl_strbuf_puts(sb, " AS ");
+        if (t) sql_type_print(sb, sql_type_with_nullable(e->types, t, true));
+        sl_strbuf_putc(sb, ')');
+    } else {
+        sl_strbuf_printf(sb, "%s(", op);
+        for (size_t k = 0; k < n; k++) {
+            if (k) sl_strbuf_puts(sb, ", ");
+            render(sb, e, json_array_get(args, k), false);
+        }
+        sl_strbuf_putc(sb, ')');
+    }
+}
+
 static int gen(sl_expr *e, const json_t *j)
 {
     const sql_type *t = expr_type_of(e, j);
@@ -1275,7 +1456,15 @@ static int gen(sl_expr *e, const json_t *j)
             return compile_error(e, SL_ERR_UNSUPPORTED, "ROW field access is not supported by the Sluice runtime yet");
         return compile_error(e, SL_ERR_INTERNAL, "malformed expression in the job graph");
     }
-    return gen_call(e, op, json_object_get(j, "args"), t, op);
+    sl_strbuf text = SL_STRBUF_INIT;
+    render(&text, e, j, false);
+    if (text.len > 240) {
+        text.len = 240;
+        sl_strbuf_puts(&text, "...");
+    }
+    const char *name = sl_arena_strdup(e->types, sl_strbuf_cstr(&text));
+    sl_strbuf_free(&text);
+    return gen_call(e, op, json_object_get(j, "args"), t, name);
 }
 
 sl_status sl_expr_compile(const json_t *expr, const sql_type *input, const sl_expr_env *env, sl_arena *types_arena, sl_expr **out,

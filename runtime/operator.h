@@ -41,6 +41,9 @@ typedef struct sl_op_vtable {
     /* End of all input: emit what is pending. NULL = nothing to do. */
     sl_status (*finish)(sl_operator *op, sl_error *err);
     void (*close)(sl_operator *op);
+    /* Called every pipeline.auto-watermark-interval on source subtasks (watermark assigners,
+     * idleness). NULL = not needed. */
+    sl_status (*periodic)(sl_operator *op, int64_t now_ms, sl_error *err);
     /* Sources only: produce up to max rows through sl_op_emit; set *state (and *wait_ms for
      * IDLE). */
     sl_status (*poll)(sl_operator *op, int max, sl_source_state *state, int *wait_ms, sl_error *err);

@@ -79,6 +79,7 @@ struct sl_task {
     sl_task_metrics m;
     _Atomic uint64_t pub_in, pub_out, pub_bytes_in, pub_bytes_out, pub_dropped, pub_busy, pub_idle, pub_bp;
     _Atomic int64_t pub_wm;
+    _Atomic uint64_t pub_source_records, pub_sink_records;
     uint64_t start_ns;
 };
 
@@ -420,6 +421,8 @@ static void publish(sl_task *t)
     atomic_store_explicit(&t->pub_idle, t->m.idle_ns, memory_order_relaxed);
     atomic_store_explicit(&t->pub_bp, t->m.backpressured_ns, memory_order_relaxed);
     atomic_store_explicit(&t->pub_wm, t->m.current_watermark, memory_order_relaxed);
+    if (t->nops && t->ops[0]->vt->poll) atomic_store_explicit(&t->pub_source_records, t->ops[0]->records_out, memory_order_relaxed);
+    if (t->nops && t->nout == 0) atomic_store_explicit(&t->pub_sink_records, t->ops[t->nops - 1]->records_in, memory_order_relaxed);
 }
 
 void sl_task_metrics_get(const sl_task *t, sl_task_metrics *m)
@@ -434,6 +437,8 @@ void sl_task_metrics_get(const sl_task *t, sl_task_metrics *m)
     m->idle_ns = atomic_load_explicit(&t->pub_idle, memory_order_relaxed);
     m->backpressured_ns = atomic_load_explicit(&t->pub_bp, memory_order_relaxed);
     m->current_watermark = atomic_load_explicit(&t->pub_wm, memory_order_relaxed);
+    m->source_records = atomic_load_explicit(&t->pub_source_records, memory_order_relaxed);
+    m->sink_records = atomic_load_explicit(&t->pub_sink_records, memory_order_relaxed);
 }
 
 static void maybe_flush(sl_task *t)
@@ -587,8 +592,18 @@ static sl_status run_source(sl_task *t, sl_error *err)
     sl_operator *h = t->ops[0];
     sl_status st;
     uint64_t last_publish = now_ns();
+    uint64_t wm_interval = (uint64_t)(t->job->watermark_interval_ms > 0 ? t->job->watermark_interval_ms : 200) * 1000000u;
+    uint64_t next_periodic = last_publish + wm_interval;
     for (;;) {
         if (cancelled(t)) return SL_OK;
+        if (now_ns() >= next_periodic) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+            for (int i = 0; i < t->nops; i++)
+                if (t->ops[i]->vt->periodic && (st = t->ops[i]->vt->periodic(t->ops[i], now_ms, err))) return st;
+            next_periodic = now_ns() + wm_interval;
+        }
         sl_source_state s = SL_SOURCE_MORE;
         int wait_ms = 0;
         if ((st = h->vt->poll(h, 256, &s, &wait_ms, err))) return st;
@@ -608,7 +623,9 @@ static sl_status run_source(sl_task *t, sl_error *err)
             flush_outputs(t);
             if (wait_ms <= 0) wait_ms = 1;
             pthread_mutex_lock(&t->g.m);
-            if (!cancelled(t) && !sl_task_stop_requested(t)) gate_wait(t, now_ns() + (uint64_t)wait_ms * 1000000u);
+            uint64_t until = now_ns() + (uint64_t)wait_ms * 1000000u;
+            if (until > next_periodic) until = next_periodic;
+            if (!cancelled(t) && !sl_task_stop_requested(t)) gate_wait(t, until);
             pthread_mutex_unlock(&t->g.m);
         }
     }

@@ -66,6 +66,8 @@ typedef struct sl_task_metrics {
     uint64_t busy_ns, idle_ns, backpressured_ns;
     uint64_t buffers_out;
     int64_t current_watermark;
+    uint64_t source_records; /* rows the chain's source operator produced (source subtasks) */
+    uint64_t sink_records;   /* rows the chain's sink operator received (sink subtasks) */
 } sl_task_metrics;
 
 sl_task *sl_task_create(sl_job_context *job, const char *vertex_name, int vertex_id, int subtask, int parallelism,

@@ -30,10 +30,10 @@
 #include "runtime/row.h"
 #include "sql/types.h"
 
-typedef struct sl_option {
+typedef struct sl_kv {
     const char *key;
     const char *value;
-} sl_option;
+} sl_kv;
 
 typedef struct sl_format sl_format;
 
@@ -50,7 +50,7 @@ bool sl_format_is_changelog(const char *name);
  * value returns SL_ERR_VALIDATION, sets *bad_option to the index in opts of the offending option
  * and explains what is wrong and the allowed values. ltz_offset: seconds east of UTC of
  * table.local-time-zone, for TIMESTAMP_LTZ text forms. */
-sl_status sl_format_create(const char *name, const sql_type *row, const sl_option *opts, int nopts, int32_t ltz_offset,
+sl_status sl_format_create(const char *name, const sql_type *row, const sl_kv *opts, int nopts, int32_t ltz_offset,
                            sl_format **out, int *bad_option, sl_error *err);
 void sl_format_destroy(sl_format *f);
 

@@ -1,0 +1,105 @@
+/* connectors/print.c — the 'print' and 'blackhole' sinks.
+ *
+ * print writes each row in Flink's form, one per line: "+I[1, abc, null]", prefixed with
+ * "<print-identifier>:<subtask>> " (subtask counted from 1) when the sink runs in more than one
+ * subtask, "<print-identifier>> " with one subtask and an identifier, nothing otherwise.
+ * 'standard-error' = 'true' writes to stderr. Lines of concurrent subtasks never interleave.
+ * blackhole swallows everything (for benchmarks and tests). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/mem.h"
+#include "common/strbuf.h"
+#include "connectors/connector.h"
+#include "runtime/ops.h"
+#include "connectors/conn_util.h"
+#include "runtime/task.h"
+
+static const sl_option print_opts[] = {
+    {"print-identifier", SL_OPT_STRING, NULL, NULL, NULL, NULL, SL_RANGE_ANY, 0, "Prefix of every printed line."},
+    {"standard-error", SL_OPT_BOOL, "false", NULL, NULL, NULL, SL_RANGE_ANY, 0, "Print to standard error instead of standard output."},
+    {"sink.parallelism", SL_OPT_INT, NULL, NULL, NULL, NULL, SL_RANGE_MIN_ONE, 0, "Parallelism of the sink."},
+};
+
+typedef struct printer {
+    sl_sink_conv conv;
+    char prefix[300];
+    bool to_stderr;
+    sl_strbuf line;
+} printer;
+
+static sl_status print_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
+{
+    printer *p = op->impl;
+    const uint8_t *r = sl_sink_conv_row(&p->conv, row, err);
+    if (!r) return err->code;
+    sl_job_context *job = sl_task_job(op->task);
+    sl_strbuf_reset(&p->line);
+    sl_strbuf_puts(&p->line, p->prefix);
+    sl_row_format(&p->line, r, p->conv.out, job->ltz_offset);
+    sl_strbuf_putc(&p->line, '\n');
+    FILE *out = p->to_stderr ? job->err_out : job->out;
+    pthread_mutex_lock(&job->out_lock);
+    fwrite(p->line.buf, 1, p->line.len, out);
+    fflush(out);
+    pthread_mutex_unlock(&job->out_lock);
+    op->records_out++;
+    return SL_OK;
+}
+
+static void print_close(sl_operator *op)
+{
+    printer *p = op->impl;
+    if (!p) return;
+    sl_sink_conv_free(&p->conv);
+    sl_strbuf_free(&p->line);
+    free(p);
+    op->impl = NULL;
+}
+
+static const sl_op_vtable print_vt = {.name = "PrintSink", .process = print_process, .close = print_close};
+
+static sl_status print_sink(const sl_conn_args *a, sl_operator **out, sl_error *err)
+{
+    printer *p = sl_xcalloc(1, sizeof *p);
+    sl_status st = sl_sink_conv_init(&p->conv, a->input, a->row, a->job->ltz_offset, err);
+    if (st) {
+        free(p);
+        return st;
+    }
+    const char *id = sl_kv_get(a->opts, a->nopts, "print-identifier");
+    const char *se = sl_kv_get(a->opts, a->nopts, "standard-error");
+    p->to_stderr = se && strcasecmp(se, "true") == 0;
+    if (a->parallelism > 1 && id) snprintf(p->prefix, sizeof p->prefix, "%s:%d> ", id, a->subtask + 1);
+    else if (a->parallelism > 1) snprintf(p->prefix, sizeof p->prefix, "%d> ", a->subtask + 1);
+    else if (id) snprintf(p->prefix, sizeof p->prefix, "%s> ", id);
+    *out = sl_operator_new(&print_vt, p, NULL, NULL);
+    return SL_OK;
+}
+
+const sl_connector sl_connector_print = {
+    .name = "print",
+    .options = print_opts,
+    .noptions = sizeof print_opts / sizeof print_opts[0],
+    .sink = true,
+    .create_sink = print_sink,
+};
+
+/* ---- blackhole ---------------------------------------------------------------------------------- */
+
+static sl_status blackhole_process(sl_operator *op, int input, const uint8_t *row, sl_error *err) { return SL_OK; }
+
+static const sl_op_vtable blackhole_vt = {.name = "BlackHoleSink", .process = blackhole_process};
+
+static sl_status blackhole_sink(const sl_conn_args *a, sl_operator **out, sl_error *err)
+{
+    *out = sl_operator_new(&blackhole_vt, NULL, NULL, NULL);
+    return SL_OK;
+}
+
+const sl_connector sl_connector_blackhole = {
+    .name = "blackhole",
+    .sink = true,
+    .create_sink = blackhole_sink,
+};

@@ -1,0 +1,45 @@
+/* runtime/ops.h — the stateless operators of the runtime, built from JobGraph operator specs
+ * (planner/jobgraph.c spec_of), and the helpers other builders share.
+ *
+ *   calc  projection + filter over one input ({"input", "select", "where", "output"})
+ *   scan  what a table source adds to its connector's rows: computed columns (PROCTIME(), any
+ *         expression over the physical and metadata columns), the WATERMARK assigner, the pushed
+ *         filter and the projection down to the columns the plan reads. Connectors produce rows of
+ *         the table's non-computed columns in table order; the scan turns them into the source
+ *         vertex's output rows.
+ *
+ * Stateful operators (joins, aggregates, windows) come with the state backend (state/). */
+#ifndef SLUICE_RUNTIME_OPS_H
+#define SLUICE_RUNTIME_OPS_H
+
+#include <jansson.h>
+
+#include "common/arena.h"
+#include "common/error.h"
+#include "runtime/expr.h"
+#include "runtime/operator.h"
+
+/* A ROW type from the JobGraph's [{"name": ..., "type": ...}, ...] form (in arena). NULL with
+ * err set when the JSON is malformed. */
+const sql_type *sl_row_type_from_json(sl_arena *a, const json_t *fields, sl_error *err);
+
+/* An operator with impl and vtable set; the rest zeroed. */
+sl_operator *sl_operator_new(const sl_op_vtable *vt, void *impl, const char *id, const char *description);
+/* Frees an operator after calling its close hook. */
+void sl_operator_free(sl_operator *op);
+
+/* The expression environment of a task's operators: time zone, processing time. */
+sl_expr_env sl_task_expr_env(const struct sl_job_context *job, uint64_t seed);
+
+sl_status sl_op_calc_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
+                            sl_error *err);
+
+/* spec: the JobGraph source spec ("schema", "columns", "output", "watermark", "filter"). */
+sl_status sl_op_scan_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
+                            sl_error *err);
+/* The row type connectors produce for a source spec: the non-computed columns in table order;
+ * and the physical columns only (what a format decodes). */
+const sql_type *sl_scan_connector_row(const json_t *spec, sl_arena *types, sl_error *err);
+const sql_type *sl_scan_physical_row(const json_t *spec, sl_arena *types, sl_error *err);
+
+#endif

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# End-to-end: `sluice sql -f` runs real jobs — datagen, filesystem and socket sources; print,
+# blackhole and filesystem sinks; option validation; bad records both ways; slots; SIGTERM.
+set -u
+BIN="${SLUICE_BIN_DIR:?}/sluice"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; [ -n "${srv_pid:-}" ] && kill "$srv_pid" 2>/dev/null' EXIT
+export SLUICE_NO_PROGRESS=1
+pass=0; fail=0
+check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+run() { "$BIN" "$@" >"$tmp/out" 2>"$tmp/err"; status=$?; }
+has() { grep -qF -- "$1" "$2"; }
+show() { echo "--- stdout"; head -20 "$tmp/out"; echo "--- stderr"; head -30 "$tmp/err"; }
+visible_lines() { cat "$1"/part-* 2>/dev/null | wc -l | tr -d ' '; }
+
+# 1. datagen sequence -> filter/project -> filesystem csv: exact output, part files visible, none hidden
+cat > "$tmp/gen.sql" <<EOF
+CREATE TABLE src (id BIGINT, name STRING) WITH (
+  'connector' = 'datagen', 'number-of-rows' = '1000', 'rows-per-second' = '1000000',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '1000',
+  'fields.name.length' = '4');
+CREATE TABLE out1 (id BIGINT, tag STRING, len INT) WITH ('connector' = 'filesystem', 'path' = '$tmp/out1', 'format' = 'csv');
+INSERT INTO out1 SELECT id * 10, CONCAT('n', CAST(id AS STRING)), CHAR_LENGTH(name) FROM src WHERE MOD(id, 2) = 0;
+EOF
+run sql -f "$tmp/gen.sql"
+check "datagen->filesystem exits 0" $status; [ $status -eq 0 ] || show
+check "500 rows written" $(( $(visible_lines "$tmp/out1") != 500 ))
+sort -t, -k1n "$tmp"/out1/part-* | head -2 > "$tmp/first2"
+printf '20,n2,4\n40,n4,4\n' | cmp -s - "$tmp/first2"; check "csv content: 20,n2,4 / 40,n4,4" $?
+ls "$tmp/out1" | grep -qE '^part-[0-9a-f-]{36}-0-0$'; check "part file name part-<uuid>-<subtask>-<n>" $?
+! ls -a "$tmp/out1" | grep -q '^\.'"part"; check "no hidden in-progress file left" $?
+has "1000 records read, 500 written" "$tmp/err"; check "summary counts" $?
+
+# 2. parallelism 2: both subtasks write, the sequence is split, nothing lost or duplicated
+sed "s|$tmp/out1|$tmp/out1p|" "$tmp/gen.sql" > "$tmp/gen_p.sql"
+run sql -D parallelism.default=2 -D taskmanager.numberOfTaskSlots=2 -f "$tmp/gen_p.sql"
+check "parallel run exits 0" $status
+check "parallel: 500 rows" $(( $(visible_lines "$tmp/out1p") != 500 ))
+cut -d, -f1 "$tmp"/out1p/part-* | sort -n | uniq | wc -l | grep -qx 500; check "parallel: no row twice" $?
+ls "$tmp/out1p" | grep -qE -- '-1-0$'; check "parallel: subtask 1 wrote a part file" $?
+
+# 3. seeded random data is reproducible
+cat > "$tmp/seed.sql" <<EOF
+CREATE TABLE r (a INT, b DOUBLE, c STRING, d BOOLEAN) WITH ('connector' = 'datagen', 'number-of-rows' = '50',
+  'seed' = '42', 'fields.a.min' = '1', 'fields.a.max' = '100', 'fields.c.length' = '8', 'fields.d.null-rate' = '0.5');
+CREATE TABLE p (a INT, b DOUBLE, c STRING, d BOOLEAN) WITH ('connector' = 'print');
+INSERT INTO p SELECT * FROM r;
+EOF
+run sql -f "$tmp/seed.sql"; cp "$tmp/out" "$tmp/seed1"
+check "seeded run exits 0" $status
+run sql -f "$tmp/seed.sql"
+cmp -s "$tmp/out" "$tmp/seed1"; check "same seed, same rows" $?
+check "50 printed rows" $(( $(grep -c '^+I\[' "$tmp/out") != 50 ))
+awk -F'[][, ]+' '{ if ($2 < 1 || $2 > 100) exit 1 }' "$tmp/out"; check "min/max respected" $?
+grep -q 'null\]$' "$tmp/out"; check "null-rate produces NULLs" $?
+sed 's/42/43/' "$tmp/seed.sql" > "$tmp/seed43.sql"; run sql -f "$tmp/seed43.sql"
+! cmp -s "$tmp/out" "$tmp/seed1"; check "another seed, other rows" $?
+
+# 4. filesystem json -> print, with print-identifier and Flink's row form
+mkdir -p "$tmp/in"
+printf '{"id":1,"name":"alice","score":1.5}\n{"id":2,"name":null,"score":2}\n\n{"id":3,"name":"carol"}\n' > "$tmp/in/a.json"
+cat > "$tmp/json.sql" <<EOF
+CREATE TABLE j (id INT, name STRING, score DOUBLE) WITH ('connector' = 'filesystem', 'path' = '$tmp/in', 'format' = 'json');
+CREATE TABLE p (id INT, name STRING, score DOUBLE) WITH ('connector' = 'print', 'print-identifier' = 'out');
+INSERT INTO p SELECT id, UPPER(name), score FROM j;
+EOF
+run sql -f "$tmp/json.sql"
+check "json->print exits 0" $status; [ $status -eq 0 ] || show
+printf 'out> +I[1, ALICE, 1.5]\nout> +I[2, null, 2.0]\nout> +I[3, CAROL, null]\n' | cmp -s - "$tmp/out"; check "print output exact" $?
+
+# 5. bad records: fail with file:line and the reason; or skip and count
+printf '{"id":1,"name":"a","score":1}\n{"id":2,"name":"b",score:}\n{"id":3,"name":"c","score":3}\n' > "$tmp/in/a.json"
+run sql -f "$tmp/json.sql"
+check "bad record fails the job (exit 1)" $((status != 1))
+grep -qE "$tmp/in/a.json:2(:[0-9]+)?: error: .*JSON" "$tmp/err"; check "bad record: file:line and reason" $?; [ $? -eq 0 ] || show
+has "json.ignore-parse-errors" "$tmp/err"; check "bad record: hint names the option" $?
+sed "s/'format' = 'json')/'format' = 'json', 'json.ignore-parse-errors' = 'true')/" "$tmp/json.sql" > "$tmp/json_ignore.sql"
+run sql -f "$tmp/json_ignore.sql"
+check "ignore-parse-errors: exit 0" $status
+check "ignore-parse-errors: 2 rows printed" $(( $(wc -l < "$tmp/out") != 2 ))
+has "1 dropped" "$tmp/err"; check "ignore-parse-errors: dropped count in the summary" $?
+
+# 6. option validation, pointing at the option in the script
+cat > "$tmp/bad_opt.sql" <<EOF
+CREATE TABLE s (id INT) WITH (
+  'connector' = 'datagen',
+  'rows-per-sec' = '10');
+CREATE TABLE p (id INT) WITH ('connector' = 'print');
+INSERT INTO p SELECT id FROM s;
+EOF
+run sql -f "$tmp/bad_opt.sql"
+check "unsupported option exits 2" $((status != 2))
+has "Unsupported options found for 'datagen'." "$tmp/err"; check "unsupported: Flink's message" $?
+has "bad_opt.sql:3:3: error" "$tmp/err"; check "unsupported: points at the option" $?
+has "rows-per-second" "$tmp/err"; check "unsupported: lists supported options" $?
+has "did you mean 'rows-per-second'?" "$tmp/err"; check "unsupported: suggestion" $?
+sed "s/'rows-per-sec' = '10'/'rows-per-second' = 'fast'/" "$tmp/bad_opt.sql" > "$tmp/bad_val.sql"
+run sql -f "$tmp/bad_val.sql"
+check "bad value exits 2" $((status != 2)); has "Invalid value for option 'rows-per-second': 'fast'" "$tmp/err"; check "bad value message" $?
+printf "CREATE TABLE f (a INT) WITH ('connector' = 'filesystem', 'format' = 'csv');\nCREATE TABLE p (a INT) WITH ('connector' = 'print');\nINSERT INTO p SELECT a FROM f;\n" > "$tmp/missing.sql"
+run sql -f "$tmp/missing.sql"
+check "missing option exits 2" $((status != 2)); has "Missing required options are:" "$tmp/err"; check "missing option message" $?
+has "path" "$tmp/err"; check "missing option named" $?
+printf "CREATE TABLE f (a INT) WITH ('connector' = 'filesytem', 'path' = '/x', 'format' = 'csv');\nCREATE TABLE p (a INT) WITH ('connector' = 'print');\nINSERT INTO p SELECT a FROM f;\n" > "$tmp/unknown.sql"
+run sql -f "$tmp/unknown.sql"
+check "unknown connector exits 2" $((status != 2)); has "Could not find any factory for identifier 'filesytem'" "$tmp/err"; check "unknown connector message" $?
+has "did you mean 'filesystem'?" "$tmp/err"; check "unknown connector suggestion" $?
+sed "s/'rows-per-sec' = '10'/'fields.idd.kind' = 'sequence'/" "$tmp/bad_opt.sql" > "$tmp/bad_field.sql"
+run sql -f "$tmp/bad_field.sql"
+check "field option of a missing column exits 2" $((status != 2)); has "fields.idd.kind" "$tmp/err"; check "field option named" $?
+sed "s/'rows-per-sec' = '10'/'fields.id.kind' = 'sequence'/" "$tmp/bad_opt.sql" > "$tmp/bad_seq.sql"
+run sql -f "$tmp/bad_seq.sql"
+check "sequence without start exits 2" $((status != 2)); has "Could not find required property 'fields.id.start'" "$tmp/err"; check "sequence start message" $?
+
+# 7. slots
+run sql -D parallelism.default=4 -f "$tmp/gen.sql"
+check "too few slots exits 2" $((status != 2)); has "needs 4 task slots" "$tmp/err"; check "slots: needed" $?; has "has 1 (taskmanager.numberOfTaskSlots)" "$tmp/err"; check "slots: available" $?
+
+# 8. runtime errors name the task and the expression
+cat > "$tmp/div.sql" <<EOF
+CREATE TABLE s (id INT) WITH ('connector' = 'datagen', 'number-of-rows' = '10', 'fields.id.kind' = 'sequence',
+  'fields.id.start' = '0', 'fields.id.end' = '9');
+CREATE TABLE p (x INT) WITH ('connector' = 'blackhole');
+INSERT INTO p SELECT 10 / id FROM s;
+EOF
+run sql -f "$tmp/div.sql"
+check "division by zero fails the job (exit 1)" $((status != 1)); has "failed" "$tmp/err"; check "failure reported" $?
+grep -qi "division by zero\|divide by zero\|/ by zero" "$tmp/err"; check "failure: the reason" $?; [ $? -eq 0 ] || show
+has "(1/1)" "$tmp/err"; check "failure: the subtask" $?
+
+# 9. socket source: records split across writes, job ends when the peer closes
+port_file="$tmp/port"
+python3 - "$port_file" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+c, _ = s.accept()
+data = "".join("hello world %d\n" % i for i in range(2000)).encode()
+for i in range(0, len(data), 777):   # records cut across writes
+    c.sendall(data[i:i + 777])
+    if i % 7770 == 0: time.sleep(0.01)
+c.close(); s.close()
+PY
+srv_pid=$!
+for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.05; done
+cat > "$tmp/sock.sql" <<EOF
+CREATE TABLE lines (line STRING) WITH ('connector' = 'socket', 'hostname' = '127.0.0.1', 'port' = '$(cat "$port_file")', 'format' = 'raw');
+CREATE TABLE out2 (w STRING, n INT) WITH ('connector' = 'filesystem', 'path' = '$tmp/out2', 'format' = 'csv');
+INSERT INTO out2 SELECT SPLIT_INDEX(line, ' ', 0), CAST(SPLIT_INDEX(line, ' ', 2) AS INT) FROM lines;
+EOF
+run sql -f "$tmp/sock.sql"
+check "socket job ends when the peer closes (exit 0)" $status; [ $status -eq 0 ] || show
+check "socket: all 2000 records" $(( $(visible_lines "$tmp/out2") != 2000 ))
+cut -d, -f2 "$tmp"/out2/part-* | sort -n | uniq | wc -l | grep -qx 2000; check "socket: each record once" $?
+wait "$srv_pid" 2>/dev/null; srv_pid=
+printf "CREATE TABLE l (line STRING) WITH ('connector' = 'socket', 'hostname' = '127.0.0.1', 'port' = '1', 'format' = 'raw');\nCREATE TABLE p (line STRING) WITH ('connector' = 'print');\nINSERT INTO p SELECT line FROM l;\n" > "$tmp/refused.sql"
+run sql -f "$tmp/refused.sql"
+check "socket refused exits 1" $((status != 1)); has "cannot connect to socket source 127.0.0.1:1" "$tmp/err"; check "socket refused message" $?
+
+# 10. graceful stop on SIGTERM: unbounded datagen -> filesystem; every row read is written and committed
+cat > "$tmp/unbounded.sql" <<EOF
+CREATE TABLE s (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20000', 'fields.id.kind' = 'sequence',
+  'fields.id.start' = '1', 'fields.id.end' = '100000000');
+CREATE TABLE o (id BIGINT) WITH ('connector' = 'filesystem', 'path' = '$tmp/out3', 'format' = 'csv');
+INSERT INTO o SELECT id FROM s;
+EOF
+"$BIN" sql -f "$tmp/unbounded.sql" >"$tmp/out" 2>"$tmp/err" &
+job=$!
+for _ in $(seq 200); do ls -a "$tmp/out3" 2>/dev/null | grep -q inprogress && break; sleep 0.05; done
+sleep 0.5
+kill -TERM $job; wait $job; status=$?
+check "SIGTERM: exit 0" $status; [ $status -eq 0 ] || show
+has "stopped" "$tmp/err"; check "SIGTERM: summary says stopped" $?
+n=$(visible_lines "$tmp/out3")
+read_n=$(sed -n 's/.* \([0-9]*\) records read.*/\1/p' "$tmp/err")
+[ "$n" -gt 0 ] && [ "$n" = "$read_n" ]; check "SIGTERM: rows written ($n) = rows read ($read_n)" $?
+max=$(sort -n "$tmp"/out3/part-* | tail -1)
+[ "$max" = "$n" ]; check "SIGTERM: a gapless sequence 1..$n" $?
+! ls -a "$tmp/out3" | grep -q inprogress; check "SIGTERM: nothing left in progress" $?
+
+# 11. a bare query prints its rows
+printf "CREATE TABLE s (id INT) WITH ('connector' = 'datagen', 'number-of-rows' = '3', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '3');\nSELECT id, id * id AS sq FROM s;\n" > "$tmp/query.sql"
+run sql -f "$tmp/query.sql"
+check "bare query exits 0" $status
+printf '+I[1, 1]\n+I[2, 4]\n+I[3, 9]\n' | cmp -s - "$tmp/out"; check "bare query printed" $?
+
+echo "sql_run: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
