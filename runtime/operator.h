@@ -68,6 +68,10 @@ sl_status sl_op_emit(sl_operator *op, const uint8_t *row, sl_error *err);
 /* Forwards a watermark downstream (what an operator without its own watermark logic does). */
 sl_status sl_op_emit_watermark(sl_operator *op, int64_t wm, sl_error *err);
 
+/* Marks the subtask's output idle (or active again): consumers stop waiting for its watermark
+ * (table.exec.source.idle-timeout). A record sent after idle makes it active implicitly. */
+void sl_op_emit_idle(sl_operator *op, bool idle);
+
 /* Information every operator may read: which subtask it is and the job's settings. */
 int sl_task_subtask(const sl_task *t);
 int sl_task_parallelism(const sl_task *t);

@@ -234,6 +234,10 @@ typedef struct scan {
     projection proj;           /* full row (or connector row) -> output row */
     bool passthrough;          /* connector row == output row */
     sl_expr *filter;           /* over the output row */
+    int64_t idle_timeout_ms;   /* table.exec.source.idle-timeout (0 = never idle) */
+    uint64_t seen;             /* rows since the last periodic call */
+    int64_t last_active_ms;
+    bool idle;
 } scan;
 
 const sql_type *sl_scan_connector_row(const json_t *spec, sl_arena *types, sl_error *err)
@@ -281,6 +285,11 @@ static sl_status scan_process(sl_operator *op, int input, const uint8_t *row, sl
 {
     scan *s = op->impl;
     scan_reset(s);
+    s->seen++;
+    if (s->idle) {
+        s->idle = false;
+        sl_op_emit_idle(op, false);
+    }
     sl_row_kind kind = sl_row_get_kind(row);
     const uint8_t *full = row;
     if (s->need_full) {
@@ -319,6 +328,14 @@ static sl_status scan_process(sl_operator *op, int input, const uint8_t *row, sl
 static sl_status scan_periodic(sl_operator *op, int64_t now_ms, sl_error *err)
 {
     scan *s = op->impl;
+    /* idleness: no rows for idle-timeout, so downstream stops waiting for this source's
+     * watermark */
+    if (s->seen || !s->last_active_ms) s->last_active_ms = now_ms;
+    s->seen = 0;
+    if (s->idle_timeout_ms > 0 && !s->idle && now_ms - s->last_active_ms >= s->idle_timeout_ms) {
+        s->idle = true;
+        sl_op_emit_idle(op, true);
+    }
     if (!s->watermark || s->max_wm <= s->emitted_wm) return SL_OK;
     s->emitted_wm = s->max_wm;
     return sl_op_emit_watermark(op, s->max_wm, err);
@@ -368,6 +385,7 @@ sl_status sl_op_scan_create(const json_t *spec, const sl_job_context *job, sl_ar
     s->computed = sl_xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof(sl_expr *));
     s->phys = sl_xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof(sl_phys));
     s->max_wm = s->emitted_wm = INT64_MIN;
+    s->idle_timeout_ms = job ? job->idle_timeout_ms : 0;
     *out = sl_operator_new(&scan_vt, s, NULL, NULL);
     (*out)->out_type = out_row;
     sl_expr_env env = sl_task_expr_env(job, 0);

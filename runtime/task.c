@@ -10,7 +10,7 @@
 #include "common/hash.h"
 #include "common/mem.h"
 
-enum { EV_RECORD = 0, EV_WATERMARK = 1, EV_END = 2 };
+enum { EV_RECORD = 0, EV_WATERMARK = 1, EV_END = 2, EV_IDLE = 3 };
 
 #define WM_MIN INT64_MIN
 #define WM_MAX INT64_MAX
@@ -45,6 +45,7 @@ struct sl_channel {
     /* consumer thread only */
     int64_t wm;
     bool ended;
+    bool idle; /* the producer said it is idle: its watermark does not hold the minimum back */
 };
 
 typedef struct output {
@@ -69,6 +70,7 @@ struct sl_task {
     sl_channel **in;
     int rr_in;
     int64_t in_wm; /* combined input watermark */
+    bool out_idle; /* this task told its consumers it is idle */
     int nout;
     output *out;
     uint64_t flush_deadline_ns; /* 0: nothing waiting */
@@ -79,7 +81,7 @@ struct sl_task {
     sl_task_metrics m;
     _Atomic uint64_t pub_in, pub_out, pub_bytes_in, pub_bytes_out, pub_dropped, pub_busy, pub_idle, pub_bp;
     _Atomic int64_t pub_wm;
-    _Atomic uint64_t pub_source_records, pub_sink_records;
+    _Atomic uint64_t pub_source_records, pub_sink_records, pub_buffers_allocated;
     uint64_t start_ns;
 };
 
@@ -257,6 +259,7 @@ static sl_buffer *get_buffer(sl_channel *c, uint32_t need)
         pthread_mutex_unlock(&c->consumer->g.m);
     }
     if (!b) {
+        c->producer->m.buffers_allocated++;
         b = sl_xcalloc(1, sizeof *b);
         b->oversize = need > seg;
         b->cap = b->oversize ? need : seg;
@@ -408,6 +411,15 @@ sl_status sl_op_emit_watermark(sl_operator *op, int64_t wm, sl_error *err)
     return SL_OK;
 }
 
+void sl_op_emit_idle(sl_operator *op, bool idle)
+{
+    sl_task *t = op->task;
+    if (t->out_idle == idle) return;
+    t->out_idle = idle;
+    emit_event_all(t, EV_IDLE, idle);
+    flush_outputs(t);
+}
+
 /* ---- the loops --------------------------------------------------------------------------------- */
 
 static void publish(sl_task *t)
@@ -421,6 +433,7 @@ static void publish(sl_task *t)
     atomic_store_explicit(&t->pub_idle, t->m.idle_ns, memory_order_relaxed);
     atomic_store_explicit(&t->pub_bp, t->m.backpressured_ns, memory_order_relaxed);
     atomic_store_explicit(&t->pub_wm, t->m.current_watermark, memory_order_relaxed);
+    atomic_store_explicit(&t->pub_buffers_allocated, t->m.buffers_allocated, memory_order_relaxed);
     if (t->nops && t->ops[0]->vt->poll) atomic_store_explicit(&t->pub_source_records, t->ops[0]->records_out, memory_order_relaxed);
     if (t->nops && t->nout == 0) atomic_store_explicit(&t->pub_sink_records, t->ops[t->nops - 1]->records_in, memory_order_relaxed);
 }
@@ -439,6 +452,7 @@ void sl_task_metrics_get(const sl_task *t, sl_task_metrics *m)
     m->current_watermark = atomic_load_explicit(&t->pub_wm, memory_order_relaxed);
     m->source_records = atomic_load_explicit(&t->pub_source_records, memory_order_relaxed);
     m->sink_records = atomic_load_explicit(&t->pub_sink_records, memory_order_relaxed);
+    m->buffers_allocated = atomic_load_explicit(&t->pub_buffers_allocated, memory_order_relaxed);
 }
 
 static void maybe_flush(sl_task *t)
@@ -485,9 +499,24 @@ static sl_status finish_chain(sl_task *t, sl_error *err)
 static sl_status input_watermark(sl_task *t, sl_error *err)
 {
     int64_t wm = WM_MAX;
-    for (int i = 0; i < t->nin; i++)
-        if (!t->in[i]->ended && t->in[i]->wm < wm) wm = t->in[i]->wm;
-    if (wm == WM_MAX) return SL_OK; /* all ended: end of input carries the final watermark */
+    int live = 0, idle = 0;
+    for (int i = 0; i < t->nin; i++) {
+        sl_channel *c = t->in[i];
+        if (c->ended) continue;
+        live++;
+        if (c->idle) {
+            idle++;
+            continue;
+        }
+        if (c->wm < wm) wm = c->wm;
+    }
+    /* every live input idle: this task is idle too (Flink's WatermarkStatus), and says so */
+    bool all_idle = live > 0 && idle == live;
+    if (all_idle != t->out_idle) {
+        t->out_idle = all_idle;
+        emit_event_all(t, EV_IDLE, all_idle);
+    }
+    if (wm == WM_MAX) return SL_OK; /* all ended or idle: end of input carries the final watermark */
     if (wm <= t->in_wm) return SL_OK;
     t->in_wm = wm;
     sl_operator *h = t->ops[0];
@@ -505,6 +534,10 @@ static sl_status process_buffer(sl_task *t, sl_channel *c, sl_buffer *b, sl_erro
         const uint8_t *payload = b->data + off + 8;
         off += 8 + ((len + 7u) & ~7u);
         if (type == EV_RECORD) {
+            if (c->idle) { /* a record makes an idle input active again */
+                c->idle = false;
+                if ((st = input_watermark(t, err))) return st;
+            }
             t->m.records_in++;
             t->m.bytes_in += len;
             h->records_in++;
@@ -516,6 +549,11 @@ static sl_status process_buffer(sl_task *t, sl_channel *c, sl_buffer *b, sl_erro
                 c->wm = wm;
                 if ((st = input_watermark(t, err))) return st;
             }
+        } else if (type == EV_IDLE) {
+            int64_t v;
+            memcpy(&v, payload, 8);
+            c->idle = v != 0;
+            if ((st = input_watermark(t, err))) return st;
         } else if (type == EV_END) {
             c->ended = true;
             if ((st = input_watermark(t, err))) return st;

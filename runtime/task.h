@@ -68,6 +68,9 @@ typedef struct sl_task_metrics {
     int64_t current_watermark;
     uint64_t source_records; /* rows the chain's source operator produced (source subtasks) */
     uint64_t sink_records;   /* rows the chain's sink operator received (sink subtasks) */
+    uint64_t buffers_allocated; /* network buffers this producer ever allocated (bounded by
+                                 * channels x (credits + 2) whatever the backlog:
+                                 * queued, one being consumed, one being filled) */
 } sl_task_metrics;
 
 sl_task *sl_task_create(sl_job_context *job, const char *vertex_name, int vertex_id, int subtask, int parallelism,

@@ -287,6 +287,35 @@ static void record_ref(sql_node *id, const scope *sc, const scope *found_in, int
     if (found_in != sc) id->flags |= SQL_F_OUTER_REF;
 }
 
+/* SQL's niladic functions are written without parentheses (CURRENT_DATE, LOCALTIMESTAMP): an
+ * unqualified identifier with such a name that is no column becomes a call without arguments. */
+static bool resolves_as_column(const scope *sc, const char *name);
+static bool niladic_call(vctx *v, const scope *sc, sql_node *e)
+{
+    static const char *const names[] = {"CURRENT_DATE", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "CURRENT_TIME", "LOCALTIME", NULL};
+    const char *name = e->kids[0]->text;
+    bool match = false;
+    for (const char *const *n = names; *n; n++) match |= strcasecmp(*n, name) == 0;
+    if (!match || resolves_as_column(sc, name)) return false;
+    sql_node *args = sl_arena_zalloc(v->a, sizeof *args);
+    args->kind = SQL_LIST;
+    args->off = e->off;
+    e->kind = SQL_CALL;
+    e->text = name;
+    e->kids = sl_arena_zalloc(v->a, sizeof(sql_node *) * 3);
+    e->kids[0] = args;
+    e->nkids = 3;
+    return true;
+}
+
+static bool resolves_as_column(const scope *sc, const char *name)
+{
+    for (const scope *p = sc; p; p = p->parent)
+        for (int i = 0; i < p->nrels; i++)
+            if (field_index(p->rels[i].row, name) >= 0) return true;
+    return false;
+}
+
 static sl_status bind_column(vctx *v, const scope *sc, sql_node *id)
 {
     const char *first = id->kids[0]->text;
@@ -587,6 +616,7 @@ static sl_status bind_expr(vctx *v, const scope *sc, sql_node *e)
     case SQL_LIT_INTERVAL:
         return bind_literal(v, e);
     case SQL_ID:
+        if (e->nkids == 1 && niladic_call(v, sc, e)) return bind_call(v, sc, e);
         if ((st = bind_column(v, sc, e))) return st;
         if (v->agg_query && !v->in_agg && v->clause >= CTX_SELECT && v->clause <= CTX_ORDER && !is_grouped(v, e)) {
             fail(v, e, SL_ERR_VALIDATION, "Expression '%.*s' is not being grouped", (int)e->len, script_text(v) + e->off);

@@ -93,8 +93,8 @@ static sl_status check_slots(const jobgraph *g, const sl_config *cfg, sl_error *
     return SL_ERR_CONFIG;
 }
 
-/* Network buffers: each channel holds up to `credits` buffers at the consumer plus one being
- * filled by the producer. */
+/* Network buffers: each channel holds up to `credits` buffers queued at the consumer, one being
+ * consumed and one being filled by the producer. */
 static sl_status check_network(const jobgraph *g, const sl_config *cfg, int credits, sl_error *err)
 {
     sl_memory_breakdown mb;
@@ -106,7 +106,7 @@ static sl_status check_network(const jobgraph *g, const sl_config *cfg, int cred
         uint64_t p = (uint64_t)g->vertices[e->source - 1].parallelism, c = (uint64_t)g->vertices[e->target - 1].parallelism;
         channels += e->partitioning == JG_FORWARD ? c : e->partitioning == JG_GLOBAL ? p : p * c;
     }
-    uint64_t need = channels * (uint64_t)(credits + 1);
+    uint64_t need = channels * (uint64_t)(credits + 2);
     if (need <= mb.network_buffers) return SL_OK;
     char net[64];
     sl_format_memory_human(mb.network, net, sizeof net);
