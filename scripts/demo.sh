@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: shows the most end-to-end thing Sluice can do in this build, and finishes by itself.
-# Today: configuration, memory model, SQL validation and the optimized plan. As the engine grows (issues 3-8) this
+# Today: configuration, memory model, SQL validation, the optimized plan, and a real pipeline run by
+# `sluice sql` (datagen -> filter/project -> print + JSON part files). As the engine grows (issues 6-8) this
 # becomes the flagship Kafka join, run for real.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,5 +45,12 @@ step "The flagship job's optimized plan, and the warning that would have saved i
 $SLUICE explain -f examples/seed_join.sql
 step "...the same with table.exec.state.ttl set: the state is bounded, no warning"
 $SLUICE explain -f examples/seed_join.sql -D table.exec.state.ttl=1d | tail -4
+
+step "A real job: examples/demo_pipeline.sql (datagen -> filter/project -> print + filesystem, one statement set)"
+rm -rf build/demo-out
+SLUICE_NO_PROGRESS=1 $SLUICE sql -f examples/demo_pipeline.sql
+echo "\$ ls build/demo-out && head -3 build/demo-out/part-*"
+ls build/demo-out
+head -3 build/demo-out/part-*
 
 step "Done. Next: 'make test' runs every test under AddressSanitizer and UBSan."
