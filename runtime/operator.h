@@ -5,7 +5,7 @@
  * sl_op_emit(), and the last one's output goes to the subtask's output partitions. An operator
  * instance is only ever called from its subtask's thread, never concurrently:
  *
- *   open → (process | watermark | timer)* → finish (end of input: flush) → close
+ *   open → (process | watermark | on_timer | periodic)* → finish (end of input: flush) → close
  *
  * snapshot/restore hooks are where the checkpoint issue plugs in; operators without state leave
  * them NULL. */
@@ -44,6 +44,9 @@ typedef struct sl_op_vtable {
     /* Called every pipeline.auto-watermark-interval on source subtasks (watermark assigners,
      * idleness). NULL = not needed. */
     sl_status (*periodic)(sl_operator *op, int64_t now_ms, sl_error *err);
+    /* A processing-time timer registered with sl_op_register_proctime_timer is due (when_ms:
+     * the time it was registered for, ms since the epoch). */
+    sl_status (*on_timer)(sl_operator *op, int64_t when_ms, sl_error *err);
     /* Sources only: produce up to max rows through sl_op_emit; set *state (and *wait_ms for
      * IDLE). */
     sl_status (*poll)(sl_operator *op, int max, sl_source_state *state, int *wait_ms, sl_error *err);
@@ -67,6 +70,11 @@ struct sl_operator {
 sl_status sl_op_emit(sl_operator *op, const uint8_t *row, sl_error *err);
 /* Forwards a watermark downstream (what an operator without its own watermark logic does). */
 sl_status sl_op_emit_watermark(sl_operator *op, int64_t wm, sl_error *err);
+
+/* Registers a processing-time timer: on_timer(op, when_ms) runs on the subtask's thread once the
+ * wall clock reaches when_ms (between records, never concurrently with the operator). Keyed
+ * timers that must survive a restart live in keyed state (state/), not here. */
+void sl_op_register_proctime_timer(sl_operator *op, int64_t when_ms);
 
 /* Marks the subtask's output idle (or active again): consumers stop waiting for its watermark
  * (table.exec.source.idle-timeout). A record sent after idle makes it active implicitly. */

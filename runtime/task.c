@@ -71,6 +71,12 @@ struct sl_task {
     int rr_in;
     int64_t in_wm; /* combined input watermark */
     bool out_idle; /* this task told its consumers it is idle */
+    /* processing-time timers: a binary min-heap on the wall-clock time (ms) */
+    struct ptimer {
+        int64_t when_ms;
+        sl_operator *op;
+    } *timers;
+    int ntimers, captimers;
     int nout;
     output *out;
     uint64_t flush_deadline_ns; /* 0: nothing waiting */
@@ -182,6 +188,7 @@ void sl_task_destroy(sl_task *t)
         free(t->out[i].ch);
     }
     free(t->out);
+    free(t->timers);
     pthread_mutex_destroy(&t->g.m);
     pthread_cond_destroy(&t->g.nonempty);
     free(t->name);
@@ -420,6 +427,72 @@ void sl_op_emit_idle(sl_operator *op, bool idle)
     flush_outputs(t);
 }
 
+/* ---- processing-time timers ---------------------------------------------------------------- */
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sl_op_register_proctime_timer(sl_operator *op, int64_t when_ms)
+{
+    sl_task *t = op->task;
+    if (t->ntimers == t->captimers) {
+        t->captimers = t->captimers ? t->captimers * 2 : 16;
+        t->timers = sl_xrealloc(t->timers, sizeof(struct ptimer) * (size_t)t->captimers);
+    }
+    int i = t->ntimers++;
+    while (i > 0 && t->timers[(i - 1) / 2].when_ms > when_ms) {
+        t->timers[i] = t->timers[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    t->timers[i] = (struct ptimer){when_ms, op};
+}
+
+static struct ptimer pop_timer(sl_task *t)
+{
+    struct ptimer top = t->timers[0], last = t->timers[--t->ntimers];
+    int i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= t->ntimers) break;
+        if (c + 1 < t->ntimers && t->timers[c + 1].when_ms < t->timers[c].when_ms) c++;
+        if (t->timers[c].when_ms >= last.when_ms) break;
+        t->timers[i] = t->timers[c];
+        i = c;
+    }
+    if (t->ntimers) t->timers[i] = last;
+    return top;
+}
+
+/* Fires the timers that are due, in time order. */
+static sl_status fire_timers(sl_task *t, sl_error *err)
+{
+    if (!t->ntimers) return SL_OK;
+    int64_t now = wall_ms();
+    while (t->ntimers && t->timers[0].when_ms <= now) {
+        struct ptimer x = pop_timer(t);
+        sl_status st = x.op->vt->on_timer ? x.op->vt->on_timer(x.op, x.when_ms, err) : SL_OK;
+        if (st) return st;
+    }
+    return SL_OK;
+}
+
+/* The monotonic deadline to wake up at: the buffer flush or the next timer, whichever is first
+ * (0 = none). */
+static uint64_t next_deadline(sl_task *t)
+{
+    uint64_t d = t->flush_deadline_ns;
+    if (t->ntimers) {
+        int64_t ms = t->timers[0].when_ms - wall_ms();
+        uint64_t td = now_ns() + (ms > 0 ? (uint64_t)ms * 1000000u : 0);
+        if (!d || td < d) d = td;
+    }
+    return d;
+}
+
 /* ---- the loops --------------------------------------------------------------------------------- */
 
 static void publish(sl_task *t)
@@ -588,8 +661,13 @@ static sl_status run_consumer(sl_task *t, sl_error *err)
                 flush_outputs(t);
                 continue;
             }
+            if (t->ntimers && t->timers[0].when_ms <= wall_ms()) {
+                pthread_mutex_unlock(&t->g.m);
+                if ((st = fire_timers(t, err))) return st;
+                continue;
+            }
             publish(t);
-            gate_wait(t, t->flush_deadline_ns);
+            gate_wait(t, next_deadline(t));
             pthread_mutex_unlock(&t->g.m);
             continue;
         }
@@ -614,6 +692,7 @@ static sl_status run_consumer(sl_task *t, sl_error *err)
         pthread_mutex_unlock(&t->g.m);
         if (st) return st;
         if (c->ended && !was_ended) ended++;
+        if ((st = fire_timers(t, err))) return st;
         maybe_flush(t);
         uint64_t now = now_ns();
         if (now - last_publish > 50000000u) {
@@ -645,6 +724,7 @@ static sl_status run_source(sl_task *t, sl_error *err)
         sl_source_state s = SL_SOURCE_MORE;
         int wait_ms = 0;
         if ((st = h->vt->poll(h, 256, &s, &wait_ms, err))) return st;
+        if ((st = fire_timers(t, err))) return st;
         if (s == SL_SOURCE_END) {
             /* a drained bounded input ends event time; a stopped job (SIGINT) does not, as
              * Flink's stop without --drain */
@@ -663,6 +743,8 @@ static sl_status run_source(sl_task *t, sl_error *err)
             pthread_mutex_lock(&t->g.m);
             uint64_t until = now_ns() + (uint64_t)wait_ms * 1000000u;
             if (until > next_periodic) until = next_periodic;
+            uint64_t timer = next_deadline(t);
+            if (timer && timer < until) until = timer;
             if (!cancelled(t) && !sl_task_stop_requested(t)) gate_wait(t, until);
             pthread_mutex_unlock(&t->g.m);
         }

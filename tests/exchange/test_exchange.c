@@ -112,12 +112,46 @@ static const sl_op_vtable sink_vt = {.name = "sink", .process = sink_process, .w
 static sl_status fwd_process(sl_operator *op, int input, const uint8_t *row, sl_error *err) { return sl_op_emit(op, row, err); }
 static const sl_op_vtable fwd_vt = {.name = "fwd", .process = fwd_process};
 
+/* Registers a processing-time timer 100 ms after its first row; records when it fired. */
+typedef struct timer_state {
+    int64_t registered_for;
+    _Atomic int64_t fired_at;
+} timer_state;
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static sl_status timer_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
+{
+    timer_state *s = op->impl;
+    if (!s->registered_for) {
+        s->registered_for = wall_ms() + 100;
+        sl_op_register_proctime_timer(op, s->registered_for);
+    }
+    return sl_op_emit(op, row, err);
+}
+
+static sl_status timer_fire(sl_operator *op, int64_t when, sl_error *err)
+{
+    timer_state *s = op->impl;
+    assert_int_equal(when, s->registered_for);
+    atomic_store(&s->fired_at, wall_ms());
+    return SL_OK;
+}
+
+static const sl_op_vtable timer_vt = {.name = "timer", .process = timer_process, .on_timer = timer_fire};
+
 typedef struct harness {
     sl_job_context job;
     int np, nc;
     sl_task *prod[4], *cons[4], *mid;
     src_state src[4];
     sink_state sink[4];
+    timer_state *timer;
 } harness;
 
 static void setup(harness *h, int np, int nc, sl_partitioning part, long long rows, int pad)
@@ -333,6 +367,34 @@ static void test_watermark_min_and_idle(void **unused)
     teardown(&h);
 }
 
+static bool timer_fired(harness *h, long long unused) { return atomic_load(&h->timer->fired_at) != 0; }
+
+/* A processing-time timer fires on the subtask's thread while its input is quiet. */
+static void test_proctime_timer(void **unused)
+{
+    harness h;
+    setup(&h, 1, 1, SL_PART_FORWARD, 1, 8);
+    h.src[0].stay = true;
+    timer_state ts = {0};
+    atomic_init(&ts.fired_at, 0);
+    h.timer = &ts;
+    sl_task_destroy(h.cons[0]); /* consumer chain: timer -> sink */
+    h.cons[0] = sl_task_create(&h.job, "timer", 2, 0, 1, 128);
+    sl_operator *ops[2] = {sl_operator_new(&timer_vt, &ts, "timer", "timer"), sl_operator_new(&sink_vt, &h.sink[0], "sink", "sink")};
+    sl_task_set_chain(h.cons[0], ops, 2);
+    sl_task_destroy(h.prod[0]);
+    h.prod[0] = sl_task_create(&h.job, "src", 1, 0, 1, 128);
+    sl_operator *op = sl_operator_new(&src_vt, &h.src[0], "src", "src");
+    sl_task_set_chain(h.prod[0], &op, 1);
+    sl_task_connect(h.prod[0], sl_task_add_output(h.prod[0], SL_PART_FORWARD, NULL, NULL, 0), h.cons[0], 0);
+    start(&h);
+    assert_true(wait_for(timer_fired, &h, 0));
+    assert_true(atomic_load(&ts.fired_at) >= ts.registered_for); /* not before its time */
+    stop_and_join(&h);
+    assert_int_equal(h.sink[0].n, 1);
+    teardown(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_backpressure_bounded_memory),
         cmocka_unit_test(test_buffer_timeout),
         cmocka_unit_test(test_watermark_min_and_idle),
+        cmocka_unit_test(test_proctime_timer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
