@@ -1,0 +1,311 @@
+/* Operator harness tests: operators built from real JobGraph specs (SQL -> planner -> JobGraph),
+ * driven directly (rows, watermarks, end of input pushed by the test; no threads), outputs
+ * collected by a capturing operator at the end of the chain. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/strbuf.h"
+#include "connectors/connector.h"
+#include "planner/jobgraph.h"
+#include "planner/plan.h"
+#include "runtime/ops.h"
+#include "runtime/task.h"
+#include "sql/sql.h"
+#include "sql/validate.h"
+
+/* The JobGraph of the last statement of a script. */
+static jobgraph *graph_of(const char *sql)
+{
+    sl_error err;
+    sql_script *s = sql_parse("t.sql", sql, strlen(sql), &err);
+    assert_non_null(s);
+    sql_session *session = sql_session_create();
+    if (sql_session_validate(session, s, &err) != SL_OK) fail_msg("%s", err.message);
+    sl_arena *a = sl_arena_create(0);
+    plan_node *plan;
+    if (plan_build(a, session, sql_script_stmt(s, sql_script_count(s) - 1), "t.sql", &plan, &err) != SL_OK) fail_msg("%s", err.message);
+    jg_options opt = {"t", 1, 128};
+    jobgraph *g;
+    assert_int_equal(jg_build(plan, &opt, &g, &err), SL_OK);
+    sl_arena_destroy(a);
+    sql_session_destroy(session);
+    return g;
+}
+
+static const jg_operator *find_op(const jobgraph *g, const char *kind)
+{
+    for (int v = 0; v < g->nvertices; v++)
+        for (int k = 0; k < g->vertices[v].nops; k++)
+            if (strcmp(g->vertices[v].ops[k].kind, kind) == 0) return &g->vertices[v].ops[k];
+    fail_msg("no %s operator", kind);
+    return NULL;
+}
+
+/* ---- the capturing operator ------------------------------------------------------------------- */
+
+typedef struct capture {
+    const sql_type *type;
+    sl_strbuf text; /* one line per row: the print form */
+    int rows;
+    int64_t wm;
+} capture;
+
+static sl_status cap_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
+{
+    capture *c = op->impl;
+    sl_row_format(&c->text, row, c->type, 0);
+    sl_strbuf_putc(&c->text, '\n');
+    c->rows++;
+    return SL_OK;
+}
+
+static sl_status cap_watermark(sl_operator *op, int64_t wm, sl_error *err)
+{
+    ((capture *)op->impl)->wm = wm;
+    return SL_OK;
+}
+
+static const sl_op_vtable cap_vt = {.name = "capture", .process = cap_process, .watermark = cap_watermark};
+
+typedef struct harness {
+    sl_job_context job;
+    sl_arena *types;
+    sl_task *task;
+    sl_operator *head;
+    capture cap;
+} harness;
+
+/* Chains ops + a capture operator into a task that is never started: the test drives it. */
+static void harness_init(harness *h, sl_operator **ops, int n)
+{
+    sl_operator *chain[8];
+    for (int i = 0; i < n; i++) chain[i] = ops[i];
+    h->cap.type = ops[n - 1]->out_type;
+    h->cap.wm = INT64_MIN;
+    chain[n] = sl_operator_new(&cap_vt, &h->cap, "cap", "cap");
+    h->task = sl_task_create(&h->job, "test", 1, 0, 1, 128);
+    sl_task_set_chain(h->task, chain, n + 1);
+    h->head = ops[0];
+}
+
+static void harness_free(harness *h)
+{
+    sl_task_destroy(h->task);
+    sl_strbuf_free(&h->cap.text);
+    sl_arena_destroy(h->types);
+    sl_job_context_destroy(&h->job);
+}
+
+static const uint8_t *row2(sl_row_writer *w, sl_row_kind kind, const int64_t *id, const char *name)
+{
+    sl_rw_begin(w, 2, kind);
+    if (id) sl_rw_i64(w, 0, *id);
+    if (name) sl_rw_bytes(w, 1, name, (uint32_t)strlen(name));
+    return sl_rw_finish(w);
+}
+
+static void test_calc_filter_project(void **unused)
+{
+    jobgraph *g = graph_of("CREATE TABLE t (id BIGINT, name STRING) WITH ('connector' = 'datagen');"
+                           "CREATE TABLE p (a BIGINT, b STRING) WITH ('connector' = 'blackhole');"
+                           "INSERT INTO p SELECT id + 1, UPPER(name) FROM t WHERE id > 1 OR name = 'z'");
+    harness h = {0};
+    sl_job_context_init(&h.job);
+    h.types = sl_arena_create(0);
+    sl_error err;
+    sl_operator *calc;
+    assert_int_equal(sl_op_calc_create(find_op(g, "calc")->spec, &h.job, h.types, &calc, &err), SL_OK);
+    harness_init(&h, &calc, 1);
+    sl_row_writer w = {0};
+    int64_t one = 1, two = 2, three = 3;
+    assert_int_equal(h.head->vt->process(h.head, 0, row2(&w, SL_ROW_INSERT, &one, "a"), &err), SL_OK);   /* filtered out */
+    assert_int_equal(h.head->vt->process(h.head, 0, row2(&w, SL_ROW_INSERT, &two, "b"), &err), SL_OK);
+    assert_int_equal(h.head->vt->process(h.head, 0, row2(&w, SL_ROW_INSERT, NULL, "c"), &err), SL_OK);   /* NULL > 1: unknown */
+    assert_int_equal(h.head->vt->process(h.head, 0, row2(&w, SL_ROW_INSERT, NULL, "z"), &err), SL_OK);   /* unknown OR true */
+    assert_int_equal(h.head->vt->process(h.head, 0, row2(&w, SL_ROW_DELETE, &three, NULL), &err), SL_OK); /* kind kept */
+    assert_string_equal(sl_strbuf_cstr(&h.cap.text), "+I[3, B]\n+I[null, Z]\n-D[4, null]\n");
+    sl_rw_free(&w);
+    harness_free(&h);
+    jobgraph_free(g);
+}
+
+static void test_calc_runtime_error(void **unused)
+{
+    jobgraph *g = graph_of("CREATE TABLE t (id INT, name STRING) WITH ('connector' = 'datagen');"
+                           "CREATE TABLE p (a INT) WITH ('connector' = 'blackhole');"
+                           "INSERT INTO p SELECT 10 / id FROM t");
+    harness h = {0};
+    sl_job_context_init(&h.job);
+    h.types = sl_arena_create(0);
+    sl_error err;
+    sl_operator *calc;
+    assert_int_equal(sl_op_calc_create(find_op(g, "calc")->spec, &h.job, h.types, &calc, &err), SL_OK);
+    harness_init(&h, &calc, 1);
+    sl_row_writer w = {0};
+    int64_t five = 5, zero = 0;
+    assert_int_equal(h.head->vt->process(h.head, 0, row2(&w, SL_ROW_INSERT, &five, "x"), &err), SL_OK);
+    assert_int_equal(h.head->vt->process(h.head, 0, row2(&w, SL_ROW_INSERT, &zero, "x"), &err), SL_ERR_RUNTIME);
+    assert_non_null(strstr(err.message, "Division by zero"));
+    assert_string_equal(sl_strbuf_cstr(&h.cap.text), "+I[2]\n");
+    sl_rw_free(&w);
+    harness_free(&h);
+    jobgraph_free(g);
+}
+
+/* The scan: computed columns, the pushed filter, the projection, the watermark assigner. */
+static void test_scan_computed_filter_watermark(void **unused)
+{
+    jobgraph *g = graph_of("CREATE TABLE t (id BIGINT, ts TIMESTAMP(3), d AS id * 2, pt AS PROCTIME(),"
+                           "  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH ('connector' = 'datagen');"
+                           "CREATE TABLE p (a BIGINT, b BIGINT) WITH ('connector' = 'blackhole');"
+                           "INSERT INTO p SELECT id, d FROM t WHERE d > 2");
+    harness h = {0};
+    sl_job_context_init(&h.job);
+    h.types = sl_arena_create(0);
+    sl_error err;
+    sl_operator *scan;
+    assert_int_equal(sl_op_scan_create(find_op(g, "source")->spec, &h.job, h.types, &scan, &err), SL_OK);
+    sl_operator *ops[2] = {scan, NULL};
+    int n = 1;
+    const jg_operator *calc = NULL;
+    for (int k = 0; k < g->vertices[0].nops; k++)
+        if (strcmp(g->vertices[0].ops[k].kind, "calc") == 0) calc = &g->vertices[0].ops[k];
+    if (calc) assert_int_equal(sl_op_calc_create(calc->spec, &h.job, h.types, &ops[n++], &err), SL_OK);
+    harness_init(&h, ops, n);
+    sl_row_writer w = {0};
+    int64_t base = 1700000000000000LL; /* micros */
+    for (int64_t id = 1; id <= 3; id++) {
+        sl_rw_begin(&w, 2, SL_ROW_INSERT);
+        sl_rw_i64(&w, 0, id);
+        sl_rw_i64(&w, 1, base + id * 1000000 * (id == 2 ? 10 : 1)); /* out of order: 2 is the latest */
+        assert_int_equal(h.head->vt->process(h.head, 0, sl_rw_finish(&w), &err), SL_OK);
+    }
+    assert_string_equal(sl_strbuf_cstr(&h.cap.text), "+I[2, 4]\n+I[3, 6]\n");
+    assert_int_equal(h.cap.wm, INT64_MIN); /* watermarks go out periodically, not per row */
+    assert_int_equal(scan->vt->periodic(scan, 0, &err), SL_OK);
+    assert_int_equal(h.cap.wm, (base + 20000000) / 1000 - 5000); /* max(ts) - 5 s, in ms */
+    assert_int_equal(scan->vt->watermark(scan, INT64_MAX, &err), SL_OK); /* end of input */
+    assert_int_equal(h.cap.wm, INT64_MAX);
+    sl_rw_free(&w);
+    harness_free(&h);
+    jobgraph_free(g);
+}
+
+/* datagen: sequences end the source; rows-per-second throttles it. */
+static void test_datagen(void **unused)
+{
+    jobgraph *g = graph_of("CREATE TABLE t (id INT, s STRING) WITH ('connector' = 'datagen', 'rows-per-second' = '5',"
+                           "  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '3', 'fields.s.length' = '3');"
+                           "CREATE TABLE p (id INT, s STRING) WITH ('connector' = 'blackhole');"
+                           "INSERT INTO p SELECT * FROM t");
+    harness h = {0};
+    sl_job_context_init(&h.job);
+    h.types = sl_arena_create(0);
+    sl_error err;
+    sl_operator *src;
+    assert_int_equal(sl_connector_source(find_op(g, "source")->spec, &h.job, 0, 1, h.types, &src, &err), SL_OK);
+    harness_init(&h, &src, 1);
+    sl_source_state st;
+    int wait_ms = 0;
+    assert_int_equal(src->vt->poll(src, 100, &st, &wait_ms, &err), SL_OK);
+    assert_int_equal(h.cap.rows, 1); /* 5 rows/s: one row now, then wait */
+    assert_int_equal(st, SL_SOURCE_MORE);
+    assert_int_equal(src->vt->poll(src, 100, &st, &wait_ms, &err), SL_OK);
+    assert_int_equal(st, SL_SOURCE_IDLE);
+    assert_true(wait_ms > 0 && wait_ms <= 200);
+    for (int i = 0; i < 100 && st != SL_SOURCE_END; i++) {
+        usleep((useconds_t)wait_ms * 1000);
+        assert_int_equal(src->vt->poll(src, 100, &st, &wait_ms, &err), SL_OK);
+    }
+    assert_int_equal(st, SL_SOURCE_END);
+    assert_int_equal(h.cap.rows, 3);
+    assert_true(strncmp(sl_strbuf_cstr(&h.cap.text), "+I[1, ", 6) == 0);
+    harness_free(&h);
+    jobgraph_free(g);
+}
+
+/* filesystem source: rows in file order; a malformed line is an error at file:line. */
+static void test_filesystem_source(void **unused)
+{
+    char path[] = "/tmp/sluice_op_test_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *data = "{\"id\": 1, \"s\": \"a\"}\r\n{\"id\": 2}\n\n{\"id\": }\n";
+    assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+    close(fd);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE t (id INT, s STRING) WITH ('connector' = 'filesystem', 'path' = '%s', 'format' = 'json');"
+             "CREATE TABLE p (id INT, s STRING) WITH ('connector' = 'blackhole');"
+             "INSERT INTO p SELECT * FROM t",
+             path);
+    jobgraph *g = graph_of(sql);
+    harness h = {0};
+    sl_job_context_init(&h.job);
+    h.types = sl_arena_create(0);
+    sl_error err;
+    sl_operator *src;
+    assert_int_equal(sl_connector_source(find_op(g, "source")->spec, &h.job, 0, 1, h.types, &src, &err), SL_OK);
+    harness_init(&h, &src, 1);
+    sl_source_state st;
+    int wait_ms;
+    assert_int_equal(src->vt->poll(src, 100, &st, &wait_ms, &err), SL_ERR_INVALID);
+    assert_string_equal(sl_strbuf_cstr(&h.cap.text), "+I[1, a]\n+I[2, null]\n");
+    assert_string_equal(err.source, path);
+    assert_int_equal(err.line, 4);
+    harness_free(&h);
+    jobgraph_free(g);
+    unlink(path);
+}
+
+/* print: Flink's prefixes; rows of a narrower type are cast to the table's column types. */
+static void test_print_sink(void **unused)
+{
+    jobgraph *g = graph_of("CREATE TABLE t (id INT, s STRING) WITH ('connector' = 'datagen');"
+                           "CREATE TABLE p (id BIGINT, s STRING) WITH ('connector' = 'print', 'print-identifier' = 'x');"
+                           "INSERT INTO p SELECT id, s FROM t");
+    harness h = {0};
+    sl_job_context_init(&h.job);
+    h.types = sl_arena_create(0);
+    char *buf = NULL;
+    size_t len = 0;
+    h.job.out = open_memstream(&buf, &len);
+    sl_error err;
+    for (int sub = 0; sub < 2; sub++) {
+        sl_operator *sink;
+        assert_int_equal(sl_connector_sink(find_op(g, "sink")->spec, &h.job, sub, sub + 1, h.types, &sink, &err), SL_OK);
+        sl_task *t = sl_task_create(&h.job, "print", 1, sub, sub + 1, 128);
+        sl_task_set_chain(t, &sink, 1);
+        sl_row_writer w = {0};
+        int64_t id = 7;
+        assert_int_equal(sink->vt->process(sink, 0, row2(&w, sub ? SL_ROW_UPDATE_AFTER : SL_ROW_INSERT, &id, "q"), &err), SL_OK);
+        sl_rw_free(&w);
+        sl_task_destroy(t);
+    }
+    fclose(h.job.out);
+    assert_string_equal(buf, "x> +I[7, q]\nx:2> +U[7, q]\n");
+    free(buf);
+    harness_free(&h);
+    jobgraph_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_calc_filter_project),
+        cmocka_unit_test(test_calc_runtime_error),
+        cmocka_unit_test(test_scan_computed_filter_watermark),
+        cmocka_unit_test(test_datagen),
+        cmocka_unit_test(test_filesystem_source),
+        cmocka_unit_test(test_print_sink),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
