@@ -22,7 +22,12 @@ sl_status sl_sink_conv_init(sl_sink_conv *c, const sql_type *in, const sql_type 
     c->cast = sl_xcalloc((size_t)(in->nfields ? in->nfields : 1), sizeof(bool));
     for (int i = 0; i < in->nfields; i++) {
         const sql_type *a = in->field_types[i], *b = out->field_types[i];
-        bool same = a->id == b->id && (a->id != SQL_T_DECIMAL || a->scale == b->scale) && sl_phys_of(a) == sl_phys_of(b);
+        /* strings go in as they are (Flink's table.exec.sink.type-length-enforcer defaults to
+         * IGNORE: no truncation, no padding) */
+        bool strings = (a->id == SQL_T_CHAR || a->id == SQL_T_VARCHAR) && (b->id == SQL_T_CHAR || b->id == SQL_T_VARCHAR);
+        bool bytes = (a->id == SQL_T_BINARY || a->id == SQL_T_VARBINARY) && (b->id == SQL_T_BINARY || b->id == SQL_T_VARBINARY);
+        bool same = strings || bytes ||
+                    (a->id == b->id && (a->id != SQL_T_DECIMAL || a->scale == b->scale) && sl_phys_of(a) == sl_phys_of(b));
         if (a->id == SQL_T_NULL) same = false;
         c->cast[i] = !same;
         c->any |= !same;

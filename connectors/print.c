@@ -1,6 +1,9 @@
 /* connectors/print.c — the 'print' and 'blackhole' sinks.
  *
- * print writes each row in Flink's form, one per line: "+I[1, abc, null]", prefixed with
+ * print writes each row in Flink's form, one per line: "+I[1, abc, null]" — Flink prints the
+ * Java objects of the row (Row.toString): booleans as true/false, TIMESTAMP as LocalDateTime
+ * ("2024-01-31T12:30", seconds and fraction only when not zero), TIMESTAMP_LTZ as Instant
+ * ("2024-01-31T11:30:00Z"), TIME as LocalTime, bytes as "[1, -2]". Prefixed with
  * "<print-identifier>:<subtask>> " (subtask counted from 1) when the sink runs in more than one
  * subtask, "<print-identifier>> " with one subtask and an identifier, nothing otherwise.
  * 'standard-error' = 'true' writes to stderr. Lines of concurrent subtasks never interleave.
@@ -15,6 +18,7 @@
 #include "runtime/ops.h"
 #include "connectors/conn_util.h"
 #include "runtime/task.h"
+#include "runtime/temporal.h"
 
 static const sl_option print_opts[] = {
     {"print-identifier", SL_OPT_STRING, NULL, NULL, NULL, NULL, SL_RANGE_ANY, 0, "Prefix of every printed line."},
@@ -29,6 +33,59 @@ typedef struct printer {
     sl_strbuf line;
 } printer;
 
+/* java.time's toString of a time of day: HH:mm, then :ss and a fraction of 3/6/9 digits when
+ * not zero (micros precision here). always_seconds: Instant's form. */
+static void java_time(sl_strbuf *out, int64_t micros_of_day, bool always_seconds)
+{
+    int64_t s = micros_of_day / 1000000, us = micros_of_day % 1000000;
+    sl_strbuf_printf(out, "%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60));
+    if (!always_seconds && s % 60 == 0 && us == 0) return;
+    sl_strbuf_printf(out, ":%02d", (int)(s % 60));
+    if (us == 0) return;
+    if (us % 1000 == 0) sl_strbuf_printf(out, ".%03d", (int)(us / 1000));
+    else sl_strbuf_printf(out, ".%06d", (int)us);
+}
+
+static void java_date_time(sl_strbuf *out, int64_t micros, bool instant)
+{
+    int64_t days = sl_floor_div(micros, SL_MICROS_PER_DAY);
+    sl_format_date(out, days);
+    sl_strbuf_putc(out, 'T');
+    java_time(out, micros - days * SL_MICROS_PER_DAY, instant);
+    if (instant) sl_strbuf_putc(out, 'Z');
+}
+
+static void print_row(sl_strbuf *out, const uint8_t *r, const sql_type *row, int32_t ltz_offset)
+{
+    sl_strbuf_puts(out, sl_row_kind_str(sl_row_get_kind(r)));
+    sl_strbuf_putc(out, '[');
+    for (int i = 0; i < row->nfields; i++) {
+        if (i) sl_strbuf_puts(out, ", ");
+        const sql_type *t = row->field_types[i];
+        if (sl_row_is_null(r, i)) {
+            sl_strbuf_puts(out, "null");
+            continue;
+        }
+        switch (t->id) {
+        case SQL_T_BOOLEAN: sl_strbuf_puts(out, sl_row_i64(r, i) ? "true" : "false"); break;
+        case SQL_T_TIMESTAMP: java_date_time(out, sl_row_i64(r, i), false); break;
+        case SQL_T_TIMESTAMP_LTZ: java_date_time(out, sl_row_i64(r, i), true); break;
+        case SQL_T_TIME: java_time(out, sl_row_i64(r, i) * 1000, false); break;
+        case SQL_T_BINARY:
+        case SQL_T_VARBINARY: {
+            uint32_t n;
+            const char *b = sl_row_bytes(r, i, &n);
+            sl_strbuf_putc(out, '[');
+            for (uint32_t k = 0; k < n; k++) sl_strbuf_printf(out, "%s%d", k ? ", " : "", (int)(signed char)b[k]);
+            sl_strbuf_putc(out, ']');
+            break;
+        }
+        default: sl_row_format_field(out, r, i, t, ltz_offset); break;
+        }
+    }
+    sl_strbuf_putc(out, ']');
+}
+
 static sl_status print_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
 {
     printer *p = op->impl;
@@ -37,7 +94,7 @@ static sl_status print_process(sl_operator *op, int input, const uint8_t *row, s
     sl_job_context *job = sl_task_job(op->task);
     sl_strbuf_reset(&p->line);
     sl_strbuf_puts(&p->line, p->prefix);
-    sl_row_format(&p->line, r, p->conv.out, job->ltz_offset);
+    print_row(&p->line, r, p->conv.out, job->ltz_offset);
     sl_strbuf_putc(&p->line, '\n');
     FILE *out = p->to_stderr ? job->err_out : job->out;
     pthread_mutex_lock(&job->out_lock);

@@ -80,7 +80,11 @@ static sl_status cvt_args(pctx *c, const sql_node *list, int from, int shift, pl
 /* shift: subtracted from input positions (0 at the top level). */
 static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out)
 {
-    plan_expr *args[64];
+    /* room for every argument: the node's kids and the elements of a list among them (IN) */
+    size_t cap = 2 + (size_t)e->nkids;
+    for (int i = 0; i < e->nkids; i++)
+        if (e->kids[i]) cap += (size_t)e->kids[i]->nkids;
+    plan_expr **args = sl_arena_alloc(c->a, sizeof(plan_expr *) * cap);
     int n = 0;
     sl_status st;
     switch (e->kind) {
@@ -130,7 +134,6 @@ static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out)
     case SQL_IN:
         if (e->kids[1]->kind != SQL_LIST) return unsupported(c, e, "IN (subquery)");
         if ((st = cvt(c, e->kids[0], shift, &args[0]))) return st;
-        if (e->kids[1]->nkids > 63) return unsupported(c, e, "IN lists longer than 63 values");
         if ((st = cvt_args(c, e->kids[1], 0, shift, args + 1, &n))) return st;
         *out = px_call(c, (e->flags & SQL_F_NOT) ? "NOT IN" : "IN", e->type, n + 1, args);
         return SL_OK;
@@ -163,15 +166,24 @@ static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out)
         *out = px_call(c, e->text, e->type, n, args);
         return SL_OK;
     case SQL_CASE: {
-        /* CASE(op?, cond1, val1, cond2, val2, ..., else) */
-        int k = 0;
-        if (e->kids[0] && (st = cvt(c, e->kids[0], shift, &args[k++]))) return st;
-        for (int i = 0; i < e->kids[1]->nkids && k < 62; i++) {
-            if ((st = cvt(c, e->kids[1]->kids[i]->kids[0], shift, &args[k++]))) return st;
-            if ((st = cvt(c, e->kids[1]->kids[i]->kids[1], shift, &args[k++]))) return st;
+        /* CASE(cond1, val1, cond2, val2, ..., else); a simple CASE (CASE x WHEN v ...) becomes the
+         * searched form (WHEN x = v ...), as Calcite does */
+        int nw = e->kids[1]->nkids, k = 0;
+        plan_expr **cargs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(2 * nw + 1));
+        plan_expr *operand = NULL;
+        if (e->kids[0] && (st = cvt(c, e->kids[0], shift, &operand))) return st;
+        for (int i = 0; i < nw; i++) {
+            plan_expr *w;
+            if ((st = cvt(c, e->kids[1]->kids[i]->kids[0], shift, &w))) return st;
+            if (operand) {
+                plan_expr *eq[2] = {operand, w};
+                w = px_call(c, "=", boolean_type(c, true), 2, eq);
+            }
+            cargs[k++] = w;
+            if ((st = cvt(c, e->kids[1]->kids[i]->kids[1], shift, &cargs[k++]))) return st;
         }
-        if (e->kids[2] && (st = cvt(c, e->kids[2], shift, &args[k++]))) return st;
-        *out = px_call(c, "CASE", e->type, k, args);
+        if (e->kids[2] && (st = cvt(c, e->kids[2], shift, &cargs[k++]))) return st;
+        *out = px_call(c, "CASE", e->type, k, cargs);
         return SL_OK;
     }
     default: return unsupported(c, e, sql_kind_name(e->kind));

@@ -396,19 +396,8 @@ bool sl_cast_value(const sl_val *in, const sql_type *from, const sql_type *to, s
             }
             n = k;
         }
-        /* CHAR(n) pads with spaces (only where the caller gives scratch memory) */
-        if (to->id == SQL_T_CHAR && to->precision > 0 && to->precision != SQL_MAX_LENGTH && scratch) {
-            size_t chars = 0;
-            for (size_t k = 0; k < n; k++) chars += ((unsigned char)p[k] & 0xC0) != 0x80;
-            if (chars < (size_t)to->precision) {
-                size_t pad = (size_t)to->precision - chars;
-                char *d = sl_arena_alloc(scratch, n + pad);
-                if (n) memcpy(d, p, n);
-                memset(d + n, ' ', pad);
-                p = d;
-                n += pad;
-            }
-        }
+        /* BINARY(n)/VARBINARY(n): truncated to n bytes */
+        if (to->precision > 0 && to->precision != SQL_MAX_LENGTH && n > (size_t)to->precision && t == VC_BIN) n = (size_t)to->precision;
         set_str(out, p, n);
         return true;
     }
@@ -617,12 +606,31 @@ int fail(sl_expr *e, const ins *x, const char *fmt, ...)
 static int op_cast(sl_expr *e, const ins *x)
 {
     char msg[400];
-    if (!sl_cast_value(R(x->args[0]), x->at[0], x->t, e->scratch, e->env.ltz_offset, R(x->dst), msg, sizeof msg)) {
+    sl_val *d = R(x->dst);
+    if (!sl_cast_value(R(x->args[0]), x->at[0], x->t, e->scratch, e->env.ltz_offset, d, msg, sizeof msg)) {
         if (x->k) { /* TRY_CAST */
-            R(x->dst)->null = true;
+            d->null = true;
             return 0;
         }
         return fail(e, x, "CAST failed: %s", msg);
+    }
+    /* CAST to CHAR(n) also pads with spaces, to BINARY(n) with zero bytes (Flink's
+     * CharVarCharTrimPadCastRule and BinaryToBinaryCastRule; sl_cast_value only truncates, as
+     * sinks and formats do not pad) */
+    const sql_type *t = x->t;
+    if ((t->id == SQL_T_CHAR || t->id == SQL_T_BINARY) && t->precision > 0 && t->precision != SQL_MAX_LENGTH && !d->null) {
+        size_t len = d->s.n;
+        if (t->id == SQL_T_CHAR) {
+            len = 0;
+            for (uint32_t k = 0; k < d->s.n; k++) len += ((unsigned char)d->s.p[k] & 0xC0) != 0x80;
+        }
+        if (len < (size_t)t->precision) {
+            size_t pad = (size_t)t->precision - len;
+            char *p = scratch_alloc(e, d->s.n + pad);
+            if (d->s.n) memcpy(p, d->s.p, d->s.n);
+            memset(p + d->s.n, t->id == SQL_T_CHAR ? ' ' : 0, pad);
+            set_str(d, p, d->s.n + pad);
+        }
     }
     return 0;
 }
@@ -1078,7 +1086,8 @@ static int gen_literal(sl_expr *e, const json_t *lit, const sql_type *t)
         return r;
     }
     if (c == VC_INT) {
-        if (!parse_int_text(text, n, &v->i)) return compile_error(e, SL_ERR_INVALID, "Numeric literal '%s' out of range", text);
+        if (!parse_int_text(text, n, &v->i) || wrap_int(v->i, t->id) != v->i)
+            return compile_error(e, SL_ERR_INVALID, "Numeric literal '%s' out of range", text);
         return r;
     }
     const sql_type *str = sql_type_make(e->types, SQL_T_VARCHAR, false, SQL_MAX_LENGTH, -1);
@@ -1124,7 +1133,8 @@ static void patch_jumps(sl_expr *e, const int *pcs, int n, int target)
 
 static int gen_call(sl_expr *e, const char *op, const json_t *jargs, const sql_type *t, const char *text)
 {
-    int args[72];
+    size_t nargs = json_array_size(jargs);
+    int *args = sl_arena_alloc(e->types, sizeof(int) * (nargs + 2)); /* registers; also jump lists */
     int dst;
     /* lazy constructs first */
     if (strcmp(op, "AND") == 0 || strcmp(op, "OR") == 0) {
@@ -1144,30 +1154,14 @@ static int gen_call(sl_expr *e, const char *op, const json_t *jargs, const sql_t
         return dst;
     }
     if (strcmp(op, "CASE") == 0) {
-        /* CASE [value] WHEN c THEN v ... [ELSE x]: args = (value?) c1 v1 c2 v2 ... else? The
-         * planner emits simple CASE with the operand first; we detect it by arity parity. */
-        int n = (int)json_array_size(jargs);
+        /* CASE WHEN c1 THEN v1 ... [ELSE x]: args = c1 v1 c2 v2 ... else? (the planner turns a
+         * simple CASE into this searched form) */
+        int n = (int)nargs;
         dst = new_reg(e, t);
-        int ends[40], nends = 0;
+        int *ends = args, nends = 0;
         int first = 0, operand = -1;
-        /* searched CASE: pairs + optional else; simple CASE: operand + pairs + optional else.
-         * The JSON does not say which, so read it as searched CASE when every condition is
-         * BOOLEAN (or an untyped NULL) and no THEN / ELSE value is BOOLEAN unless the result is.
-         * (Left ambiguous: a simple CASE over a BOOLEAN operand with BOOLEAN results.) */
-        bool searched = true;
-        for (int k = 0; k < n && searched; k++) {
-            const sql_type *tk = expr_type_of(e, json_array_get(jargs, k));
-            if (!tk) continue;
-            if (k % 2 == 0 && k + 1 < n) searched = tk->id == SQL_T_BOOLEAN || tk->id == SQL_T_NULL;
-            else if (tk->id == SQL_T_BOOLEAN && t->id != SQL_T_BOOLEAN) searched = false;
-        }
-        if (n >= 3 && !searched) {
-            operand = gen(e, json_array_get(jargs, 0));
-            if (operand < 0) return -1;
-            first = 1;
-        }
         int k = first;
-        for (; k + 1 < n && nends < 38; k += 2) {
+        for (; k + 1 < n; k += 2) {
             int c = gen(e, json_array_get(jargs, k));
             if (c < 0) return -1;
             if (operand >= 0) {
@@ -1203,8 +1197,8 @@ static int gen_call(sl_expr *e, const char *op, const json_t *jargs, const sql_t
     if (strcmp(op, "COALESCE") == 0 || strcmp(op, "IFNULL") == 0) {
         int n = (int)json_array_size(jargs);
         dst = new_reg(e, t);
-        int ends[64], nends = 0;
-        for (int k = 0; k < n && k < 64; k++) {
+        int *ends = args, nends = 0;
+        for (int k = 0; k < n; k++) {
             int v = gen(e, json_array_get(jargs, k));
             if (v < 0) return -1;
             v = coerce(e, v, t);
@@ -1235,7 +1229,7 @@ static int gen_call(sl_expr *e, const char *op, const json_t *jargs, const sql_t
         return dst;
     }
 
-    int n = gen_args(e, jargs, args, 70);
+    int n = gen_args(e, jargs, args, (int)nargs);
     if (n < 0) return -1;
     dst = new_reg(e, t);
     if (strcasecmp(op, "MOD") == 0) op = "%";

@@ -115,24 +115,43 @@ static int f_char_length(sl_expr *e, const ins *x)
     return 0;
 }
 
-/* TRIM: k = 0 both, 1 leading, 2 trailing; chars from args[1] when nargs == 2 */
+/* whether the code point c[0..len) is one of the code points of set */
+static bool cp_in(const char *set, size_t nset, const char *c, size_t len)
+{
+    for (size_t i = 0; i < nset;) {
+        size_t nx = u8_next(set, nset, i);
+        if (nx - i == len && memcmp(set + i, c, len) == 0) return true;
+        i = nx;
+    }
+    return false;
+}
+
+/* TRIM: k = 0 both, 1 leading, 2 trailing; the characters (code points) to remove from args[0]
+ * when nargs == 2 */
 static int f_trim(sl_expr *e, const ins *x)
 {
     const sl_val *s = A(x->nargs - 1);
-    const char *chars = " ";
+    const char *chars = " ", *p = s->s.p;
     size_t nchars = 1;
     if (x->nargs == 2) {
         chars = A(0)->s.p;
         nchars = A(0)->s.n;
     }
     size_t b = 0, en = s->s.n;
-    if (nchars)
-        if (x->k != 2)
-            while (b < en && memchr(chars, s->s.p[b], nchars)) b++;
-    if (nchars)
-        if (x->k != 1)
-            while (en > b && memchr(chars, s->s.p[en - 1], nchars)) en--;
-    set_out(R(x->dst), s->s.p + b, en - b);
+    if (x->k != 2)
+        while (b < en) {
+            size_t nx = u8_next(p, en, b);
+            if (!cp_in(chars, nchars, p + b, nx - b)) break;
+            b = nx;
+        }
+    if (x->k != 1)
+        while (en > b) {
+            size_t k = en - 1;
+            while (k > b && ((unsigned char)p[k] & 0xC0) == 0x80) k--;
+            if (!cp_in(chars, nchars, p + k, en - k)) break;
+            en = k;
+        }
+    set_out(R(x->dst), p + b, en - b);
     return 0;
 }
 
@@ -149,8 +168,7 @@ static int f_substring(sl_expr *e, const ins *x)
         return 0;
     }
     int64_t start = from > 0 ? from - 1 : from < 0 ? len + from : 0;
-    if (start < 0) start = 0;
-    if (start >= len || cnt == 0) {
+    if (start < 0 || start >= len || cnt == 0) { /* a negative start before the beginning: '' */
         set_out(R(x->dst), s->s.p, 0);
         return 0;
     }
@@ -216,16 +234,12 @@ static int f_pad(sl_expr *e, const ins *x)
 {
     const sl_val *s = A(0), *pad = A(2);
     int64_t len = A(1)->i, have = u8_len(s->s.p, s->s.n);
-    if (len < 0) {
+    if (len < 0 || pad->s.n == 0) { /* Flink: NULL, even when no padding is needed */
         R(x->dst)->null = true;
         return 0;
     }
     if (len <= have) {
         set_out(R(x->dst), s->s.p, u8_offset(s->s.p, s->s.n, len));
-        return 0;
-    }
-    if (pad->s.n == 0) {
-        R(x->dst)->null = true;
         return 0;
     }
     int64_t need = len - have;
@@ -245,12 +259,15 @@ static int f_pad(sl_expr *e, const ins *x)
     return 0;
 }
 
-/* SPLIT_INDEX(s, delimiter, index) */
+/* SPLIT_INDEX(s, delimiter, index): an empty string has no parts; an empty delimiter splits at
+ * spaces (Flink's splitByWholeSeparatorPreserveAllTokens) */
 static int f_split_index(sl_expr *e, const ins *x)
 {
-    const sl_val *s = A(0), *dl = A(1);
+    const sl_val *s = A(0);
+    sl_val space = {.s = {" ", 1}};
+    const sl_val *dl = A(1)->s.n ? A(1) : &space;
     int64_t idx = A(2)->i;
-    if (idx < 0 || dl->s.n == 0) {
+    if (idx < 0 || s->s.n == 0) {
         R(x->dst)->null = true;
         return 0;
     }
@@ -420,12 +437,14 @@ static int f_regexp_replace(sl_expr *e, const ins *x)
     const char *p = str;
     regmatch_t m[1];
     int flags = 0;
+    bool matched_end = false;
     while (*p && regexec(re, p, 1, m, flags) == 0) {
         sl_strbuf_append(&sb, p, (size_t)m[0].rm_so);
         sl_strbuf_append(&sb, rep->s.p, rep->s.n);
         if (m[0].rm_eo == m[0].rm_so) {
             if (!p[m[0].rm_eo]) {
                 p += m[0].rm_eo;
+                matched_end = true;
                 break;
             }
             sl_strbuf_putc(&sb, p[m[0].rm_eo]);
@@ -434,6 +453,8 @@ static int f_regexp_replace(sl_expr *e, const ins *x)
             p += m[0].rm_eo;
         flags = REG_NOTBOL;
     }
+    /* as Java's replaceAll, an empty match at the very end is replaced too ('abc', 'x*' -> -a-b-c-) */
+    if (!*p && !matched_end && regexec(re, p, 1, m, flags) == 0) sl_strbuf_append(&sb, rep->s.p, rep->s.n);
     sl_strbuf_puts(&sb, p);
     char *out = scratch_alloc(e, sb.len);
     if (sb.len) memcpy(out, sb.buf, sb.len);
@@ -499,10 +520,17 @@ static int f_round(sl_expr *e, const ins *x)
     sl_val *d = D(e, x);
     vclass c = vc_of(x->at[0]);
     if (c == VC_DBL) {
-        double f = pow(10.0, (double)digits), v = A(0)->d * f;
-        v = x->k ? trunc(v) : (v < 0 ? -floor(-v + 0.5) : floor(v + 0.5));
-        d->d = v / f;
-        if (x->t->id == SQL_T_FLOAT) d->d = (float)d->d;
+        /* Flink: BigDecimal.valueOf(v) rounded HALF_UP (or DOWN) at `digits`, back to double */
+        double v = A(0)->d;
+        __int128 q;
+        if (digits > 400) digits = 400;
+        if (digits < -400) digits = -400;
+        if (isfinite(v) && dec_from_double(v, (int)digits, x->k, &q) && q < INT64_MAX && q > -INT64_MAX) {
+            char buf[48];
+            snprintf(buf, sizeof buf, "%llde%lld", (long long)q, (long long)-digits);
+            v = strtod(buf, NULL);
+        }
+        d->d = x->t->id == SQL_T_FLOAT ? (float)v : v;
         return 0;
     }
     int s = c == VC_DEC ? x->at[0]->scale : 0;
@@ -607,10 +635,29 @@ static int64_t extract_field(int64_t us, int k)
     }
 }
 
+/* EXTRACT from an interval: its fields (months, or milliseconds), truncated toward zero as Flink
+ * does (EXTRACT(HOUR FROM INTERVAL '3 04:05' DAY TO MINUTE) = 4) */
+static int64_t extract_interval(int64_t v, vclass c, int k)
+{
+    if (c == VC_IYM) return k == 0 ? v / 12 : k == 1 ? v % 12 / 3 + 1 : k == 2 ? v % 12 : 0;
+    switch (k) {
+    case 5: return v / 86400000;
+    case 7: return v % 86400000 / 3600000;
+    case 8: return v % 3600000 / 60000;
+    case 9: return v % 60000 / 1000;
+    case 10: return v % 60000;
+    case 11: return v % 60000 * 1000;
+    case 12: return v / 1000;
+    default: return 0;
+    }
+}
+
 static int f_extract(sl_expr *e, const ins *x)
 {
     int ta = x->nargs - 1;
-    D(e, x)->i = extract_field(wall_micros(e, A(ta), x->at[ta]), (int)x->k);
+    vclass c = vc_of(x->at[ta]);
+    if (c == VC_IYM || c == VC_IDT) D(e, x)->i = extract_interval(A(ta)->i, c, (int)x->k);
+    else D(e, x)->i = extract_field(wall_micros(e, A(ta), x->at[ta]), (int)x->k);
     return 0;
 }
 
@@ -761,7 +808,7 @@ static int f_to_timestamp(sl_expr *e, const ins *x)
     }
     sl_val *d = D(e, x);
     if (x->k == 1) d->i = sl_floor_div(us, SL_MICROS_PER_DAY);
-    else d->i = (us / 1000) * 1000;
+    else d->i = sl_floor_div(us, 1000) * 1000;
     return 0;
 }
 
@@ -807,6 +854,33 @@ static int f_unix_timestamp(sl_expr *e, const ins *x)
     return 0;
 }
 
+/* days + n months, the day clamped to the last of the month (2024-01-31 + 1 month = 2024-02-29) */
+static int64_t add_months(int64_t days, int64_t n)
+{
+    int64_t y;
+    unsigned m, d;
+    sl_civil_from_days(days, &y, &m, &d);
+    int64_t total = y * 12 + (m - 1) + n;
+    int64_t ny = sl_floor_div(total, 12);
+    unsigned nm = (unsigned)(sl_floor_mod(total, 12) + 1);
+    static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned last = mdays[nm - 1] + (nm == 2 && ((ny % 4 == 0 && ny % 100 != 0) || ny % 400 == 0));
+    return sl_days_from_civil(ny, nm, d > last ? last : d);
+}
+
+/* Whole months from a to b (micros), b >= a, as Flink's DateTimeUtils.subtractMonths: a month
+ * counts once adding it to a's date (clamped) reaches b's date, and the time of day breaks a tie
+ * (2024-01-31 -> 2024-02-29 is one month). */
+static int64_t months_between(int64_t a, int64_t b)
+{
+    int64_t da = sl_floor_div(a, SL_MICROS_PER_DAY), db = sl_floor_div(b, SL_MICROS_PER_DAY);
+    int64_t ta = a - da * SL_MICROS_PER_DAY, tb = b - db * SL_MICROS_PER_DAY;
+    int64_t m = (db - da) / 31;
+    while (add_months(da, m) < db && add_months(da, m + 1) <= db) m++;
+    if (add_months(da, m) == db && tb < ta) m--;
+    return m;
+}
+
 static int unit_index(const char *u)
 {
     static const struct {
@@ -832,15 +906,7 @@ static int f_timestampadd(sl_expr *e, const ins *x)
     case 2: {
         int64_t months = x->k == 0 ? n * 12 : x->k == 1 ? n * 3 : n;
         int64_t days = sl_floor_div(us, SL_MICROS_PER_DAY), tod = us - days * SL_MICROS_PER_DAY;
-        int64_t y;
-        unsigned m, d;
-        sl_civil_from_days(days, &y, &m, &d);
-        int64_t total = y * 12 + (m - 1) + months;
-        int64_t ny = sl_floor_div(total, 12);
-        unsigned nm = (unsigned)(sl_floor_mod(total, 12) + 1);
-        static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        unsigned last = mdays[nm - 1] + (nm == 2 && ((ny % 4 == 0 && ny % 100 != 0) || ny % 400 == 0));
-        r = sl_days_from_civil(ny, nm, d > last ? last : d) * SL_MICROS_PER_DAY + tod;
+        r = add_months(days, months) * SL_MICROS_PER_DAY + tod;
         break;
     }
     case 3: r = us + n * 7 * SL_MICROS_PER_DAY; break;
@@ -863,17 +929,7 @@ static int f_timestampdiff(sl_expr *e, const ins *x)
     case 0:
     case 1:
     case 2: {
-        int64_t ay, by;
-        unsigned am, ad, bm, bd;
-        int64_t adays = sl_floor_div(a, SL_MICROS_PER_DAY), bdays = sl_floor_div(b, SL_MICROS_PER_DAY);
-        sl_civil_from_days(adays, &ay, &am, &ad);
-        sl_civil_from_days(bdays, &by, &bm, &bd);
-        int64_t months = (by - ay) * 12 + ((int64_t)bm - (int64_t)am);
-        /* not a whole month yet? */
-        int64_t arest = (int64_t)ad * SL_MICROS_PER_DAY + (a - adays * SL_MICROS_PER_DAY);
-        int64_t brest = (int64_t)bd * SL_MICROS_PER_DAY + (b - bdays * SL_MICROS_PER_DAY);
-        if (months > 0 && brest < arest) months--;
-        if (months < 0 && brest > arest) months++;
+        int64_t months = b >= a ? months_between(a, b) : -months_between(b, a);
         r = x->k == 0 ? months / 12 : x->k == 1 ? months / 3 : months;
         break;
     }
@@ -892,7 +948,7 @@ static int f_timestampdiff(sl_expr *e, const ins *x)
 static int f_nullif(sl_expr *e, const ins *x)
 {
     const sl_val *a = A(0), *b = A(1);
-    if (!a->null && !b->null && cmp_vals(a, b, (vclass)x->k) == 0) R(x->dst)->null = true;
+    if (!a->null && !b->null && cmp_test(a, b, (vclass)x->k, 0)) R(x->dst)->null = true;
     else *R(x->dst) = *a;
     return 0;
 }

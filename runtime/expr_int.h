@@ -70,6 +70,13 @@ __int128 dec_rescale(__int128 v, int from, int to);
 bool dec_fits(__int128 v, int precision);
 char *scratch_alloc(sl_expr *e, size_t n);
 int cmp_vals(const sl_val *a, const sl_val *b, vclass c);
+/* Whether a <op> b holds, op = 0 '=', 1 '<>', 2 '<', 3 '<=', 4 '>', 5 '>='. DOUBLE compares as
+ * Java's primitives do (NaN is unordered: NaN = NaN is FALSE), everything else by cmp_vals. */
+bool cmp_test(const sl_val *a, const sl_val *b, vclass c, int op);
+/* A finite double as an unscaled decimal at `scale` (may be negative), the way Flink converts one
+ * (BigDecimal.valueOf(d), i.e. Double.toString's digits, then HALF_UP, or DOWN when truncate);
+ * false if the result would need more than 38 digits. */
+bool dec_from_double(double d, int scale, bool truncate, __int128 *out);
 bool sl_cast_supported(const sql_type *from, const sql_type *to);
 
 int emit(sl_expr *e, op_fn fn, int dst, const sql_type *t, int nargs, const int *args, bool strict);

@@ -145,8 +145,8 @@ void sl_rw_free(sl_row_writer *w)
 
 /* ---- printing ----------------------------------------------------------------------------- */
 
-/* Java's Double.toString: shortest digits that round-trip; plain notation for
- * 1e-3 <= |d| < 1e7, otherwise d.dddEn. */
+/* Java's Double.toString: shortest digits that round-trip, but never fewer than two (of those, the
+ * closest: 4.9E-324, not 5.0E-324); plain notation for 1e-3 <= |d| < 1e7, otherwise d.dddEn. */
 void sl_format_double(sl_strbuf *out, double d, bool is_float)
 {
     if (isnan(d)) {
@@ -163,7 +163,7 @@ void sl_format_double(sl_strbuf *out, double d, bool is_float)
     }
     char buf[40];
     int prec;
-    for (prec = 1; prec <= 17; prec++) {
+    for (prec = 2; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
         if (is_float ? (float)strtod(buf, NULL) == (float)d : strtod(buf, NULL) == d) break;
     }

@@ -180,6 +180,7 @@ bool sl_parse_timestamp(const char *s, size_t n, int64_t *micros, bool *has_zone
         if (!digits(&p, end, 2, 2, &oh)) return false;
         if (lit(&p, end, ':') || (p < end && isdigit((unsigned char)*p)))
             if (!digits(&p, end, 2, 2, &om)) return false;
+        if (oh > 18 || om > 59) return false; /* Java's ZoneOffset: at most +-18:00 */
         v -= sign * (oh * 3600 + om * 60) * 1000000;
         *has_zone = true;
     }
