@@ -132,12 +132,18 @@ static json_t *spec_of(const plan_node *n)
         return json_pack("{s:o, s:o, s:o, s:o}", "input", row_json(n->input[0]->row), "select", sel, "where",
                          expr_json(n->cond), "output", row_json(n->row));
     }
-    case PLAN_JOIN:
-        return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i}", "join_type", n->join_kind, "left", row_json(n->input[0]->row),
-                         "right", row_json(n->input[1]->row), "left_keys", ints_json(n->lkeys, n->nkeys), "right_keys",
-                         ints_json(n->rkeys, n->nkeys), "left_unique", ints_json(n->input[0]->unique, n->input[0]->nunique),
-                         "right_unique", ints_json(n->input[1]->unique, n->input[1]->nunique), "residual", expr_json(n->residual),
-                         "changelog", (int)n->changelog);
+    case PLAN_JOIN: {
+        json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i}", "join_type", n->join_kind, "left",
+                              row_json(n->input[0]->row), "right", row_json(n->input[1]->row), "left_keys",
+                              ints_json(n->lkeys, n->nkeys), "right_keys", ints_json(n->rkeys, n->nkeys), "left_unique",
+                              ints_json(n->input[0]->unique, n->input[0]->nunique), "right_unique",
+                              ints_json(n->input[1]->unique, n->input[1]->nunique), "residual", expr_json(n->residual),
+                              "changelog", (int)n->changelog);
+        json_object_set_new(j, "left_changelog", json_integer((int)n->input[0]->changelog));
+        json_object_set_new(j, "right_changelog", json_integer((int)n->input[1]->changelog));
+        json_object_set_new(j, "output", row_json(n->row));
+        return j;
+    }
     case PLAN_AGG: {
         json_t *calls = json_array();
         for (int i = 0; i < n->naggs; i++) {
@@ -146,8 +152,9 @@ static json_t *spec_of(const plan_node *n)
                                                    "distinct", ac->distinct, "star", ac->star, "filter", ac->filter, "type",
                                                    type_json(ac->type)));
         }
-        return json_pack("{s:o, s:i, s:o, s:o, s:i}", "input", row_json(n->input[0]->row), "group", n->ngroup, "calls", calls,
-                         "output", row_json(n->row), "changelog", (int)n->changelog);
+        return json_pack("{s:o, s:i, s:o, s:o, s:i, s:i}", "input", row_json(n->input[0]->row), "group", n->ngroup, "calls", calls,
+                         "output", row_json(n->row), "changelog", (int)n->changelog, "input_changelog",
+                         (int)n->input[0]->changelog);
     }
     case PLAN_SINK:
         return json_pack("{s:s, s:o, s:o, s:o, s:i}", "table", n->sink->name, "options", options_json(n->sink), "schema",

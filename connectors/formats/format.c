@@ -340,10 +340,24 @@ static void put_time_micros(sl_strbuf *out, int64_t micros_of_day)
     sl_strbuf_append(out, b, (size_t)n);
 }
 
+/* "yyyy-MM-dd" as java.time's ISO_LOCAL_DATE: "-0001-12-31" before year 0, "+10000-01-01" after
+ * 9999. */
+static void put_date(sl_strbuf *out, int64_t days)
+{
+    int64_t y;
+    unsigned m, d;
+    sl_civil_from_days(days, &y, &m, &d);
+    char b[40];
+    int n;
+    if (y >= 0 && y <= 9999) n = snprintf(b, sizeof b, "%04d-%02u-%02u", (int)y, m, d);
+    else n = snprintf(b, sizeof b, "%c%04lld-%02u-%02u", y < 0 ? '-' : '+', (long long)(y < 0 ? -y : y), m, d);
+    sl_strbuf_append(out, b, (size_t)n);
+}
+
 static void put_timestamp(sl_strbuf *out, int64_t micros, char sep, bool zulu)
 {
     int64_t days = sl_floor_div(micros, SL_MICROS_PER_DAY);
-    sl_format_date(out, days);
+    put_date(out, days);
     sl_strbuf_putc(out, sep);
     put_time_micros(out, micros - days * SL_MICROS_PER_DAY);
     if (zulu) sl_strbuf_putc(out, 'Z');
@@ -873,7 +887,7 @@ static void json_put_field(sl_format *f, sl_strbuf *out, const uint8_t *row, int
     }
     case SQL_T_DATE:
         sl_strbuf_putc(out, '"');
-        sl_format_date(out, sl_row_i64(row, i));
+        put_date(out, sl_row_i64(row, i));
         sl_strbuf_putc(out, '"');
         break;
     case SQL_T_TIME:
@@ -1137,7 +1151,7 @@ static void csv_field_text(sl_format *f, const uint8_t *row, int i)
         put_base64(t, (const unsigned char *)s, n);
         break;
     }
-    case SQL_T_DATE: sl_format_date(t, sl_row_i64(row, i)); break;
+    case SQL_T_DATE: put_date(t, sl_row_i64(row, i)); break;
     case SQL_T_TIME: put_time_micros(t, sl_floor_mod(sl_row_i64(row, i), 86400000) * 1000); break;
     case SQL_T_TIMESTAMP:
     case SQL_T_TIMESTAMP_LTZ: put_timestamp(t, sl_row_i64(row, i), ' ', c->t.id == SQL_T_TIMESTAMP_LTZ); break;
@@ -1221,7 +1235,7 @@ static sl_status raw_decode(sl_format *f, const char *data, size_t len, sl_forma
         } else {
             if (len != (size_t)width) {
                 sl_error_set(err, SL_ERR_INVALID, "Failed to deserialize the raw format value.");
-                sl_error_detail(err, "a %s value has %d byte%s, the record has %zu", c->type_str, width,
+                sl_error_detail(err, "a value of type %s has %d byte%s, the record has %zu", c->type_str, width,
                                 width == 1 ? "" : "s", len);
                 return SL_ERR_INVALID;
             }
