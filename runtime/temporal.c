@@ -40,7 +40,10 @@ void sl_format_date(sl_strbuf *out, int64_t days)
     int64_t y;
     unsigned m, d;
     sl_civil_from_days(days, &y, &m, &d);
-    sl_strbuf_printf(out, "%04lld-%02u-%02u", (long long)y, m, d);
+    /* java.time: four digits at least, a sign for years before 0 and after 9999 */
+    if (y < 0) sl_strbuf_printf(out, "-%04lld-%02u-%02u", -(long long)y, m, d);
+    else if (y > 9999) sl_strbuf_printf(out, "+%lld-%02u-%02u", (long long)y, m, d);
+    else sl_strbuf_printf(out, "%04lld-%02u-%02u", (long long)y, m, d);
 }
 
 static void fraction(sl_strbuf *out, int64_t micros_of_second, int precision)
