@@ -8,7 +8,8 @@
  *         the table's non-computed columns in table order; the scan turns them into the source
  *         vertex's output rows.
  *
- * Stateful operators (joins, aggregates, windows) come with the state backend (state/). */
+ *   join  the regular streaming join (op_join.c), group aggregate (op_agg.c): keyed state.
+ * Windows, interval joins, top-N come later. */
 #ifndef SLUICE_RUNTIME_OPS_H
 #define SLUICE_RUNTIME_OPS_H
 
@@ -33,6 +34,12 @@ sl_expr_env sl_task_expr_env(const struct sl_job_context *job, uint64_t seed);
 
 sl_status sl_op_calc_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
                             sl_error *err);
+
+/* Keyed operators (state in state/state.h; the input arrives HASH-partitioned by the key). */
+sl_status sl_op_join_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
+                            sl_error *err);
+sl_status sl_op_agg_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
+                           sl_error *err);
 
 /* spec: the JobGraph source spec ("schema", "columns", "output", "watermark", "filter"). */
 sl_status sl_op_scan_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,

@@ -39,6 +39,16 @@ typedef struct sl_job_context {
     uint32_t segment_size;             /* taskmanager.memory.segment-size */
     int credits_per_channel;           /* buffers a channel may have in flight */
     const char *tmp_dir;               /* io.tmp.dirs (first) */
+    /* keyed state of stateful operators (state/state.h) */
+    int state_backend;                 /* 0 rocksdb, 1 hashmap (sl_state_kind) */
+    const char *state_dir;             /* state.backend.rocksdb.localdir or tmp_dir */
+    uint64_t state_budget_bytes;       /* RocksDB memory per stateful operator subtask */
+    double state_write_buffer_ratio;   /* state.backend.rocksdb.memory.write-buffer-ratio */
+    double state_high_prio_ratio;      /* ...high-prio-pool-ratio */
+    double state_bloom_bits;           /* 0 = no bloom filter */
+    int64_t state_ttl_ms;              /* table.exec.state.ttl (0 = keep forever) */
+    int64_t (*state_clock)(void *ctx); /* TTL clock (NULL = wall clock; tests set their own) */
+    void *state_clock_ctx;
     const struct sl_config *config;
     FILE *out;                         /* print connector's stdout / stderr */
     FILE *err_out;

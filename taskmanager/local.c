@@ -66,10 +66,12 @@ static sl_status check_supported(const jobgraph *g, sl_error *err)
         for (int k = 0; k < g->vertices[i].nops; k++) {
             const jg_operator *o = &g->vertices[i].ops[k];
             const char *kind = op_kind(o);
-            if (strcmp(kind, "source") == 0 || strcmp(kind, "calc") == 0 || strcmp(kind, "sink") == 0) continue;
+            if (strcmp(kind, "source") == 0 || strcmp(kind, "calc") == 0 || strcmp(kind, "sink") == 0 ||
+                strcmp(kind, "join") == 0 || strcmp(kind, "aggregate") == 0)
+                continue;
             sl_error_set(err, SL_ERR_UNSUPPORTED, "The job needs the operator %s, which this build of Sluice cannot run yet.",
                          o->description ? o->description : kind);
-            sl_error_hint(err, "joins and aggregates run on keyed state, which is being built (issue 6); "
+            sl_error_hint(err, "windows, interval joins, top-N and deduplication are being built (issue 6); "
                                "'sluice explain' shows the plan already");
             return SL_ERR_UNSUPPORTED;
         }
@@ -120,6 +122,38 @@ static sl_status check_network(const jobgraph *g, const sl_config *cfg, int cred
     return SL_ERR_CONFIG;
 }
 
+/* Keyed state: the backend, where RocksDB works, and its memory: each slot's managed memory
+ * (or state.backend.rocksdb.memory.fixed-per-slot) is shared by the stateful operators of the
+ * job (a slot holds one subtask of each, as Flink's slot sharing). */
+static sl_status state_settings(sl_job_context *job, const jobgraph *g, const sl_config *cfg, sl_error *err)
+{
+    const char *kind = sl_config_get_enum(cfg, "state.backend.type");
+    job->state_backend = kind && strcmp(kind, "hashmap") == 0 ? 1 : 0;
+    const char *localdir = sl_config_get_string(cfg, "state.backend.rocksdb.localdir");
+    job->state_dir = localdir && *localdir ? localdir : job->tmp_dir;
+    int stateful = 0;
+    for (int i = 0; i < g->nvertices; i++)
+        for (int k = 0; k < g->vertices[i].nops; k++)
+            stateful += strcmp(op_kind(&g->vertices[i].ops[k]), "join") == 0 || strcmp(op_kind(&g->vertices[i].ops[k]), "aggregate") == 0;
+    uint64_t per_slot;
+    if (sl_config_is_set(cfg, "state.backend.rocksdb.memory.fixed-per-slot")) {
+        per_slot = sl_config_get_memory(cfg, "state.backend.rocksdb.memory.fixed-per-slot");
+    } else {
+        sl_memory_breakdown mb;
+        sl_status st = sl_memory_compute(cfg, &mb, err);
+        if (st) return st;
+        per_slot = mb.managed_per_slot;
+    }
+    job->state_budget_bytes = per_slot / (uint64_t)(stateful ? stateful : 1);
+    job->state_write_buffer_ratio = sl_config_get_double(cfg, "state.backend.rocksdb.memory.write-buffer-ratio");
+    job->state_high_prio_ratio = sl_config_get_double(cfg, "state.backend.rocksdb.memory.high-prio-pool-ratio");
+    job->state_bloom_bits = sl_config_get_bool(cfg, "state.backend.rocksdb.use-bloom-filter")
+                                ? sl_config_get_double(cfg, "state.backend.rocksdb.bloom-filter.bits-per-key")
+                                : 0;
+    job->state_ttl_ms = sl_config_get_duration_ms(cfg, "table.exec.state.ttl");
+    return SL_OK;
+}
+
 static json_t *bare_query_print_spec(const sql_type *row)
 {
     json_t *schema = json_array(), *input = json_array();
@@ -155,6 +189,10 @@ static sl_status build_chain(deployment *d, const jg_vertex *v, int subtask, boo
             st = sl_op_scan_create(o->spec, &d->job, a, &ops[n], err);
         } else if (strcmp(kind, "calc") == 0) {
             st = sl_op_calc_create(o->spec, &d->job, a, &ops[n], err);
+        } else if (strcmp(kind, "join") == 0) {
+            st = sl_op_join_create(o->spec, &d->job, a, &ops[n], err);
+        } else if (strcmp(kind, "aggregate") == 0) {
+            st = sl_op_agg_create(o->spec, &d->job, a, &ops[n], err);
         } else {
             st = sl_connector_sink(o->spec, &d->job, subtask, v->parallelism, a, &ops[n], err);
         }
@@ -305,10 +343,17 @@ sl_status sl_job_run_local(const jobgraph *g, const sl_config *cfg, const sl_run
                                 (sl_config_get_int(cfg, "taskmanager.network.memory.floating-buffers-per-gate") + 3) / 4;
     if (d.job.credits_per_channel < 1) d.job.credits_per_channel = 1;
     const char *tmp = sl_config_get_string(cfg, "io.tmp.dirs");
-    d.job.tmp_dir = tmp ? tmp : "/tmp";
+    char *tmp_first = tmp ? strndup(tmp, strcspn(tmp, ";,")) : strdup("/tmp"); /* the first of the list */
+    d.job.tmp_dir = tmp_first;
+    if ((st = state_settings(&d.job, g, cfg, err))) {
+        free(tmp_first);
+        sl_job_context_destroy(&d.job);
+        return st;
+    }
     if ((st = zone_offset(cfg, &d.job.ltz_offset, err)) || (st = check_network(g, cfg, d.job.credits_per_channel, err)) ||
         (st = deploy(&d, g, err))) {
         deployment_free(&d);
+        free(tmp_first);
         return st;
     }
     uint64_t t0 = mono_ns();
@@ -382,5 +427,6 @@ sl_status sl_job_run_local(const jobgraph *g, const sl_config *cfg, const sl_run
         st = err->code ? err->code : SL_ERR_RUNTIME;
     }
     deployment_free(&d);
+    free(tmp_first);
     return st;
 }

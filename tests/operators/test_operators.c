@@ -297,6 +297,172 @@ static void test_print_sink(void **unused)
     jobgraph_free(g);
 }
 
+/* ---- keyed operators: join and group aggregate, driven with changelog sequences ----------------- */
+
+typedef struct keyed {
+    harness h;
+    sl_operator *op;
+    sl_row_writer w;
+    int64_t now;
+} keyed;
+
+static int64_t fake_clock(void *ctx) { return *(int64_t *)ctx; }
+
+static void keyed_init(keyed *k, const char *sql, const char *kind, int backend, int64_t ttl_ms)
+{
+    memset(k, 0, sizeof *k);
+    jobgraph *g = graph_of(sql);
+    sl_job_context_init(&k->h.job);
+    k->h.job.state_backend = backend;
+    k->h.job.state_ttl_ms = ttl_ms;
+    k->h.job.state_clock = fake_clock;
+    k->h.job.state_clock_ctx = &k->now;
+    k->h.job.state_budget_bytes = 8u << 20;
+    k->h.types = sl_arena_create(0);
+    sl_error err;
+    const jg_operator *o = find_op(g, kind);
+    sl_status st = strcmp(kind, "join") == 0 ? sl_op_join_create(o->spec, &k->h.job, k->h.types, &k->op, &err)
+                                             : sl_op_agg_create(o->spec, &k->h.job, k->h.types, &k->op, &err);
+    if (st) fail_msg("%s", err.message);
+    k->op->id = "test";
+    harness_init(&k->h, &k->op, 1);
+    assert_int_equal(k->op->vt->open(k->op, &err), SL_OK);
+    jobgraph_free(g);
+}
+
+static void keyed_free(keyed *k)
+{
+    sl_rw_free(&k->w);
+    harness_free(&k->h);
+}
+
+/* Pushes a row "(kind) id, text" on an input and returns the output so far, then clears it. */
+static void push(keyed *k, int input, sl_row_kind kind, int64_t id, const char *text)
+{
+    sl_error err;
+    sl_status st = k->op->vt->process(k->op, input, row2(&k->w, kind, id == INT64_MIN ? NULL : &id, text), &err);
+    if (st) fail_msg("%s", err.message);
+}
+
+static void expect(keyed *k, const char *out)
+{
+    assert_string_equal(sl_strbuf_cstr(&k->h.cap.text), out);
+    sl_strbuf_reset(&k->h.cap.text);
+}
+
+#define JOIN_SQL(kind)                                                                                                \
+    "CREATE TABLE l (id BIGINT, a STRING) WITH ('connector' = 'datagen');"                                            \
+    "CREATE TABLE r (id BIGINT, b STRING) WITH ('connector' = 'datagen');"                                            \
+    "CREATE TABLE p (id BIGINT, a STRING, id2 BIGINT, b STRING) WITH ('connector' = 'print');"                        \
+    "INSERT INTO p SELECT l.id, a, r.id, b FROM l " kind " JOIN r ON l.id = r.id"
+
+/* LEFT JOIN with retractions on both sides: null-padded rows come and go as matches do. */
+static void test_join_left_retractions(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        keyed k;
+        keyed_init(&k, JOIN_SQL("LEFT"), "join", backend, 0);
+        push(&k, 0, SL_ROW_INSERT, 1, "a1");
+        expect(&k, "+I[1, a1, null, null]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "b1");
+        expect(&k, "-D[1, a1, null, null]\n+I[1, a1, 1, b1]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "b2"); /* a second match: no null row to retract */
+        expect(&k, "+I[1, a1, 1, b2]\n");
+        push(&k, 1, SL_ROW_DELETE, 1, "b1");
+        expect(&k, "-D[1, a1, 1, b1]\n");
+        push(&k, 1, SL_ROW_UPDATE_BEFORE, 1, "b2"); /* the last match goes (its kind passed on, as Flink's) */
+        expect(&k, "-U[1, a1, 1, b2]\n+I[1, a1, null, null]\n"); /* and the null-padded row returns */
+        push(&k, 0, SL_ROW_INSERT, 1, "a1"); /* a duplicate left row, unmatched */
+        expect(&k, "+I[1, a1, null, null]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "b3"); /* matches both copies */
+        expect(&k, "-D[1, a1, null, null]\n+I[1, a1, 1, b3]\n+I[1, a1, 1, b3]\n");
+        push(&k, 0, SL_ROW_DELETE, 1, "a1");
+        expect(&k, "-D[1, a1, 1, b3]\n");
+        push(&k, 0, SL_ROW_INSERT, INT64_MIN, "n"); /* NULL keys never match */
+        expect(&k, "+I[null, n, null, null]\n");
+        push(&k, 1, SL_ROW_INSERT, INT64_MIN, "m");
+        expect(&k, "");
+        keyed_free(&k);
+    }
+}
+
+/* INNER JOIN passes the input's row kind on; FULL JOIN pads both ways. */
+static void test_join_inner_and_full(void **unused)
+{
+    keyed k;
+    keyed_init(&k, JOIN_SQL("INNER"), "join", 0, 0);
+    push(&k, 0, SL_ROW_INSERT, 7, "a");
+    push(&k, 1, SL_ROW_UPDATE_AFTER, 7, "b");
+    expect(&k, "+U[7, a, 7, b]\n");
+    push(&k, 0, SL_ROW_UPDATE_BEFORE, 7, "a");
+    expect(&k, "-U[7, a, 7, b]\n");
+    keyed_free(&k);
+
+    keyed_init(&k, JOIN_SQL("FULL"), "join", 1, 0);
+    push(&k, 1, SL_ROW_INSERT, 5, "b");
+    expect(&k, "+I[null, null, 5, b]\n");
+    push(&k, 0, SL_ROW_INSERT, 5, "a");
+    expect(&k, "-D[null, null, 5, b]\n+I[5, a, 5, b]\n");
+    push(&k, 1, SL_ROW_DELETE, 5, "b");
+    expect(&k, "-D[5, a, 5, b]\n+I[5, a, null, null]\n");
+    keyed_free(&k);
+}
+
+/* TTL: a row older than table.exec.state.ttl no longer matches. */
+static void test_join_ttl(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        keyed k;
+        keyed_init(&k, JOIN_SQL("INNER"), "join", backend, 1000);
+        k.now = 10000;
+        push(&k, 0, SL_ROW_INSERT, 3, "old");
+        k.now = 10500;
+        push(&k, 1, SL_ROW_INSERT, 3, "x");
+        expect(&k, "+I[3, old, 3, x]\n");
+        k.now = 12000; /* the left row was written at 10000: expired */
+        push(&k, 1, SL_ROW_INSERT, 3, "y");
+        expect(&k, "");
+        keyed_free(&k);
+    }
+}
+
+#define AGG_SQL                                                                                                        \
+    "CREATE TABLE t (id BIGINT, s STRING) WITH ('connector' = 'filesystem', 'path' = '/nonexistent', "                    \
+    "'format' = 'debezium-json');" /* an updating input */                                                              \
+    "CREATE TABLE p (id BIGINT, c BIGINT, n BIGINT, mn STRING, mx STRING, d BIGINT, sm BIGINT, av BIGINT) "             \
+    "WITH ('connector' = 'print');"                                                                                      \
+    "INSERT INTO p SELECT id, COUNT(*), COUNT(s), MIN(s), MAX(s), COUNT(DISTINCT s), SUM(id), AVG(id) " \
+    "FROM t GROUP BY id"
+
+/* Group aggregate over a changelog: +I for a new group, -U/+U when the result changes, nothing when
+ * it does not, -D when the group empties; MIN/MAX follow retractions. */
+static void test_agg_retractions(void **unused)
+{
+    for (int backend = 1; backend >= 0; backend--) {
+        keyed k;
+        keyed_init(&k, AGG_SQL, "aggregate", backend, 0);
+        push(&k, 0, SL_ROW_INSERT, 1, "b");
+        expect(&k, "+I[1, 1, 1, b, b, 1, 1, 1]\n");
+        push(&k, 0, SL_ROW_INSERT, 1, "a");
+        expect(&k, "-U[1, 1, 1, b, b, 1, 1, 1]\n+U[1, 2, 2, a, b, 2, 2, 1]\n");
+        push(&k, 0, SL_ROW_INSERT, 1, "a"); /* a duplicate: COUNT DISTINCT stays */
+        expect(&k, "-U[1, 2, 2, a, b, 2, 2, 1]\n+U[1, 3, 3, a, b, 2, 3, 1]\n");
+        push(&k, 0, SL_ROW_INSERT, 1, NULL);
+        expect(&k, "-U[1, 3, 3, a, b, 2, 3, 1]\n+U[1, 4, 3, a, b, 2, 4, 1]\n");
+        push(&k, 0, SL_ROW_DELETE, 1, "a"); /* one of two: the MIN stays */
+        expect(&k, "-U[1, 4, 3, a, b, 2, 4, 1]\n+U[1, 3, 2, a, b, 2, 3, 1]\n");
+        push(&k, 0, SL_ROW_DELETE, 1, "a"); /* the MIN goes: the next one is found */
+        expect(&k, "-U[1, 3, 2, a, b, 2, 3, 1]\n+U[1, 2, 1, b, b, 1, 2, 1]\n");
+        push(&k, 0, SL_ROW_UPDATE_BEFORE, 1, NULL);
+        expect(&k, "-U[1, 2, 1, b, b, 1, 2, 1]\n+U[1, 1, 1, b, b, 1, 1, 1]\n");
+        push(&k, 0, SL_ROW_DELETE, 1, "b");
+        expect(&k, "-D[1, 1, 1, b, b, 1, 1, 1]\n");
+        push(&k, 0, SL_ROW_DELETE, 9, "x"); /* a retraction for an unknown group: ignored */
+        expect(&k, "");
+        keyed_free(&k);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +472,10 @@ int main(void)
         cmocka_unit_test(test_datagen),
         cmocka_unit_test(test_filesystem_source),
         cmocka_unit_test(test_print_sink),
+        cmocka_unit_test(test_join_left_retractions),
+        cmocka_unit_test(test_join_inner_and_full),
+        cmocka_unit_test(test_join_ttl),
+        cmocka_unit_test(test_agg_retractions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

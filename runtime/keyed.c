@@ -1,0 +1,79 @@
+/* runtime/keyed.c — see keyed.h. */
+#include "runtime/keyed.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/mem.h"
+#include "runtime/task.h"
+
+void sl_bytes_reset(sl_bytes *b) { b->n = 0; }
+
+void sl_bytes_put(sl_bytes *b, const void *data, size_t n)
+{
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->n + n) cap *= 2;
+        b->p = sl_xrealloc(b->p, cap);
+        b->cap = cap;
+    }
+    if (n) memcpy(b->p + b->n, data, n);
+    b->n += n;
+}
+
+void sl_bytes_free(sl_bytes *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+void sl_key_encode(sl_bytes *b, const uint8_t *row, const int *fields, const sl_phys *phys, int n)
+{
+    for (int k = 0; k < n; k++) {
+        int f = fields[k];
+        uint8_t isnull = sl_row_is_null(row, f);
+        sl_bytes_put(b, &isnull, 1);
+        if (isnull) continue;
+        if (phys[k] == SL_PHYS_BYTES) {
+            uint32_t len;
+            const char *p = sl_row_bytes(row, f, &len);
+            sl_bytes_put(b, &len, 4);
+            sl_bytes_put(b, p, len);
+        } else {
+            uint64_t v;
+            memcpy(&v, sl_row_slot(row, f), 8);
+            if (phys[k] == SL_PHYS_F64 && v == (UINT64_C(1) << 63)) v = 0;
+            sl_bytes_put(b, &v, 8);
+        }
+    }
+}
+
+bool sl_key_has_null(const uint8_t *row, const int *fields, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (sl_row_is_null(row, fields[k])) return true;
+    return false;
+}
+
+sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err)
+{
+    sl_job_context *job = sl_task_job(op->task);
+    char name[160];
+    snprintf(name, sizeof name, "%.40s-%d", op->id ? op->id : "op", sl_task_subtask(op->task));
+    uint64_t budget = job->state_budget_bytes ? job->state_budget_bytes : 64u << 20;
+    double wr = job->state_write_buffer_ratio > 0 ? job->state_write_buffer_ratio : 0.5;
+    sl_state_options o = {
+        .kind = job->state_backend == 1 ? SL_STATE_HASHMAP : SL_STATE_ROCKSDB,
+        .dir = job->state_dir ? job->state_dir : (job->tmp_dir ? job->tmp_dir : "/tmp"),
+        .name = name,
+        .block_cache_bytes = (uint64_t)((double)budget * (1 - wr)),
+        .write_buffer_bytes = (uint64_t)((double)budget * wr),
+        .high_prio_pool_ratio = job->state_high_prio_ratio,
+        .bloom_bits_per_key = job->state_bloom_bits,
+        .ttl_ms = job->state_ttl_ms,
+        .now_ms = job->state_clock,
+        .now_ctx = job->state_clock_ctx,
+    };
+    return sl_state_open(&o, out, err);
+}

@@ -1,0 +1,33 @@
+/* runtime/keyed.h — what keyed (stateful) operators share: their state store (state/state.h),
+ * canonical bytes of key fields, and key groups. */
+#ifndef SLUICE_RUNTIME_KEYED_H
+#define SLUICE_RUNTIME_KEYED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/operator.h"
+#include "runtime/row.h"
+#include "state/state.h"
+
+/* A growable byte buffer, reused across records. */
+typedef struct sl_bytes {
+    uint8_t *p;
+    size_t n, cap;
+} sl_bytes;
+void sl_bytes_reset(sl_bytes *b);
+void sl_bytes_put(sl_bytes *b, const void *data, size_t n);
+void sl_bytes_free(sl_bytes *b);
+
+/* Appends the canonical bytes of fields[0..n) of row: per field a NULL flag byte, then 8 bytes for
+ * numbers (-0.0 as 0.0) or a 4-byte length and the bytes of a string. Equal values give equal
+ * bytes whatever the row's layout; INT 7 and BIGINT 7 agree (as the HASH exchange does). */
+void sl_key_encode(sl_bytes *b, const uint8_t *row, const int *fields, const sl_phys *phys, int n);
+bool sl_key_has_null(const uint8_t *row, const int *fields, int n);
+
+/* Opens the operator subtask's state store with the job's backend, directory, memory budget and
+ * TTL (sl_job_context). */
+sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err);
+
+#endif

@@ -1,0 +1,150 @@
+/* state/state.h — keyed state of one operator subtask: RocksDB (default) or in memory (hashmap),
+ * behind one interface.
+ *
+ * Model (Flink's keyed state, flattened): a store holds several named states (sid 0..255, e.g.
+ * "left rows", "right rows", "accumulators"). Each state maps a *key* (the serialized partition
+ * key of a record, e.g. a join key) to a map of *user keys* to values; a value state is the map
+ * with an empty user key. Every key belongs to a key group (runtime/task.h sl_row_key_group), and
+ * a store only holds the key groups of its subtask's range, so state can later be split or merged
+ * by key-group range (rescaling) and snapshotted by range (checkpoints).
+ *
+ *   RocksDB layout: one DB per store; row key = kg (u16 big endian) | sid (u8) | len(key) (u32 BE) |
+ *   key | user key — so a key group range is a contiguous key range and one key's entries are a
+ *   prefix. Memory: one LRU block cache (with index and filter blocks charged to it and a
+ *   high-priority pool) and a total memtable budget, both from the slot's managed memory; bloom
+ *   filters on whole row keys (they serve gets; there is no prefix extractor, scans do not use
+ *   them). No WAL: state is rebuilt from checkpoints. The working directory
+ *   <dir>/sluice-state-<pid>-<name>-<random> is created under `dir` and removed on close;
+ *   directories left by a crashed process (named sluice-state-<pid>-..., pid no longer alive) are
+ *   removed when a store opens.
+ *
+ *   hashmap layout: a hash table of (sid, kg, key) -> a small table of user key -> value, in the
+ *   process heap.
+ *
+ * TTL (table.exec.state.ttl): with ttl_ms > 0 every value carries its last write time; a read of an
+ * expired value finds nothing (and deletes it), scans skip expired entries, and RocksDB drops
+ * expired entries in compaction (a compaction filter). Each expired entry that is dropped is
+ * counted (sl_state_stats.expired); scans drop (delete) the expired entries they skip, so an entry
+ * is counted once. An entry is expired when last write + ttl_ms < now. The stored value carries an
+ * 8-byte little-endian write time in front of the user value (rocksdb); get/iterators return the
+ * user value only.
+ *
+ * Threading: a store belongs to its subtask's thread; no call is thread-safe. Pointers returned by
+ * get / iterators are valid until the next call on the store (or the iterator). RocksDB's own
+ * background threads call now_ms (TTL compaction filter), so a custom clock must be thread-safe.
+ *
+ * Arguments: sid 0..255, kg 0..65535 (SL_ERR_INVALID otherwise); key and user key are any bytes
+ * (zero bytes included; NULL with length 0 is allowed). */
+#ifndef SLUICE_STATE_STATE_H
+#define SLUICE_STATE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+typedef enum sl_state_kind { SL_STATE_ROCKSDB, SL_STATE_HASHMAP } sl_state_kind;
+
+typedef struct sl_state_options {
+    sl_state_kind kind;
+    const char *dir;             /* parent of the working directory (rocksdb): io.tmp.dirs or localdir;
+                                    created if missing; NULL = /tmp */
+    const char *name;            /* part of the working directory's name, e.g. "<operator id>-<subtask>" */
+    uint64_t block_cache_bytes;  /* rocksdb: LRU block cache (index and filter blocks included); 0 = 8 MiB */
+    uint64_t write_buffer_bytes; /* rocksdb: all memtables together (2 of half this size); 0 = 8 MiB */
+    double high_prio_pool_ratio; /* rocksdb: share of the cache for index and filter blocks. Not
+                                    applied: the RocksDB 7.8 C API cannot set it, RocksDB's 0.5 is
+                                    used (index/filter blocks still go to the high-priority pool) */
+    double bloom_bits_per_key;   /* rocksdb: 0 = no bloom filter */
+    int64_t ttl_ms;              /* 0 = entries never expire */
+    int64_t (*now_ms)(void *ctx);/* clock for TTL (NULL = wall clock); tests pass their own */
+    void *now_ctx;
+} sl_state_options;
+
+typedef struct sl_state sl_state;
+
+sl_status sl_state_open(const sl_state_options *o, sl_state **out, sl_error *err);
+/* Closes the store and removes its working directory. */
+void sl_state_close(sl_state *s);
+
+/* The value of (sid, kg, key, user key); *found = false if absent or expired. */
+sl_status sl_state_get(sl_state *s, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
+                       const void **val, size_t *vlen, bool *found, sl_error *err);
+sl_status sl_state_put(sl_state *s, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
+                       const void *val, size_t vlen, sl_error *err);
+sl_status sl_state_delete(sl_state *s, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
+                          sl_error *err);
+
+/* Iterates the entries of one key (all its user keys, in byte order for rocksdb, any order for
+ * hashmap). Deleting or putting entries of the same key while iterating is not allowed. */
+typedef struct sl_state_iter sl_state_iter;
+sl_status sl_state_scan(sl_state *s, int sid, int kg, const void *key, size_t klen, sl_state_iter **it, sl_error *err);
+/* Next live entry; false at the end (or on an error: sl_state_iter_error). */
+bool sl_state_iter_next(sl_state_iter *it, const void **ukey, size_t *uklen, const void **val, size_t *vlen);
+sl_status sl_state_iter_error(const sl_state_iter *it, sl_error *err);
+void sl_state_iter_free(sl_state_iter *it);
+
+typedef struct sl_state_stats {
+    uint64_t expired;         /* entries dropped because their TTL passed */
+    uint64_t memory_bytes;    /* hashmap: heap bytes held; rocksdb: memtables + block cache usage */
+    uint64_t disk_bytes;      /* rocksdb: SST + WAL bytes on disk (approximate) */
+} sl_state_stats;
+void sl_state_get_stats(sl_state *s, sl_state_stats *st);
+
+const char *sl_state_kind_name(sl_state_kind k);
+
+#ifdef SL_STATE_INTERNAL
+/* ---- Internal: shared by the sources in state/ and white-box tests; not part of the interface. ---- */
+typedef struct sl_state_vt {
+    sl_status (*get)(sl_state *s, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
+                     const void **val, size_t *vlen, bool *found, sl_error *err);
+    sl_status (*put)(sl_state *s, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
+                     const void *val, size_t vlen, sl_error *err);
+    sl_status (*del)(sl_state *s, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
+                     sl_error *err);
+    sl_status (*scan)(sl_state *s, int sid, int kg, const void *key, size_t klen, sl_state_iter **it, sl_error *err);
+    bool (*next)(sl_state_iter *it, const void **ukey, size_t *uklen, const void **val, size_t *vlen);
+    void (*iter_free)(sl_state_iter *it);
+    void (*stats)(sl_state *s, sl_state_stats *st);
+    void (*close)(sl_state *s);
+} sl_state_vt;
+
+/* First member of every backend's store and iterator. */
+struct sl_state {
+    const sl_state_vt *vt;
+    sl_state_kind kind;
+    int64_t ttl_ms;
+    int64_t (*now_ms)(void *ctx);
+    void *now_ctx;
+    char *workdir; /* rocksdb: the working directory; NULL for hashmap */
+};
+struct sl_state_iter {
+    sl_state *s;
+    sl_error err; /* err.code != SL_OK after a failed next */
+};
+
+#define SL_STATE_TTL_BYTES 8
+int64_t sl_state_now(const sl_state *s);
+/* True if a value written at ts has expired at now (ts + ttl < now); never with ttl <= 0. */
+bool sl_state_expired(int64_t ts, int64_t ttl_ms, int64_t now);
+void sl_state_ttl_encode(uint8_t out[SL_STATE_TTL_BYTES], int64_t ts);
+int64_t sl_state_ttl_decode(const uint8_t in[SL_STATE_TTL_BYTES]);
+/* RocksDB row key: kg (u16 BE) | sid (u8) | klen (u32 BE) | key | ukey. The prefix is all but ukey. */
+#define SL_STATE_KEY_HEADER 7
+size_t sl_state_key_encode(uint8_t *out, int sid, int kg, const void *key, size_t klen, const void *ukey,
+                           size_t uklen);
+/* Working directories: <dir>/sluice-state-<pid>-<name>-<random>. */
+sl_status sl_state_workdir_create(const char *dir, const char *name, char **path, sl_error *err);
+int sl_state_workdir_cleanup(const char *dir); /* removes dirs of dead pids; returns how many */
+void sl_state_workdir_remove(const char *path);
+
+sl_status sl_state_rocksdb_open(const sl_state_options *o, sl_state **out, sl_error *err);
+sl_status sl_state_hashmap_open(const sl_state_options *o, sl_state **out, sl_error *err);
+/* rocksdb white-box hooks for tests: flush + full compaction; number of raw rows in the DB (expired
+ * or not). */
+void sl_state_rocksdb_compact(sl_state *s);
+uint64_t sl_state_rocksdb_raw_count(sl_state *s);
+#endif
+
+#endif
