@@ -80,7 +80,16 @@ static sl_status check_table(run_ctx *rc, const sql_table *t, bool as_source, co
             row->field_types[row->nfields++] = t->cols[i].type;
         }
     int bad = -1;
-    sl_status st = sl_connector_validate(kv, t->nopts, row, as_source, &bad, err);
+    sl_strbuf warnings = SL_STRBUF_INIT;
+    sl_status st = sl_connector_validate(kv, t->nopts, row, as_source, &warnings, &bad, err);
+    /* each line once per table and role, e.g. a Kafka client property librdkafka does not have */
+    for (const char *l = warnings.len ? warnings.buf : NULL; l && *l;) {
+        const char *nl = strchr(l, '\n');
+        int n = nl ? (int)(nl - l) : (int)strlen(l);
+        fprintf(stderr, "sluice: warning: table '%s': %.*s\n", t->name, n, l);
+        l = nl ? nl + 1 : NULL;
+    }
+    sl_strbuf_free(&warnings);
     if (!st) return SL_OK;
     const sql_node *at = bad >= 0 ? t->opts[bad].node : use;
     if (at && t->script && strcmp(t->script, rc->name) == 0) sl_error_at_offset(err, rc->name, at->off, at->len);

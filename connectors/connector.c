@@ -91,7 +91,8 @@ static bool field_option(const sl_connector *c, const char *key, const sql_type 
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, int *bad, sl_error *err)
+sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, sl_strbuf *warnings,
+                                int *bad, sl_error *err)
 {
     *bad = -1;
     const char *name = sl_kv_get(opts, nopts, "connector");
@@ -148,6 +149,7 @@ sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *ph
         bool ok = strcmp(k, "connector") == 0 || (c->format && strcmp(k, "format") == 0) || find_opt(c->options, c->noptions, k) ||
                   field_option(c, k, physical, &o);
         for (const char *const *f = fkeys; !ok && f && *f; f++) ok = strcmp(*f, k) == 0;
+        for (const char *const *f = c->prefixes; !ok && f && *f; f++) ok = strncmp(*f, k, strlen(*f)) == 0 && k[strlen(*f)];
         if (!ok) {
             sl_strbuf_printf(&unsupported, "\n%s", k);
             if (first_bad < 0) first_bad = i;
@@ -166,6 +168,7 @@ sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *ph
         for (int i = 0; i < ns; i++) sl_strbuf_printf(&sup, "\n%s", keys[i]);
         if (c->field_prefix)
             for (int i = 0; i < c->nfield_options; i++) sl_strbuf_printf(&sup, "\n%s#.%s", c->field_prefix, c->field_options[i].key);
+        for (const char *const *f = c->prefixes; f && *f; f++) sl_strbuf_printf(&sup, "\n%s*", *f);
         sl_error_set(err, SL_ERR_VALIDATION, "Unsupported options found for '%s'.\n\nUnsupported options:\n%s\n\nSupported options:\n%s",
                      c->name, sl_strbuf_cstr(&unsupported) + 1, sl_strbuf_cstr(&sup) + 1);
         const char *s = sl_suggest(opts[first_bad].key, keys, (size_t)ns, true);
@@ -203,7 +206,7 @@ sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *ph
         }
     }
     if (c->check) {
-        sl_status st = c->check(opts, nopts, physical, as_source, bad, err);
+        sl_status st = c->check(opts, nopts, physical, as_source, warnings, bad, err);
         if (st) return st;
     }
     if (format) {
@@ -240,7 +243,7 @@ static sl_status build(const json_t *spec, sl_job_context *job, int subtask, int
         if (!a.input) return err->code;
     }
     int bad;
-    sl_status st = sl_connector_validate(a.opts, a.nopts, a.physical, source, &bad, err);
+    sl_status st = sl_connector_validate(a.opts, a.nopts, a.physical, source, NULL, &bad, err);
     if (st) {
         if (bad >= 0) sl_error_detail(err, "table '%s', option '%s'", a.table ? a.table : "?", a.opts[bad].key);
         else sl_error_detail(err, "table '%s'", a.table ? a.table : "?");

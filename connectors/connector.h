@@ -23,6 +23,7 @@
 #include "common/arena.h"
 #include "common/error.h"
 #include "common/options.h"
+#include "common/strbuf.h"
 #include "connectors/formats/format.h"
 #include "runtime/operator.h"
 #include "sql/types.h"
@@ -54,11 +55,15 @@ typedef struct sl_connector {
     const char *field_prefix;
     const sl_option *field_options;     /* key = suffix, e.g. "kind" */
     int nfield_options;
+    const char *const *prefixes;        /* option families accepted as they are, e.g. "properties." */
     bool format;                        /* needs 'format' (and accepts that format's options) */
     bool source, sink;
     bool bounded_only_source;
-    /* Extra checks on values (after types and ranges): *bad = index of the offending option. */
-    sl_status (*check)(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, int *bad, sl_error *err);
+    /* Extra checks on values (after types and ranges): *bad = index of the offending option.
+     * Warnings (e.g. a Kafka client property with no librdkafka equivalent) are appended to
+     * *warnings as lines, when warnings is not NULL. */
+    sl_status (*check)(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, sl_strbuf *warnings, int *bad,
+                       sl_error *err);
     sl_status (*create_source)(const sl_conn_args *a, sl_operator **out, sl_error *err);
     sl_status (*create_sink)(const sl_conn_args *a, sl_operator **out, sl_error *err);
 } sl_connector;
@@ -69,8 +74,8 @@ const sl_connector *sl_connector_find(const char *name);
 /* Validates a table's options for use as a source or a sink. On error: SL_ERR_VALIDATION (or
  * SL_ERR_NOT_FOUND for an unknown connector/format) and *bad_option = index of the option to point
  * at (-1 when the problem is a missing option). */
-sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, int *bad_option,
-                                sl_error *err);
+sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, sl_strbuf *warnings,
+                                int *bad_option, sl_error *err);
 
 /* Option lookups for factories (the value, or the option's declared default, or NULL). */
 const char *sl_kv_get(const sl_kv *opts, int nopts, const char *key);

@@ -108,7 +108,8 @@ static bool parse_num(const sql_type *t, const char *s, int64_t *iv, double *dv)
     return sl_parse_long(s, lo, hi, iv, why, sizeof why);
 }
 
-static sl_status datagen_check(const sl_kv *opts, int nopts, const sql_type *row, bool as_source, int *bad, sl_error *err)
+static sl_status datagen_check(const sl_kv *opts, int nopts, const sql_type *row, bool as_source, sl_strbuf *warnings, int *bad,
+                               sl_error *err)
 {
     for (int f = 0; f < row->nfields; f++) {
         const sql_type *t = row->field_types[f];
