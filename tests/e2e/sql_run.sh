@@ -226,5 +226,32 @@ check "round trip: read debezium-json back (exit 0)" $status; [ $status -eq 0 ] 
 check "round trip: debezium-json gives 200 +I rows" $(( $(grep -c '^+I\[' "$tmp/out") != 200 ))
 grep -q '"op":"c"' "$tmp"/rt_dbz/part-*; check "debezium-json: op c records" $?
 
+# 13. the netcat word count: a socket peer sends words (one per line); counts per word, updated as
+#     they come (+I, then -U/+U), end when the peer closes; the last value per word is its count
+python3 - "$tmp/wc_port" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+c, _ = s.accept()
+words = ["to", "be", "or", "not", "to", "be", "that", "is", "the", "question"] * 50
+for i, w in enumerate(words):
+    c.sendall((w + "\n").encode())
+    if i % 100 == 0: time.sleep(0.02)
+c.close(); s.close()
+PY
+srv_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/wc_port" ] && break; sleep 0.05; done
+cat > "$tmp/wc.sql" <<EOF
+CREATE TABLE words (word STRING) WITH ('connector' = 'socket', 'hostname' = '127.0.0.1', 'port' = '$(cat "$tmp/wc_port")', 'format' = 'raw');
+CREATE TABLE counts (word STRING, n BIGINT) WITH ('connector' = 'print');
+INSERT INTO counts SELECT word, COUNT(*) FROM words GROUP BY word;
+EOF
+run sql -f "$tmp/wc.sql"
+check "word count: exit 0 when the peer closes" $status; [ $status -eq 0 ] || show
+awk -F'[][, ]+' '/^[+]I|^[+]U/ { last[$2] = $3 } END { for (w in last) print w, last[w] }' "$tmp/out" | sort > "$tmp/wc_final"
+printf 'be 100\nis 50\nnot 50\nor 50\nquestion 50\nthat 50\nthe 50\nto 100\n' | cmp -s - "$tmp/wc_final"; check "word count: final counts" $?; [ $? -eq 0 ] || cat "$tmp/wc_final"
+grep -q '^-U\[to, 1\]' "$tmp/out" && grep -q '^+U\[to, 2\]' "$tmp/out"; check "word count: updates as -U/+U" $?
+wait "$srv_pid" 2>/dev/null; srv_pid=
+
 echo "sql_run: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
