@@ -8,6 +8,8 @@
  * SIGINT/SIGTERM stop the running job gracefully (a second one exits at once). Exit status: 0 all
  * jobs finished (or were stopped), 1 a job failed, 2 the script or configuration is invalid. */
 #include <signal.h>
+#include <stdint.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,13 +203,16 @@ static int run_statement(run_ctx *rc, int i)
             status = err.code == SL_ERR_CONFIG || err.code == SL_ERR_VALIDATION || err.code == SL_ERR_NOT_FOUND ? 2 : 1;
             if (err.code == SL_ERR_UNSUPPORTED) status = 1;
         } else {
-            char bytes[32];
+            char bytes[32], rss[32];
             sl_format_memory_human(res.bytes_exchanged, bytes, sizeof bytes);
+            struct rusage ru;
+            getrusage(RUSAGE_SELF, &ru);
+            sl_format_memory_human((uint64_t)ru.ru_maxrss * 1024u, rss, sizeof rss);
             fprintf(stderr,
                     "sluice: job '%s' %s in %.3f s: %llu records read, %llu written, %llu dropped, %s exchanged between "
-                    "%d subtasks\n",
+                    "%d subtasks; peak RSS of the process %s\n",
                     jn, res.stopped ? "stopped" : "finished", res.seconds, (unsigned long long)res.records_read,
-                    (unsigned long long)res.records_written, (unsigned long long)res.dropped, bytes, res.tasks);
+                    (unsigned long long)res.records_written, (unsigned long long)res.dropped, bytes, res.tasks, rss);
         }
     }
     if (job) jobgraph_free(job);
