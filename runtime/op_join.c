@@ -194,6 +194,20 @@ static sl_status update_assoc(join *j, const side *s, int kg, const match *m, ui
     return put_value(j, s, kg, j->joined_rows.p + m->uk_off, m->uk_len, m->count, assoc, match_row(j, m), (uint32_t)m->row_len, err);
 }
 
+/* The associated rows of an outer other side gain a match: a row that had none is retracted as
+ * null-padded — once per copy of it (a row present n times went out n times). */
+static sl_status other_gains_match(sl_operator *op, const side *other, int kg, bool is_left, sl_error *err)
+{
+    join *j = op->impl;
+    sl_status st;
+    for (int k = 0; k < j->nm; k++) {
+        for (uint32_t c = 0; j->m[k].assoc == 0 && c < j->m[k].count; c++)
+            if ((st = emit_pair(op, NULL, match_row(j, &j->m[k]), is_left, SL_ROW_DELETE, err))) return st;
+        if ((st = update_assoc(j, other, kg, &j->m[k], j->m[k].assoc + 1, err))) return st;
+    }
+    return SL_OK;
+}
+
 static sl_status join_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
 {
     join *j = op->impl;
@@ -227,11 +241,7 @@ static sl_status join_process(sl_operator *op, int input, const uint8_t *row, sl
                 if ((st = emit_pair(op, copy, NULL, is_left, SL_ROW_INSERT, err))) return st;
                 return add_record(j, in, kg, copy, 0, err);
             }
-            if (other->outer)
-                for (int k = 0; k < j->nm; k++) {
-                    if (j->m[k].assoc == 0 && (st = emit_pair(op, NULL, match_row(j, &j->m[k]), is_left, SL_ROW_DELETE, err))) return st;
-                    if ((st = update_assoc(j, other, kg, &j->m[k], j->m[k].assoc + 1, err))) return st;
-                }
+            if (other->outer && (st = other_gains_match(op, other, kg, is_left, err))) return st;
             for (int k = 0; k < j->nm; k++)
                 for (uint32_t c = 0; c < j->m[k].count; c++)
                     if ((st = emit_pair(op, copy, match_row(j, &j->m[k]), is_left, SL_ROW_INSERT, err))) return st;
@@ -241,10 +251,7 @@ static sl_status join_process(sl_operator *op, int input, const uint8_t *row, sl
         if (j->nm == 0) return SL_OK;
         sl_row_kind out_kind = kind;
         if (other->outer) {
-            for (int k = 0; k < j->nm; k++) {
-                if (j->m[k].assoc == 0 && (st = emit_pair(op, NULL, match_row(j, &j->m[k]), is_left, SL_ROW_DELETE, err))) return st;
-                if ((st = update_assoc(j, other, kg, &j->m[k], j->m[k].assoc + 1, err))) return st;
-            }
+            if ((st = other_gains_match(op, other, kg, is_left, err))) return st;
             out_kind = SL_ROW_INSERT;
         }
         for (int k = 0; k < j->nm; k++)
@@ -261,7 +268,9 @@ static sl_status join_process(sl_operator *op, int input, const uint8_t *row, sl
             if ((st = emit_pair(op, copy, match_row(j, &j->m[k]), is_left, out_kind, err))) return st;
     if (other->outer)
         for (int k = 0; k < j->nm; k++) {
-            if (j->m[k].assoc == 1 && (st = emit_pair(op, NULL, match_row(j, &j->m[k]), is_left, SL_ROW_INSERT, err))) return st;
+            /* its last match left: every copy of the row goes out null-padded again */
+            for (uint32_t c = 0; j->m[k].assoc == 1 && c < j->m[k].count; c++)
+                if ((st = emit_pair(op, NULL, match_row(j, &j->m[k]), is_left, SL_ROW_INSERT, err))) return st;
             if ((st = update_assoc(j, other, kg, &j->m[k], j->m[k].assoc - 1, err))) return st;
         }
     return SL_OK;
