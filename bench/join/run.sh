@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# bench/join/run.sh [ROWS] — the flagship join shape (left: filter name1 IS NOT NULL, keeps id;
+# right: keeps id, name; unique ids on both sides, arriving interleaved) from datagen to blackhole,
+# 2 x ROWS rows (default 2,000,000), on both state backends; and, in the same run, the raw RocksDB
+# put+get rate for the same key and value sizes (bench_rocksdb_raw), with the ratio.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+make -s build >/dev/null
+ROWS=${1:-2000000}
+BIN=build/bin/sluice
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export SLUICE_NO_PROGRESS=1
+cat > "$tmp/join.sql" <<SQL
+CREATE TABLE kafka01 (name STRING, id INT, name1 STRING, num_dou DOUBLE) WITH ('connector' = 'datagen',
+  'rows-per-second' = '1000000000', 'number-of-rows' = '$ROWS', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',
+  'fields.id.end' = '$ROWS', 'fields.name.length' = '10', 'fields.name1.length' = '10', 'fields.name1.null-rate' = '0.1', 'seed' = '1');
+CREATE TABLE kafka02 (name STRING, id INT, name1 STRING, num_dou DOUBLE) WITH ('connector' = 'datagen',
+  'rows-per-second' = '1000000000', 'number-of-rows' = '$ROWS', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',
+  'fields.id.end' = '$ROWS', 'fields.name.length' = '10', 'fields.name1.length' = '10', 'seed' = '2');
+CREATE TABLE kafka03 (name STRING, id INT) WITH ('connector' = 'blackhole');
+INSERT INTO kafka03 SELECT b.name, a.id FROM kafka01 AS a INNER JOIN kafka02 AS b ON a.id = b.id WHERE a.name1 IS NOT NULL;
+SQL
+cores=$(nproc)
+for backend in rocksdb hashmap; do
+  $BIN sql -f "$tmp/join.sql" -D state.backend.type=$backend -D io.tmp.dirs="$tmp" 2> "$tmp/err" || { cat "$tmp/err"; exit 1; }
+  line=$(grep finished "$tmp/err")
+  s=$(echo "$line" | sed -n 's/.* in \([0-9.]*\) s: .*/\1/p')
+  rss=$(echo "$line" | sed -n 's/.*peak RSS of the process \([0-9.]*mb\).*/\1/p')
+  awk -v n=$((2 * ROWS)) -v s="$s" -v c="$cores" -v b="$backend" -v rss="$rss" 'BEGIN {
+    printf "join (%s): %d input rows in %.2f s = %.0f rows/s; the join subtask is one thread: %.0f rows/s on its core; peak RSS %s\n",
+      b, n, s, n / s, n / s, rss }'
+  [ "$backend" = rocksdb ] && rocks=$(awk -v n=$((2 * ROWS)) -v s="$s" 'BEGIN { printf "%.0f", n / s }')
+done
+raw=$(build/bench/bench_rocksdb_raw "$ROWS" 40 "$tmp/raw")
+echo "$raw"
+pairs=$(echo "$raw" | sed -n 's/.* \([0-9]*\) put+get pairs\/s/\1/p')
+awk -v j="$rocks" -v p="$pairs" 'BEGIN { printf "ratio: the RocksDB join does %.2f rows per raw put+get pair (goal: 150,000 rows/s per core)\n", j / p }'
