@@ -4,15 +4,19 @@
  * StreamingJoinOperator's, so outputs (including the -D/+I of null-padded rows as matches come and
  * go on an outer side) are the same row for row.
  *
- * State per side, under (key group, join key):
- *   no unique key            user key = the whole row (canonical bytes), value = count | assoc | row
- *   a unique key             user key = the unique key's bytes,          value = 1 | assoc | row
- *   unique key in join key   user key = empty (one row per join key),   value = 1 | assoc | row
+ * State: per side and join key, one value holding the list of that side's rows with the key
+ * (so a record costs a point lookup of each side's list and one write, never an iterator). Each
+ * entry: count | assoc | written-at | user key | row, where the user key identifies the row —
+ *   no unique key            the whole row (canonical bytes): duplicates share an entry (count)
+ *   a unique key             the unique key's bytes: a new row replaces the old one
+ *   unique key in join key   nothing: the list holds one row
  * count = how many times the row is present; assoc = on an outer side, how many rows of the other
- * side it currently matches (0 = it is out as a null-padded row). Rows whose join key has a NULL
- * never match and are not stored (an outer side emits/retracts them null-padded at once). */
+ * side it currently matches (0 = it is out as a null-padded row); written-at drives
+ * table.exec.state.ttl per row (the state's own TTL expires whole lists). Rows whose join key has
+ * a NULL never match and are not stored (an outer side emits/retracts them null-padded at once). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/mem.h"
 #include "runtime/keyed.h"
@@ -36,22 +40,50 @@ typedef struct side {
     int sid;
 } side;
 
-/* One associated row of the other side, copied out of the state. */
-typedef struct match {
-    size_t row_off, row_len, uk_off, uk_len;
-    uint32_t count, assoc;
-} match;
+/* One row of a side's list for the current join key (offsets into the list's aligned buffer). */
+typedef struct entry {
+    uint32_t count, assoc, uklen, rowlen;
+    int64_t ts;
+    size_t uk_off, row_off;
+    bool removed;
+} entry;
+
+/* A side's rows under one join key, loaded from the state (one value per key). Value layout:
+ * entries of [count u32][assoc u32][uklen u32][rowlen u32][written ms i64] [ukey, padded to 8]
+ * [row, padded to 8]; rows stay 8-aligned in the loaded copy. */
+typedef struct list {
+    sl_bytes buf;
+    entry *e;
+    int n, cap;
+    bool dirty;
+} list;
 
 typedef struct join {
     side s[2];
     sl_expr *residual; /* over left ++ right, or NULL */
     int max_parallelism;
+    int64_t ttl_ms;
+    int64_t (*clock)(void *);
+    void *clock_ctx;
     sl_state *st;
-    sl_bytes key, ukey, val, scratch, joined_rows, in_copy;
-    match *m;
+    sl_bytes key, ukey, val, in_copy;
+    list l[2];          /* the current key's lists: own side, other side (by input index) */
+    int *m;             /* associated entries of the other list */
     int nm, capm;
     sl_row_writer w, cond_w;
 } join;
+
+enum { ENTRY_HEADER = 24 };
+
+static size_t pad8(size_t n) { return (n + 7u) & ~(size_t)7u; }
+
+static int64_t join_now(const join *j)
+{
+    if (j->clock) return j->clock(j->clock_ctx);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static const uint8_t *joined(join *j, sl_row_writer *w, const uint8_t *left, const uint8_t *right, sl_row_kind kind)
 {
@@ -72,55 +104,96 @@ static sl_status emit_pair(sl_operator *op, const uint8_t *in, const uint8_t *ot
     return sl_op_emit(op, r, err);
 }
 
-/* Rows are 8-byte aligned in memory; state values are not: copy a row out before reading it. */
-static const uint8_t *match_row(join *j, const match *m) { return j->joined_rows.p + m->row_off; }
+static const uint8_t *entry_row(const list *l, const entry *e) { return l->buf.p + e->row_off; }
 
-/* The rows of the other side under the same join key that satisfy the residual condition. */
-static sl_status associated(join *j, const side *other, int kg, const uint8_t *in, bool input_is_left, sl_error *err)
+static entry *list_push(list *l)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        l->e = sl_xrealloc(l->e, sizeof(entry) * (size_t)l->cap);
+    }
+    entry *e = &l->e[l->n++];
+    memset(e, 0, sizeof *e);
+    return e;
+}
+
+/* Loads side s's list for the current key into l; entries past the TTL are dropped. */
+static sl_status list_load(join *j, const side *s, int kg, list *l, sl_error *err)
+{
+    l->n = 0;
+    l->dirty = false;
+    sl_bytes_reset(&l->buf);
+    const void *v;
+    size_t vn;
+    bool found;
+    sl_status st = sl_state_get(j->st, s->sid, kg, j->key.p, j->key.n, NULL, 0, &v, &vn, &found, err);
+    if (st || !found) return st;
+    sl_bytes_put(&l->buf, v, vn);
+    int64_t oldest = j->ttl_ms > 0 ? join_now(j) - j->ttl_ms : INT64_MIN;
+    for (size_t off = 0; off + ENTRY_HEADER <= vn;) {
+        entry *e = list_push(l);
+        memcpy(&e->count, l->buf.p + off, 4);
+        memcpy(&e->assoc, l->buf.p + off + 4, 4);
+        memcpy(&e->uklen, l->buf.p + off + 8, 4);
+        memcpy(&e->rowlen, l->buf.p + off + 12, 4);
+        memcpy(&e->ts, l->buf.p + off + 16, 8);
+        e->uk_off = off + ENTRY_HEADER;
+        e->row_off = e->uk_off + pad8(e->uklen);
+        off = e->row_off + pad8(e->rowlen);
+        if (off > vn) return sl_error_set(err, SL_ERR_STATE, "corrupt join state (entry past the end of its value)");
+        if (e->ts < oldest) { /* expired (table.exec.state.ttl) */
+            e->removed = true;
+            l->dirty = true;
+        }
+    }
+    return SL_OK;
+}
+
+/* Writes the live entries of l back (or deletes the key when none is left). */
+static sl_status list_store(join *j, const side *s, int kg, const list *l, sl_error *err)
+{
+    static const uint8_t zeros[8];
+    sl_bytes_reset(&j->val);
+    for (int k = 0; k < l->n; k++) {
+        const entry *e = &l->e[k];
+        if (e->removed) continue;
+        sl_bytes_put(&j->val, &e->count, 4);
+        sl_bytes_put(&j->val, &e->assoc, 4);
+        sl_bytes_put(&j->val, &e->uklen, 4);
+        sl_bytes_put(&j->val, &e->rowlen, 4);
+        sl_bytes_put(&j->val, &e->ts, 8);
+        sl_bytes_put(&j->val, l->buf.p + e->uk_off, e->uklen);
+        sl_bytes_put(&j->val, zeros, pad8(e->uklen) - e->uklen);
+        sl_bytes_put(&j->val, l->buf.p + e->row_off, e->rowlen);
+        sl_bytes_put(&j->val, zeros, pad8(e->rowlen) - e->rowlen);
+    }
+    if (!j->val.n) return sl_state_delete(j->st, s->sid, kg, j->key.p, j->key.n, NULL, 0, err);
+    return sl_state_put(j->st, s->sid, kg, j->key.p, j->key.n, NULL, 0, j->val.p, j->val.n, err);
+}
+
+/* The entries of the other side's list that satisfy the residual condition. */
+static sl_status associated(join *j, const list *other, const uint8_t *in, bool input_is_left, sl_error *err)
 {
     j->nm = 0;
-    sl_bytes_reset(&j->joined_rows);
-    sl_state_iter *it;
-    sl_status st = sl_state_scan(j->st, other->sid, kg, j->key.p, j->key.n, &it, err);
-    if (st) return st;
-    const void *uk, *v;
-    size_t ukn, vn;
-    while (sl_state_iter_next(it, &uk, &ukn, &v, &vn)) {
-        if (vn < 8) continue;
-        /* pad the copy to 8 bytes so the next row stays aligned */
-        size_t row_len = vn - 8, padded = (row_len + 7u) & ~(size_t)7u;
-        match m;
-        memcpy(&m.count, v, 4);
-        memcpy(&m.assoc, (const uint8_t *)v + 4, 4);
-        m.row_off = j->joined_rows.n;
-        m.row_len = row_len;
-        sl_bytes_put(&j->joined_rows, (const uint8_t *)v + 8, row_len);
-        static const uint8_t zeros[8];
-        sl_bytes_put(&j->joined_rows, zeros, padded - row_len);
-        m.uk_off = j->joined_rows.n;
-        m.uk_len = ukn;
-        sl_bytes_put(&j->joined_rows, uk, ukn);
-        sl_bytes_put(&j->joined_rows, zeros, ((ukn + 7u) & ~(size_t)7u) - ukn);
+    for (int k = 0; k < other->n; k++) {
+        const entry *e = &other->e[k];
+        if (e->removed) continue;
+        if (j->residual) {
+            const uint8_t *o = entry_row(other, e);
+            const uint8_t *r =
+                input_is_left ? joined(j, &j->cond_w, in, o, SL_ROW_INSERT) : joined(j, &j->cond_w, o, in, SL_ROW_INSERT);
+            sl_val c;
+            sl_expr_scratch_reset(j->residual);
+            sl_status st = sl_expr_eval(j->residual, r, &c, err);
+            if (st) return st;
+            if (c.null || !c.i) continue;
+        }
         if (j->nm == j->capm) {
             j->capm = j->capm ? j->capm * 2 : 16;
-            j->m = sl_xrealloc(j->m, sizeof(match) * (size_t)j->capm);
+            j->m = sl_xrealloc(j->m, sizeof(int) * (size_t)j->capm);
         }
-        j->m[j->nm++] = m;
+        j->m[j->nm++] = k;
     }
-    st = sl_state_iter_error(it, err);
-    sl_state_iter_free(it);
-    if (st || !j->residual) return st;
-    /* the residual condition, over left ++ right */
-    int keep = 0;
-    for (int k = 0; k < j->nm; k++) {
-        const uint8_t *o = match_row(j, &j->m[k]);
-        const uint8_t *r = input_is_left ? joined(j, &j->cond_w, in, o, SL_ROW_INSERT) : joined(j, &j->cond_w, o, in, SL_ROW_INSERT);
-        sl_val c;
-        sl_expr_scratch_reset(j->residual);
-        if ((st = sl_expr_eval(j->residual, r, &c, err))) return st;
-        if (!c.null && c.i) j->m[keep++] = j->m[k];
-    }
-    j->nm = keep;
     return SL_OK;
 }
 
@@ -138,72 +211,82 @@ static void user_key(join *j, const side *s, const uint8_t *row)
     }
 }
 
-static sl_status put_value(join *j, const side *s, int kg, const void *uk, size_t ukn, uint32_t count, uint32_t assoc, const uint8_t *row,
-                           uint32_t row_len, sl_error *err)
+/* The live entry of l with the current user key, or NULL. */
+static entry *find_entry(join *j, list *l)
 {
-    sl_bytes_reset(&j->val);
-    sl_bytes_put(&j->val, &count, 4);
-    sl_bytes_put(&j->val, &assoc, 4);
-    sl_bytes_put(&j->val, row, row_len);
-    return sl_state_put(j->st, s->sid, kg, j->key.p, j->key.n, uk, ukn, j->val.p, j->val.n, err);
+    for (int k = 0; k < l->n; k++) {
+        entry *e = &l->e[k];
+        if (!e->removed && e->uklen == j->ukey.n && memcmp(l->buf.p + e->uk_off, j->ukey.p, j->ukey.n) == 0) return e;
+    }
+    return NULL;
 }
 
-/* Adds a row to its side's state (assoc: its number of associations, for an outer side). */
-static sl_status add_record(join *j, const side *s, int kg, const uint8_t *row, uint32_t assoc, sl_error *err)
+/* Adds a row to its side's list (assoc: its number of associations, for an outer side). The row
+ * is appended to the list's buffer (entries refer to it by offset, so growing is safe). */
+static void add_record(join *j, const side *s, list *l, const uint8_t *row, uint32_t assoc)
 {
     user_key(j, s, row);
-    uint32_t count = 1;
-    if (s->layout == LAYOUT_MULTISET) {
-        const void *v;
-        size_t vn;
-        bool found;
-        sl_status st = sl_state_get(j->st, s->sid, kg, j->key.p, j->key.n, j->ukey.p, j->ukey.n, &v, &vn, &found, err);
-        if (st) return st;
-        if (found && vn >= 4) {
-            memcpy(&count, v, 4);
-            count++;
-        }
+    entry *old = s->layout == LAYOUT_KEY_UNIQUE ? NULL : find_entry(j, l);
+    if (s->layout == LAYOUT_KEY_UNIQUE)
+        for (int k = 0; k < l->n; k++) l->e[k].removed = true;
+    l->dirty = true;
+    if (old && s->layout == LAYOUT_MULTISET) {
+        old->count++;
+        old->assoc = assoc;
+        old->ts = j->ttl_ms > 0 ? join_now(j) : 0;
+        return;
     }
-    return put_value(j, s, kg, j->ukey.p, j->ukey.n, count, assoc, row, sl_row_len(row), err);
+    if (old) old->removed = true; /* a unique key: the new row replaces the old one */
+    static const uint8_t zeros[8];
+    sl_bytes_put(&l->buf, zeros, pad8(l->buf.n) - l->buf.n);
+    entry *e = list_push(l);
+    e->count = 1;
+    e->assoc = assoc;
+    e->ts = j->ttl_ms > 0 ? join_now(j) : 0;
+    e->uklen = (uint32_t)j->ukey.n;
+    e->uk_off = l->buf.n;
+    sl_bytes_put(&l->buf, j->ukey.p, j->ukey.n);
+    sl_bytes_put(&l->buf, zeros, pad8(j->ukey.n) - j->ukey.n);
+    e->rowlen = sl_row_len(row);
+    e->row_off = l->buf.n;
+    sl_bytes_put(&l->buf, row, e->rowlen);
+    sl_bytes_put(&l->buf, zeros, pad8(e->rowlen) - e->rowlen);
 }
 
-static sl_status retract_record(join *j, const side *s, int kg, const uint8_t *row, sl_error *err)
+static void retract_record(join *j, const side *s, list *l, const uint8_t *row)
 {
     user_key(j, s, row);
-    if (s->layout == LAYOUT_MULTISET) {
-        const void *v;
-        size_t vn;
-        bool found;
-        sl_status st = sl_state_get(j->st, s->sid, kg, j->key.p, j->key.n, j->ukey.p, j->ukey.n, &v, &vn, &found, err);
-        if (st) return st;
-        if (!found || vn < 8) return SL_OK; /* retracting what is not there: ignored, as Flink */
-        uint32_t count, assoc;
-        memcpy(&count, v, 4);
-        memcpy(&assoc, (const uint8_t *)v + 4, 4);
-        if (count > 1) {
-            sl_bytes_reset(&j->scratch);
-            sl_bytes_put(&j->scratch, (const uint8_t *)v + 8, vn - 8);
-            return put_value(j, s, kg, j->ukey.p, j->ukey.n, count - 1, assoc, j->scratch.p, (uint32_t)(vn - 8), err);
-        }
-    }
-    return sl_state_delete(j->st, s->sid, kg, j->key.p, j->key.n, j->ukey.p, j->ukey.n, err);
-}
-
-static sl_status update_assoc(join *j, const side *s, int kg, const match *m, uint32_t assoc, sl_error *err)
-{
-    return put_value(j, s, kg, j->joined_rows.p + m->uk_off, m->uk_len, m->count, assoc, match_row(j, m), (uint32_t)m->row_len, err);
+    entry *e = find_entry(j, l);
+    if (!e) return; /* retracting what is not there: ignored, as Flink */
+    l->dirty = true;
+    if (s->layout == LAYOUT_MULTISET && e->count > 1) e->count--;
+    else e->removed = true;
 }
 
 /* The associated rows of an outer other side gain a match: a row that had none is retracted as
  * null-padded — once per copy of it (a row present n times went out n times). */
-static sl_status other_gains_match(sl_operator *op, const side *other, int kg, bool is_left, sl_error *err)
+static sl_status other_gains_match(sl_operator *op, list *other, bool is_left, sl_error *err)
 {
     join *j = op->impl;
     sl_status st;
     for (int k = 0; k < j->nm; k++) {
-        for (uint32_t c = 0; j->m[k].assoc == 0 && c < j->m[k].count; c++)
-            if ((st = emit_pair(op, NULL, match_row(j, &j->m[k]), is_left, SL_ROW_DELETE, err))) return st;
-        if ((st = update_assoc(j, other, kg, &j->m[k], j->m[k].assoc + 1, err))) return st;
+        entry *e = &other->e[j->m[k]];
+        for (uint32_t c = 0; e->assoc == 0 && c < e->count; c++)
+            if ((st = emit_pair(op, NULL, entry_row(other, e), is_left, SL_ROW_DELETE, err))) return st;
+        e->assoc++;
+        other->dirty = true;
+    }
+    return SL_OK;
+}
+
+static sl_status emit_matches(sl_operator *op, list *other, const uint8_t *in, bool is_left, sl_row_kind kind, sl_error *err)
+{
+    join *j = op->impl;
+    sl_status st;
+    for (int k = 0; k < j->nm; k++) {
+        const entry *e = &other->e[j->m[k]];
+        for (uint32_t c = 0; c < e->count; c++)
+            if ((st = emit_pair(op, in, entry_row(other, e), is_left, kind, err))) return st;
     }
     return SL_OK;
 }
@@ -212,6 +295,7 @@ static sl_status join_process(sl_operator *op, int input, const uint8_t *row, sl
 {
     join *j = op->impl;
     side *in = &j->s[input], *other = &j->s[1 - input];
+    list *own = &j->l[0], *oth = &j->l[1];
     bool is_left = input == 0;
     sl_row_kind kind = sl_row_get_kind(row);
     bool accumulate = kind == SL_ROW_INSERT || kind == SL_ROW_UPDATE_AFTER;
@@ -220,59 +304,61 @@ static sl_status join_process(sl_operator *op, int input, const uint8_t *row, sl
         if (!in->outer) return SL_OK;
         return emit_pair(op, row, NULL, is_left, accumulate ? SL_ROW_INSERT : SL_ROW_DELETE, err);
     }
-    uint32_t len = sl_row_len(row);
     sl_bytes_reset(&j->key);
     sl_key_encode(&j->key, row, in->keys, in->key_phys, in->nkeys);
     int kg = sl_row_key_group(row, in->keys, in->key_phys, in->nkeys, j->max_parallelism);
-    if ((st = associated(j, other, kg, row, is_left, err))) return st;
     /* a private, aligned copy of the input with kind +I (the state and the outputs use it) */
     static const uint8_t zeros[8];
+    uint32_t len = sl_row_len(row);
     sl_bytes_reset(&j->in_copy);
     sl_bytes_put(&j->in_copy, row, len);
-    sl_bytes_put(&j->in_copy, zeros, ((len + 7u) & ~7u) - len);
+    sl_bytes_put(&j->in_copy, zeros, pad8(len) - len);
     uint8_t *copy = j->in_copy.p;
     sl_row_set_kind(copy, SL_ROW_INSERT);
+    if ((st = list_load(j, other, kg, oth, err)) || (st = list_load(j, in, kg, own, err))) return st;
+    if ((st = associated(j, oth, copy, is_left, err))) return st;
     uint64_t total = 0; /* associated rows, counting duplicates */
-    for (int k = 0; k < j->nm; k++) total += j->m[k].count;
+    for (int k = 0; k < j->nm; k++) total += oth->e[j->m[k]].count;
 
     if (accumulate) {
         if (in->outer) {
             if (j->nm == 0) {
                 if ((st = emit_pair(op, copy, NULL, is_left, SL_ROW_INSERT, err))) return st;
-                return add_record(j, in, kg, copy, 0, err);
+            } else {
+                if (other->outer && (st = other_gains_match(op, oth, is_left, err))) return st;
+                if ((st = emit_matches(op, oth, copy, is_left, SL_ROW_INSERT, err))) return st;
             }
-            if (other->outer && (st = other_gains_match(op, other, kg, is_left, err))) return st;
-            for (int k = 0; k < j->nm; k++)
-                for (uint32_t c = 0; c < j->m[k].count; c++)
-                    if ((st = emit_pair(op, copy, match_row(j, &j->m[k]), is_left, SL_ROW_INSERT, err))) return st;
-            return add_record(j, in, kg, copy, (uint32_t)total, err);
+            add_record(j, in, own, copy, (uint32_t)total);
+        } else {
+            add_record(j, in, own, copy, 0);
+            if (j->nm > 0) {
+                sl_row_kind out_kind = kind;
+                if (other->outer) {
+                    if ((st = other_gains_match(op, oth, is_left, err))) return st;
+                    out_kind = SL_ROW_INSERT;
+                }
+                if ((st = emit_matches(op, oth, copy, is_left, out_kind, err))) return st;
+            }
         }
-        if ((st = add_record(j, in, kg, copy, 0, err))) return st;
-        if (j->nm == 0) return SL_OK;
-        sl_row_kind out_kind = kind;
-        if (other->outer) {
-            if ((st = other_gains_match(op, other, kg, is_left, err))) return st;
-            out_kind = SL_ROW_INSERT;
+    } else {
+        retract_record(j, in, own, copy);
+        if (j->nm == 0) {
+            if (in->outer && (st = emit_pair(op, copy, NULL, is_left, SL_ROW_DELETE, err))) return st;
+        } else {
+            if ((st = emit_matches(op, oth, copy, is_left, in->outer ? SL_ROW_DELETE : kind, err))) return st;
+            if (other->outer)
+                for (int k = 0; k < j->nm; k++) {
+                    entry *e = &oth->e[j->m[k]];
+                    /* its last match left: every copy of the row goes out null-padded again */
+                    for (uint32_t c = 0; e->assoc == 1 && c < e->count; c++)
+                        if ((st = emit_pair(op, NULL, entry_row(oth, e), is_left, SL_ROW_INSERT, err))) return st;
+                    if (e->assoc > 0) e->assoc--;
+                    oth->dirty = true;
+                }
         }
-        for (int k = 0; k < j->nm; k++)
-            for (uint32_t c = 0; c < j->m[k].count; c++)
-                if ((st = emit_pair(op, copy, match_row(j, &j->m[k]), is_left, out_kind, err))) return st;
-        return SL_OK;
     }
-    /* retraction */
-    if ((st = retract_record(j, in, kg, copy, err))) return st;
-    if (j->nm == 0) return in->outer ? emit_pair(op, copy, NULL, is_left, SL_ROW_DELETE, err) : SL_OK;
-    sl_row_kind out_kind = in->outer ? SL_ROW_DELETE : kind;
-    for (int k = 0; k < j->nm; k++)
-        for (uint32_t c = 0; c < j->m[k].count; c++)
-            if ((st = emit_pair(op, copy, match_row(j, &j->m[k]), is_left, out_kind, err))) return st;
-    if (other->outer)
-        for (int k = 0; k < j->nm; k++) {
-            /* its last match left: every copy of the row goes out null-padded again */
-            for (uint32_t c = 0; j->m[k].assoc == 1 && c < j->m[k].count; c++)
-                if ((st = emit_pair(op, NULL, match_row(j, &j->m[k]), is_left, SL_ROW_INSERT, err))) return st;
-            if ((st = update_assoc(j, other, kg, &j->m[k], j->m[k].assoc - 1, err))) return st;
-        }
+    if (oth->dirty && (st = list_store(j, other, kg, oth, err))) return st;
+    if (own->dirty && (st = list_store(j, in, kg, own, err))) return st;
     return SL_OK;
 }
 
@@ -280,6 +366,10 @@ static sl_status join_open(sl_operator *op, sl_error *err)
 {
     join *j = op->impl;
     j->max_parallelism = sl_task_max_parallelism(op->task);
+    sl_job_context *job = sl_task_job(op->task);
+    j->ttl_ms = job->state_ttl_ms;
+    j->clock = job->state_clock;
+    j->clock_ctx = job->state_clock_ctx;
     return sl_op_state_open(op, &j->st, err);
 }
 
@@ -302,9 +392,11 @@ static void join_close(sl_operator *op)
     sl_bytes_free(&j->key);
     sl_bytes_free(&j->ukey);
     sl_bytes_free(&j->val);
-    sl_bytes_free(&j->scratch);
-    sl_bytes_free(&j->joined_rows);
     sl_bytes_free(&j->in_copy);
+    for (int i = 0; i < 2; i++) {
+        sl_bytes_free(&j->l[i].buf);
+        free(j->l[i].e);
+    }
     free(j->m);
     sl_rw_free(&j->w);
     sl_rw_free(&j->cond_w);
