@@ -156,6 +156,29 @@ static json_t *spec_of(const plan_node *n)
                          "output", row_json(n->row), "changelog", (int)n->changelog, "input_changelog",
                          (int)n->input[0]->changelog);
     }
+    case PLAN_WINDOW_AGG: {
+        /* as PLAN_AGG's, plus the window: size_ms is TUMBLE's and HOP's size and CUMULATE's max
+         * size; the output is the keys, the calls, then window_start, window_end (and window_time
+         * when "window_time" is true) */
+        static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE"};
+        const plan_window *w = &n->window;
+        json_t *calls = json_array(), *keys = json_array();
+        for (int i = 0; i < n->naggs; i++) {
+            const plan_agg_call *ac = &n->aggs[i];
+            json_array_append_new(calls, json_pack("{s:s, s:o, s:b, s:b, s:i, s:o}", "fn", ac->fn, "args", ints_json(ac->args, ac->nargs),
+                                                   "distinct", ac->distinct, "star", ac->star, "filter", ac->filter, "type",
+                                                   type_json(ac->type)));
+        }
+        for (int k = 0; k < n->ngroup; k++) json_array_append_new(keys, json_integer(k));
+        json_t *win = json_pack("{s:s, s:i, s:s, s:b, s:I, s:I, s:I, s:I, s:b}", "kind", kinds[w->kind], "time_field", w->time_field,
+                                "time", w->proctime ? "processing" : "event", "ltz", w->ltz, "size_ms", (json_int_t)w->size_ms,
+                                "slide_ms", (json_int_t)(w->kind == PLAN_WIN_HOP ? w->slide_ms : 0), "step_ms",
+                                (json_int_t)(w->kind == PLAN_WIN_CUMULATE ? w->slide_ms : 0), "offset_ms", (json_int_t)w->offset_ms,
+                                "window_time", w->window_time);
+        return json_pack("{s:o, s:i, s:o, s:o, s:o, s:o, s:i, s:i}", "input", row_json(n->input[0]->row), "group", n->ngroup,
+                         "group_keys", keys, "calls", calls, "window", win, "output", row_json(n->row), "changelog",
+                         (int)n->changelog, "input_changelog", (int)n->input[0]->changelog);
+    }
     case PLAN_SINK:
         return json_pack("{s:s, s:o, s:o, s:o, s:i}", "table", n->sink->name, "options", options_json(n->sink), "schema",
                          schema_json(n->sink, NULL), "input", row_json(n->input[0]->row), "changelog", (int)n->changelog);
@@ -165,7 +188,7 @@ static json_t *spec_of(const plan_node *n)
 
 static const char *op_kind(plan_kind k)
 {
-    static const char *const names[] = {"source", "calc", "join", "sink", "aggregate"};
+    static const char *const names[] = {"source", "calc", "join", "sink", "aggregate", "window_aggregate"};
     return names[k];
 }
 
@@ -251,7 +274,8 @@ static int emit(builder *b, const plan_node *n)
         add_edge(b, r, vid, 1, keyed ? JG_HASH : JG_GLOBAL, n->rkeys, n->nkeys);
         return vid;
     }
-    case PLAN_AGG: {
+    case PLAN_AGG:
+    case PLAN_WINDOW_AGG: {
         int in = emit(b, n->input[0]);
         bool keyed = n->ngroup > 0;
         vid = new_vertex(b, keyed ? b->opt->parallelism : 1)->id;
@@ -291,6 +315,7 @@ static void name_vertices(jobgraph *g)
             else if (strcmp(op->kind, "sink") == 0) sl_strbuf_printf(&sb, "Sink: %s", table ? table : "?");
             else if (strcmp(op->kind, "join") == 0) sl_strbuf_puts(&sb, "Join");
             else if (strcmp(op->kind, "aggregate") == 0) sl_strbuf_puts(&sb, "GroupAggregate");
+            else if (strcmp(op->kind, "window_aggregate") == 0) sl_strbuf_puts(&sb, "WindowAggregate");
             else sl_strbuf_puts(&sb, "Calc");
         }
         v->name = sl_strbuf_detach(&sb);

@@ -1,6 +1,9 @@
 /* planner/plan.c — building the logical plan and the rewrite rules (see plan.h). */
 #include "planner/plan.h"
 
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -285,7 +288,7 @@ static sl_status build_from(pctx *c, const sql_node *f, plan_node **out)
         return SL_OK;
     }
     case SQL_SUBQUERY: return unsupported(c, f, "subqueries in FROM");
-    case SQL_TVF: return unsupported(c, f, "window table functions");
+    case SQL_TVF: return unsupported(c, f, "window table functions in joins (window joins)");
     default: return unsupported(c, f, sql_kind_name(f->kind));
     }
 }
@@ -386,28 +389,202 @@ static bool px_equal(const plan_expr *a, const plan_expr *b)
 }
 
 /* Rewrites an expression over the FROM row (with aggregate placeholders) onto the aggregate's
- * output row: group key expressions become their key field, placeholders the aggregate fields. */
-static plan_expr *lift(pctx *c, const plan_expr *e, plan_expr *const *keys, int ngroup, bool *stray)
+ * output row: group key expressions become their key field (keypos[k], or k without keypos),
+ * placeholders the aggregate fields (from aggbase on). */
+static plan_expr *lift(pctx *c, const plan_expr *e, plan_expr *const *keys, const int *keypos, int nkeys, int aggbase, bool *stray)
 {
-    for (int k = 0; k < ngroup; k++)
-        if (px_equal(e, keys[k])) return px_input(c, k, e->type);
-    if (e->kind == PX_INPUT && e->input <= AGG_SLOT(0)) return px_input(c, ngroup + (AGG_SLOT(0) - e->input), e->type);
+    for (int k = 0; k < nkeys; k++)
+        if (px_equal(e, keys[k])) return px_input(c, keypos ? keypos[k] : k, e->type);
+    if (e->kind == PX_INPUT && e->input <= AGG_SLOT(0)) return px_input(c, aggbase + (AGG_SLOT(0) - e->input), e->type);
     if (e->kind == PX_INPUT) *stray = true; /* a column that is neither grouped nor aggregated */
     plan_expr *x = sl_arena_alloc(c->a, sizeof *x);
     *x = *e;
     if (e->nargs) {
         x->args = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)e->nargs);
-        for (int i = 0; i < e->nargs; i++) x->args[i] = lift(c, e->args[i], keys, ngroup, stray);
+        for (int i = 0; i < e->nargs; i++) x->args[i] = lift(c, e->args[i], keys, keypos, nkeys, aggbase, stray);
     }
     return x;
+}
+
+/* ---- window table functions ------------------------------------------------------------------ */
+
+/* FROM TABLE(TUMBLE | HOP | CUMULATE(TABLE t, DESCRIPTOR(col), ...)) under a window aggregate. */
+typedef struct win_from {
+    const sql_node *tvf;
+    int ncols;        /* the table's columns: FROM-row fields ncols, ncols + 1, ncols + 2 are window_start,
+                       * window_end, window_time */
+    plan_window spec; /* time_field: the table column (the pre-aggregate Calc's field once built) */
+} win_from;
+
+/* Whether an expression reads an input field at or after `first`. */
+static bool reads_from(const plan_expr *e, int first)
+{
+    if (!e) return false;
+    if (e->kind == PX_INPUT && e->input >= first) return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (reads_from(e->args[i], first)) return true;
+    return false;
+}
+
+/* The value in ms of an INTERVAL DAY TO SECOND literal; false if e is not one. */
+static bool interval_ms(const sql_node *e, int64_t *out)
+{
+    if (e->kind != SQL_LIT_INTERVAL || !e->kids[0] || !e->kids[1]) return false;
+    static const char *const units[] = {"DAY", "HOUR", "MINUTE", "SECOND"};
+    static const int64_t unit_ms[] = {86400000, 3600000, 60000, 1000};
+    const char *q = e->kids[1]->text, *p = e->kids[0]->text, *sp = strrchr(q, ' ');
+    int from = -1, to = -1;
+    for (int k = 0; k < 4; k++) {
+        if (from < 0 && strncmp(q, units[k], strlen(units[k])) == 0) from = k;
+        if (strcmp(sp ? sp + 1 : q, units[k]) == 0) to = k;
+    }
+    if (from < 0 || to < from) return false;
+    bool neg = (e->flags & SQL_F_NEGATIVE) != 0;
+    while (*p == ' ') p++;
+    if (*p == '-') neg = !neg, p++;
+    else if (*p == '+') p++;
+    int64_t total = 0;
+    for (int u = from; u <= to; u++) {
+        if (!isdigit((unsigned char)*p)) return false;
+        int64_t n = 0;
+        while (isdigit((unsigned char)*p)) {
+            n = n * 10 + (*p++ - '0');
+            if (n > INT64_C(1000000000000000) / unit_ms[u]) n = INT64_C(1000000000000000) / unit_ms[u]; /* saturate */
+        }
+        total += n * unit_ms[u];
+        if (u == 3 && *p == '.') { /* fractional seconds: milliseconds count */
+            p++;
+            int64_t f = 0;
+            int digits = 0;
+            for (; isdigit((unsigned char)*p); p++, digits++)
+                if (digits < 3) f = f * 10 + (*p - '0');
+            for (; digits < 3; digits++) f *= 10;
+            total += f;
+        }
+        if (u < to) {
+            if (*p != ' ' && *p != ':' && *p != '-') return false;
+            p++;
+        }
+    }
+    while (*p == ' ') p++;
+    if (*p) return false;
+    *out = neg ? -total : total;
+    return true;
+}
+
+static sl_status window_error(pctx *c, const sql_node *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static sl_status window_error(pctx *c, const sql_node *at, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    sl_error_set(c->err, SL_ERR_VALIDATION, "%s", msg);
+    sl_error_at_offset(c->err, c->script, at->off, at->len);
+    return SL_ERR_VALIDATION;
+}
+
+#define WINDOW_MAX_MS INT64_C(10000000000000)
+
+/* The window of a window table function in FROM, and the scan of its table. */
+static sl_status window_from(pctx *c, const sql_node *tvf, win_from *w, plan_node **scan)
+{
+    const sql_node *call = tvf->kids[0], *args = call->kids[0];
+    const char *fn = call->text;
+    memset(w, 0, sizeof *w);
+    w->tvf = tvf;
+    w->spec.src = tvf;
+    if (strcasecmp(fn, "TUMBLE") == 0) w->spec.kind = PLAN_WIN_TUMBLE;
+    else if (strcasecmp(fn, "HOP") == 0) w->spec.kind = PLAN_WIN_HOP;
+    else if (strcasecmp(fn, "CUMULATE") == 0) w->spec.kind = PLAN_WIN_CUMULATE;
+    else if (strcasecmp(fn, "SESSION") == 0) return unsupported(c, call, "SESSION windows");
+    else return unsupported(c, call, fn);
+    const sql_node *targ = args->kids[0], *desc = args->kids[1], *id = targ->kids[0];
+    const char *name = id->nkids ? id->kids[id->nkids - 1]->text : id->text;
+    const sql_table *t = sql_session_table(c->session, name);
+    if (!t) return unsupported(c, targ, "window table functions over common table expressions");
+    if (t->is_view) return unsupported(c, targ, "views");
+    w->ncols = t->ncols;
+    int tc = -1;
+    for (int i = 0; i < t->ncols && tc < 0; i++)
+        if (strcmp(t->cols[i].name, desc->kids[0]->text) == 0) tc = i;
+    if (tc < 0) return unsupported(c, desc, "window time columns outside the table");
+    const sql_type *tt = t->cols[tc].type;
+    w->spec.time_field = tc;
+    w->spec.proctime = tt->attr == SQL_TA_PROCTIME;
+    w->spec.ltz = tt->id == SQL_T_TIMESTAMP_LTZ;
+    int64_t v[3] = {0, 0, 0};
+    int nv = args->nkids - 2;
+    for (int i = 0; i < nv && i < 3; i++)
+    {
+        if (!interval_ms(args->kids[2 + i], &v[i])) return unsupported(c, args->kids[2 + i], "window sizes that are not INTERVAL literals");
+        if (v[i] > WINDOW_MAX_MS || v[i] < -WINDOW_MAX_MS) return unsupported(c, args->kids[2 + i], "windows longer than 10^13 ms (about 300 years)");
+    }
+    const sql_node *size_at = args->kids[w->spec.kind == PLAN_WIN_TUMBLE ? 2 : 3], *slide_at = args->kids[2];
+    int noff = w->spec.kind == PLAN_WIN_TUMBLE ? 1 : 2;
+    if (w->spec.kind == PLAN_WIN_TUMBLE) {
+        w->spec.size_ms = v[0];
+    } else {
+        w->spec.slide_ms = v[0];
+        w->spec.size_ms = v[1];
+    }
+    w->spec.has_offset = nv > noff;
+    w->spec.offset_ms = w->spec.has_offset ? v[noff] : 0;
+    switch (w->spec.kind) {
+    case PLAN_WIN_TUMBLE:
+        if (w->spec.size_ms <= 0)
+            return window_error(c, size_at, "Tumbling Window parameters must satisfy size > 0, but got size %" PRId64 "ms.",
+                                w->spec.size_ms);
+        break;
+    case PLAN_WIN_HOP:
+        if (w->spec.size_ms <= 0 || w->spec.slide_ms <= 0)
+            return window_error(c, w->spec.slide_ms <= 0 ? slide_at : size_at,
+                                "Hopping Window must satisfy slide > 0 and size > 0, but got slide %" PRId64 "ms and size %" PRId64 "ms.",
+                                w->spec.slide_ms, w->spec.size_ms);
+        if (w->spec.size_ms % w->spec.slide_ms)
+            return window_error(c, call,
+                                "HOP table function based aggregate requires size must be an integral multiple of slide, but got "
+                                "size %" PRId64 " ms and slide %" PRId64 " ms",
+                                w->spec.size_ms, w->spec.slide_ms);
+        break;
+    case PLAN_WIN_CUMULATE:
+        if (w->spec.size_ms <= 0 || w->spec.slide_ms <= 0)
+            return window_error(c, w->spec.slide_ms <= 0 ? slide_at : size_at,
+                                "Cumulative Window parameters must satisfy maxSize > 0 and step > 0, but got maxSize %" PRId64
+                                "ms and step %" PRId64 "ms.",
+                                w->spec.size_ms, w->spec.slide_ms);
+        if (w->spec.size_ms % w->spec.slide_ms)
+            return window_error(c, call,
+                                "CUMULATE table function based aggregate requires maxSize must be an integral multiple of step, but "
+                                "got maxSize %" PRId64 " ms and step %" PRId64 " ms",
+                                w->spec.size_ms, w->spec.slide_ms);
+        break;
+    }
+    /* the scan reads the table's columns (the time column keeps its time attribute) */
+    sql_type *row = sl_arena_zalloc(c->a, sizeof *row);
+    row->id = SQL_T_ROW;
+    row->precision = row->scale = -1;
+    row->nfields = t->ncols;
+    row->field_names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(t->ncols ? t->ncols : 1));
+    row->field_types = sl_arena_alloc(c->a, sizeof(sql_type *) * (size_t)(t->ncols ? t->ncols : 1));
+    for (int i = 0; i < t->ncols; i++) {
+        row->field_names[i] = t->cols[i].name;
+        row->field_types[i] = t->cols[i].type;
+    }
+    *scan = scan_of(c, t, row);
+    return SL_OK;
 }
 
 static const sql_type *calc_row(pctx *c, const plan_node *k);
 
 /* SELECT ... GROUP BY / HAVING / DISTINCT over `in` (the FROM plan with the WHERE condition in
  * `where`): a Calc computing the keys and aggregate arguments, the GroupAggregate, and a Calc for
- * the select list and HAVING. */
-static sl_status build_aggregate(pctx *c, const sql_node *q, plan_node *in, plan_expr *where, plan_node **out)
+ * the select list and HAVING. With `win` (FROM is a window table function) the aggregate is a
+ * WindowAggregate: window_start and window_end (and window_time) are taken out of the keys and
+ * become window properties, and the Calc below also hands on the time attribute. */
+static sl_status build_aggregate(pctx *c, const sql_node *q, plan_node *in, plan_expr *where, const win_from *win,
+                                 plan_node **out)
 {
     const sql_node *items = q->kids[0], *group = q->kids[3], *having = q->kids[4];
     bool distinct = (q->flags & SQL_F_DISTINCT) != 0;
@@ -417,23 +594,38 @@ static sl_status build_aggregate(pctx *c, const sql_node *q, plan_node *in, plan
     for (int i = 0; i < items->nkids; i++) collect_aggs(c, items->kids[i], &aggs, &naggs, &cap);
     collect_aggs(c, having, &aggs, &naggs, &cap);
     if (distinct && (group || naggs)) return unsupported(c, q, "SELECT DISTINCT together with GROUP BY or aggregates");
+    int wbase = win ? win->ncols : 0; /* FROM-row fields from here on are window properties */
+    if (win && (distinct || !group))
+        return unsupported(c, win->tvf, "window table functions outside a window aggregate (GROUP BY window_start, window_end, ...)");
+    if (win && reads_from(where, wbase)) return unsupported(c, q->kids[2], "conditions on window_start, window_end or window_time");
     /* keys: GROUP BY expressions, or for DISTINCT every selected expression */
-    int ngroup = distinct ? items->nkids : (group ? group->nkids : 0);
-    plan_expr **keys = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(ngroup ? ngroup : 1));
-    const char **keynames = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(ngroup ? ngroup : 1));
-    for (int k = 0; k < ngroup; k++) {
+    int nkeys_sql = distinct ? items->nkids : (group ? group->nkids : 0), ngroup = 0;
+    plan_expr **keys = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(nkeys_sql + 3));
+    const char **keynames = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(nkeys_sql ? nkeys_sql : 1));
+    bool props[3] = {false, false, false}; /* window_start, window_end, window_time grouped */
+    for (int k = 0; k < nkeys_sql; k++) {
         const sql_node *ke = distinct ? items->kids[k]->kids[0] : group->kids[k];
-        if ((st = cvt(c, ke, 0, &keys[k]))) return st;
-        keynames[k] = ke->kind == SQL_ID ? ke->text : sl_arena_strdup(c->a, "$f");
+        plan_expr *x;
+        if ((st = cvt(c, ke, 0, &x))) return st;
+        if (win && x->kind == PX_INPUT && x->input >= wbase) {
+            props[x->input - wbase] = true;
+            continue;
+        }
+        if (win && reads_from(x, wbase)) return unsupported(c, ke, "grouping on expressions over window_start, window_end or window_time");
+        keys[ngroup] = x;
+        keynames[ngroup] = ke->kind == SQL_ID ? ke->text : sl_arena_strdup(c->a, "$f");
         if (ke->kind != SQL_ID) {
             char nm[16];
-            snprintf(nm, sizeof nm, "$f%d", k);
-            keynames[k] = sl_arena_strdup(c->a, nm);
+            snprintf(nm, sizeof nm, "$f%d", ngroup);
+            keynames[ngroup] = sl_arena_strdup(c->a, nm);
         }
+        ngroup++;
     }
+    if (win && !(props[0] && props[1]))
+        return unsupported(c, group, "GROUP BY over a window table function without both window_start and window_end");
     /* the Calc below the aggregate: keys, then every aggregate's arguments and FILTER */
     plan_node *pre = calc_over(c, in);
-    int maxe = ngroup + 1;
+    int maxe = ngroup + 2;
     for (int i = 0; i < naggs; i++) maxe += aggs[i]->kids[0]->nkids + 1;
     pre->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)maxe);
     pre->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)maxe);
@@ -441,7 +633,7 @@ static sl_status build_aggregate(pctx *c, const sql_node *q, plan_node *in, plan
         pre->exprs[pre->nexprs] = keys[k];
         pre->names[pre->nexprs++] = keynames[k];
     }
-    plan_node *agg = node(c, PLAN_AGG);
+    plan_node *agg = node(c, win ? PLAN_WINDOW_AGG : PLAN_AGG);
     agg->ngroup = ngroup;
     agg->naggs = naggs;
     agg->aggs = sl_arena_zalloc(c->a, sizeof(plan_agg_call) * (size_t)(naggs ? naggs : 1));
@@ -458,21 +650,30 @@ static sl_status build_aggregate(pctx *c, const sql_node *q, plan_node *in, plan
         for (int a = 0; a < ac->nargs; a++) {
             plan_expr *x;
             if ((st = cvt(c, call->kids[0]->kids[a], 0, &x))) return st;
+            if (win && reads_from(x, wbase))
+                return unsupported(c, call->kids[0]->kids[a], "aggregates over window_start, window_end or window_time");
             int slot = -1;
             for (int e = 0; e < pre->nexprs && slot < 0; e++)
                 if (px_equal(pre->exprs[e], x)) slot = e;
             if (slot < 0) {
                 char nm[16];
                 snprintf(nm, sizeof nm, "$f%d", pre->nexprs);
+                const char *name = sl_arena_strdup(c->a, nm);
+                if (win && x->kind == PX_INPUT) { /* a column keeps its name (Flink's Calc below a WindowAggregate) */
+                    bool clash = false;
+                    for (int e = 0; e < pre->nexprs && !clash; e++) clash = strcmp(pre->names[e], in->row->field_names[x->input]) == 0;
+                    if (!clash) name = in->row->field_names[x->input];
+                }
                 slot = pre->nexprs;
                 pre->exprs[pre->nexprs] = x;
-                pre->names[pre->nexprs++] = sl_arena_strdup(c->a, nm);
+                pre->names[pre->nexprs++] = name;
             }
             ac->args[a] = slot;
         }
         if (call->kids[1]) {
             plan_expr *x;
             if ((st = cvt(c, call->kids[1], 0, &x))) return st;
+            if (win && reads_from(x, wbase)) return unsupported(c, call->kids[1], "FILTER conditions on window_start, window_end or window_time");
             char nm[16];
             snprintf(nm, sizeof nm, "$f%d", pre->nexprs);
             ac->filter = pre->nexprs;
@@ -480,29 +681,69 @@ static sl_status build_aggregate(pctx *c, const sql_node *q, plan_node *in, plan
             pre->names[pre->nexprs++] = sl_arena_strdup(c->a, nm);
         }
     }
+    if (win) { /* the time attribute, last (as Flink's Calc below a WindowAggregate) */
+        int tc = win->spec.time_field;
+        const char *tname = in->row->field_names[tc];
+        for (int e = 0; e < pre->nexprs; e++)
+            if (strcmp(pre->names[e], tname) == 0) {
+                char nm[256];
+                snprintf(nm, sizeof nm, "%s_0", in->row->field_names[tc]);
+                tname = sl_arena_strdup(c->a, nm);
+                break;
+            }
+        agg->window = win->spec;
+        agg->window.time_field = pre->nexprs;
+        agg->window.window_time = props[2];
+        pre->exprs[pre->nexprs] = px_input(c, tc, in->row->field_types[tc]);
+        pre->names[pre->nexprs++] = tname;
+    }
     pre->cond = where;
     pre->row = calc_row(c, pre);
     agg->input[0] = pre;
     agg->ninputs = 1;
-    /* the aggregate's output: keys, then one field per call */
+    /* the aggregate's output: keys, then one field per call (then the window properties) */
+    int nprops = win ? (props[2] ? 3 : 2) : 0;
     {
         plan_node tmp = {0};
-        tmp.nexprs = ngroup + naggs;
+        tmp.nexprs = ngroup + naggs + nprops;
         tmp.exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(tmp.nexprs ? tmp.nexprs : 1));
-        tmp.names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(tmp.nexprs ? tmp.nexprs : 1));
+        tmp.names = sl_arena_zalloc(c->a, sizeof(char *) * (size_t)(tmp.nexprs ? tmp.nexprs : 1));
         for (int k = 0; k < ngroup; k++) {
             tmp.exprs[k] = keys[k];
             tmp.names[k] = keynames[k];
         }
+        static const char *const prop_names[] = {"window_start", "window_end", "window_time"};
+        for (int p = 0; p < nprops; p++) {
+            tmp.exprs[ngroup + naggs + p] = px_input(c, wbase + p, win->tvf->type->field_types[wbase + p]);
+            tmp.names[ngroup + naggs + p] = prop_names[p];
+        }
         for (int i = 0; i < naggs; i++) {
             char nm[16];
             snprintf(nm, sizeof nm, "$f%d", ngroup + i);
+            const char *name = sl_arena_strdup(c->a, nm);
+            /* a window aggregate names a call after the select item it is, as Flink does (EXPR$3, cnt) */
+            for (int it = 0; win && it < items->nkids; it++)
+                if (items->kids[it]->kind == SQL_SELECT_ITEM && items->kids[it]->kids[0] == aggs[i]) {
+                    const char *cand = q->type->field_names[it];
+                    bool clash = false;
+                    for (int o = 0; o < tmp.nexprs && !clash; o++)
+                        clash = o != ngroup + i && tmp.names[o] && strcmp(tmp.names[o], cand) == 0;
+                    if (!clash) name = cand;
+                    break;
+                }
             tmp.exprs[ngroup + i] = px_input(c, 0, agg->aggs[i].type);
-            tmp.names[ngroup + i] = sl_arena_strdup(c->a, nm);
+            tmp.names[ngroup + i] = name;
         }
         agg->row = calc_row(c, &tmp);
     }
     /* the Calc above: the select list and HAVING, lifted onto the aggregate's output */
+    int nlift = ngroup + nprops;
+    int *keypos = sl_arena_alloc(c->a, sizeof(int) * (size_t)(nlift ? nlift : 1));
+    for (int k = 0; k < ngroup; k++) keypos[k] = k;
+    for (int p = 0; p < nprops; p++) {
+        keys[ngroup + p] = px_input(c, wbase + p, win->tvf->type->field_types[wbase + p]);
+        keypos[ngroup + p] = ngroup + naggs + p;
+    }
     plan_node *post = calc_over(c, agg);
     int n = q->type->nfields;
     post->nexprs = n;
@@ -515,20 +756,24 @@ static sl_status build_aggregate(pctx *c, const sql_node *q, plan_node *in, plan
     for (int i = 0; i < n && !st; i++) {
         plan_expr *x;
         if ((st = cvt(c, items->kids[i]->kids[0], 0, &x))) break;
-        post->exprs[i] = lift(c, x, keys, ngroup, &stray);
+        post->exprs[i] = lift(c, x, keys, keypos, nlift, ngroup, &stray);
         post->names[i] = q->type->field_names[i];
         if (stray) st = unsupported(c, items->kids[i], "grouping on an expression that differs from how the SELECT list writes it");
     }
     if (!st && having) {
         plan_expr *x;
-        if (!(st = cvt(c, having, 0, &x))) post->cond = lift(c, x, keys, ngroup, &stray);
+        if (!(st = cvt(c, having, 0, &x))) post->cond = lift(c, x, keys, keypos, nlift, ngroup, &stray);
         if (!st && stray) st = unsupported(c, having, "grouping on an expression that differs from how HAVING writes it");
     }
     c->aggs = NULL;
     c->naggs = 0;
     if (st) return st;
     post->row = q->type;
-    *out = post;
+    /* a window aggregate whose output already is the result needs no Calc above it */
+    bool identity = win && !post->cond && n == agg->row->nfields;
+    for (int i = 0; identity && i < n; i++)
+        identity = post->exprs[i]->kind == PX_INPUT && post->exprs[i]->input == i && strcmp(post->names[i], agg->row->field_names[i]) == 0;
+    *out = identity ? agg : post;
     return SL_OK;
 }
 
@@ -549,15 +794,21 @@ static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
     }
     sl_status st;
     plan_node *in;
-    if ((st = build_from(c, from, &in))) return st;
+    win_from wf, *win = NULL;
+    if (from->kind == SQL_TVF) { /* a window table function: only under a window aggregate */
+        if ((st = window_from(c, from, &wf, &in))) return st;
+        win = &wf;
+    } else if ((st = build_from(c, from, &in))) {
+        return st;
+    }
     {
         const sql_node **aggs = NULL;
         int naggs = 0, cap = 0;
         for (int i = 0; i < items->nkids; i++) collect_aggs(c, items->kids[i], &aggs, &naggs, &cap);
-        if (q->kids[3] || q->kids[4] || naggs || (q->flags & SQL_F_DISTINCT)) {
+        if (q->kids[3] || q->kids[4] || naggs || (q->flags & SQL_F_DISTINCT) || win) {
             plan_expr *w = NULL;
             if (where && (st = cvt(c, where, 0, &w))) return st;
-            return build_aggregate(c, q, in, w, out);
+            return build_aggregate(c, q, in, w, win, out);
         }
     }
     plan_node *k = calc_over(c, in);
@@ -813,10 +1064,12 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
         k->row = calc_row(c, k);
         return k;
     }
-    case PLAN_AGG: {
+    case PLAN_AGG:
+    case PLAN_WINDOW_AGG: {
         int iw = n->input[0]->row->nfields;
         bool *in_need = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(iw ? iw : 1));
         for (int k = 0; k < n->ngroup; k++) in_need[k] = true;
+        if (n->kind == PLAN_WINDOW_AGG) in_need[n->window.time_field] = true;
         for (int i = 0; i < n->naggs; i++) {
             for (int a = 0; a < n->aggs[i].nargs; a++) in_need[n->aggs[i].args[a]] = true;
             if (n->aggs[i].filter >= 0) in_need[n->aggs[i].filter] = true;
@@ -832,6 +1085,7 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
             for (int a = 0; a < n->aggs[i].nargs; a++) g->aggs[i].args[a] = cmap[n->aggs[i].args[a]];
             if (n->aggs[i].filter >= 0) g->aggs[i].filter = cmap[n->aggs[i].filter];
         }
+        if (n->kind == PLAN_WINDOW_AGG) g->window.time_field = cmap[n->window.time_field];
         for (int i = 0; i < w; i++) map[i] = i; /* every key and aggregate is kept */
         return g;
     }
@@ -973,10 +1227,47 @@ static void infer(pctx *c, plan_node *n)
             for (int k = 0; k < n->ngroup; k++) n->unique[k] = k;
         }
         break;
+    case PLAN_WINDOW_AGG:
+        /* one final row per group and window, when the window fires; unique: the keys and the window */
+        n->changelog = PLAN_CL_INSERT_ONLY;
+        n->nunique = n->ngroup + 2;
+        n->unique = sl_arena_alloc(c->a, sizeof(int) * (size_t)n->nunique);
+        for (int k = 0; k < n->ngroup; k++) n->unique[k] = k;
+        n->unique[n->ngroup] = n->ngroup + n->naggs;
+        n->unique[n->ngroup + 1] = n->ngroup + n->naggs + 1;
+        break;
     }
 }
 
 static void print_node(sl_strbuf *out, const plan_node *n);
+
+/* A window aggregate emits final results: its input must be insert-only (as Flink's, which refuses
+ * updating input with this message). */
+static sl_status check_window_inputs(pctx *c, const plan_node *n, const sql_node *at)
+{
+    for (int i = 0; i < n->ninputs; i++) {
+        sl_status st = check_window_inputs(c, n->input[i], at);
+        if (st) return st;
+    }
+    if (n->kind != PLAN_WINDOW_AGG || n->input[0]->changelog == PLAN_CL_INSERT_ONLY) return SL_OK;
+    const plan_node *src = n->input[0];
+    for (;;) {
+        const plan_node *next = NULL;
+        for (int i = 0; i < src->ninputs; i++)
+            if (src->input[i]->changelog != PLAN_CL_INSERT_ONLY) next = src->input[i];
+        if (!next) break;
+        src = next;
+    }
+    sl_strbuf desc = SL_STRBUF_INIT;
+    print_node(&desc, src);
+    sl_error_set(c->err, SL_ERR_UNSUPPORTED, "WindowAggregate doesn't support consuming update and delete changes which is produced by node %s",
+                 sl_strbuf_cstr(&desc));
+    sl_strbuf_free(&desc);
+    if (n->window.src) at = n->window.src;
+    sl_error_at_offset(c->err, c->script, at->off, at->len);
+    sl_error_hint(c->err, "window aggregates need an insert-only input: read the table with an insert-only format (json, csv, ...)");
+    return SL_ERR_UNSUPPORTED;
+}
 
 /* The sink must accept what its input produces (Flink's check and message). */
 static sl_status check_sink(pctx *c, const plan_node *sink, const sql_node *at)
@@ -1030,6 +1321,7 @@ sl_status plan_build(sl_arena *a, const sql_session *session, const sql_node *st
     int *map = sl_arena_alloc(a, sizeof(int) * (size_t)(w ? w : 1));
     root = prune(&c, root, NULL, map);
     infer(&c, root);
+    if ((st = check_window_inputs(&c, root, stmt->kind == SQL_INSERT ? stmt->kids[2] : stmt))) return st;
     if (root->kind == PLAN_SINK && (st = check_sink(&c, root, stmt->kids[0]))) return st;
     *out = root;
     return SL_OK;
@@ -1093,6 +1385,19 @@ static void print_expr(sl_strbuf *out, const plan_expr *e, const sql_type *in)
         sl_strbuf_putc(out, ')');
         return;
     }
+}
+
+/* A duration as Flink prints window sizes: in its largest exact unit ("10 s", "1 h", "90 min"). */
+static void print_duration(sl_strbuf *out, int64_t ms)
+{
+    static const char *const names[] = {"d", "h", "min", "s", "ms"};
+    static const int64_t units[] = {86400000, 3600000, 60000, 1000, 1};
+    for (int k = 0; k < 5; k++)
+        if (ms != 0 && ms % units[k] == 0) {
+            sl_strbuf_printf(out, "%" PRId64 " %s", ms / units[k], names[k]);
+            return;
+        }
+    sl_strbuf_printf(out, "%" PRId64 " ms", ms);
 }
 
 static void print_names(sl_strbuf *out, const sql_type *row)
@@ -1177,6 +1482,43 @@ static void print_node(sl_strbuf *out, const plan_node *n)
             if (ac->filter >= 0) sl_strbuf_printf(out, " FILTER %s", in->field_names[ac->filter]);
             sl_strbuf_printf(out, " AS %s", n->row->field_names[n->ngroup + i]);
         }
+        sl_strbuf_puts(out, "])");
+        break;
+    }
+    case PLAN_WINDOW_AGG: {
+        const sql_type *in = n->input[0]->row;
+        const plan_window *w = &n->window;
+        sl_strbuf_puts(out, "WindowAggregate(");
+        if (n->ngroup) {
+            sl_strbuf_puts(out, "groupBy=[");
+            for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[k]);
+            sl_strbuf_puts(out, "], ");
+        }
+        static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE"};
+        sl_strbuf_printf(out, "window=[%s(time_col=[%s], %s=[", kinds[w->kind], in->field_names[w->time_field],
+                         w->kind == PLAN_WIN_CUMULATE ? "max_size" : "size");
+        print_duration(out, w->size_ms);
+        if (w->kind != PLAN_WIN_TUMBLE) {
+            sl_strbuf_printf(out, "], %s=[", w->kind == PLAN_WIN_HOP ? "slide" : "step");
+            print_duration(out, w->slide_ms);
+        }
+        if (w->has_offset) {
+            sl_strbuf_puts(out, "], offset=[");
+            print_duration(out, w->offset_ms);
+        }
+        sl_strbuf_puts(out, "])], select=[");
+        for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[k]);
+        for (int i = 0; i < n->naggs; i++) {
+            const plan_agg_call *ac = &n->aggs[i];
+            sl_strbuf_printf(out, "%s%s(%s", (n->ngroup || i) ? ", " : "", ac->fn, ac->distinct ? "DISTINCT " : "");
+            if (ac->star) sl_strbuf_putc(out, '*');
+            for (int a = 0; a < ac->nargs; a++) sl_strbuf_printf(out, "%s%s", a ? ", " : "", in->field_names[ac->args[a]]);
+            sl_strbuf_putc(out, ')');
+            if (ac->filter >= 0) sl_strbuf_printf(out, " FILTER %s", in->field_names[ac->filter]);
+            sl_strbuf_printf(out, " AS %s", n->row->field_names[n->ngroup + i]);
+        }
+        sl_strbuf_printf(out, "%sstart('w$) AS window_start, end('w$) AS window_end", (n->ngroup || n->naggs) ? ", " : "");
+        if (w->window_time) sl_strbuf_printf(out, ", %s('w$) AS window_time", w->proctime ? "proctime" : "rowtime");
         sl_strbuf_puts(out, "])");
         break;
     }

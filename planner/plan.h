@@ -33,7 +33,23 @@ struct plan_expr {
     const sql_node *src;  /* the AST node it came from (literals; printing) */
 };
 
-typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK, PLAN_AGG } plan_kind;
+typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK, PLAN_AGG, PLAN_WINDOW_AGG } plan_kind;
+
+/* The window of a WindowAggregate (a window table function: TUMBLE, HOP, CUMULATE). Sizes in ms. */
+typedef enum plan_window_kind { PLAN_WIN_TUMBLE, PLAN_WIN_HOP, PLAN_WIN_CUMULATE } plan_window_kind;
+
+typedef struct plan_window {
+    plan_window_kind kind;
+    int time_field;    /* input field holding the time attribute (DESCRIPTOR column) */
+    bool proctime;     /* a PROCTIME() attribute: processing-time windows (else event time) */
+    bool ltz;          /* the attribute is a TIMESTAMP_LTZ: windows align in table.local-time-zone */
+    int64_t size_ms;   /* TUMBLE and HOP: size; CUMULATE: max size */
+    int64_t slide_ms;  /* HOP: slide; CUMULATE: step; TUMBLE: 0 */
+    int64_t offset_ms; /* the optional offset (0 if none) */
+    bool has_offset;
+    bool window_time;  /* window_time is an output property too */
+    const sql_node *src; /* the window table function (error locations) */
+} plan_window;
 
 /* One aggregate call of a GroupAggregate: fn(args) [FILTER (WHERE filter)] over input fields. */
 typedef struct plan_agg_call {
@@ -90,6 +106,10 @@ struct plan_node {
     int ngroup;
     int naggs;
     plan_agg_call *aggs;
+    /* PLAN_WINDOW_AGG: ngroup/naggs/aggs as PLAN_AGG, and the window; the output is the group keys,
+     * one field per aggregate call, then window_start, window_end (and window_time if
+     * window.window_time). Insert-only: one row per group and window when the window fires. */
+    plan_window window;
 };
 
 /* Builds the logical plan of an INSERT (or a bare query) and optimizes it. Statements outside the

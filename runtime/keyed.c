@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/mem.h"
+#include "runtime/kcache.h"
 #include "runtime/task.h"
 
 void sl_bytes_reset(sl_bytes *b) { b->n = 0; }
@@ -56,12 +57,11 @@ bool sl_key_has_null(const uint8_t *row, const int *fields, int n)
     return false;
 }
 
-sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err)
+static sl_status open_store(sl_operator *op, uint64_t budget, sl_state **out, sl_error *err)
 {
     sl_job_context *job = sl_task_job(op->task);
     char name[160];
     snprintf(name, sizeof name, "%.40s-%d", op->id ? op->id : "op", sl_task_subtask(op->task));
-    uint64_t budget = job->state_budget_bytes ? job->state_budget_bytes : 64u << 20;
     double wr = job->state_write_buffer_ratio > 0 ? job->state_write_buffer_ratio : 0.5;
     sl_state_options o = {
         .kind = job->state_backend == 1 ? SL_STATE_HASHMAP : SL_STATE_ROCKSDB,
@@ -76,4 +76,25 @@ sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err)
         .now_ctx = job->state_clock_ctx,
     };
     return sl_state_open(&o, out, err);
+}
+
+static uint64_t budget_of(const sl_operator *op)
+{
+    sl_job_context *job = sl_task_job(op->task);
+    return job->state_budget_bytes ? job->state_budget_bytes : 64u << 20;
+}
+
+sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err) { return open_store(op, budget_of(op), out, err); }
+
+sl_status sl_op_state_open_cached(sl_operator *op, sl_state **out, sl_kcache **cache, sl_error *err)
+{
+    sl_job_context *job = sl_task_job(op->task);
+    uint64_t budget = budget_of(op);
+    *cache = NULL;
+    if (job->state_backend == 1) return open_store(op, budget, out, err);
+    /* half for the cache of recent values, half for RocksDB (block cache and memtables) */
+    sl_status st = open_store(op, budget / 2, out, err);
+    if (st) return st;
+    *cache = sl_kcache_create(*out, budget / 2, false);
+    return SL_OK;
 }

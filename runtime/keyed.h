@@ -30,4 +30,10 @@ bool sl_key_has_null(const uint8_t *row, const int *fields, int n);
  * TTL (sl_job_context). */
 sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err);
 
+/* The same, with a write-back cache (runtime/kcache.h) in front of a RocksDB store: the budget
+ * is split between the cache and RocksDB's block cache and memtables. *cache is NULL for the
+ * hashmap backend (already in memory). */
+struct sl_kcache;
+sl_status sl_op_state_open_cached(sl_operator *op, sl_state **out, struct sl_kcache **cache, sl_error *err);
+
 #endif

@@ -14,11 +14,13 @@
  * side it currently matches (0 = it is out as a null-padded row); written-at drives
  * table.exec.state.ttl per row (the state's own TTL expires whole lists). Rows whose join key has
  * a NULL never match and are not stored (an outer side emits/retracts them null-padded at once). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/mem.h"
+#include "runtime/kcache.h"
 #include "runtime/keyed.h"
 #include "runtime/ops.h"
 #include "runtime/task.h"
@@ -66,6 +68,7 @@ typedef struct join {
     int64_t (*clock)(void *);
     void *clock_ctx;
     sl_state *st;
+    sl_kcache *cache; /* in front of RocksDB; NULL for the hashmap backend */
     sl_bytes key, ukey, val, in_copy;
     list l[2];          /* the current key's lists: own side, other side (by input index) */
     int *m;             /* associated entries of the other list */
@@ -126,7 +129,8 @@ static sl_status list_load(join *j, const side *s, int kg, list *l, sl_error *er
     const void *v;
     size_t vn;
     bool found;
-    sl_status st = sl_state_get(j->st, s->sid, kg, j->key.p, j->key.n, NULL, 0, &v, &vn, &found, err);
+    sl_status st = j->cache ? sl_kcache_get(j->cache, s->sid, kg, j->key.p, j->key.n, &v, &vn, &found, err)
+                            : sl_state_get(j->st, s->sid, kg, j->key.p, j->key.n, NULL, 0, &v, &vn, &found, err);
     if (st || !found) return st;
     sl_bytes_put(&l->buf, v, vn);
     int64_t oldest = j->ttl_ms > 0 ? join_now(j) - j->ttl_ms : INT64_MIN;
@@ -167,6 +171,9 @@ static sl_status list_store(join *j, const side *s, int kg, const list *l, sl_er
         sl_bytes_put(&j->val, l->buf.p + e->row_off, e->rowlen);
         sl_bytes_put(&j->val, zeros, pad8(e->rowlen) - e->rowlen);
     }
+    if (j->cache)
+        return j->val.n ? sl_kcache_put(j->cache, s->sid, kg, j->key.p, j->key.n, j->val.p, j->val.n, err)
+                        : sl_kcache_delete(j->cache, s->sid, kg, j->key.p, j->key.n, err);
     if (!j->val.n) return sl_state_delete(j->st, s->sid, kg, j->key.p, j->key.n, NULL, 0, err);
     return sl_state_put(j->st, s->sid, kg, j->key.p, j->key.n, NULL, 0, j->val.p, j->val.n, err);
 }
@@ -197,26 +204,35 @@ static sl_status associated(join *j, const list *other, const uint8_t *in, bool 
     return SL_OK;
 }
 
-/* The user key of a row of side s (its canonical bytes, its unique key, or nothing). */
+/* The user key of a row of side s: its unique key's bytes (LAYOUT_UNIQUE), else nothing — rows of
+ * a side without a unique key are told apart by their contents (canonical bytes, see find_entry). */
 static void user_key(join *j, const side *s, const uint8_t *row)
 {
     sl_bytes_reset(&j->ukey);
-    if (s->layout == LAYOUT_MULTISET) {
-        for (int f = 0; f < s->nf; f++) {
-            int one[1] = {f};
-            sl_key_encode(&j->ukey, row, one, &s->phys[f], 1);
-        }
-    } else if (s->layout == LAYOUT_UNIQUE) {
-        sl_key_encode(&j->ukey, row, s->uk, s->uk_phys, s->nuk);
-    }
+    if (s->layout == LAYOUT_UNIQUE) sl_key_encode(&j->ukey, row, s->uk, s->uk_phys, s->nuk);
 }
 
-/* The live entry of l with the current user key, or NULL. */
-static entry *find_entry(join *j, list *l)
+/* The canonical bytes of a whole row (all fields) into b. */
+static void row_bytes(const side *s, const uint8_t *row, sl_bytes *b)
 {
+    sl_bytes_reset(b);
+    for (int f = 0; f < s->nf; f++) sl_key_encode(b, row, &f, &s->phys[f], 1);
+}
+
+/* The live entry of l for `row` of side s, or NULL: by unique key, or (no unique key) the entry
+ * whose row has the same values. */
+static entry *find_entry(join *j, const side *s, list *l, const uint8_t *row)
+{
+    if (s->layout == LAYOUT_MULTISET) row_bytes(s, row, &j->ukey);
     for (int k = 0; k < l->n; k++) {
         entry *e = &l->e[k];
-        if (!e->removed && e->uklen == j->ukey.n && memcmp(l->buf.p + e->uk_off, j->ukey.p, j->ukey.n) == 0) return e;
+        if (e->removed) continue;
+        if (s->layout != LAYOUT_MULTISET) {
+            if (e->uklen == j->ukey.n && memcmp(l->buf.p + e->uk_off, j->ukey.p, j->ukey.n) == 0) return e;
+            continue;
+        }
+        row_bytes(s, entry_row(l, e), &j->val);
+        if (j->val.n == j->ukey.n && memcmp(j->val.p, j->ukey.p, j->ukey.n) == 0) return e;
     }
     return NULL;
 }
@@ -225,17 +241,13 @@ static entry *find_entry(join *j, list *l)
  * is appended to the list's buffer (entries refer to it by offset, so growing is safe). */
 static void add_record(join *j, const side *s, list *l, const uint8_t *row, uint32_t assoc)
 {
-    user_key(j, s, row);
-    entry *old = s->layout == LAYOUT_KEY_UNIQUE ? NULL : find_entry(j, l);
+    /* a side without a unique key appends (an equal row already there is a separate entry: the
+     * same multiset, and no search on the hot path); a unique key replaces its old row */
+    entry *old = s->layout == LAYOUT_UNIQUE ? (user_key(j, s, row), find_entry(j, s, l, row)) : NULL;
+    if (s->layout != LAYOUT_UNIQUE) sl_bytes_reset(&j->ukey);
     if (s->layout == LAYOUT_KEY_UNIQUE)
         for (int k = 0; k < l->n; k++) l->e[k].removed = true;
     l->dirty = true;
-    if (old && s->layout == LAYOUT_MULTISET) {
-        old->count++;
-        old->assoc = assoc;
-        old->ts = j->ttl_ms > 0 ? join_now(j) : 0;
-        return;
-    }
     if (old) old->removed = true; /* a unique key: the new row replaces the old one */
     static const uint8_t zeros[8];
     sl_bytes_put(&l->buf, zeros, pad8(l->buf.n) - l->buf.n);
@@ -256,7 +268,9 @@ static void add_record(join *j, const side *s, list *l, const uint8_t *row, uint
 static void retract_record(join *j, const side *s, list *l, const uint8_t *row)
 {
     user_key(j, s, row);
-    entry *e = find_entry(j, l);
+    entry *e = s->layout == LAYOUT_KEY_UNIQUE ? NULL : find_entry(j, s, l, row);
+    if (s->layout == LAYOUT_KEY_UNIQUE)
+        for (int k = 0; k < l->n && !e; k++) e = l->e[k].removed ? NULL : &l->e[k];
     if (!e) return; /* retracting what is not there: ignored, as Flink */
     l->dirty = true;
     if (s->layout == LAYOUT_MULTISET && e->count > 1) e->count--;
@@ -370,7 +384,7 @@ static sl_status join_open(sl_operator *op, sl_error *err)
     j->ttl_ms = job->state_ttl_ms;
     j->clock = job->state_clock;
     j->clock_ctx = job->state_clock_ctx;
-    return sl_op_state_open(op, &j->st, err);
+    return sl_op_state_open_cached(op, &j->st, &j->cache, err);
 }
 
 static void free_side(side *s)
@@ -386,6 +400,15 @@ static void join_close(sl_operator *op)
 {
     join *j = op->impl;
     if (!j) return;
+    if (j->cache && getenv("SLUICE_DEBUG_CACHE")) { /* for benchmarks: how the state cache did */
+        sl_kcache_stats cs;
+        sl_kcache_get_stats(j->cache, &cs);
+        fprintf(stderr, "cache: hits %llu misses %llu store_reads %llu evictions %llu writes %llu bytes %llu entries %llu\n",
+                (unsigned long long)cs.hits, (unsigned long long)cs.misses, (unsigned long long)cs.store_reads,
+                (unsigned long long)cs.evictions, (unsigned long long)cs.store_writes, (unsigned long long)cs.bytes,
+                (unsigned long long)cs.entries);
+    }
+    sl_kcache_destroy(j->cache);
     if (j->st) sl_state_close(j->st);
     for (int i = 0; i < 2; i++) free_side(&j->s[i]);
     sl_expr_free(j->residual);

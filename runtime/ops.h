@@ -40,6 +40,9 @@ sl_status sl_op_join_create(const json_t *spec, const struct sl_job_context *job
                             sl_error *err);
 sl_status sl_op_agg_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
                            sl_error *err);
+/* The window aggregate over TUMBLE / HOP / CUMULATE (op_window.c; spec: jobgraph.c PLAN_WINDOW_AGG). */
+sl_status sl_op_window_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
+                              sl_error *err);
 
 /* spec: the JobGraph source spec ("schema", "columns", "output", "watermark", "filter"). */
 sl_status sl_op_scan_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,

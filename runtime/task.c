@@ -43,6 +43,7 @@ struct sl_channel {
     /* producer thread only */
     sl_buffer *cur;
     /* consumer thread only */
+    uint64_t taken;  /* records consumed from this channel (input selection) */
     int64_t wm;
     bool ended;
     bool idle; /* the producer said it is idle: its watermark does not hold the minimum back */
@@ -607,6 +608,7 @@ static sl_status process_buffer(sl_task *t, sl_channel *c, sl_buffer *b, sl_erro
         const uint8_t *payload = b->data + off + 8;
         off += 8 + ((len + 7u) & ~7u);
         if (type == EV_RECORD) {
+            c->taken++;
             if (c->idle) { /* a record makes an idle input active again */
                 c->idle = false;
                 if ((st = input_watermark(t, err))) return st;
@@ -642,15 +644,15 @@ static sl_status run_consumer(sl_task *t, sl_error *err)
     uint64_t last_publish = now_ns();
     while (!cancelled(t)) {
         pthread_mutex_lock(&t->g.m);
+        /* input selection: of the channels with data, the one consumed least so far, so the
+         * inputs of a join advance together in records (not in buffers, whose row counts differ
+         * with row sizes) and partners meet while their state is still fresh */
         sl_channel *c = NULL;
         for (int k = 0; k < t->nin; k++) {
             sl_channel *x = t->in[(t->rr_in + k) % t->nin];
-            if (x->q_head) {
-                c = x;
-                t->rr_in = (t->rr_in + k + 1) % t->nin;
-                break;
-            }
+            if (x->q_head && (!c || x->taken < c->taken)) c = x;
         }
+        if (c) t->rr_in = (t->rr_in + 1) % t->nin;
         if (!c) {
             if (ended == t->nin) {
                 pthread_mutex_unlock(&t->g.m);

@@ -1,0 +1,305 @@
+/* runtime/kcache.c — see kcache.h.
+ *
+ * An open-addressing hash table (linear probing, backward-shift deletion) of entries that own
+ * one heap block each: the key bytes followed by the value bytes. A block is allocated when a key
+ * enters the cache and reused (grown by a quarter when a value outgrows it) while the key stays — state that is kept
+ * costs memory somewhere, and here it is accounted against the budget and given back on eviction.
+ * Eviction is the clock algorithm over the table slots: an entry touched since the hand last
+ * passed gets a second chance. */
+#include "runtime/kcache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "common/mem.h"
+
+enum { F_DIRTY = 1, F_REF = 2, F_DEL = 4 };
+
+/* A cached value: this header, then the key bytes, then the value bytes, in one heap block. */
+typedef struct kc_block {
+    uint32_t klen, vlen, cap; /* cap: bytes after the header */
+    uint16_t kg;
+    uint8_t sid;
+    uint8_t flags;
+} kc_block;
+
+/* A table slot: 16 bytes, so the table costs little next to the values. */
+typedef struct kc_entry {
+    uint64_t hash; /* 0 = empty slot */
+    kc_block *b;
+} kc_entry;
+
+#define KDATA(b) ((uint8_t *)((b) + 1))
+
+struct sl_kcache {
+    sl_state *store;
+    kc_entry *slots;
+    size_t nslots, count, hand;
+    uint64_t budget, used;
+    uint64_t *bloom;
+    uint64_t bloom_mask; /* bits - 1 */
+    bool store_may_have_data;
+    sl_kcache_stats st;
+};
+
+enum { ENTRY_OVERHEAD = 16 }; /* malloc's own bookkeeping, roughly */
+
+static uint64_t key_hash(int sid, int kg, const void *key, size_t klen)
+{
+    uint64_t h = sl_hash64_seed(key, klen, ((uint64_t)(unsigned)sid << 16 | (unsigned)kg) * 0x9e3779b97f4a7c15u + 1);
+    return h ? h : 1;
+}
+
+sl_kcache *sl_kcache_create(sl_state *store, uint64_t budget_bytes, bool store_may_have_data)
+{
+    sl_kcache *c = sl_xcalloc(1, sizeof *c);
+    c->store = store;
+    c->budget = budget_bytes < (1u << 20) ? (1u << 20) : budget_bytes;
+    c->store_may_have_data = store_may_have_data;
+    c->nslots = 1024;
+    c->slots = sl_xcalloc(c->nslots, sizeof(kc_entry));
+    /* the filter of keys written to the store: 1/16 of the budget */
+    uint64_t bits = 1024;
+    while (bits * 2 <= c->budget / 16 * 8) bits *= 2;
+    c->bloom = sl_xcalloc(bits / 64, 8);
+    c->bloom_mask = bits - 1;
+    c->used = c->nslots * sizeof(kc_entry) + bits / 8;
+    return c;
+}
+
+void sl_kcache_destroy(sl_kcache *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->nslots; i++)
+        if (c->slots[i].hash) free(c->slots[i].b);
+    free(c->slots);
+    free(c->bloom);
+    free(c);
+}
+
+static void bloom_add(sl_kcache *c, uint64_t h)
+{
+    uint64_t h2 = (h >> 32) | 1;
+    for (int i = 0; i < 4; i++) {
+        uint64_t b = (h + (uint64_t)i * h2) & c->bloom_mask;
+        c->bloom[b / 64] |= UINT64_C(1) << (b % 64);
+    }
+}
+
+static bool bloom_maybe(const sl_kcache *c, uint64_t h)
+{
+    if (c->store_may_have_data) return true;
+    uint64_t h2 = (h >> 32) | 1;
+    for (int i = 0; i < 4; i++) {
+        uint64_t b = (h + (uint64_t)i * h2) & c->bloom_mask;
+        if (!(c->bloom[b / 64] >> (b % 64) & 1)) return false;
+    }
+    return true;
+}
+
+static kc_entry *find(sl_kcache *c, uint64_t h, int sid, int kg, const void *key, size_t klen)
+{
+    for (size_t i = h & (c->nslots - 1);; i = (i + 1) & (c->nslots - 1)) {
+        kc_entry *e = &c->slots[i];
+        if (!e->hash) return NULL;
+        if (e->hash == h && e->b->sid == sid && e->b->kg == kg && e->b->klen == klen && memcmp(KDATA(e->b), key, klen) == 0) return e;
+    }
+}
+
+/* Removes slot i, shifting the rest of its cluster back (no tombstones in the table). */
+static void remove_slot(sl_kcache *c, size_t i)
+{
+    size_t mask = c->nslots - 1;
+    c->slots[i].hash = 0;
+    for (size_t j = (i + 1) & mask; c->slots[j].hash; j = (j + 1) & mask) {
+        size_t home = c->slots[j].hash & mask;
+        /* slot j may move to i if i lies cyclically in [home, j) */
+        bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+        if (movable) {
+            c->slots[i] = c->slots[j];
+            c->slots[j].hash = 0;
+            i = j;
+        }
+    }
+    c->count--;
+}
+
+static sl_status write_back(sl_kcache *c, kc_entry *e, sl_error *err)
+{
+    if (!(e->b->flags & F_DIRTY)) return SL_OK;
+    sl_status st;
+    if (e->b->flags & F_DEL) {
+        st = bloom_maybe(c, e->hash) ? sl_state_delete(c->store, e->b->sid, e->b->kg, KDATA(e->b), e->b->klen, NULL, 0, err) : SL_OK;
+    } else {
+        st = sl_state_put(c->store, e->b->sid, e->b->kg, KDATA(e->b), e->b->klen, NULL, 0, KDATA(e->b) + e->b->klen, e->b->vlen, err);
+        bloom_add(c, e->hash);
+    }
+    c->st.store_writes++;
+    e->b->flags &= (uint8_t)~F_DIRTY;
+    return st;
+}
+
+/* Evicts entries (clock) until the cache is within its budget; `keep` is not evicted. */
+static sl_status shrink(sl_kcache *c, const kc_entry *keep_e, sl_error *err)
+{
+    const kc_block *keep = keep_e ? keep_e->b : NULL;
+    size_t guard = 0;
+    while (c->used > c->budget && c->count > 1 && guard++ < 4 * c->nslots) {
+        c->hand &= c->nslots - 1;
+        kc_entry *e = &c->slots[c->hand];
+        if (!e->hash || e->b == keep) {
+            c->hand++;
+            continue;
+        }
+        if (e->b->flags & F_REF) {
+            e->b->flags &= (uint8_t)~F_REF;
+            c->hand++;
+            continue;
+        }
+        sl_status st = write_back(c, e, err);
+        if (st) return st;
+        c->used -= (uint64_t)e->b->cap + sizeof(kc_block) + ENTRY_OVERHEAD;
+        free(e->b);
+        c->st.evictions++;
+        remove_slot(c, c->hand); /* the hand stays: the slot now holds the next entry */
+    }
+    return SL_OK;
+}
+
+static void grow_table(sl_kcache *c)
+{
+    kc_entry *old = c->slots;
+    size_t n = c->nslots;
+    c->nslots *= 2;
+    c->slots = sl_xcalloc(c->nslots, sizeof(kc_entry));
+    c->used += n * sizeof(kc_entry);
+    for (size_t i = 0; i < n; i++) {
+        if (!old[i].hash) continue;
+        size_t j = old[i].hash & (c->nslots - 1);
+        while (c->slots[j].hash) j = (j + 1) & (c->nslots - 1);
+        c->slots[j] = old[i];
+    }
+    free(old);
+    c->hand = 0;
+}
+
+static uint32_t round_cap(size_t n) { return (uint32_t)((n + 15u) & ~(size_t)15u); }
+
+/* Sets the value of e (growing its block) and marks it. */
+static void set_value(sl_kcache *c, kc_entry *e, const void *val, size_t vlen, uint8_t flags)
+{
+    size_t need = e->b->klen + vlen;
+    if (need > e->b->cap) {
+        uint32_t cap = round_cap(need + need / 4); /* room for a list to grow a little */
+        c->used += cap - e->b->cap;
+        e->b = sl_xrealloc(e->b, sizeof(kc_block) + cap);
+        e->b->cap = cap;
+    }
+    if (vlen) memcpy(KDATA(e->b) + e->b->klen, val, vlen);
+    e->b->vlen = (uint32_t)vlen;
+    e->b->flags = flags;
+}
+
+static kc_entry *insert(sl_kcache *c, uint64_t h, int sid, int kg, const void *key, size_t klen)
+{
+    if ((c->count + 1) * 10 > c->nslots * 7) grow_table(c);
+    size_t i = h & (c->nslots - 1);
+    while (c->slots[i].hash) i = (i + 1) & (c->nslots - 1);
+    kc_entry *e = &c->slots[i];
+    uint32_t cap = round_cap(klen);
+    e->hash = h;
+    e->b = sl_xmalloc(sizeof(kc_block) + cap);
+    memset(e->b, 0, sizeof(kc_block));
+    e->b->sid = (uint8_t)sid;
+    e->b->kg = (uint16_t)kg;
+    e->b->klen = (uint32_t)klen;
+    e->b->cap = cap;
+    memcpy(KDATA(e->b), key, klen);
+    c->used += (uint64_t)cap + sizeof(kc_block) + ENTRY_OVERHEAD;
+    c->count++;
+    return e;
+}
+
+/* After shrink() an entry may have moved (backward shift): find it again. */
+static kc_entry *refind(sl_kcache *c, uint64_t h, int sid, int kg, const void *key, size_t klen)
+{
+    return find(c, h, sid, kg, key, klen);
+}
+
+sl_status sl_kcache_get(sl_kcache *c, int sid, int kg, const void *key, size_t klen, const void **val, size_t *vlen, bool *found,
+                        sl_error *err)
+{
+    uint64_t h = key_hash(sid, kg, key, klen);
+    kc_entry *e = find(c, h, sid, kg, key, klen);
+    if (e) {
+        c->st.hits++;
+        e->b->flags |= F_REF;
+        *found = !(e->b->flags & F_DEL);
+        *val = KDATA(e->b) + e->b->klen;
+        *vlen = e->b->vlen;
+        return SL_OK;
+    }
+    c->st.misses++;
+    *found = false;
+    if (!bloom_maybe(c, h)) return SL_OK; /* never written to the store: absent */
+    c->st.store_reads++;
+    const void *v;
+    size_t vn;
+    bool in_store;
+    sl_status st = sl_state_get(c->store, sid, kg, key, klen, NULL, 0, &v, &vn, &in_store, err);
+    if (st || !in_store) return st;
+    e = insert(c, h, sid, kg, key, klen);
+    set_value(c, e, v, vn, F_REF); /* clean: the store has it */
+    if ((st = shrink(c, e, err))) return st;
+    e = refind(c, h, sid, kg, key, klen);
+    *found = true;
+    *val = KDATA(e->b) + e->b->klen;
+    *vlen = e->b->vlen;
+    return SL_OK;
+}
+
+sl_status sl_kcache_put(sl_kcache *c, int sid, int kg, const void *key, size_t klen, const void *val, size_t vlen, sl_error *err)
+{
+    uint64_t h = key_hash(sid, kg, key, klen);
+    kc_entry *e = find(c, h, sid, kg, key, klen);
+    if (!e) e = insert(c, h, sid, kg, key, klen);
+    set_value(c, e, val, vlen, F_DIRTY | F_REF);
+    return shrink(c, e, err);
+}
+
+sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_t klen, sl_error *err)
+{
+    uint64_t h = key_hash(sid, kg, key, klen);
+    kc_entry *e = find(c, h, sid, kg, key, klen);
+    bool maybe_stored = bloom_maybe(c, h);
+    if (!maybe_stored) {
+        if (e) {
+            c->used -= (uint64_t)e->b->cap + sizeof(kc_block) + ENTRY_OVERHEAD;
+            free(e->b);
+            remove_slot(c, (size_t)(e - c->slots));
+        }
+        return SL_OK;
+    }
+    if (!e) e = insert(c, h, sid, kg, key, klen);
+    set_value(c, e, NULL, 0, F_DIRTY | F_DEL | F_REF); /* a tombstone, written back on eviction */
+    return shrink(c, e, err);
+}
+
+sl_status sl_kcache_flush(sl_kcache *c, sl_error *err)
+{
+    for (size_t i = 0; i < c->nslots; i++) {
+        kc_entry *e = &c->slots[i];
+        if (!e->hash) continue;
+        sl_status st = write_back(c, e, err);
+        if (st) return st;
+    }
+    return SL_OK;
+}
+
+void sl_kcache_get_stats(const sl_kcache *c, sl_kcache_stats *st)
+{
+    *st = c->st;
+    st->bytes = c->used;
+    st->entries = c->count;
+}

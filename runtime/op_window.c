@@ -1,0 +1,662 @@
+/* runtime/op_window.c — the window aggregate over window table functions (Flink's WindowAggregate
+ * on TUMBLE, HOP and CUMULATE): COUNT, COUNT(*), SUM, AVG, MIN, MAX, each optionally DISTINCT and
+ * with FILTER (WHERE ...), over an insert-only input. Each row is assigned to its windows; each
+ * (group key, window) keeps an accumulator in keyed state; when a window ends — the watermark
+ * reaches window_end - 1 (event time), or the processing-time timer for it is due (processing
+ * time) — every group of the window emits one final +I row [keys..., aggregates..., window_start,
+ * window_end(, window_time)] and its state is cleared. A row whose windows have all fired already
+ * is late: dropped and counted (sl_task_count_dropped). At end of input every window fires.
+ *
+ * Windows are identified by their end (for CUMULATE too: an end determines its start). Times are
+ * in ms; a TIMESTAMP_LTZ attribute (PROCTIME() is one) aligns windows in table.local-time-zone, as
+ * Flink does: window_start/window_end are that zone's wall-clock TIMESTAMPs, window_time the
+ * instant window_end - 1 ms.
+ *
+ * State (key group = the group key's; end = the window end as 8 bytes big endian, so RocksDB keeps
+ * one key's windows in time order):
+ *   sid 0,        key = group key, user key = end   the accumulator row: [rows] then per call its
+ *                                                   fields (COUNT: n; SUM/AVG: sum, n; MIN/MAX: value)
+ *   sid 1 + c,    key = group key ‖ end,            DISTINCT call c: the values seen in the window
+ *                 user key = value
+ *   sid TIMERS,   key = end, user key = group key   which groups have the window: what fires it
+ *   sid REGISTRY, key = "", user key = end          the key group's pending window ends
+ *
+ * The registry of pending windows: keyed state says which groups a window end has (per key group,
+ * as Flink keeps timers per key group, so state splits by key-group range); an in-memory index holds
+ * the pending (window end, key group) pairs in order, so a watermark finds what is due without
+ * scanning. The index is sized by the open windows times the key groups that have them — not by
+ * the number of keys — and REGISTRY holds the same pairs in state, so a restore (issue 8) can
+ * rebuild the index with one scan per key group. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/mem.h"
+#include "runtime/keyed.h"
+#include "runtime/ops.h"
+#include "runtime/task.h"
+#include "runtime/temporal.h"
+
+enum { F_COUNT, F_SUM, F_AVG, F_MIN, F_MAX };
+enum { W_TUMBLE, W_HOP, W_CUMULATE };
+enum { SID_ACC = 0, SID_TIMERS = 254, SID_REGISTRY = 255 };
+
+typedef struct wcall {
+    int fn;
+    int arg;           /* input field, -1 for COUNT(*) */
+    sl_phys arg_phys;
+    const sql_type *arg_type, *type;
+    bool distinct;
+    int filter;        /* input field holding FILTER's condition, or -1 */
+    int base;          /* first accumulator field */
+    bool float_sum;    /* SUM/AVG accumulate in double */
+} wcall;
+
+typedef struct pending {
+    int64_t end;
+    int kg;
+} pending;
+
+typedef struct win {
+    /* the window */
+    int kind;
+    int64_t size, slide, offset; /* slide: HOP's slide, CUMULATE's step */
+    int time_field;
+    bool proctime, window_time, ltz;
+    int64_t shift;               /* ltz: table.local-time-zone offset in ms (windows align in local time) */
+    /* the aggregate */
+    int ngroup;
+    int *group;
+    sl_phys *group_phys;
+    int ncalls;
+    wcall *c;
+    int nacc;
+    sl_phys *acc_phys;
+    const sql_type *in, *out;
+    int max_parallelism;
+    sl_state *st;
+    /* progress: the watermark (event time) or the last processing-time timer that fired */
+    int64_t progress;
+    pending *pend;               /* sorted by (end, kg) */
+    int npend, cappend;
+    int64_t *ends;               /* the windows of the row at hand */
+    int nends_max;
+    uint64_t late;
+    /* scratch */
+    sl_bytes key, dkey, vkey, loaded, list;
+    sl_val *acc;
+    sl_row_writer w, accw;
+} win;
+
+/* ---- values (as op_agg.c's; kept local: the group aggregate's helpers are private to it) ----------- */
+
+static sl_val read_field(const uint8_t *row, int f, sl_phys p)
+{
+    sl_val v = {.null = sl_row_is_null(row, f)};
+    if (v.null) return v;
+    if (p == SL_PHYS_I64) v.i = sl_row_i64(row, f);
+    else if (p == SL_PHYS_F64) v.d = sl_row_f64(row, f);
+    else v.s.p = sl_row_bytes(row, f, &v.s.n);
+    return v;
+}
+
+static int cmp_val(const sl_val *a, const sl_val *b, sl_phys p)
+{
+    if (p == SL_PHYS_I64) return a->i < b->i ? -1 : a->i > b->i;
+    if (p == SL_PHYS_F64) return a->d < b->d ? -1 : a->d > b->d;
+    uint32_t n = a->s.n < b->s.n ? a->s.n : b->s.n;
+    int c = n ? memcmp(a->s.p, b->s.p, n) : 0;
+    return c ? c : (a->s.n < b->s.n ? -1 : a->s.n > b->s.n);
+}
+
+static void acc_init(win *a)
+{
+    a->acc[0] = (sl_val){.i = 0};
+    for (int k = 0; k < a->ncalls; k++) {
+        wcall *c = &a->c[k];
+        switch (c->fn) {
+        case F_COUNT: a->acc[c->base] = (sl_val){.i = 0}; break;
+        case F_SUM:
+        case F_AVG:
+            a->acc[c->base] = c->float_sum ? (sl_val){.d = 0} : (sl_val){.i = 0};
+            a->acc[c->base + 1] = (sl_val){.i = 0};
+            break;
+        default: a->acc[c->base] = (sl_val){.null = true}; break;
+        }
+    }
+}
+
+/* The result of call c from the accumulators. */
+static sl_val result(const wcall *c, const sl_val *v)
+{
+    sl_val r = {.null = false};
+    switch (c->fn) {
+    case F_COUNT: r.i = v[c->base].i; break;
+    case F_SUM:
+        if (v[c->base + 1].i == 0) return (sl_val){.null = true};
+        r = v[c->base];
+        break;
+    case F_AVG: {
+        int64_t n = v[c->base + 1].i;
+        if (n == 0) return (sl_val){.null = true};
+        if (c->float_sum) r.d = v[c->base].d / (double)n;
+        else r.i = v[c->base].i / n; /* AVG of integers is an integer, as in Flink */
+        if (sl_phys_of(c->type) == SL_PHYS_F64 && !c->float_sum) r.d = (double)r.i;
+        break;
+    }
+    default: r = v[c->base]; break;
+    }
+    /* integer results wrap at their width, as Java's */
+    if (!r.null && sl_phys_of(c->type) == SL_PHYS_I64) {
+        switch (c->type->id) {
+        case SQL_T_TINYINT: r.i = (int8_t)(uint8_t)r.i; break;
+        case SQL_T_SMALLINT: r.i = (int16_t)(uint16_t)r.i; break;
+        case SQL_T_INT: r.i = (int32_t)(uint32_t)r.i; break;
+        default: break;
+        }
+    }
+    return r;
+}
+
+/* ---- windows ------------------------------------------------------------------------------------- */
+
+static void put_be64(uint8_t out[8], int64_t v)
+{
+    uint64_t u = (uint64_t)v ^ (UINT64_C(1) << 63); /* sign flipped: byte order = numeric order */
+    for (int i = 7; i >= 0; i--, u >>= 8) out[i] = (uint8_t)u;
+}
+
+/* When the window ending at `end` (local ms) fires, in the progress domain (the watermark's, UTC
+ * for TIMESTAMP_LTZ): the watermark (or processing time) reaches window_end - 1. */
+static int64_t trigger_of(const win *a, int64_t end) { return end - 1 - a->shift; }
+
+static bool fired(const win *a, int64_t end) { return a->progress != INT64_MIN && a->progress >= trigger_of(a, end); }
+
+static int64_t start_of(const win *a, int64_t end)
+{
+    if (a->kind != W_CUMULATE) return end - a->size;
+    return (end - 1) - sl_floor_mod(end - 1 - a->offset, a->size);
+}
+
+/* The ends of the windows a time (local ms) belongs to, in a->ends; returns how many. */
+static int assign(win *a, int64_t t)
+{
+    int n = 0;
+    switch (a->kind) {
+    case W_TUMBLE: a->ends[n++] = t - sl_floor_mod(t - a->offset, a->size) + a->size; break;
+    case W_HOP: {
+        int64_t last = t - sl_floor_mod(t - a->offset, a->slide);
+        for (int64_t s = last; s > t - a->size; s -= a->slide) a->ends[n++] = s + a->size;
+        break;
+    }
+    default: { /* CUMULATE: [start, start + step), [start, start + 2 step), ... up to max size */
+        int64_t start = t - sl_floor_mod(t - a->offset, a->size);
+        for (int64_t e = start + a->slide; e <= start + a->size; e += a->slide)
+            if (e > t) a->ends[n++] = e;
+        break;
+    }
+    }
+    return n;
+}
+
+/* ---- the pending index ----------------------------------------------------------------------------- */
+
+static int pend_cmp(const pending *x, int64_t end, int kg)
+{
+    if (x->end != end) return x->end < end ? -1 : 1;
+    return x->kg < kg ? -1 : x->kg > kg;
+}
+
+/* Adds (end, kg) to the index if absent; *added says whether it was; *new_end whether no other key
+ * group had that end yet. */
+static void pend_add(win *a, int64_t end, int kg, bool *added, bool *new_end)
+{
+    int lo = 0, hi = a->npend;
+    while (lo < hi) { /* first entry >= (end, kg) */
+        int mid = (lo + hi) / 2;
+        if (pend_cmp(&a->pend[mid], end, kg) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    *added = !(lo < a->npend && a->pend[lo].end == end && a->pend[lo].kg == kg);
+    if (!*added) {
+        *new_end = false;
+        return;
+    }
+    *new_end = !(lo < a->npend && a->pend[lo].end == end) && !(lo > 0 && a->pend[lo - 1].end == end);
+    if (a->npend == a->cappend) {
+        a->cappend = a->cappend ? a->cappend * 2 : 16;
+        a->pend = sl_xrealloc(a->pend, sizeof(pending) * (size_t)a->cappend);
+    }
+    memmove(&a->pend[lo + 1], &a->pend[lo], sizeof(pending) * (size_t)(a->npend - lo));
+    a->pend[lo] = (pending){end, kg};
+    a->npend++;
+}
+
+/* ---- processing -------------------------------------------------------------------------------------- */
+
+/* Accumulates row into the window ending at `end` of the group in a->key (key group kg). */
+static sl_status accumulate(sl_operator *op, win *a, int kg, int64_t end, const uint8_t *row, sl_error *err)
+{
+    uint8_t ek[8];
+    put_be64(ek, end);
+    const void *v;
+    size_t vn;
+    bool found;
+    sl_status st = sl_state_get(a->st, SID_ACC, kg, a->key.p, a->key.n, ek, 8, &v, &vn, &found, err);
+    if (st) return st;
+    if (!found) {
+        acc_init(a);
+        /* a new (group, window): its timer, and the window in the index */
+        static const uint8_t one = 1;
+        if ((st = sl_state_put(a->st, SID_TIMERS, kg, ek, 8, a->key.p, a->key.n, &one, 1, err))) return st;
+        bool added, new_end;
+        pend_add(a, end, kg, &added, &new_end);
+        if (added && (st = sl_state_put(a->st, SID_REGISTRY, kg, NULL, 0, ek, 8, &one, 1, err))) return st;
+        if (new_end && a->proctime) sl_op_register_proctime_timer(op, trigger_of(a, end));
+    } else {
+        /* the state's bytes are only valid until the next state call: load an aligned copy */
+        sl_bytes_reset(&a->loaded);
+        sl_bytes_put(&a->loaded, v, vn);
+        static const uint8_t zeros[8];
+        sl_bytes_put(&a->loaded, zeros, ((vn + 7u) & ~(size_t)7u) - vn);
+        for (int f = 0; f < a->nacc; f++) a->acc[f] = read_field(a->loaded.p, f, a->acc_phys[f]);
+    }
+    a->acc[0].i++;
+    for (int k = 0; k < a->ncalls; k++) {
+        wcall *c = &a->c[k];
+        if (c->filter >= 0 && (sl_row_is_null(row, c->filter) || !sl_row_i64(row, c->filter))) continue;
+        if (c->arg < 0) { /* COUNT(*) */
+            a->acc[c->base].i++;
+            continue;
+        }
+        sl_val x = read_field(row, c->arg, c->arg_phys);
+        if (x.null) continue; /* aggregates ignore NULLs */
+        if (c->distinct) { /* only a value the window has not seen yet counts */
+            sl_bytes_reset(&a->dkey);
+            sl_bytes_put(&a->dkey, a->key.p, a->key.n);
+            sl_bytes_put(&a->dkey, ek, 8);
+            sl_bytes_reset(&a->vkey);
+            sl_key_encode(&a->vkey, row, &c->arg, &c->arg_phys, 1);
+            const void *dv;
+            size_t dvn;
+            bool seen;
+            if ((st = sl_state_get(a->st, 1 + k, kg, a->dkey.p, a->dkey.n, a->vkey.p, a->vkey.n, &dv, &dvn, &seen, err))) return st;
+            if (seen) continue;
+            static const uint8_t one = 1;
+            if ((st = sl_state_put(a->st, 1 + k, kg, a->dkey.p, a->dkey.n, a->vkey.p, a->vkey.n, &one, 1, err))) return st;
+        }
+        sl_val *acc = &a->acc[c->base];
+        switch (c->fn) {
+        case F_COUNT: acc->i++; break;
+        case F_SUM:
+        case F_AVG:
+            if (c->float_sum) acc->d += c->arg_phys == SL_PHYS_F64 ? x.d : (double)x.i;
+            else acc->i = (int64_t)((uint64_t)acc->i + (uint64_t)x.i);
+            a->acc[c->base + 1].i++;
+            break;
+        default:
+            if (acc->null || (c->fn == F_MIN ? cmp_val(&x, acc, c->arg_phys) < 0 : cmp_val(&x, acc, c->arg_phys) > 0)) *acc = x;
+            break;
+        }
+    }
+    /* store the accumulators (MIN/MAX strings point into the row or `loaded`, both still valid) */
+    sl_rw_begin(&a->accw, a->nacc, SL_ROW_INSERT);
+    for (int f = 0; f < a->nacc; f++) {
+        if (a->acc[f].null) continue;
+        if (a->acc_phys[f] == SL_PHYS_I64) sl_rw_i64(&a->accw, f, a->acc[f].i);
+        else if (a->acc_phys[f] == SL_PHYS_F64) sl_rw_f64(&a->accw, f, a->acc[f].d);
+        else sl_rw_bytes(&a->accw, f, a->acc[f].s.p, a->acc[f].s.n);
+    }
+    const uint8_t *accrow = sl_rw_finish(&a->accw);
+    return sl_state_put(a->st, SID_ACC, kg, a->key.p, a->key.n, ek, 8, accrow, sl_row_len(accrow), err);
+}
+
+static sl_status win_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
+{
+    win *a = op->impl;
+    sl_row_kind kind = sl_row_get_kind(row);
+    if (kind != SL_ROW_INSERT && kind != SL_ROW_UPDATE_AFTER)
+        return sl_error_set(err, SL_ERR_RUNTIME, "a window aggregate received a %s row; its input must be insert-only",
+                            sl_row_kind_str(kind));
+    if (sl_row_is_null(row, a->time_field)) { /* no time: no window */
+        a->late++;
+        sl_task_count_dropped(op->task, 1);
+        return SL_OK;
+    }
+    int64_t t = sl_floor_div(sl_row_i64(row, a->time_field), 1000);
+    /* processing time: the attribute was taken when the row was read; a row is never late in
+     * processing time (Flink assigns it by the clock, which is past every timer that fired) */
+    if (a->proctime && a->progress != INT64_MIN && t <= a->progress) t = a->progress + 1;
+    int64_t local = t + a->shift;
+    sl_bytes_reset(&a->key);
+    sl_key_encode(&a->key, row, a->group, a->group_phys, a->ngroup);
+    int kg = a->ngroup ? sl_row_key_group(row, a->group, a->group_phys, a->ngroup, a->max_parallelism) : 0;
+    int n = assign(a, local);
+    bool any = false;
+    for (int i = 0; i < n; i++) {
+        if (fired(a, a->ends[i])) continue; /* that window has already emitted its result */
+        any = true;
+        sl_status st = accumulate(op, a, kg, a->ends[i], row, err);
+        if (st) return st;
+    }
+    if (!any) { /* every window of the row has fired: late */
+        a->late++;
+        sl_task_count_dropped(op->task, 1);
+    }
+    return SL_OK;
+}
+
+/* Writes the group key fields decoded from their canonical bytes (sl_key_encode) into the output. */
+static void write_keys(win *a, const uint8_t *k, size_t n)
+{
+    size_t o = 0;
+    for (int g = 0; g < a->ngroup && o < n; g++) {
+        uint8_t isnull = k[o++];
+        if (isnull) continue;
+        if (a->group_phys[g] == SL_PHYS_BYTES) {
+            uint32_t len;
+            memcpy(&len, k + o, 4);
+            sl_rw_bytes(&a->w, g, k + o + 4, len);
+            o += 4 + len;
+        } else if (a->group_phys[g] == SL_PHYS_F64) {
+            double d;
+            memcpy(&d, k + o, 8);
+            sl_rw_f64(&a->w, g, d);
+            o += 8;
+        } else {
+            int64_t v;
+            memcpy(&v, k + o, 8);
+            sl_rw_i64(&a->w, g, v);
+            o += 8;
+        }
+    }
+}
+
+/* Collects every user key of (sid, kg, key) into a->list as [u32 length][bytes]... */
+static sl_status collect(win *a, int sid, int kg, const void *key, size_t klen, sl_error *err)
+{
+    sl_bytes_reset(&a->list);
+    sl_state_iter *it;
+    sl_status st = sl_state_scan(a->st, sid, kg, key, klen, &it, err);
+    if (st) return st;
+    const void *uk, *v;
+    size_t ukn, vn;
+    while (sl_state_iter_next(it, &uk, &ukn, &v, &vn)) {
+        uint32_t len = (uint32_t)ukn;
+        sl_bytes_put(&a->list, &len, 4);
+        sl_bytes_put(&a->list, uk, ukn);
+    }
+    st = sl_state_iter_error(it, err);
+    sl_state_iter_free(it);
+    return st;
+}
+
+/* Emits the result of every group of the window ending at `end` in key group kg and clears them. */
+static sl_status fire_window(sl_operator *op, win *a, int64_t end, int kg, sl_error *err)
+{
+    uint8_t ek[8];
+    put_be64(ek, end);
+    sl_status st = collect(a, SID_TIMERS, kg, ek, 8, err);
+    if (st) return st;
+    /* the group keys, out of the scratch list (collect is reused below for DISTINCT sets) */
+    sl_bytes groups = {0};
+    sl_bytes_put(&groups, a->list.p, a->list.n);
+    int64_t ws = start_of(a, end), wt = end - 1 - a->shift;
+    for (size_t o = 0; o + 4 <= groups.n && !st;) {
+        uint32_t klen;
+        memcpy(&klen, groups.p + o, 4);
+        const uint8_t *gk = groups.p + o + 4;
+        o += 4 + klen;
+        const void *v;
+        size_t vn;
+        bool found;
+        if ((st = sl_state_get(a->st, SID_ACC, kg, gk, klen, ek, 8, &v, &vn, &found, err))) break;
+        if (found) {
+            sl_bytes_reset(&a->loaded);
+            sl_bytes_put(&a->loaded, v, vn);
+            static const uint8_t zeros[8];
+            sl_bytes_put(&a->loaded, zeros, ((vn + 7u) & ~(size_t)7u) - vn);
+            for (int f = 0; f < a->nacc; f++) a->acc[f] = read_field(a->loaded.p, f, a->acc_phys[f]);
+            sl_rw_begin(&a->w, a->out->nfields, SL_ROW_INSERT);
+            write_keys(a, gk, klen);
+            for (int k = 0; k < a->ncalls; k++) {
+                sl_val r = result(&a->c[k], a->acc);
+                sl_val_write(&a->w, a->ngroup + k, &r, a->c[k].type);
+            }
+            int p = a->ngroup + a->ncalls;
+            sl_rw_i64(&a->w, p, ws * 1000);
+            sl_rw_i64(&a->w, p + 1, end * 1000);
+            if (a->window_time) sl_rw_i64(&a->w, p + 2, wt * 1000);
+            if ((st = sl_op_emit(op, sl_rw_finish(&a->w), err))) break;
+            if ((st = sl_state_delete(a->st, SID_ACC, kg, gk, klen, ek, 8, err))) break;
+        }
+        for (int k = 0; k < a->ncalls && !st; k++) {
+            if (!a->c[k].distinct) continue;
+            sl_bytes_reset(&a->dkey);
+            sl_bytes_put(&a->dkey, gk, klen);
+            sl_bytes_put(&a->dkey, ek, 8);
+            if ((st = collect(a, 1 + k, kg, a->dkey.p, a->dkey.n, err))) break;
+            for (size_t q = 0; q + 4 <= a->list.n && !st;) {
+                uint32_t vl;
+                memcpy(&vl, a->list.p + q, 4);
+                st = sl_state_delete(a->st, 1 + k, kg, a->dkey.p, a->dkey.n, a->list.p + q + 4, vl, err);
+                q += 4 + vl;
+            }
+        }
+        if (!st) st = sl_state_delete(a->st, SID_TIMERS, kg, ek, 8, gk, klen, err);
+    }
+    sl_bytes_free(&groups);
+    if (!st) st = sl_state_delete(a->st, SID_REGISTRY, kg, NULL, 0, ek, 8, err);
+    return st;
+}
+
+/* Fires every pending window whose trigger time has been reached, in window-end order. */
+static sl_status fire_due(sl_operator *op, win *a, sl_error *err)
+{
+    int done = 0;
+    sl_status st = SL_OK;
+    while (done < a->npend && fired(a, a->pend[done].end)) {
+        pending p = a->pend[done++];
+        if ((st = fire_window(op, a, p.end, p.kg, err))) break;
+    }
+    memmove(a->pend, a->pend + done, sizeof(pending) * (size_t)(a->npend - done));
+    a->npend -= done;
+    return st;
+}
+
+static sl_status win_watermark(sl_operator *op, int64_t wm, sl_error *err)
+{
+    win *a = op->impl;
+    if (!a->proctime && wm > a->progress) {
+        a->progress = wm;
+        sl_status st = fire_due(op, a, err);
+        if (st) return st;
+    }
+    return sl_op_emit_watermark(op, wm, err);
+}
+
+static sl_status win_on_timer(sl_operator *op, int64_t when_ms, sl_error *err)
+{
+    win *a = op->impl;
+    if (!a->proctime || when_ms <= a->progress) return SL_OK;
+    a->progress = when_ms;
+    return fire_due(op, a, err);
+}
+
+/* End of input: every window fires (event time: the maximum watermark; processing time too, so a
+ * bounded job does not lose its last windows). */
+static sl_status win_finish(sl_operator *op, sl_error *err)
+{
+    win *a = op->impl;
+    a->progress = INT64_MAX;
+    sl_status st = fire_due(op, a, err);
+    if (st || a->proctime) return st;
+    return sl_op_emit_watermark(op, INT64_MAX, err);
+}
+
+static sl_status win_open(sl_operator *op, sl_error *err)
+{
+    win *a = op->impl;
+    a->max_parallelism = sl_task_max_parallelism(op->task);
+    const sl_job_context *job = sl_task_job(op->task);
+    a->shift = a->ltz && job ? (int64_t)job->ltz_offset * 1000 : 0;
+    return sl_op_state_open(op, &a->st, err);
+}
+
+static void win_close(sl_operator *op)
+{
+    win *a = op->impl;
+    if (!a) return;
+    if (a->st) sl_state_close(a->st);
+    free(a->group);
+    free(a->group_phys);
+    free(a->c);
+    free(a->acc_phys);
+    free(a->acc);
+    free(a->pend);
+    free(a->ends);
+    sl_bytes_free(&a->key);
+    sl_bytes_free(&a->dkey);
+    sl_bytes_free(&a->vkey);
+    sl_bytes_free(&a->loaded);
+    sl_bytes_free(&a->list);
+    sl_rw_free(&a->w);
+    sl_rw_free(&a->accw);
+    free(a);
+    op->impl = NULL;
+}
+
+/* Rows dropped as late (or without event time) by this operator; for tests and metrics. */
+uint64_t sl_op_window_late_rows(const sl_operator *op) { return op && op->impl ? ((const win *)op->impl)->late : 0; }
+
+static const sl_op_vtable win_vt = {.name = "WindowAggregate",
+                                    .open = win_open,
+                                    .process = win_process,
+                                    .watermark = win_watermark,
+                                    .finish = win_finish,
+                                    .on_timer = win_on_timer,
+                                    .close = win_close};
+
+static sl_status bad_spec(sl_error *err, const char *what)
+{
+    return sl_error_set(err, SL_ERR_INTERNAL, "malformed window aggregate in the job graph: %s", what);
+}
+
+sl_status sl_op_window_create(const json_t *spec, const sl_job_context *job, sl_arena *types, sl_operator **out, sl_error *err)
+{
+    const sql_type *in = sl_row_type_from_json(types, json_object_get(spec, "input"), err);
+    const sql_type *outt = in ? sl_row_type_from_json(types, json_object_get(spec, "output"), err) : NULL;
+    if (!outt) return err->code;
+    const json_t *wj = json_object_get(spec, "window"), *calls = json_object_get(spec, "calls");
+    const json_t *keys = json_object_get(spec, "group_keys");
+    const char *kind = json_string_value(json_object_get(wj, "kind"));
+    const char *time = json_string_value(json_object_get(wj, "time"));
+    if (!json_is_object(wj) || !kind || !time || !json_is_array(calls) || !json_is_array(keys)) return bad_spec(err, "window, calls or group_keys");
+    win *a = sl_xcalloc(1, sizeof *a);
+    a->in = in;
+    a->out = outt;
+    a->progress = INT64_MIN;
+    a->kind = strcmp(kind, "HOP") == 0 ? W_HOP : strcmp(kind, "CUMULATE") == 0 ? W_CUMULATE : W_TUMBLE;
+    a->size = (int64_t)json_integer_value(json_object_get(wj, "size_ms"));
+    a->slide = (int64_t)json_integer_value(json_object_get(wj, a->kind == W_CUMULATE ? "step_ms" : "slide_ms"));
+    a->offset = (int64_t)json_integer_value(json_object_get(wj, "offset_ms"));
+    a->time_field = (int)json_integer_value(json_object_get(wj, "time_field"));
+    a->proctime = strcmp(time, "processing") == 0;
+    a->ltz = json_is_true(json_object_get(wj, "ltz"));
+    a->window_time = json_is_true(json_object_get(wj, "window_time"));
+    a->ngroup = (int)json_array_size(keys);
+    a->ncalls = (int)json_array_size(calls);
+    sl_status st = SL_OK;
+    if (strcmp(kind, "TUMBLE") != 0 && strcmp(kind, "HOP") != 0 && strcmp(kind, "CUMULATE") != 0)
+        st = sl_error_set(err, SL_ERR_UNSUPPORTED, "%s windows are not supported by the runtime yet", kind);
+    else if (a->size <= 0 || a->size > INT64_C(10000000000000) || a->offset > INT64_C(10000000000000) ||
+             a->offset < -INT64_C(10000000000000) || (a->kind != W_TUMBLE && (a->slide <= 0 || a->size % a->slide)))
+        st = bad_spec(err, "window sizes");
+    else if (a->kind != W_TUMBLE && a->size / a->slide > 100000)
+        st = sl_error_set(err, SL_ERR_UNSUPPORTED, "%s windows of %lld ms every %lld ms put each row into %lld windows; the runtime takes up to 100000",
+                          kind, (long long)a->size, (long long)a->slide, (long long)(a->size / a->slide));
+    else if (a->time_field < 0 || a->time_field >= in->nfields || sl_phys_of(in->field_types[a->time_field]) != SL_PHYS_I64)
+        st = bad_spec(err, "time_field");
+    else if (outt->nfields != a->ngroup + a->ncalls + 2 + (a->window_time ? 1 : 0))
+        st = bad_spec(err, "output row");
+    else if (a->ncalls > 252)
+        st = sl_error_set(err, SL_ERR_UNSUPPORTED, "more than 252 aggregate calls in one window aggregate");
+    if (st) {
+        free(a);
+        return st;
+    }
+    a->group = sl_xcalloc((size_t)(a->ngroup ? a->ngroup : 1), sizeof(int));
+    a->group_phys = sl_xcalloc((size_t)(a->ngroup ? a->ngroup : 1), sizeof(sl_phys));
+    for (int g = 0; g < a->ngroup && !st; g++) {
+        a->group[g] = (int)json_integer_value(json_array_get(keys, (size_t)g));
+        if (a->group[g] < 0 || a->group[g] >= in->nfields) st = bad_spec(err, "group_keys");
+        else a->group_phys[g] = sl_phys_of(in->field_types[a->group[g]]);
+        if (!st && a->group_phys[g] == SL_PHYS_UNSUPPORTED) st = sl_error_set(err, SL_ERR_UNSUPPORTED, "grouping on a %s column is not supported by the runtime yet", sql_type_str(types, in->field_types[a->group[g]]));
+    }
+    a->c = sl_xcalloc((size_t)(a->ncalls ? a->ncalls : 1), sizeof(wcall));
+    a->acc_phys = sl_xcalloc((size_t)(2 * a->ncalls + 1), sizeof(sl_phys));
+    a->nacc = 1;
+    a->acc_phys[0] = SL_PHYS_I64;
+    for (int k = 0; k < a->ncalls && !st; k++) {
+        const json_t *j = json_array_get(calls, (size_t)k);
+        wcall *c = &a->c[k];
+        const char *fn = json_string_value(json_object_get(j, "fn"));
+        const json_t *args = json_object_get(j, "args");
+        c->type = outt->field_types[a->ngroup + k];
+        c->distinct = json_is_true(json_object_get(j, "distinct"));
+        c->filter = (int)json_integer_value(json_object_get(j, "filter"));
+        c->arg = json_is_true(json_object_get(j, "star")) || json_array_size(args) == 0 ? -1 : (int)json_integer_value(json_array_get(args, 0));
+        if (!fn || json_array_size(args) > 1) {
+            st = sl_error_set(err, SL_ERR_UNSUPPORTED, "aggregate %s with %zu arguments is not supported by the runtime yet",
+                              fn ? fn : "?", json_array_size(args));
+            break;
+        }
+        if (c->arg >= in->nfields || c->filter >= in->nfields) {
+            st = bad_spec(err, "call arguments");
+            break;
+        }
+        if (strcasecmp(fn, "COUNT") == 0) c->fn = F_COUNT;
+        else if (strcasecmp(fn, "SUM") == 0) c->fn = F_SUM;
+        else if (strcasecmp(fn, "AVG") == 0) c->fn = F_AVG;
+        else if (strcasecmp(fn, "MIN") == 0) c->fn = F_MIN;
+        else if (strcasecmp(fn, "MAX") == 0) c->fn = F_MAX;
+        else {
+            st = sl_error_set(err, SL_ERR_UNSUPPORTED, "the aggregate function %s is not supported by the runtime yet", fn);
+            sl_error_hint(err, "supported: COUNT, SUM, AVG, MIN, MAX (with DISTINCT and FILTER)");
+            break;
+        }
+        if (c->arg >= 0) {
+            c->arg_type = in->field_types[c->arg];
+            c->arg_phys = sl_phys_of(c->arg_type);
+        }
+        if (sl_phys_of(c->type) == SL_PHYS_UNSUPPORTED || (c->arg >= 0 && c->arg_phys == SL_PHYS_UNSUPPORTED) ||
+            ((c->fn == F_SUM || c->fn == F_AVG) && (c->type->id == SQL_T_DECIMAL || (c->arg_type && c->arg_type->id == SQL_T_DECIMAL)))) {
+            st = sl_error_set(err, SL_ERR_UNSUPPORTED, "%s producing %s is not supported by the runtime yet", fn, sql_type_str(types, c->type));
+            sl_error_hint(err, "DECIMAL sums and averages need DECIMAL(38) values; CAST the argument to DOUBLE or BIGINT");
+            break;
+        }
+        c->float_sum = (c->fn == F_SUM || c->fn == F_AVG) && (c->arg_phys == SL_PHYS_F64 || sl_phys_of(c->type) == SL_PHYS_F64);
+        c->base = a->nacc;
+        switch (c->fn) {
+        case F_COUNT: a->acc_phys[a->nacc++] = SL_PHYS_I64; break;
+        case F_SUM:
+        case F_AVG:
+            a->acc_phys[a->nacc++] = c->float_sum ? SL_PHYS_F64 : SL_PHYS_I64;
+            a->acc_phys[a->nacc++] = SL_PHYS_I64;
+            break;
+        default: a->acc_phys[a->nacc++] = c->arg_phys; break;
+        }
+    }
+    if (st) {
+        win_close(&(sl_operator){.impl = a});
+        return st;
+    }
+    a->acc = sl_xcalloc((size_t)a->nacc, sizeof(sl_val));
+    a->nends_max = a->kind == W_TUMBLE ? 1 : (int)(a->size / a->slide) + 1;
+    a->ends = sl_xcalloc((size_t)a->nends_max, sizeof(int64_t));
+    (void)job;
+    *out = sl_operator_new(&win_vt, a, NULL, NULL);
+    (*out)->out_type = outt;
+    return SL_OK;
+}

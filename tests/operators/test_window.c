@@ -1,0 +1,383 @@
+/* Window aggregate harness tests: the WindowAggregate operator built from real JobGraph specs
+ * (SQL -> planner -> JobGraph), driven directly with rows, watermarks, processing-time timers and
+ * end of input; outputs collected by a capturing operator. Both state backends. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/strbuf.h"
+#include "planner/jobgraph.h"
+#include "planner/plan.h"
+#include "runtime/ops.h"
+#include "runtime/task.h"
+#include "sql/sql.h"
+#include "sql/validate.h"
+
+/* op_window.c: rows dropped as late (or without a time). */
+uint64_t sl_op_window_late_rows(const sl_operator *op);
+
+#define BASE_MS INT64_C(1704067200000) /* 2024-01-01 00:00:00 UTC */
+
+static jobgraph *graph_of(const char *sql)
+{
+    sl_error err;
+    sql_script *s = sql_parse("t.sql", sql, strlen(sql), &err);
+    if (!s) fail_msg("%s", err.message);
+    sql_session *session = sql_session_create();
+    if (sql_session_validate(session, s, &err) != SL_OK) fail_msg("%s", err.message);
+    sl_arena *a = sl_arena_create(0);
+    plan_node *plan;
+    if (plan_build(a, session, sql_script_stmt(s, sql_script_count(s) - 1), "t.sql", &plan, &err) != SL_OK) fail_msg("%s", err.message);
+    jg_options opt = {"t", 1, 128};
+    jobgraph *g;
+    assert_int_equal(jg_build(plan, &opt, &g, &err), SL_OK);
+    sl_arena_destroy(a);
+    sql_session_destroy(session);
+    return g;
+}
+
+static const jg_operator *find_op(const jobgraph *g, const char *kind)
+{
+    for (int v = 0; v < g->nvertices; v++)
+        for (int k = 0; k < g->vertices[v].nops; k++)
+            if (strcmp(g->vertices[v].ops[k].kind, kind) == 0) return &g->vertices[v].ops[k];
+    fail_msg("no %s operator", kind);
+    return NULL;
+}
+
+/* ---- the capturing operator and the harness --------------------------------------------------- */
+
+typedef struct capture {
+    const sql_type *type;
+    sl_strbuf text; /* one line per row: the print form */
+    int64_t wm;
+} capture;
+
+static sl_status cap_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
+{
+    capture *c = op->impl;
+    sl_row_format(&c->text, row, c->type, 0);
+    sl_strbuf_putc(&c->text, '\n');
+    return SL_OK;
+}
+
+static sl_status cap_watermark(sl_operator *op, int64_t wm, sl_error *err)
+{
+    ((capture *)op->impl)->wm = wm;
+    return SL_OK;
+}
+
+static const sl_op_vtable cap_vt = {.name = "capture", .process = cap_process, .watermark = cap_watermark};
+
+typedef struct wh {
+    sl_job_context job;
+    sl_arena *types;
+    sl_task *task;
+    sl_operator *op;
+    capture cap;
+    const sql_type *in;
+    sl_row_writer w;
+} wh;
+
+/* Builds the window operator of the script's last statement (backend 0 rocksdb, 1 hashmap) and
+ * checks its input row's field names ("id,v,ts"). */
+static void wh_init(wh *h, const char *sql, int backend, int32_t ltz_offset, const char *input_names)
+{
+    memset(h, 0, sizeof *h);
+    jobgraph *g = graph_of(sql);
+    sl_job_context_init(&h->job);
+    h->job.state_backend = backend;
+    h->job.state_budget_bytes = 8u << 20;
+    h->job.ltz_offset = ltz_offset;
+    h->types = sl_arena_create(0);
+    sl_error err;
+    const jg_operator *o = find_op(g, "window_aggregate");
+    if (sl_op_window_create(o->spec, &h->job, h->types, &h->op, &err)) fail_msg("%s", err.message);
+    h->op->id = "test-window";
+    h->in = sl_row_type_from_json(h->types, json_object_get(o->spec, "input"), &err);
+    assert_non_null(h->in);
+    sl_strbuf names = SL_STRBUF_INIT;
+    for (int i = 0; i < h->in->nfields; i++) sl_strbuf_printf(&names, "%s%s", i ? "," : "", h->in->field_names[i]);
+    assert_string_equal(sl_strbuf_cstr(&names), input_names);
+    sl_strbuf_free(&names);
+    h->cap.type = h->op->out_type;
+    h->cap.wm = INT64_MIN;
+    sl_operator *chain[2] = {h->op, sl_operator_new(&cap_vt, &h->cap, "cap", "cap")};
+    h->task = sl_task_create(&h->job, "test", 1, 0, 1, 128);
+    sl_task_set_chain(h->task, chain, 2);
+    if (h->op->vt->open(h->op, &err)) fail_msg("%s", err.message);
+    jobgraph_free(g);
+}
+
+static void wh_free(wh *h)
+{
+    sl_rw_free(&h->w);
+    sl_task_destroy(h->task);
+    sl_strbuf_free(&h->cap.text);
+    sl_arena_destroy(h->types);
+    sl_job_context_destroy(&h->job);
+}
+
+/* Pushes a row given as "a|b|c": per field of the input row, "~" for NULL, a number, a string, or
+ * for TIMESTAMP / TIMESTAMP_LTZ fields ms after 2024-01-01 00:00:00 UTC. */
+static void push(wh *h, const char *spec)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", spec);
+    sl_rw_begin(&h->w, h->in->nfields, SL_ROW_INSERT);
+    char *save = NULL, *tok = strtok_r(buf, "|", &save);
+    for (int i = 0; i < h->in->nfields; i++, tok = strtok_r(NULL, "|", &save)) {
+        assert_non_null(tok);
+        if (strcmp(tok, "~") == 0) continue;
+        const sql_type *t = h->in->field_types[i];
+        if (t->id == SQL_T_TIMESTAMP || t->id == SQL_T_TIMESTAMP_LTZ) sl_rw_i64(&h->w, i, (BASE_MS + strtoll(tok, NULL, 10)) * 1000);
+        else if (sl_phys_of(t) == SL_PHYS_F64) sl_rw_f64(&h->w, i, strtod(tok, NULL));
+        else if (sl_phys_of(t) == SL_PHYS_BYTES) sl_rw_bytes(&h->w, i, tok, (uint32_t)strlen(tok));
+        else sl_rw_i64(&h->w, i, strtoll(tok, NULL, 10));
+    }
+    sl_error err;
+    if (h->op->vt->process(h->op, 0, sl_rw_finish(&h->w), &err)) fail_msg("%s", err.message);
+}
+
+static void watermark(wh *h, int64_t ms_after_base)
+{
+    sl_error err;
+    if (h->op->vt->watermark(h->op, BASE_MS + ms_after_base, &err)) fail_msg("%s", err.message);
+}
+
+static void finish(wh *h)
+{
+    sl_error err;
+    if (h->op->vt->finish(h->op, &err)) fail_msg("%s", err.message);
+}
+
+static int cmp_lines(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
+
+/* The output since the last call, lines sorted (the groups of one window come in state order),
+ * must be `want` (lines sorted too); then it is cleared. */
+static void expect(wh *h, const char *want)
+{
+    char *got = strdup(sl_strbuf_cstr(&h->cap.text));
+    char *lines[256];
+    int n = 0;
+    for (char *save = NULL, *l = strtok_r(got, "\n", &save); l && n < 256; l = strtok_r(NULL, "\n", &save)) lines[n++] = l;
+    qsort(lines, (size_t)n, sizeof lines[0], cmp_lines);
+    sl_strbuf s = SL_STRBUF_INIT;
+    for (int i = 0; i < n; i++) sl_strbuf_printf(&s, "%s\n", lines[i]);
+    assert_string_equal(sl_strbuf_cstr(&s), want);
+    sl_strbuf_free(&s);
+    free(got);
+    sl_strbuf_reset(&h->cap.text);
+}
+
+#define TABLE_T                                                                                                       \
+    "CREATE TABLE t (id BIGINT, s STRING, v BIGINT, d DOUBLE, ts TIMESTAMP(3), pt AS PROCTIME(),"                     \
+    "  WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector' = 'datagen');"
+
+/* TUMBLE on event time: out-of-order rows, a window fires when the watermark reaches its end - 1,
+ * a row for a fired window is late (dropped, counted), end of input fires the rest. */
+static void test_tumble_event_time(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        wh h;
+        wh_init(&h,
+                TABLE_T "SELECT id, COUNT(*), SUM(v), window_start, window_end "
+                        "FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, id",
+                backend, 0, "id,v,ts");
+        push(&h, "1|10|1000");
+        push(&h, "2|20|3000");
+        push(&h, "1|5|12000");  /* the next window */
+        push(&h, "1|7|9999");   /* out of order, still in the first window */
+        push(&h, "~|1|500");    /* a NULL key is a group too */
+        watermark(&h, 9998);    /* end - 2: nothing yet */
+        expect(&h, "");
+        assert_int_equal(h.cap.wm, BASE_MS + 9998); /* watermarks go on */
+        watermark(&h, 9999);
+        expect(&h, "+I[1, 2, 17, 2024-01-01 00:00:00.000, 2024-01-01 00:00:10.000]\n"
+                   "+I[2, 1, 20, 2024-01-01 00:00:00.000, 2024-01-01 00:00:10.000]\n"
+                   "+I[null, 1, 1, 2024-01-01 00:00:00.000, 2024-01-01 00:00:10.000]\n");
+        push(&h, "1|100|5000"); /* its window has fired: late */
+        assert_int_equal(sl_op_window_late_rows(h.op), 1);
+        watermark(&h, 9999);    /* the fired window is gone: nothing twice */
+        expect(&h, "");
+        push(&h, "2|1|10000");
+        push(&h, "3|1|25000");
+        finish(&h);             /* end of input: everything fires, in window order */
+        const char *text = sl_strbuf_cstr(&h.cap.text);
+        assert_true(strstr(text, "+I[3,") > strstr(text, "+I[1,") && strstr(text, "+I[3,") > strstr(text, "+I[2,"));
+        expect(&h, "+I[1, 1, 5, 2024-01-01 00:00:10.000, 2024-01-01 00:00:20.000]\n"
+                   "+I[2, 1, 1, 2024-01-01 00:00:10.000, 2024-01-01 00:00:20.000]\n"
+                   "+I[3, 1, 1, 2024-01-01 00:00:20.000, 2024-01-01 00:00:30.000]\n");
+        assert_int_equal(h.cap.wm, INT64_MAX);
+        assert_int_equal(sl_op_window_late_rows(h.op), 1);
+        wh_free(&h);
+    }
+}
+
+/* HOP: a row belongs to size / slide windows; each fires on its own (the operator's output is the
+ * aggregates, then window_start, window_end: the Calc above reorders them). */
+static void test_hop(void **unused)
+{
+    wh h;
+    wh_init(&h,
+            TABLE_T "SELECT window_start, window_end, COUNT(*) AS c, MAX(v) AS mx "
+                    "FROM TABLE(HOP(TABLE t, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '10' SECOND)) GROUP BY window_start, window_end",
+            0, 0, "v,ts");
+    push(&h, "1|7000");  /* [0, 10) and [5, 15) */
+    push(&h, "3|12000"); /* [5, 15) and [10, 20) */
+    push(&h, "2|-1");    /* [-10, 0) and [-5, 5) */
+    watermark(&h, 9999);
+    expect(&h, "+I[1, 1, 2024-01-01 00:00:00.000, 2024-01-01 00:00:10.000]\n"
+               "+I[1, 2, 2023-12-31 23:59:50.000, 2024-01-01 00:00:00.000]\n"
+               "+I[1, 2, 2023-12-31 23:59:55.000, 2024-01-01 00:00:05.000]\n");
+    push(&h, "9|4000"); /* [0, 10) fired, [-5, 5) fired: late */
+    push(&h, "5|9000"); /* [0, 10) fired, but [5, 15) is open: counted there, not late */
+    assert_int_equal(sl_op_window_late_rows(h.op), 1);
+    watermark(&h, 14999);
+    expect(&h, "+I[3, 5, 2024-01-01 00:00:05.000, 2024-01-01 00:00:15.000]\n");
+    finish(&h);
+    expect(&h, "+I[1, 3, 2024-01-01 00:00:10.000, 2024-01-01 00:00:20.000]\n");
+    wh_free(&h);
+}
+
+/* CUMULATE: a row belongs to every window of its period that ends after it; a late row still
+ * counts in the windows of the period that have not fired. */
+static void test_cumulate(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        wh h;
+        wh_init(&h,
+                TABLE_T "SELECT id, window_start, window_end, COUNT(*) AS c, SUM(v) AS sv "
+                        "FROM TABLE(CUMULATE(TABLE t, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '15' SECOND)) "
+                        "GROUP BY id, window_start, window_end",
+                backend, 0, "id,v,ts");
+        push(&h, "1|1|2000");  /* ends 5, 10, 15 */
+        push(&h, "1|2|7000");  /* ends 10, 15 */
+        push(&h, "1|4|16000"); /* the next period: ends 20, 25, 30 */
+        watermark(&h, 4999);
+        expect(&h, "+I[1, 1, 1, 2024-01-01 00:00:00.000, 2024-01-01 00:00:05.000]\n");
+        watermark(&h, 9999);
+        expect(&h, "+I[1, 2, 3, 2024-01-01 00:00:00.000, 2024-01-01 00:00:10.000]\n");
+        push(&h, "1|8|3000"); /* ends 5 and 10 fired; 15 has not */
+        assert_int_equal(sl_op_window_late_rows(h.op), 0);
+        finish(&h);
+        expect(&h, "+I[1, 1, 4, 2024-01-01 00:00:15.000, 2024-01-01 00:00:20.000]\n"
+                   "+I[1, 1, 4, 2024-01-01 00:00:15.000, 2024-01-01 00:00:25.000]\n"
+                   "+I[1, 1, 4, 2024-01-01 00:00:15.000, 2024-01-01 00:00:30.000]\n"
+                   "+I[1, 3, 11, 2024-01-01 00:00:00.000, 2024-01-01 00:00:15.000]\n");
+        wh_free(&h);
+    }
+}
+
+/* TUMBLE with an offset: windows start at offset + k * size. */
+static void test_tumble_offset(void **unused)
+{
+    wh h;
+    wh_init(&h,
+            TABLE_T "SELECT window_start, window_end, COUNT(*) AS c FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), "
+                    "INTERVAL '10' SECOND, INTERVAL '2' SECOND)) GROUP BY window_start, window_end",
+            1, 0, "ts");
+    push(&h, "1000");
+    push(&h, "2000");
+    push(&h, "11999");
+    watermark(&h, 1999);
+    expect(&h, "+I[1, 2023-12-31 23:59:52.000, 2024-01-01 00:00:02.000]\n");
+    finish(&h);
+    expect(&h, "+I[2, 2024-01-01 00:00:02.000, 2024-01-01 00:00:12.000]\n");
+    wh_free(&h);
+}
+
+/* The aggregate functions: COUNT(col) and MIN/MAX/AVG skip NULLs, DISTINCT counts a value once per
+ * window, FILTER; no group keys; window_time = window_end - 1 ms, a rowtime. */
+static void test_functions_and_window_time(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        wh h;
+        wh_init(&h,
+                TABLE_T "SELECT COUNT(s), COUNT(DISTINCT s), MIN(s), MAX(s), AVG(d), SUM(id) FILTER (WHERE id > 1), "
+                        "window_start, window_end, window_time FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) "
+                        "GROUP BY window_start, window_end, window_time",
+                backend, 0, "s,d,id,$f3,ts");
+        push(&h, "b|1.5|1|0|1000");
+        push(&h, "a|~|2|1|2000");
+        push(&h, "b|2.5|3|1|3000");
+        push(&h, "~|~|~|~|4000");
+        push(&h, "z|~|5|1|60000"); /* the next window: DISTINCT starts over */
+        push(&h, "b|~|5|1|60001");
+        watermark(&h, 59999);
+        expect(&h, "+I[3, 2, a, b, 2.0, 5, 2024-01-01 00:00:00.000, 2024-01-01 00:01:00.000, 2024-01-01 00:00:59.999]\n");
+        finish(&h);
+        expect(&h, "+I[2, 2, b, z, null, 10, 2024-01-01 00:01:00.000, 2024-01-01 00:02:00.000, 2024-01-01 00:01:59.999]\n");
+        assert_string_equal(h.op->out_type->field_names[8], "window_time");
+        wh_free(&h);
+    }
+}
+
+/* Processing time: windows fire on processing-time timers; a row is never late; end of input
+ * fires what is left. */
+static void test_proctime(void **unused)
+{
+    wh h;
+    wh_init(&h,
+            TABLE_T "SELECT id, COUNT(*), window_start, window_end FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(pt), INTERVAL '10' SECOND)) "
+                    "GROUP BY window_start, window_end, id",
+            1, 0, "id,pt");
+    push(&h, "1|1000");
+    push(&h, "1|2000");
+    push(&h, "2|12000");
+    watermark(&h, 100000); /* event time does not fire processing-time windows */
+    expect(&h, "");
+    sl_error err;
+    assert_int_equal(h.op->vt->on_timer(h.op, BASE_MS + 9999, &err), SL_OK);
+    expect(&h, "+I[1, 2, 2024-01-01 00:00:00.000, 2024-01-01 00:00:10.000]\n");
+    push(&h, "1|3000"); /* read before the timer fired, processed after: the current window */
+    assert_int_equal(sl_op_window_late_rows(h.op), 0);
+    finish(&h);
+    expect(&h, "+I[1, 1, 2024-01-01 00:00:10.000, 2024-01-01 00:00:20.000]\n"
+               "+I[2, 1, 2024-01-01 00:00:10.000, 2024-01-01 00:00:20.000]\n");
+    wh_free(&h);
+}
+
+/* A TIMESTAMP_LTZ rowtime aligns windows in table.local-time-zone (here UTC+2): a day window is a
+ * local day; window_start/window_end are local TIMESTAMPs, window_time the instant end - 1 ms. */
+static void test_ltz_day_windows(void **unused)
+{
+    wh h;
+    wh_init(&h,
+            "CREATE TABLE e (id BIGINT, ts TIMESTAMP_LTZ(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen');"
+            "SELECT window_start, window_end, window_time, COUNT(*) AS c FROM TABLE(TUMBLE(TABLE e, DESCRIPTOR(ts), INTERVAL '1' DAY)) "
+            "GROUP BY window_start, window_end, window_time",
+            0, 7200, "ts");
+    push(&h, "-7200001"); /* 2023-12-31 21:59:59.999 UTC = 23:59:59.999 local */
+    push(&h, "-7200000"); /* 2023-12-31 22:00 UTC = 2024-01-01 00:00 local */
+    push(&h, "79199999"); /* 2024-01-01 21:59:59.999 UTC: the same local day */
+    watermark(&h, -7200002);
+    expect(&h, "");
+    watermark(&h, -7200001);
+    expect(&h, "+I[1, 2023-12-31 00:00:00.000, 2024-01-01 00:00:00.000, 2023-12-31 21:59:59.999]\n");
+    watermark(&h, 79199998);
+    expect(&h, "");
+    watermark(&h, 79199999);
+    expect(&h, "+I[2, 2024-01-01 00:00:00.000, 2024-01-02 00:00:00.000, 2024-01-01 21:59:59.999]\n");
+    wh_free(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tumble_event_time),
+        cmocka_unit_test(test_hop),
+        cmocka_unit_test(test_cumulate),
+        cmocka_unit_test(test_tumble_offset),
+        cmocka_unit_test(test_functions_and_window_time),
+        cmocka_unit_test(test_proctime),
+        cmocka_unit_test(test_ltz_day_windows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

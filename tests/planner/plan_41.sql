@@ -1,0 +1,7 @@
+CREATE TABLE t (id INT, name STRING, v BIGINT, ts TIMESTAMP(3), pt AS PROCTIME(), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector'='datagen');
+CREATE TABLE e (id INT, amount DOUBLE, lts TIMESTAMP_LTZ(3), WATERMARK FOR lts AS lts - INTERVAL '5' SECOND) WITH ('connector'='datagen');
+CREATE TABLE cdc (id INT, v BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector'='filesystem', 'path'='/x', 'format'='debezium-json');
+CREATE TABLE k (ws TIMESTAMP(3), we TIMESTAMP(3), id INT, c BIGINT, s BIGINT) WITH ('connector'='kafka', 'format'='json');
+SET 'parallelism.default' = '2';
+CREATE TABLE p (ws TIMESTAMP(3), we TIMESTAMP(3), n BIGINT, big BIGINT, lo STRING) WITH ('connector'='print');
+INSERT INTO p SELECT window_start, window_end, COUNT(DISTINCT name), COUNT(*) FILTER (WHERE v > 100), MIN(name) FROM TABLE(HOP(TABLE t, DESCRIPTOR(ts), INTERVAL '5' MINUTE, INTERVAL '1' HOUR)) WHERE id IS NOT NULL GROUP BY window_start, window_end;
