@@ -30,28 +30,16 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/mem.h"
+#include "runtime/aggcalls.h"
 #include "runtime/keyed.h"
 #include "runtime/ops.h"
 #include "runtime/task.h"
 #include "runtime/temporal.h"
 
-enum { F_COUNT, F_SUM, F_AVG, F_MIN, F_MAX };
 enum { W_TUMBLE, W_HOP, W_CUMULATE };
 enum { SID_ACC = 0, SID_TIMERS = 254, SID_REGISTRY = 255 };
-
-typedef struct wcall {
-    int fn;
-    int arg;           /* input field, -1 for COUNT(*) */
-    sl_phys arg_phys;
-    const sql_type *arg_type, *type;
-    bool distinct;
-    int filter;        /* input field holding FILTER's condition, or -1 */
-    int base;          /* first accumulator field */
-    bool float_sum;    /* SUM/AVG accumulate in double */
-} wcall;
 
 typedef struct pending {
     int64_t end;
@@ -69,10 +57,7 @@ typedef struct win {
     int ngroup;
     int *group;
     sl_phys *group_phys;
-    int ncalls;
-    wcall *c;
-    int nacc;
-    sl_phys *acc_phys;
+    sl_aggs aggs;
     const sql_type *in, *out;
     int max_parallelism;
     sl_state *st;
@@ -88,76 +73,6 @@ typedef struct win {
     sl_val *acc;
     sl_row_writer w, accw;
 } win;
-
-/* ---- values (as op_agg.c's; kept local: the group aggregate's helpers are private to it) ----------- */
-
-static sl_val read_field(const uint8_t *row, int f, sl_phys p)
-{
-    sl_val v = {.null = sl_row_is_null(row, f)};
-    if (v.null) return v;
-    if (p == SL_PHYS_I64) v.i = sl_row_i64(row, f);
-    else if (p == SL_PHYS_F64) v.d = sl_row_f64(row, f);
-    else v.s.p = sl_row_bytes(row, f, &v.s.n);
-    return v;
-}
-
-static int cmp_val(const sl_val *a, const sl_val *b, sl_phys p)
-{
-    if (p == SL_PHYS_I64) return a->i < b->i ? -1 : a->i > b->i;
-    if (p == SL_PHYS_F64) return a->d < b->d ? -1 : a->d > b->d;
-    uint32_t n = a->s.n < b->s.n ? a->s.n : b->s.n;
-    int c = n ? memcmp(a->s.p, b->s.p, n) : 0;
-    return c ? c : (a->s.n < b->s.n ? -1 : a->s.n > b->s.n);
-}
-
-static void acc_init(win *a)
-{
-    a->acc[0] = (sl_val){.i = 0};
-    for (int k = 0; k < a->ncalls; k++) {
-        wcall *c = &a->c[k];
-        switch (c->fn) {
-        case F_COUNT: a->acc[c->base] = (sl_val){.i = 0}; break;
-        case F_SUM:
-        case F_AVG:
-            a->acc[c->base] = c->float_sum ? (sl_val){.d = 0} : (sl_val){.i = 0};
-            a->acc[c->base + 1] = (sl_val){.i = 0};
-            break;
-        default: a->acc[c->base] = (sl_val){.null = true}; break;
-        }
-    }
-}
-
-/* The result of call c from the accumulators. */
-static sl_val result(const wcall *c, const sl_val *v)
-{
-    sl_val r = {.null = false};
-    switch (c->fn) {
-    case F_COUNT: r.i = v[c->base].i; break;
-    case F_SUM:
-        if (v[c->base + 1].i == 0) return (sl_val){.null = true};
-        r = v[c->base];
-        break;
-    case F_AVG: {
-        int64_t n = v[c->base + 1].i;
-        if (n == 0) return (sl_val){.null = true};
-        if (c->float_sum) r.d = v[c->base].d / (double)n;
-        else r.i = v[c->base].i / n; /* AVG of integers is an integer, as in Flink */
-        if (sl_phys_of(c->type) == SL_PHYS_F64 && !c->float_sum) r.d = (double)r.i;
-        break;
-    }
-    default: r = v[c->base]; break;
-    }
-    /* integer results wrap at their width, as Java's */
-    if (!r.null && sl_phys_of(c->type) == SL_PHYS_I64) {
-        switch (c->type->id) {
-        case SQL_T_TINYINT: r.i = (int8_t)(uint8_t)r.i; break;
-        case SQL_T_SMALLINT: r.i = (int16_t)(uint16_t)r.i; break;
-        case SQL_T_INT: r.i = (int32_t)(uint32_t)r.i; break;
-        default: break;
-        }
-    }
-    return r;
-}
 
 /* ---- windows ------------------------------------------------------------------------------------- */
 
@@ -246,7 +161,7 @@ static sl_status accumulate(sl_operator *op, win *a, int kg, int64_t end, const 
     sl_status st = sl_state_get(a->st, SID_ACC, kg, a->key.p, a->key.n, ek, 8, &v, &vn, &found, err);
     if (st) return st;
     if (!found) {
-        acc_init(a);
+        sl_aggs_init(&a->aggs, a->acc);
         /* a new (group, window): its timer, and the window in the index */
         static const uint8_t one = 1;
         if ((st = sl_state_put(a->st, SID_TIMERS, kg, ek, 8, a->key.p, a->key.n, &one, 1, err))) return st;
@@ -260,18 +175,13 @@ static sl_status accumulate(sl_operator *op, win *a, int kg, int64_t end, const 
         sl_bytes_put(&a->loaded, v, vn);
         static const uint8_t zeros[8];
         sl_bytes_put(&a->loaded, zeros, ((vn + 7u) & ~(size_t)7u) - vn);
-        for (int f = 0; f < a->nacc; f++) a->acc[f] = read_field(a->loaded.p, f, a->acc_phys[f]);
+        sl_aggs_load(&a->aggs, a->loaded.p, a->acc);
     }
     a->acc[0].i++;
-    for (int k = 0; k < a->ncalls; k++) {
-        wcall *c = &a->c[k];
-        if (c->filter >= 0 && (sl_row_is_null(row, c->filter) || !sl_row_i64(row, c->filter))) continue;
-        if (c->arg < 0) { /* COUNT(*) */
-            a->acc[c->base].i++;
-            continue;
-        }
-        sl_val x = read_field(row, c->arg, c->arg_phys);
-        if (x.null) continue; /* aggregates ignore NULLs */
+    for (int k = 0; k < a->aggs.n; k++) {
+        sl_aggcall *c = &a->aggs.c[k];
+        sl_val x;
+        if (!sl_aggs_takes(c, row, &x)) continue;
         if (c->distinct) { /* only a value the window has not seen yet counts */
             sl_bytes_reset(&a->dkey);
             sl_bytes_put(&a->dkey, a->key.p, a->key.n);
@@ -286,29 +196,10 @@ static sl_status accumulate(sl_operator *op, win *a, int kg, int64_t end, const 
             static const uint8_t one = 1;
             if ((st = sl_state_put(a->st, 1 + k, kg, a->dkey.p, a->dkey.n, a->vkey.p, a->vkey.n, &one, 1, err))) return st;
         }
-        sl_val *acc = &a->acc[c->base];
-        switch (c->fn) {
-        case F_COUNT: acc->i++; break;
-        case F_SUM:
-        case F_AVG:
-            if (c->float_sum) acc->d += c->arg_phys == SL_PHYS_F64 ? x.d : (double)x.i;
-            else acc->i = (int64_t)((uint64_t)acc->i + (uint64_t)x.i);
-            a->acc[c->base + 1].i++;
-            break;
-        default:
-            if (acc->null || (c->fn == F_MIN ? cmp_val(&x, acc, c->arg_phys) < 0 : cmp_val(&x, acc, c->arg_phys) > 0)) *acc = x;
-            break;
-        }
+        sl_aggs_update(c, a->acc, &x, 1);
     }
     /* store the accumulators (MIN/MAX strings point into the row or `loaded`, both still valid) */
-    sl_rw_begin(&a->accw, a->nacc, SL_ROW_INSERT);
-    for (int f = 0; f < a->nacc; f++) {
-        if (a->acc[f].null) continue;
-        if (a->acc_phys[f] == SL_PHYS_I64) sl_rw_i64(&a->accw, f, a->acc[f].i);
-        else if (a->acc_phys[f] == SL_PHYS_F64) sl_rw_f64(&a->accw, f, a->acc[f].d);
-        else sl_rw_bytes(&a->accw, f, a->acc[f].s.p, a->acc[f].s.n);
-    }
-    const uint8_t *accrow = sl_rw_finish(&a->accw);
+    const uint8_t *accrow = sl_aggs_store(&a->aggs, a->acc, &a->accw);
     return sl_state_put(a->st, SID_ACC, kg, a->key.p, a->key.n, ek, 8, accrow, sl_row_len(accrow), err);
 }
 
@@ -417,22 +308,22 @@ static sl_status fire_window(sl_operator *op, win *a, int64_t end, int kg, sl_er
             sl_bytes_put(&a->loaded, v, vn);
             static const uint8_t zeros[8];
             sl_bytes_put(&a->loaded, zeros, ((vn + 7u) & ~(size_t)7u) - vn);
-            for (int f = 0; f < a->nacc; f++) a->acc[f] = read_field(a->loaded.p, f, a->acc_phys[f]);
+            sl_aggs_load(&a->aggs, a->loaded.p, a->acc);
             sl_rw_begin(&a->w, a->out->nfields, SL_ROW_INSERT);
             write_keys(a, gk, klen);
-            for (int k = 0; k < a->ncalls; k++) {
-                sl_val r = result(&a->c[k], a->acc);
-                sl_val_write(&a->w, a->ngroup + k, &r, a->c[k].type);
+            for (int k = 0; k < a->aggs.n; k++) {
+                sl_val r = sl_aggs_result(&a->aggs.c[k], a->acc);
+                sl_val_write(&a->w, a->ngroup + k, &r, a->aggs.c[k].type);
             }
-            int p = a->ngroup + a->ncalls;
+            int p = a->ngroup + a->aggs.n;
             sl_rw_i64(&a->w, p, ws * 1000);
             sl_rw_i64(&a->w, p + 1, end * 1000);
             if (a->window_time) sl_rw_i64(&a->w, p + 2, wt * 1000);
             if ((st = sl_op_emit(op, sl_rw_finish(&a->w), err))) break;
             if ((st = sl_state_delete(a->st, SID_ACC, kg, gk, klen, ek, 8, err))) break;
         }
-        for (int k = 0; k < a->ncalls && !st; k++) {
-            if (!a->c[k].distinct) continue;
+        for (int k = 0; k < a->aggs.n && !st; k++) {
+            if (!a->aggs.c[k].distinct) continue;
             sl_bytes_reset(&a->dkey);
             sl_bytes_put(&a->dkey, gk, klen);
             sl_bytes_put(&a->dkey, ek, 8);
@@ -511,8 +402,7 @@ static void win_close(sl_operator *op)
     if (a->st) sl_state_close(a->st);
     free(a->group);
     free(a->group_phys);
-    free(a->c);
-    free(a->acc_phys);
+    sl_aggs_free(&a->aggs);
     free(a->acc);
     free(a->pend);
     free(a->ends);
@@ -566,7 +456,6 @@ sl_status sl_op_window_create(const json_t *spec, const sl_job_context *job, sl_
     a->ltz = json_is_true(json_object_get(wj, "ltz"));
     a->window_time = json_is_true(json_object_get(wj, "window_time"));
     a->ngroup = (int)json_array_size(keys);
-    a->ncalls = (int)json_array_size(calls);
     sl_status st = SL_OK;
     if (strcmp(kind, "TUMBLE") != 0 && strcmp(kind, "HOP") != 0 && strcmp(kind, "CUMULATE") != 0)
         st = sl_error_set(err, SL_ERR_UNSUPPORTED, "%s windows are not supported by the runtime yet", kind);
@@ -578,10 +467,8 @@ sl_status sl_op_window_create(const json_t *spec, const sl_job_context *job, sl_
                           kind, (long long)a->size, (long long)a->slide, (long long)(a->size / a->slide));
     else if (a->time_field < 0 || a->time_field >= in->nfields || sl_phys_of(in->field_types[a->time_field]) != SL_PHYS_I64)
         st = bad_spec(err, "time_field");
-    else if (outt->nfields != a->ngroup + a->ncalls + 2 + (a->window_time ? 1 : 0))
+    else if (outt->nfields != a->ngroup + (int)json_array_size(calls) + 2 + (a->window_time ? 1 : 0))
         st = bad_spec(err, "output row");
-    else if (a->ncalls > 252)
-        st = sl_error_set(err, SL_ERR_UNSUPPORTED, "more than 252 aggregate calls in one window aggregate");
     if (st) {
         free(a);
         return st;
@@ -594,65 +481,12 @@ sl_status sl_op_window_create(const json_t *spec, const sl_job_context *job, sl_
         else a->group_phys[g] = sl_phys_of(in->field_types[a->group[g]]);
         if (!st && a->group_phys[g] == SL_PHYS_UNSUPPORTED) st = sl_error_set(err, SL_ERR_UNSUPPORTED, "grouping on a %s column is not supported by the runtime yet", sql_type_str(types, in->field_types[a->group[g]]));
     }
-    a->c = sl_xcalloc((size_t)(a->ncalls ? a->ncalls : 1), sizeof(wcall));
-    a->acc_phys = sl_xcalloc((size_t)(2 * a->ncalls + 1), sizeof(sl_phys));
-    a->nacc = 1;
-    a->acc_phys[0] = SL_PHYS_I64;
-    for (int k = 0; k < a->ncalls && !st; k++) {
-        const json_t *j = json_array_get(calls, (size_t)k);
-        wcall *c = &a->c[k];
-        const char *fn = json_string_value(json_object_get(j, "fn"));
-        const json_t *args = json_object_get(j, "args");
-        c->type = outt->field_types[a->ngroup + k];
-        c->distinct = json_is_true(json_object_get(j, "distinct"));
-        c->filter = (int)json_integer_value(json_object_get(j, "filter"));
-        c->arg = json_is_true(json_object_get(j, "star")) || json_array_size(args) == 0 ? -1 : (int)json_integer_value(json_array_get(args, 0));
-        if (!fn || json_array_size(args) > 1) {
-            st = sl_error_set(err, SL_ERR_UNSUPPORTED, "aggregate %s with %zu arguments is not supported by the runtime yet",
-                              fn ? fn : "?", json_array_size(args));
-            break;
-        }
-        if (c->arg >= in->nfields || c->filter >= in->nfields) {
-            st = bad_spec(err, "call arguments");
-            break;
-        }
-        if (strcasecmp(fn, "COUNT") == 0) c->fn = F_COUNT;
-        else if (strcasecmp(fn, "SUM") == 0) c->fn = F_SUM;
-        else if (strcasecmp(fn, "AVG") == 0) c->fn = F_AVG;
-        else if (strcasecmp(fn, "MIN") == 0) c->fn = F_MIN;
-        else if (strcasecmp(fn, "MAX") == 0) c->fn = F_MAX;
-        else {
-            st = sl_error_set(err, SL_ERR_UNSUPPORTED, "the aggregate function %s is not supported by the runtime yet", fn);
-            sl_error_hint(err, "supported: COUNT, SUM, AVG, MIN, MAX (with DISTINCT and FILTER)");
-            break;
-        }
-        if (c->arg >= 0) {
-            c->arg_type = in->field_types[c->arg];
-            c->arg_phys = sl_phys_of(c->arg_type);
-        }
-        if (sl_phys_of(c->type) == SL_PHYS_UNSUPPORTED || (c->arg >= 0 && c->arg_phys == SL_PHYS_UNSUPPORTED) ||
-            ((c->fn == F_SUM || c->fn == F_AVG) && (c->type->id == SQL_T_DECIMAL || (c->arg_type && c->arg_type->id == SQL_T_DECIMAL)))) {
-            st = sl_error_set(err, SL_ERR_UNSUPPORTED, "%s producing %s is not supported by the runtime yet", fn, sql_type_str(types, c->type));
-            sl_error_hint(err, "DECIMAL sums and averages need DECIMAL(38) values; CAST the argument to DOUBLE or BIGINT");
-            break;
-        }
-        c->float_sum = (c->fn == F_SUM || c->fn == F_AVG) && (c->arg_phys == SL_PHYS_F64 || sl_phys_of(c->type) == SL_PHYS_F64);
-        c->base = a->nacc;
-        switch (c->fn) {
-        case F_COUNT: a->acc_phys[a->nacc++] = SL_PHYS_I64; break;
-        case F_SUM:
-        case F_AVG:
-            a->acc_phys[a->nacc++] = c->float_sum ? SL_PHYS_F64 : SL_PHYS_I64;
-            a->acc_phys[a->nacc++] = SL_PHYS_I64;
-            break;
-        default: a->acc_phys[a->nacc++] = c->arg_phys; break;
-        }
-    }
+    if (!st) st = sl_aggs_parse(&a->aggs, calls, in, outt, a->ngroup, types, err);
     if (st) {
         win_close(&(sl_operator){.impl = a});
         return st;
     }
-    a->acc = sl_xcalloc((size_t)a->nacc, sizeof(sl_val));
+    a->acc = sl_xcalloc((size_t)a->aggs.nacc, sizeof(sl_val));
     a->nends_max = a->kind == W_TUMBLE ? 1 : (int)(a->size / a->slide) + 1;
     a->ends = sl_xcalloc((size_t)a->nends_max, sizeof(int64_t));
     (void)job;
