@@ -14,11 +14,11 @@
 #include "runtime/task.h"
 
 static const sl_connector *const factories[] = {&sl_connector_blackhole, &sl_connector_datagen, &sl_connector_filesystem,
-                                                &sl_connector_print, &sl_connector_socket};
+                                                &sl_connector_kafka,     &sl_connector_print,   &sl_connector_socket};
 enum { NFACTORIES = sizeof factories / sizeof factories[0] };
 
 /* Connectors Flink has that arrive with a later capability. */
-static const char *const later[] = {"kafka", "kafka-0.11", "kafka-0.10", "kafka-universal", "upsert-kafka", NULL};
+static const char *const later[] = {"upsert-kafka", NULL};
 
 const sl_connector *sl_connector_find(const char *name)
 {
@@ -237,6 +237,19 @@ static sl_status build(const json_t *spec, sl_job_context *job, int subtask, int
     if (source) {
         a.row = sl_scan_connector_row(spec, types, err);
         if (!a.row) return err->code;
+        const char **mk = sl_arena_zalloc(types, sizeof(char *) * (size_t)(a.row->nfields ? a.row->nfields : 1));
+        size_t i;
+        const json_t *col;
+        int k = 0;
+        json_array_foreach(json_object_get(spec, "schema"), i, col)
+        {
+            const char *kind = json_string_value(json_object_get(col, "kind"));
+            if (kind && strcmp(kind, "computed") == 0) continue;
+            if (k >= a.row->nfields) break;
+            const char *key = json_string_value(json_object_get(col, "key"));
+            mk[k++] = kind && strcmp(kind, "metadata") == 0 && key ? sl_arena_strdup(types, key) : NULL;
+        }
+        a.meta_keys = mk;
     } else {
         a.row = a.physical;
         a.input = sl_row_type_from_json(types, json_object_get(spec, "input"), err);

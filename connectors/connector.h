@@ -39,6 +39,8 @@ typedef struct sl_conn_args {
                                 * connector produces); sink: the table's physical columns */
     const sql_type *physical;  /* the physical columns (what a format decodes / encodes) */
     const sql_type *input;     /* sink: the type of the rows it receives (cast to `row`) */
+    const char *const *meta_keys; /* source: per field of `row`, its METADATA key (FROM '...' or
+                                   * the column name), NULL for a physical column */
     int subtask, parallelism;
     struct sl_job_context *job;
     sl_arena *types;           /* lives as long as the operator */
@@ -97,5 +99,6 @@ extern const sl_connector sl_connector_print;
 extern const sl_connector sl_connector_blackhole;
 extern const sl_connector sl_connector_filesystem;
 extern const sl_connector sl_connector_socket;
+extern const sl_connector sl_connector_kafka;
 
 #endif

@@ -50,7 +50,7 @@ run sql --parse-only -f "$tmp/missing.sql"
 check "missing file exits 2" $((status != 2)); has "cannot read SQL script" "$tmp/err"; check "missing file message" $?
 
 run sql -f "$SRC/examples/seed_join.sql"
-check "a Kafka job is refused honestly (exit 2)" $((status != 2)); has "The 'kafka-0.11' connector is not available in this build of Sluice yet." "$tmp/err"; check "refusal message" $?
+check "the seed's placeholder bootstrap servers are refused (exit 2)" $((status != 2)); has "Invalid value for option 'properties.bootstrap.servers': 'xxx'" "$tmp/err"; check "refusal message" $?
 has "seed_join.sql:" "$tmp/err"; check "refusal points into the script" $?
 
 run sql --bogus; check "unknown option exits 2" $((status != 2))

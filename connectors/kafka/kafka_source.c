@@ -1,0 +1,804 @@
+/* connectors/kafka/kafka_source.c — the Kafka table source.
+ *
+ * Each source subtask is one librdkafka consumer. When the operator is built, the cluster's
+ * metadata is read (a missing topic or an unreachable cluster fails the job before it runs) and
+ * the partitions of the topics are sorted by (topic, partition): partition i goes to subtask
+ * i mod parallelism. The subtask assigns its partitions with rd_kafka_assign (no group
+ * rebalancing; the group id only names where offsets are committed) at the offsets
+ * scan.startup.mode asks for, and reads them until the offsets scan.bounded.mode sets (bounded) or
+ * forever. The next offset of every partition is kept in the operator (snapshot/restore hooks).
+ *
+ * Each message value (and key, with key.format) is decoded by the format; the connector row is
+ * the table's physical columns and METADATA columns in table order. A malformed record fails the
+ * job with its topic, partition and offset, or is skipped and counted with ignore-parse-errors.
+ * A null value (tombstone) carries no row. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "common/mem.h"
+#include "connectors/conn_util.h"
+#include "connectors/kafka/kafka_int.h"
+#include "runtime/ops.h"
+#include "runtime/task.h"
+
+enum { META_TOPIC, META_PARTITION, META_OFFSET, META_TIMESTAMP, META_TIMESTAMP_TYPE, META_HEADERS, META_LEADER_EPOCH, NMETA };
+static const char *const meta_keys[NMETA] = {"topic", "partition", "offset", "timestamp", "timestamp-type", "headers", "leader-epoch"};
+
+typedef struct kpart {
+    const char *topic;
+    int32_t partition;
+    int64_t start;    /* offset to start at (or a logical RD_KAFKA_OFFSET_*) */
+    int64_t next;     /* next offset to read: after the last record read; -1 before the first */
+    int64_t stop;     /* bounded: the first offset not to read; INT64_MAX when unbounded */
+    bool done;
+    bool restored;
+} kpart;
+
+typedef struct ktopic {
+    const char *name;
+    const rd_kafka_topic_t *seen; /* the handle messages of this topic carry */
+    int nslots;
+    int *slot;                    /* partition -> index in parts, or -1 */
+} ktopic;
+
+enum { SRC_VALUE, SRC_KEY, SRC_META };
+
+typedef struct field_src {
+    int src;        /* SRC_* */
+    int idx;        /* index in the value / key row, or META_* */
+    sl_phys phys;
+    const sql_type *type;
+} field_src;
+
+typedef struct kafka_source {
+    kafka_client c;
+    sl_arena *a;
+    const char *table;
+    int subtask;
+    kafka_mode startup, bounded;
+    int64_t startup_ts, bounded_ts;
+    kafka_part_offset *start_offsets, *stop_offsets;
+    int nstart_offsets, nstop_offsets;
+    kpart *parts;
+    int nparts, nactive;
+    ktopic *topics;
+    int ntopics;
+    kafka_layout lay;
+    sl_format *vfmt, *kfmt;
+    bool fast;              /* the value row is the connector row */
+    int nrow;
+    field_src *map;
+    sl_row_writer w;
+    uint8_t *keyrow;        /* the decoded key row of the current message (a copy) */
+    size_t keycap;
+    bool has_key;
+    int32_t ltz_offset;
+    rd_kafka_queue_t *q;
+    rd_kafka_message_t **msgs;
+    int batch;
+    char ignore_key[96];
+    bool idle_sent;
+    bool assigned;
+    bool commit;            /* commit offsets at the end (a group id of the user's, commit.offsets.on.checkpoint) */
+    const char *group;
+    /* the message being decoded */
+    sl_operator *op;
+    const rd_kafka_message_t *cur;
+    sl_status st;
+    sl_error *err;
+} kafka_source;
+
+/* ---- metadata columns ------------------------------------------------------------------------- */
+
+static bool is_string(const sql_type *t) { return t->id == SQL_T_CHAR || t->id == SQL_T_VARCHAR; }
+
+static bool meta_type_ok(int key, const sql_type *t)
+{
+    switch (key) {
+    case META_TOPIC:
+    case META_TIMESTAMP_TYPE: return is_string(t);
+    case META_PARTITION:
+    case META_LEADER_EPOCH: return t->id == SQL_T_INT || t->id == SQL_T_BIGINT || is_string(t);
+    case META_OFFSET: return t->id == SQL_T_BIGINT || is_string(t);
+    case META_TIMESTAMP: return t->id == SQL_T_TIMESTAMP_LTZ || t->id == SQL_T_TIMESTAMP;
+    default: return false;
+    }
+}
+
+/* The metadata key a METADATA column reads when the connector arguments carry no key (they do
+ * when built from a JobGraph: FROM '...' or the column name, and that is checked strictly): the
+ * column's name when it is one, else the key its name contains (kafka_partition -> partition),
+ * else the one its type allows (TIMESTAMP_LTZ / TIMESTAMP -> timestamp, MAP -> headers). -1:
+ * cannot tell. */
+static int meta_key_of(const char *name, const sql_type *t)
+{
+    char norm[128];
+    size_t n = 0;
+    for (; name[n] && n + 1 < sizeof norm; n++) norm[n] = name[n] == '_' ? '-' : (char)tolower((unsigned char)name[n]);
+    norm[n] = 0;
+    for (int k = 0; k < NMETA; k++)
+        if (strcmp(norm, meta_keys[k]) == 0) return k;
+    /* the longest key the name contains, when its type fits */
+    int best = -1;
+    for (int k = 0; k < NMETA; k++)
+        if (strstr(norm, meta_keys[k]) && (best < 0 || strlen(meta_keys[k]) > strlen(meta_keys[best]))) best = k;
+    if (best >= 0 && (meta_type_ok(best, t) || best == META_HEADERS)) return best;
+    if (t->id == SQL_T_TIMESTAMP_LTZ || t->id == SQL_T_TIMESTAMP) return META_TIMESTAMP;
+    if (t->id == SQL_T_MAP) return META_HEADERS;
+    return best;
+}
+
+static void write_meta(kafka_source *s, int i, const field_src *f, const rd_kafka_message_t *m)
+{
+    char num[32];
+    int64_t v = 0;
+    switch (f->idx) {
+    case META_TOPIC: {
+        const char *t = rd_kafka_topic_name(m->rkt);
+        sl_rw_bytes(&s->w, i, t, (uint32_t)strlen(t));
+        return;
+    }
+    case META_TIMESTAMP_TYPE: {
+        rd_kafka_timestamp_type_t tt;
+        rd_kafka_message_timestamp(m, &tt);
+        const char *name = tt == RD_KAFKA_TIMESTAMP_CREATE_TIME ? "CreateTime"
+                           : tt == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? "LogAppendTime"
+                                                                       : "NoTimestampType";
+        sl_rw_bytes(&s->w, i, name, (uint32_t)strlen(name));
+        return;
+    }
+    case META_TIMESTAMP: {
+        rd_kafka_timestamp_type_t tt;
+        int64_t ms = rd_kafka_message_timestamp(m, &tt);
+        if (tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) return; /* NULL */
+        int64_t micros = ms * 1000;
+        if (f->type->id == SQL_T_TIMESTAMP) micros += (int64_t)s->ltz_offset * 1000000;
+        sl_rw_i64(&s->w, i, micros);
+        return;
+    }
+    case META_LEADER_EPOCH: return; /* librdkafka 2.0.2 does not expose it: NULL, as Flink's "if available" */
+    case META_PARTITION: v = m->partition; break;
+    case META_OFFSET: v = m->offset; break;
+    default: return;
+    }
+    if (is_string(f->type)) {
+        int len = snprintf(num, sizeof num, "%" PRId64, v);
+        sl_rw_bytes(&s->w, i, num, (uint32_t)len);
+    } else {
+        sl_rw_i64(&s->w, i, v);
+    }
+}
+
+/* ---- decoding ----------------------------------------------------------------------------------- */
+
+static void on_key(void *ctx, const uint8_t *row)
+{
+    kafka_source *s = ctx;
+    uint32_t len = sl_row_len(row);
+    if (len > s->keycap) {
+        free(s->keyrow);
+        s->keycap = len * 2u;
+        s->keyrow = sl_xmalloc(s->keycap);
+    }
+    memcpy(s->keyrow, row, len);
+    s->has_key = true;
+}
+
+static void on_value(void *ctx, const uint8_t *row)
+{
+    kafka_source *s = ctx;
+    if (s->st) return;
+    if (s->fast) {
+        s->st = sl_op_emit(s->op, row, s->err);
+        return;
+    }
+    sl_rw_begin(&s->w, s->nrow, sl_row_get_kind(row));
+    for (int i = 0; i < s->nrow; i++) {
+        const field_src *f = &s->map[i];
+        if (f->src == SRC_VALUE) {
+            if (!sl_row_is_null(row, f->idx)) sl_rw_copy(&s->w, i, row, f->idx, f->phys);
+        } else if (f->src == SRC_KEY) {
+            if (s->has_key && !sl_row_is_null(s->keyrow, f->idx)) sl_rw_copy(&s->w, i, s->keyrow, f->idx, f->phys);
+        } else {
+            write_meta(s, i, f, s->cur);
+        }
+    }
+    s->st = sl_op_emit(s->op, sl_rw_finish(&s->w), s->err);
+}
+
+static sl_status decode(kafka_source *s, sl_operator *op, const rd_kafka_message_t *m, sl_error *err)
+{
+    s->op = op;
+    s->cur = m;
+    s->st = SL_OK;
+    s->err = err;
+    s->has_key = false;
+    uint64_t skipped = 0;
+    sl_status st = SL_OK;
+    bool in_key = false;
+    if (s->kfmt && m->key) {
+        in_key = true;
+        st = sl_format_decode(s->kfmt, m->key, m->key_len, on_key, s, &skipped, err);
+    }
+    if (!st && m->payload) { /* a null value (tombstone) is no row for an insert-only table */
+        in_key = false;
+        st = sl_format_decode(s->vfmt, m->payload, m->len, on_value, s, &skipped, err);
+    }
+    if (skipped) sl_task_count_dropped(op->task, skipped);
+    if (st == SL_ERR_INVALID) {
+        char reason[SL_ERROR_AUX_MAX];
+        snprintf(reason, sizeof reason, "%s", err->detail);
+        sl_error_detail(err, "topic '%s', partition %" PRId32 ", offset %" PRId64 "%s%s%s", rd_kafka_topic_name(m->rkt), m->partition,
+                        m->offset, in_key ? " (message key)" : "", reason[0] ? ": " : "", reason);
+        if (s->ignore_key[0]) sl_error_hint(err, "set '%s' = 'true' to skip malformed records", s->ignore_key);
+        return st;
+    }
+    return st ? st : s->st;
+}
+
+/* ---- partitions ---------------------------------------------------------------------------------- */
+
+static kpart *find_part(kafka_source *s, const rd_kafka_message_t *m)
+{
+    for (int t = 0; t < s->ntopics; t++) {
+        ktopic *kt = &s->topics[t];
+        if (kt->seen != m->rkt) {
+            if (strcmp(kt->name, rd_kafka_topic_name(m->rkt)) != 0) continue;
+            kt->seen = m->rkt;
+        }
+        if (m->partition < 0 || m->partition >= kt->nslots || kt->slot[m->partition] < 0) return NULL;
+        return &s->parts[kt->slot[m->partition]];
+    }
+    return NULL;
+}
+
+static void part_done(kafka_source *s, kpart *p)
+{
+    if (p->done) return;
+    p->done = true;
+    s->nactive--;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
+    rd_kafka_pause_partitions(s->c.rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+static int cmp_part(const void *a, const void *b)
+{
+    const kpart *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+static int64_t specific(const kafka_part_offset *po, int n, int32_t partition, int64_t dflt)
+{
+    for (int i = 0; i < n; i++)
+        if (po[i].partition == partition) return po[i].offset;
+    return dflt;
+}
+
+/* Offsets for a timestamp (or -1: the latest offset) of every partition in l (in place). */
+static sl_status offsets_for_times(kafka_source *s, rd_kafka_topic_partition_list_t *l, const char *what, sl_error *err)
+{
+    if (!l->cnt) return SL_OK;
+    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(s->c.rk, l, KAFKA_REQUEST_TIMEOUT_MS);
+    for (int i = 0; !e && i < l->cnt; i++)
+        if (l->elems[i].err) {
+            return sl_error_set(err, SL_ERR_KAFKA, "table '%s': cannot look up the %s of topic '%s', partition %" PRId32 ": %s", s->table,
+                                what, l->elems[i].topic, l->elems[i].partition, rd_kafka_err2str(l->elems[i].err));
+        }
+    if (e) return sl_error_set(err, SL_ERR_KAFKA, "table '%s': cannot look up the %s: %s", s->table, what, rd_kafka_err2str(e));
+    return SL_OK;
+}
+
+/* Start offsets from scan.startup.mode, stop offsets from scan.bounded.mode, then assign. */
+static sl_status ks_open(sl_operator *op, sl_error *err)
+{
+    kafka_source *s = op->impl;
+    if (!s->nparts || s->assigned) return SL_OK;
+    sl_status st = SL_OK;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts);
+    /* stop offsets */
+    if (s->bounded != KAFKA_MODE_UNBOUNDED) {
+        rd_kafka_topic_partition_list_t *latest = rd_kafka_topic_partition_list_new(s->nparts);
+        for (int i = 0; i < s->nparts; i++) {
+            kpart *p = &s->parts[i];
+            int64_t v = -1; /* latest */
+            if (s->bounded == KAFKA_MODE_TIMESTAMP) v = s->bounded_ts;
+            else if (s->bounded == KAFKA_MODE_SPECIFIC) v = specific(s->stop_offsets, s->nstop_offsets, p->partition, -1);
+            if (s->bounded == KAFKA_MODE_SPECIFIC && v >= 0) p->stop = v;
+            else if (s->bounded != KAFKA_MODE_GROUP) rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = v;
+        }
+        if (s->bounded == KAFKA_MODE_GROUP) {
+            for (int i = 0; i < s->nparts; i++) rd_kafka_topic_partition_list_add(l, s->parts[i].topic, s->parts[i].partition);
+            rd_kafka_resp_err_t e = rd_kafka_committed(s->c.rk, l, KAFKA_REQUEST_TIMEOUT_MS);
+            if (e) st = sl_error_set(err, SL_ERR_KAFKA, "table '%s': cannot read the committed offsets of group '%s': %s", s->table, s->group,
+                                     rd_kafka_err2str(e));
+            for (int i = 0; !st && i < l->cnt; i++) {
+                if (l->elems[i].offset < 0) {
+                    st = sl_error_set(err, SL_ERR_KAFKA,
+                                      "table '%s': group '%s' has no committed offset for topic '%s', partition %" PRId32
+                                      " ('scan.bounded.mode' = 'group-offsets')",
+                                      s->table, s->group, l->elems[i].topic, l->elems[i].partition);
+                    break;
+                }
+                s->parts[i].stop = l->elems[i].offset;
+            }
+        } else if (!(st = offsets_for_times(s, l, "end offsets ('scan.bounded.mode')", err))) {
+            /* a timestamp after the last record: read to the latest offset */
+            for (int i = 0; i < l->cnt; i++)
+                if (l->elems[i].offset < 0) rd_kafka_topic_partition_list_add(latest, l->elems[i].topic, l->elems[i].partition)->offset = -1;
+            st = offsets_for_times(s, latest, "latest offsets", err);
+            for (int i = 0; !st && i < s->nparts; i++) {
+                kpart *p = &s->parts[i];
+                rd_kafka_topic_partition_t *e = rd_kafka_topic_partition_list_find(l, p->topic, p->partition);
+                if (e && e->offset >= 0) p->stop = e->offset;
+                else if ((e = rd_kafka_topic_partition_list_find(latest, p->topic, p->partition))) p->stop = e->offset;
+            }
+        }
+        rd_kafka_topic_partition_list_destroy(latest);
+        rd_kafka_topic_partition_list_destroy(l);
+        l = rd_kafka_topic_partition_list_new(s->nparts);
+    }
+    /* start offsets */
+    if (!st) {
+        for (int i = 0; i < s->nparts; i++) {
+            kpart *p = &s->parts[i];
+            if (p->restored) continue;
+            switch (s->startup) {
+            case KAFKA_MODE_EARLIEST: p->start = RD_KAFKA_OFFSET_BEGINNING; break;
+            case KAFKA_MODE_LATEST: p->start = RD_KAFKA_OFFSET_END; break;
+            case KAFKA_MODE_GROUP: p->start = RD_KAFKA_OFFSET_STORED; break;
+            case KAFKA_MODE_SPECIFIC: p->start = specific(s->start_offsets, s->nstart_offsets, p->partition, RD_KAFKA_OFFSET_STORED); break;
+            case KAFKA_MODE_TIMESTAMP:
+                p->start = RD_KAFKA_OFFSET_END;
+                rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = s->startup_ts;
+                break;
+            default: break;
+            }
+        }
+        if (s->startup == KAFKA_MODE_TIMESTAMP && !(st = offsets_for_times(s, l, "start offsets ('scan.startup.timestamp-millis')", err)))
+            for (int i = 0; i < l->cnt; i++) {
+                kpart *p = NULL;
+                for (int k = 0; k < s->nparts && !p; k++)
+                    if (s->parts[k].partition == l->elems[i].partition && strcmp(s->parts[k].topic, l->elems[i].topic) == 0)
+                        p = &s->parts[k];
+                if (p && !p->restored && l->elems[i].offset >= 0) p->start = l->elems[i].offset;
+            }
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    if (st) return st;
+    /* assign what is left to read */
+    l = rd_kafka_topic_partition_list_new(s->nparts);
+    s->nactive = 0;
+    for (int i = 0; i < s->nparts; i++) {
+        kpart *p = &s->parts[i];
+        if (p->stop <= 0 || (p->start >= 0 && p->start >= p->stop)) {
+            p->done = true;
+            if (p->start >= 0) p->next = p->start;
+            continue;
+        }
+        rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = p->start;
+        s->nactive++;
+    }
+    rd_kafka_resp_err_t e = rd_kafka_assign(s->c.rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) return sl_error_set(err, SL_ERR_KAFKA, "table '%s': cannot assign partitions: %s", s->table, rd_kafka_err2str(e));
+    s->assigned = true;
+    return SL_OK;
+}
+
+static sl_status consumer_error(kafka_source *s, const rd_kafka_message_t *m, sl_error *err)
+{
+    const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : NULL;
+    char where[400] = "";
+    if (topic) snprintf(where, sizeof where, " (topic '%s', partition %" PRId32 ")", topic, m->partition);
+    switch (m->err) {
+    case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+        sl_error_set(err, SL_ERR_KAFKA, "table '%s': no valid offset to start from%s: %s", s->table, where, rd_kafka_message_errstr(m));
+        sl_error_hint(err, "the group '%s' has no committed offset there (or it is out of range): set 'properties.auto.offset.reset' "
+                           "= 'earliest' or 'latest', or another 'scan.startup.mode'",
+                      s->group);
+        return SL_ERR_KAFKA;
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR__FATAL:
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR__SSL:
+        return sl_error_set(err, SL_ERR_KAFKA, "table '%s': Kafka error%s: %s", s->table, where, rd_kafka_message_errstr(m));
+    default:
+        kafka_client_warn(&s->c, "Kafka: %s%s (retrying)", rd_kafka_message_errstr(m), where);
+        return SL_OK;
+    }
+}
+
+static sl_status handle(kafka_source *s, sl_operator *op, const rd_kafka_message_t *m, sl_error *err)
+{
+    if (m->err) {
+        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) return consumer_error(s, m, err);
+        kpart *p = find_part(s, m);
+        if (p && !p->done) {
+            if (m->offset > p->next) p->next = m->offset;
+            if (p->next >= p->stop) part_done(s, p);
+        }
+        return SL_OK;
+    }
+    kpart *p = find_part(s, m);
+    if (!p || p->done) return SL_OK;
+    if (m->offset >= p->stop) {
+        part_done(s, p);
+        return SL_OK;
+    }
+    p->next = m->offset + 1;
+    sl_status st = decode(s, op, m, err);
+    if (st) return st;
+    if (p->next >= p->stop) part_done(s, p);
+    return SL_OK;
+}
+
+static sl_status ks_poll(sl_operator *op, int max, sl_source_state *state, int *wait_ms, sl_error *err)
+{
+    kafka_source *s = op->impl;
+    if (sl_task_stop_requested(op->task)) {
+        *state = SL_SOURCE_END;
+        return SL_OK;
+    }
+    bool bounded = s->bounded != KAFKA_MODE_UNBOUNDED;
+    if (!s->nparts) {
+        if (bounded) {
+            *state = SL_SOURCE_END;
+            return SL_OK;
+        }
+        if (!s->idle_sent) { /* no partition: never holds the watermark back */
+            sl_op_emit_idle(op, true);
+            s->idle_sent = true;
+        }
+        *state = SL_SOURCE_IDLE;
+        *wait_ms = 200;
+        return SL_OK;
+    }
+    if (bounded && s->nactive == 0) {
+        *state = SL_SOURCE_END;
+        return SL_OK;
+    }
+    sl_status st = kafka_client_poll(&s->c, 0, err);
+    if (st) return st;
+    int want = max < s->batch ? max : s->batch;
+    if (want < 1) want = 1;
+    ssize_t n = rd_kafka_consume_batch_queue(s->q, 0, s->msgs, (size_t)want);
+    if (n < 0) return sl_error_set(err, SL_ERR_KAFKA, "table '%s': cannot consume: %s", s->table, rd_kafka_err2str(rd_kafka_last_error()));
+    if (n == 0) {
+        *state = SL_SOURCE_IDLE;
+        *wait_ms = 5;
+        return SL_OK;
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        if (!st) st = handle(s, op, s->msgs[i], err);
+        rd_kafka_message_destroy(s->msgs[i]);
+    }
+    if (st) return st;
+    *state = bounded && s->nactive == 0 ? SL_SOURCE_END : SL_SOURCE_MORE;
+    return SL_OK;
+}
+
+/* End of input (or a graceful stop): the offsets reached are committed for the user's group, as
+ * Flink commits them on a checkpoint; they are informational only. */
+static sl_status ks_finish(sl_operator *op, sl_error *err)
+{
+    kafka_source *s = op->impl;
+    (void)err;
+    if (!s->commit || !s->assigned) return SL_OK;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts ? s->nparts : 1);
+    for (int i = 0; i < s->nparts; i++)
+        if (s->parts[i].next >= 0) rd_kafka_topic_partition_list_add(l, s->parts[i].topic, s->parts[i].partition)->offset = s->parts[i].next;
+    if (l->cnt) {
+        rd_kafka_resp_err_t e = rd_kafka_commit(s->c.rk, l, 0);
+        if (e) kafka_client_warn(&s->c, "could not commit the offsets of group '%s': %s", s->group, rd_kafka_err2str(e));
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    return SL_OK;
+}
+
+/* The next offset of every partition: [{"topic": t, "partition": p, "offset": o}, ...]. */
+static sl_status ks_snapshot(sl_operator *op, json_t **out, sl_error *err)
+{
+    kafka_source *s = op->impl;
+    (void)err;
+    json_t *a = json_array();
+    for (int i = 0; i < s->nparts; i++) {
+        const kpart *p = &s->parts[i];
+        int64_t off = p->next >= 0 ? p->next : p->start;
+        json_array_append_new(a, json_pack("{s:s, s:i, s:I}", "topic", p->topic, "partition", (int)p->partition, "offset", (json_int_t)off));
+    }
+    *out = a;
+    return SL_OK;
+}
+
+static sl_status ks_restore(sl_operator *op, const json_t *in, sl_error *err)
+{
+    kafka_source *s = op->impl;
+    if (!json_is_array(in)) return sl_error_set(err, SL_ERR_STATE, "table '%s': malformed Kafka source state", s->table);
+    size_t i;
+    const json_t *e;
+    json_array_foreach(in, i, e)
+    {
+        const char *topic = json_string_value(json_object_get(e, "topic"));
+        json_int_t part = json_integer_value(json_object_get(e, "partition"));
+        json_int_t off = json_integer_value(json_object_get(e, "offset"));
+        for (int k = 0; topic && k < s->nparts; k++)
+            if (s->parts[k].partition == part && strcmp(s->parts[k].topic, topic) == 0) {
+                s->parts[k].start = off;
+                s->parts[k].restored = true;
+            }
+    }
+    return SL_OK;
+}
+
+static void ks_close(sl_operator *op)
+{
+    kafka_source *s = op->impl;
+    if (!s) return;
+    if (s->q) rd_kafka_queue_destroy(s->q);
+    kafka_client_destroy(&s->c);
+    sl_format_destroy(s->vfmt);
+    sl_format_destroy(s->kfmt);
+    sl_rw_free(&s->w);
+    free(s->keyrow);
+    free(s->msgs);
+    sl_arena_destroy(s->a);
+    free(s);
+    op->impl = NULL;
+}
+
+static const sl_op_vtable ks_vt = {.name = "KafkaSource",
+                                   .open = ks_open,
+                                   .poll = ks_poll,
+                                   .finish = ks_finish,
+                                   .close = ks_close,
+                                   .snapshot = ks_snapshot,
+                                   .restore = ks_restore};
+
+/* ---- building ----------------------------------------------------------------------------------- */
+
+static sl_status map_fields(kafka_source *s, const sl_conn_args *a, sl_error *err)
+{
+    const sql_type *row = a->row;
+    s->nrow = row->nfields;
+    s->map = sl_arena_zalloc(s->a, sizeof(field_src) * (size_t)(s->nrow ? s->nrow : 1));
+    bool meta = false;
+    for (int j = 0; j < row->nfields; j++) {
+        field_src *f = &s->map[j];
+        f->type = row->field_types[j];
+        f->phys = sl_phys_of(f->type);
+        int phys = -1;
+        for (int k = 0; k < a->physical->nfields && phys < 0; k++)
+            if (strcmp(a->physical->field_names[k], row->field_names[j]) == 0) phys = k;
+        if (phys >= 0) {
+            f->src = -1;
+            for (int v = 0; v < s->lay.value_type->nfields; v++)
+                if (s->lay.value_idx[v] == phys) f->src = SRC_VALUE, f->idx = v;
+            for (int k = 0; f->src < 0 && s->lay.key_type && k < s->lay.key_type->nfields; k++)
+                if (s->lay.key_idx[k] == phys) f->src = SRC_KEY, f->idx = k;
+            if (f->src < 0) return sl_error_set(err, SL_ERR_INTERNAL, "table '%s': column '%s' is neither in the key nor the value", s->table, row->field_names[j]);
+            continue;
+        }
+        meta = true;
+        f->src = SRC_META;
+        f->idx = -1;
+        for (int k = 0; a->meta_keys && a->meta_keys[j] && k < NMETA; k++) /* METADATA FROM 'key' */
+            if (strcmp(a->meta_keys[j], meta_keys[k]) == 0) f->idx = k;
+        if (f->idx < 0) f->idx = meta_key_of(row->field_names[j], f->type);
+        sl_strbuf tsb = SL_STRBUF_INIT;
+        sql_type_print(&tsb, f->type);
+        sl_status st = SL_OK;
+        if (f->idx < 0 || (a->meta_keys && a->meta_keys[j] && strcmp(a->meta_keys[j], meta_keys[f->idx]) != 0)) {
+            st = sl_error_set(err, SL_ERR_VALIDATION,
+                              "Invalid metadata key '%s' in column '%s' of table '%s'. The Kafka source supports the following "
+                              "metadata keys for reading: topic, partition, headers, leader-epoch, offset, timestamp, timestamp-type",
+                              a->meta_keys && a->meta_keys[j] ? a->meta_keys[j] : row->field_names[j], row->field_names[j], s->table);
+            sl_error_hint(err, "write e.g. `part INT METADATA FROM 'partition' VIRTUAL`");
+        } else if (f->idx == META_HEADERS) {
+            st = sl_error_set(err, SL_ERR_UNSUPPORTED,
+                              "table '%s': the Kafka metadata column '%s' ('headers', MAP<STRING, BYTES>) is not supported: Sluice rows "
+                              "cannot hold MAP values yet.",
+                              s->table, row->field_names[j]);
+            sl_error_hint(err, "remove the column from the table");
+        } else if (!meta_type_ok(f->idx, f->type)) {
+            static const char *const expected[NMETA] = {"STRING", "INT", "BIGINT", "TIMESTAMP_LTZ(3)", "STRING", "MAP", "INT"};
+            st = sl_error_set(err, SL_ERR_VALIDATION, "table '%s': the Kafka metadata column '%s' ('%s') must be %s, not %s.", s->table,
+                              row->field_names[j], meta_keys[f->idx], expected[f->idx], sl_strbuf_cstr(&tsb));
+        }
+        sl_strbuf_free(&tsb);
+        if (st) return st;
+    }
+    s->fast = !meta && !s->lay.key_format && s->lay.value_is_physical && row->nfields == a->physical->nfields;
+    return SL_OK;
+}
+
+/* The partitions of the table's topics (sorted by topic, partition), this subtask's share. */
+static sl_status list_partitions(kafka_source *s, const sl_conn_args *a, sl_error *err)
+{
+    const sl_kv *o = a->opts;
+    int n = a->nopts;
+    const char *topic = sl_kv_get(o, n, "topic"), *pattern = sl_kv_get(o, n, "topic-pattern");
+    char **names = NULL;
+    int nnames = topic ? kafka_split_list(s->a, topic, &names) : 0;
+    regex_t re;
+    bool use_re = false;
+    if (pattern) {
+        char *anchored = sl_arena_zalloc(s->a, strlen(pattern) + 5);
+        sprintf(anchored, "^(%s)$", pattern);
+        if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) != 0)
+            return sl_error_set(err, SL_ERR_VALIDATION, "table '%s': 'topic-pattern' '%s' is not a valid regular expression", s->table, pattern);
+        use_re = true;
+    }
+    const struct rd_kafka_metadata *md = NULL;
+    sl_status st = kafka_client_metadata(&s->c, NULL, &md, err);
+    if (st) {
+        if (use_re) regfree(&re);
+        return st;
+    }
+    /* all partitions of the wanted topics */
+    size_t total = 0;
+    for (int t = 0; t < md->topic_cnt; t++) total += (size_t)md->topics[t].partition_cnt;
+    kpart *all = sl_xcalloc(total ? total : 1, sizeof(kpart));
+    size_t nall = 0;
+    for (int k = 0; k < nnames && !st; k++) {
+        const struct rd_kafka_metadata_topic *mt = NULL;
+        for (int t = 0; t < md->topic_cnt && !mt; t++)
+            if (strcmp(md->topics[t].topic, names[k]) == 0) mt = &md->topics[t];
+        for (int j = 0; j < k && names[k]; j++)
+            if (names[j] && strcmp(names[j], names[k]) == 0) names[k] = NULL; /* listed twice */
+        if (!names[k]) continue;
+        if (!mt || mt->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || mt->partition_cnt == 0) {
+            st = sl_error_set(err, SL_ERR_NOT_FOUND, "Topic '%s' of table '%s' does not exist in the Kafka cluster at '%s' (option 'topic').",
+                              names[k], s->table, s->c.servers);
+            sl_error_hint(err, "create the topic first (e.g. 'sluice kafka-dev --topic %s:4', or kafka-topics.sh --create), or fix 'topic'",
+                          names[k]);
+            break;
+        }
+        if (mt->err) {
+            st = sl_error_set(err, SL_ERR_KAFKA, "table '%s': cannot read the metadata of topic '%s': %s", s->table, names[k],
+                              rd_kafka_err2str(mt->err));
+            break;
+        }
+        for (int p = 0; p < mt->partition_cnt; p++) all[nall++] = (kpart){.topic = sl_arena_strdup(s->a, mt->topic), .partition = mt->partitions[p].id};
+    }
+    if (use_re) {
+        for (int t = 0; t < md->topic_cnt && !st; t++) {
+            const struct rd_kafka_metadata_topic *mt = &md->topics[t];
+            if (mt->err || regexec(&re, mt->topic, 0, NULL, 0) != 0) continue;
+            for (int p = 0; p < mt->partition_cnt; p++) all[nall++] = (kpart){.topic = sl_arena_strdup(s->a, mt->topic), .partition = mt->partitions[p].id};
+        }
+        regfree(&re);
+    }
+    rd_kafka_metadata_destroy(md);
+    if (st) {
+        free(all);
+        return st;
+    }
+    qsort(all, nall, sizeof(kpart), cmp_part);
+    /* partition i -> subtask i mod parallelism */
+    s->parts = sl_arena_zalloc(s->a, sizeof(kpart) * (nall ? nall : 1));
+    for (size_t i = (size_t)a->subtask; i < nall; i += (size_t)(a->parallelism > 0 ? a->parallelism : 1)) {
+        kpart *p = &s->parts[s->nparts++];
+        *p = all[i];
+        p->start = RD_KAFKA_OFFSET_BEGINNING;
+        p->next = -1;
+        p->stop = INT64_MAX;
+    }
+    free(all);
+    /* topic -> partition -> slot */
+    s->topics = sl_arena_zalloc(s->a, sizeof(ktopic) * (size_t)(s->nparts ? s->nparts : 1));
+    for (int i = 0; i < s->nparts; i++) {
+        ktopic *kt = NULL;
+        for (int t = 0; t < s->ntopics && !kt; t++)
+            if (strcmp(s->topics[t].name, s->parts[i].topic) == 0) kt = &s->topics[t];
+        if (!kt) {
+            kt = &s->topics[s->ntopics++];
+            kt->name = s->parts[i].topic;
+        }
+        if (s->parts[i].partition >= kt->nslots) kt->nslots = s->parts[i].partition + 1;
+    }
+    for (int t = 0; t < s->ntopics; t++) {
+        ktopic *kt = &s->topics[t];
+        kt->slot = sl_arena_alloc(s->a, sizeof(int) * (size_t)kt->nslots);
+        for (int k = 0; k < kt->nslots; k++) kt->slot[k] = -1;
+        for (int i = 0; i < s->nparts; i++)
+            if (strcmp(s->parts[i].topic, kt->name) == 0) kt->slot[s->parts[i].partition] = i;
+    }
+    return SL_OK;
+}
+
+static sl_status conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, sl_error *err)
+{
+    char errstr[256];
+    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) == RD_KAFKA_CONF_OK) return SL_OK;
+    return sl_error_set(err, SL_ERR_INTERNAL, "cannot set librdkafka's '%s' to '%s': %s", name, value, errstr);
+}
+
+sl_status kafka_source_create(const sl_conn_args *a, sl_operator **out, sl_error *err)
+{
+    kafka_source *s = sl_xcalloc(1, sizeof *s);
+    sl_operator tmp = {.impl = s};
+    s->a = sl_arena_create(0);
+    s->table = sl_arena_strdup(s->a, a->table ? a->table : "?");
+    s->subtask = a->subtask;
+    s->ltz_offset = a->job ? a->job->ltz_offset : 0;
+    s->c.table = s->table;
+    s->c.job = a->job;
+    s->c.servers = sl_arena_strdup(s->a, sl_kv_get(a->opts, a->nopts, "properties.bootstrap.servers"));
+    const sl_kv *o = a->opts;
+    int n = a->nopts, bad = -1;
+    sl_status st = kafka_layout_build(o, n, a->physical, s->a, &s->lay, &bad, err);
+    if (!st) st = map_fields(s, a, err);
+    if (!st) st = sl_format_create(s->lay.value_format, s->lay.value_type, s->lay.value_opts, s->lay.nvalue_opts, s->ltz_offset, &s->vfmt, &bad, err);
+    if (!st && s->lay.key_format)
+        st = sl_format_create(s->lay.key_format, s->lay.key_type, s->lay.key_opts, s->lay.nkey_opts, s->ltz_offset, &s->kfmt, &bad, err);
+    if (st) {
+        ks_close(&tmp);
+        return st;
+    }
+    sl_conn_ignore_key(s->lay.value_format, s->ignore_key, sizeof s->ignore_key);
+    s->startup = kafka_mode_parse(kafka_opt(o, n, "scan.startup.mode"));
+    s->bounded = kafka_mode_parse(kafka_opt(o, n, "scan.bounded.mode"));
+    const char *v;
+    if ((v = sl_kv_get(o, n, "scan.startup.timestamp-millis"))) s->startup_ts = strtoll(v, NULL, 10);
+    if ((v = sl_kv_get(o, n, "scan.bounded.timestamp-millis"))) s->bounded_ts = strtoll(v, NULL, 10);
+    if ((v = sl_kv_get(o, n, "scan.startup.specific-offsets"))) kafka_parse_specific_offsets(s->a, v, &s->start_offsets, &s->nstart_offsets);
+    if ((v = sl_kv_get(o, n, "scan.bounded.specific-offsets"))) kafka_parse_specific_offsets(s->a, v, &s->stop_offsets, &s->nstop_offsets);
+    /* the client */
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    kafka_client_opts co;
+    st = kafka_apply_properties(o, n, true, conf, &co, NULL, &bad, err);
+    char buf[512];
+    if (!st && !co.group_id) { /* rd_kafka_assign needs a group; this one never commits */
+        snprintf(buf, sizeof buf, "sluice-%s-%d-%llx", s->table, (int)getpid(), (unsigned long long)kafka_now_ms());
+        st = conf_set(conf, "group.id", buf, err);
+    }
+    if (!st && !co.auto_commit) st = conf_set(conf, "enable.auto.commit", "false", err);
+    if (!st && !co.auto_offset_reset)
+        st = conf_set(conf, "auto.offset.reset",
+                      s->startup == KAFKA_MODE_GROUP ? "error" : s->startup == KAFKA_MODE_LATEST ? "latest" : "earliest", err);
+    if (!st && !co.client_id) {
+        snprintf(buf, sizeof buf, "%s-%d", co.client_id_prefix ? co.client_id_prefix : "sluice", a->subtask);
+        st = conf_set(conf, "client.id", buf, err);
+    }
+    if (!st) st = conf_set(conf, "enable.partition.eof", "true", err);
+    if (st) {
+        rd_kafka_conf_destroy(conf);
+        ks_close(&tmp);
+        return st;
+    }
+    size_t gl = sizeof buf;
+    rd_kafka_conf_get(conf, "group.id", buf, &gl);
+    s->group = sl_arena_strdup(s->a, buf);
+    s->commit = co.group_id && co.commit_offsets;
+    s->batch = co.max_poll_records > 0 ? co.max_poll_records : 500;
+    if ((st = kafka_client_new(&s->c, RD_KAFKA_CONSUMER, conf, err)) || (st = list_partitions(s, a, err))) {
+        ks_close(&tmp);
+        return st;
+    }
+    s->q = rd_kafka_queue_get_consumer(s->c.rk);
+    if (!s->q) {
+        ks_close(&tmp);
+        return sl_error_set(err, SL_ERR_INTERNAL, "table '%s': the Kafka consumer has no queue", s->table);
+    }
+    s->msgs = sl_xcalloc((size_t)(s->batch < 1024 ? s->batch : 1024) + 1, sizeof(rd_kafka_message_t *));
+    if (s->batch > 1024) s->batch = 1024;
+    char desc[160];
+    snprintf(desc, sizeof desc, "KafkaSource(%s)", s->table);
+    *out = sl_operator_new(&ks_vt, s, NULL, sl_arena_strdup(s->a, desc));
+    return SL_OK;
+}
