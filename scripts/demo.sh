@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: shows the most end-to-end thing Sluice can do in this build, and finishes by itself.
-# Today: configuration, memory model, SQL validation, the optimized plan, and a real pipeline run by
-# `sluice sql` (datagen -> filter/project -> print + JSON part files). As the engine grows (issues 6-8) this
-# becomes the flagship Kafka join, run for real.
+# Today: configuration, memory model, SQL validation, the optimized plan, a pipeline run by `sluice sql`
+# (datagen -> filter/project -> print + JSON part files), and the flagship Kafka join run for real against
+# `sluice kafka-dev`. It ends by itself and leaves no process behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLUICE=build/bin/sluice
@@ -52,5 +52,50 @@ SLUICE_NO_PROGRESS=1 $SLUICE sql -f examples/demo_pipeline.sql
 echo "\$ ls build/demo-out && head -3 build/demo-out/part-*"
 ls build/demo-out
 head -3 build/demo-out/part-*
+
+step "The flagship job for real: examples/seed_join.sql against a development Kafka cluster"
+# sluice kafka-dev: an in-memory Kafka (librdkafka's mock brokers); the inputs are written by a
+# Sluice job (datagen -> Kafka, JSON in the seed's schema); the seed script runs with only its
+# bootstrap servers changed and both sources bounded ('scan.bounded.mode' = 'latest-offset',
+# so the demo ends by itself); kcat reads the output topic back.
+N=5000
+$SLUICE kafka-dev --brokers 3 --topic kafka_Flink_xiaoneng_1kb_006:4 --topic kafka_Flink_xiaoneng_1kb_005:4 \
+  --topic kafka_Flink_1302:4 --bootstrap-file "$tmp/bs" </dev/null >"$tmp/dev.out" 2>"$tmp/dev.err" &
+dev=$!
+trap 'kill -TERM $dev 2>/dev/null || true; wait $dev 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 200); do [ -s "$tmp/bs" ] && break; sleep 0.1; done
+bs=$(sed -n 's/^bootstrap\.servers=//p' "$tmp/bs")
+echo "kafka-dev: bootstrap.servers=$bs"
+cols='`name` STRING, `id` INTEGER, `name1` STRING, `num_dou` DOUBLE, `num_float` DOUBLE, `num_int` INTEGER, `stringmessages` STRING'
+cat >"$tmp/fill.sql" <<EOF
+CREATE TABLE gen_left ($cols) WITH ('connector' = 'datagen', 'rows-per-second' = '1000000', 'seed' = '6',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '$N', 'fields.name.length' = '8',
+  'fields.name1.length' = '8', 'fields.name1.null-rate' = '0.25', 'fields.stringmessages.length' = '900');
+CREATE TABLE gen_right ($cols) WITH ('connector' = 'datagen', 'rows-per-second' = '1000000', 'seed' = '5',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '$((N / 2 + 1))', 'fields.id.end' = '$((N + N / 2))',
+  'fields.name.length' = '8', 'fields.name1.length' = '8', 'fields.stringmessages.length' = '900');
+CREATE TABLE in_006 ($cols) WITH ('connector' = 'kafka', 'topic' = 'kafka_Flink_xiaoneng_1kb_006',
+  'properties.bootstrap.servers' = '$bs', 'format' = 'json', 'sink.partitioner' = 'round-robin');
+CREATE TABLE in_005 ($cols) WITH ('connector' = 'kafka', 'topic' = 'kafka_Flink_xiaoneng_1kb_005',
+  'properties.bootstrap.servers' = '$bs', 'format' = 'json', 'sink.partitioner' = 'round-robin');
+EXECUTE STATEMENT SET BEGIN
+INSERT INTO in_006 SELECT * FROM gen_left;
+INSERT INTO in_005 SELECT * FROM gen_right;
+END;
+EOF
+echo "\$ sluice sql -f fill.sql     # datagen -> Kafka, $N records of ~1 KB per topic"
+SLUICE_NO_PROGRESS=1 $SLUICE sql -f "$tmp/fill.sql"
+sed -e "s/'properties.bootstrap.servers' = 'xxx'/'properties.bootstrap.servers' = '$bs'/" \
+  -e "s/'scan.startup.mode' = 'earliest-offset'/'scan.startup.mode' = 'earliest-offset',\n   'scan.bounded.mode' = 'latest-offset'/" \
+  examples/seed_join.sql >"$tmp/seed_join.sql"
+echo "\$ sluice sql -f seed_join.sql -c examples/seed-tuning.yaml -D parallelism.default=2 -D taskmanager.numberOfTaskSlots=2"
+SLUICE_NO_PROGRESS=1 $SLUICE sql -f "$tmp/seed_join.sql" -c examples/seed-tuning.yaml -D parallelism.default=2 \
+  -D taskmanager.numberOfTaskSlots=2
+echo "\$ kcat -C -b ... -t kafka_Flink_1302 -o beginning -e -q | head -3"
+kcat -C -b "$bs" -t kafka_Flink_1302 -o beginning -e -q 2>/dev/null >"$tmp/out.json" || true
+head -3 "$tmp/out.json"
+echo "($(wc -l <"$tmp/out.json") joined records in the output topic; kafka-dev stops now)"
+kill -TERM $dev
+wait $dev 2>/dev/null || true
 
 step "Done. Next: 'make test' runs every test under AddressSanitizer and UBSan."

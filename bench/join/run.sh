@@ -35,4 +35,4 @@ done
 raw=$(build/bench/bench_rocksdb_raw "$ROWS" 40 "$tmp/raw")
 echo "$raw"
 pairs=$(echo "$raw" | sed -n 's/.* \([0-9]*\) put+get pairs\/s/\1/p')
-awk -v j="$rocks" -v p="$pairs" 'BEGIN { printf "ratio: the RocksDB join does %.2f rows per raw put+get pair (goal: 150,000 rows/s per core)\n", j / p }'
+awk -v j="$rocks" -v p="$pairs" 'BEGIN { printf "ratio: the RocksDB join runs at %.1fx the raw put+get pair rate (goal: 150,000 rows/s per core)\n", j / p }'
