@@ -179,6 +179,23 @@ static json_t *spec_of(const plan_node *n)
                          "group_keys", keys, "calls", calls, "window", win, "output", row_json(n->row), "changelog",
                          (int)n->changelog, "input_changelog", (int)n->input[0]->changelog);
     }
+    case PLAN_RANK: {
+        /* top-N (Flink's Rank, ROW_NUMBER) or, with "dedup", Deduplicate; "order": sort keys over
+         * input fields; the output is the input row, then the row number if "output_rn" */
+        json_t *order = json_array();
+        for (int k = 0; k < n->norder; k++)
+            json_array_append_new(order, json_pack("{s:i, s:b, s:b}", "field", n->order[k], "desc", n->order_desc[k], "nulls_first",
+                                                   n->order_nulls_first[k]));
+        json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:I, s:b}", "input", row_json(n->input[0]->row), "output", row_json(n->row),
+                              "partition", ints_json(n->part, n->npart), "order", order, "rank_end", (json_int_t)n->rank_end,
+                              "output_rn", n->output_rn);
+        json_object_set_new(j, "dedup", json_boolean(n->dedup));
+        json_object_set_new(j, "keep_last", json_boolean(n->keep_last));
+        json_object_set_new(j, "proctime", json_boolean(n->proctime));
+        json_object_set_new(j, "changelog", json_integer((int)n->changelog));
+        json_object_set_new(j, "input_changelog", json_integer((int)n->input[0]->changelog));
+        return j;
+    }
     case PLAN_SINK:
         return json_pack("{s:s, s:o, s:o, s:o, s:i}", "table", n->sink->name, "options", options_json(n->sink), "schema",
                          schema_json(n->sink, NULL), "input", row_json(n->input[0]->row), "changelog", (int)n->changelog);
@@ -188,7 +205,7 @@ static json_t *spec_of(const plan_node *n)
 
 static const char *op_kind(plan_kind k)
 {
-    static const char *const names[] = {"source", "calc", "join", "sink", "aggregate", "window_aggregate"};
+    static const char *const names[] = {"source", "calc", "join", "sink", "aggregate", "window_aggregate", "rank"};
     return names[k];
 }
 
@@ -286,6 +303,14 @@ static int emit(builder *b, const plan_node *n)
         free(keys);
         return vid;
     }
+    case PLAN_RANK: {
+        int in = emit(b, n->input[0]);
+        bool keyed = n->npart > 0;
+        vid = new_vertex(b, keyed ? b->opt->parallelism : 1)->id;
+        add_op(b, vid, n);
+        add_edge(b, in, vid, 0, keyed ? JG_HASH : JG_GLOBAL, n->part, n->npart);
+        return vid;
+    }
     case PLAN_SINK: {
         int in = emit(b, n->input[0]);
         int p = sink_parallelism(n, b->g->vertices[in - 1].parallelism);
@@ -316,6 +341,7 @@ static void name_vertices(jobgraph *g)
             else if (strcmp(op->kind, "join") == 0) sl_strbuf_puts(&sb, "Join");
             else if (strcmp(op->kind, "aggregate") == 0) sl_strbuf_puts(&sb, "GroupAggregate");
             else if (strcmp(op->kind, "window_aggregate") == 0) sl_strbuf_puts(&sb, "WindowAggregate");
+            else if (strcmp(op->kind, "rank") == 0) sl_strbuf_puts(&sb, strncmp(op->description, "Dedup", 5) == 0 ? "Deduplicate" : "Rank");
             else sl_strbuf_puts(&sb, "Calc");
         }
         v->name = sl_strbuf_detach(&sb);

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -777,6 +778,227 @@ static sl_status build_aggregate(pctx *c, const sql_node *q, plan_node *in, plan
     return SL_OK;
 }
 
+/* ---- top-N and deduplication ------------------------------------------------------------------ */
+
+static plan_expr *remap(pctx *c, const plan_expr *e, const int *map);
+static void uses(const plan_expr *e, bool *used, int width);
+static plan_expr *and_of(pctx *c, plan_expr *a, plan_expr *b);
+
+static sl_status not_topn(pctx *c, const sql_node *at)
+{
+    /* the message goldens know; the top-N shape is the one subquery in FROM planned so far */
+    return unsupported(c, at, "subqueries in FROM");
+}
+
+static void rank_conjuncts(plan_expr *e, plan_expr **out, int *n, int cap)
+{
+    if (e->kind == PX_CALL && strcmp(e->op, "AND") == 0) {
+        rank_conjuncts(e->args[0], out, n, cap);
+        rank_conjuncts(e->args[1], out, n, cap);
+    } else if (*n < cap) {
+        out[(*n)++] = e;
+    }
+}
+
+/* Adds e to the Calc's projection unless an equal expression is there; returns its position. */
+static int calc_slot(pctx *c, plan_node *k, plan_expr *e)
+{
+    for (int i = 0; i < k->nexprs; i++)
+        if (px_equal(k->exprs[i], e)) return i;
+    char nm[16];
+    snprintf(nm, sizeof nm, "$f%d", k->nexprs);
+    k->names[k->nexprs] = sl_arena_strdup(c->a, nm);
+    k->exprs[k->nexprs] = e;
+    return k->nexprs++;
+}
+
+/* SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) AS rn FROM t [WHERE ...])
+ * WHERE rn <= N | rn < N | rn = 1 [AND ...]: Calc (the inner select list and the keys) -> Rank (or
+ * Deduplicate) -> Calc (the outer select list and the rest of the outer WHERE). */
+static sl_status build_rank(pctx *c, const sql_node *q, plan_node **out)
+{
+    const sql_node *items = q->kids[0], *from = q->kids[1], *where = q->kids[2], *sub = from->kids[0];
+    sl_status st;
+    if (q->kids[3] || q->kids[4] || q->kids[5] || (q->flags & SQL_F_DISTINCT) || !where || (from->flags & SQL_F_LATERAL) ||
+        from->kids[2] || !sub || sub->kind != SQL_SELECT || sub->kids[3] || sub->kids[4] || sub->kids[5] ||
+        (sub->flags & SQL_F_DISTINCT) || !sub->kids[1])
+        return not_topn(c, from);
+    {
+        const sql_node **aggs = NULL;
+        int naggs = 0, cap = 0;
+        for (int i = 0; i < items->nkids; i++) collect_aggs(c, items->kids[i], &aggs, &naggs, &cap);
+        for (int i = 0; i < sub->kids[0]->nkids; i++) collect_aggs(c, sub->kids[0]->kids[i], &aggs, &naggs, &cap);
+        if (naggs) return not_topn(c, from);
+    }
+    for (int i = 0; i < items->nkids; i++)
+        if (has_window_call(items->kids[i])) return unsupported(c, items->kids[i], "OVER windows");
+    /* the inner select list: exactly one item is ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) */
+    const sql_node *sitems = sub->kids[0], *call = NULL;
+    int rn_item = -1;
+    for (int i = 0; i < sitems->nkids; i++) {
+        const sql_node *it = sitems->kids[i];
+        const sql_node *e = it->kind == SQL_SELECT_ITEM ? it->kids[0] : NULL;
+        if (!e || !has_window_call(e)) continue;
+        if (rn_item >= 0 || e->kind != SQL_CALL || strcasecmp(e->text, "ROW_NUMBER") != 0 || e->kids[1] ||
+            (e->kids[0] && e->kids[0]->nkids))
+            return unsupported(c, e, "OVER windows (only ROW_NUMBER() OVER (...) for top-N)");
+        rn_item = i;
+        call = e;
+    }
+    if (!call) return not_topn(c, from);
+    const sql_node *over = call->kids[2];
+    if (over->kind != SQL_OVER || over->text || over->kids[2] || !over->kids[1] || !over->kids[1]->nkids)
+        return unsupported(c, over, "ROW_NUMBER() without ORDER BY, with a window frame or a named window");
+    plan_node *in;
+    if ((st = build_from(c, sub->kids[1], &in))) return st;
+    /* the Calc below: the inner select list without the row number, then the keys it lacks */
+    int nsub = sub->type->nfields, npart = over->kids[0] ? over->kids[0]->nkids : 0, norder = over->kids[1]->nkids;
+    plan_node *pre = calc_over(c, in);
+    int cap = nsub + npart + norder + 1;
+    pre->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)cap);
+    pre->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)cap);
+    int *submap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(nsub + 1)); /* subquery field -> Rank output field */
+    int o = 0, rn_pos = -1;
+    for (int i = 0; i < sitems->nkids; i++) {
+        const sql_node *it = sitems->kids[i];
+        const sql_node *star = it->kind == SQL_STAR ? it : (it->kids[0]->kind == SQL_STAR ? it->kids[0] : NULL);
+        if (star) {
+            int off = 0, width = in->row->nfields;
+            if (star->nkids) {
+                int acc = 0;
+                find_rel(sub->kids[1], star->kids[0]->text, &acc, &off, &width);
+            }
+            for (int f = off; f < off + width; f++) {
+                submap[o] = pre->nexprs;
+                pre->exprs[pre->nexprs] = px_input(c, f, in->row->field_types[f]);
+                pre->names[pre->nexprs++] = sub->type->field_names[o++];
+            }
+            continue;
+        }
+        if (i == rn_item) {
+            rn_pos = o++;
+            continue;
+        }
+        submap[o] = pre->nexprs;
+        if ((st = cvt(c, it->kids[0], 0, &pre->exprs[pre->nexprs]))) return st;
+        pre->names[pre->nexprs++] = sub->type->field_names[o++];
+    }
+    plan_node *r = node(c, PLAN_RANK);
+    r->npart = npart;
+    r->part = sl_arena_alloc(c->a, sizeof(int) * (size_t)(npart ? npart : 1));
+    r->norder = norder;
+    r->order = sl_arena_alloc(c->a, sizeof(int) * (size_t)norder);
+    r->order_desc = sl_arena_alloc(c->a, sizeof(bool) * (size_t)norder);
+    r->order_nulls_first = sl_arena_alloc(c->a, sizeof(bool) * (size_t)norder);
+    for (int k = 0; k < npart; k++) {
+        plan_expr *x;
+        if ((st = cvt(c, over->kids[0]->kids[k], 0, &x))) return st;
+        r->part[k] = calc_slot(c, pre, x);
+    }
+    for (int k = 0; k < norder; k++) {
+        const sql_node *oi = over->kids[1]->kids[k];
+        const sql_node *oe = oi->kind == SQL_ORDER_ITEM ? oi->kids[0] : oi;
+        unsigned fl = oi->kind == SQL_ORDER_ITEM ? oi->flags : 0;
+        plan_expr *x;
+        if ((st = cvt(c, oe, 0, &x))) return st;
+        r->order[k] = calc_slot(c, pre, x);
+        r->order_desc[k] = (fl & SQL_F_DESC) != 0;
+        r->order_nulls_first[k] = (fl & SQL_F_NULLS_FIRST) ? true : (fl & SQL_F_NULLS_LAST) ? false : !r->order_desc[k];
+    }
+    if (sub->kids[2] && (st = cvt(c, sub->kids[2], 0, &pre->cond))) return st;
+    pre->row = calc_row(c, pre);
+    r->input[0] = pre;
+    r->ninputs = 1;
+    /* the outer WHERE: one condition on the row number; the rest stays above */
+    plan_expr *w;
+    if ((st = cvt(c, where, 0, &w))) return st;
+    plan_expr *cs[128];
+    int ncs = 0;
+    rank_conjuncts(w, cs, &ncs, 128);
+    plan_expr *rest = NULL;
+    bool have_range = false;
+    bool *reads = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(nsub + 1));
+    for (int i = 0; i < ncs; i++) {
+        plan_expr *e = cs[i];
+        bool on_rn = e->kind == PX_CALL && e->nargs == 2 && e->args[0]->kind == PX_INPUT && e->args[0]->input == rn_pos &&
+                     e->args[1]->kind == PX_LITERAL && e->args[1]->src && e->args[1]->src->kind == SQL_LIT_INT;
+        if (on_rn && !have_range) {
+            int64_t v = strtoll(e->args[1]->src->text, NULL, 10);
+            if (strcmp(e->op, "<=") == 0) r->rank_end = v;
+            else if (strcmp(e->op, "<") == 0) r->rank_end = v - 1;
+            else if (strcmp(e->op, "=") == 0 && v == 1) r->rank_end = 1;
+            else return unsupported(c, where, "conditions on the row number other than rn <= N, rn < N and rn = 1");
+            if (r->rank_end < 1) return unsupported(c, where, "top-N with N < 1");
+            have_range = true;
+            continue;
+        }
+        memset(reads, 0, sizeof(bool) * (size_t)(nsub + 1));
+        uses(e, reads, nsub);
+        if (reads[rn_pos]) return unsupported(c, where, "conditions on the row number other than rn <= N, rn < N and rn = 1");
+        rest = and_of(c, rest, e);
+    }
+    if (!have_range) return unsupported(c, where, "ROW_NUMBER() without a condition rn <= N, rn < N or rn = 1 on it");
+    /* the outer select list, over the subquery's row */
+    int n = q->type->nfields;
+    plan_node *post = calc_over(c, r);
+    post->nexprs = n;
+    post->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(n ? n : 1));
+    post->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(n ? n : 1));
+    o = 0;
+    for (int i = 0; i < items->nkids; i++) {
+        const sql_node *it = items->kids[i];
+        const sql_node *star = it->kind == SQL_STAR ? it : (it->kids[0]->kind == SQL_STAR ? it->kids[0] : NULL);
+        if (star) {
+            for (int f = 0; f < nsub; f++) {
+                post->exprs[o] = px_input(c, f, sub->type->field_types[f]);
+                post->names[o] = q->type->field_names[o];
+                o++;
+            }
+            continue;
+        }
+        if ((st = cvt(c, it->kids[0], 0, &post->exprs[o]))) return st;
+        post->names[o] = q->type->field_names[o];
+        o++;
+    }
+    memset(reads, 0, sizeof(bool) * (size_t)(nsub + 1));
+    for (int i = 0; i < n; i++) uses(post->exprs[i], reads, nsub);
+    uses(rest, reads, nsub);
+    r->output_rn = reads[rn_pos];
+    int iw = pre->row->nfields;
+    submap[rn_pos] = iw;
+    for (int i = 0; i < n; i++) post->exprs[i] = remap(c, post->exprs[i], submap);
+    post->cond = remap(c, rest, submap);
+    post->row = q->type;
+    /* the Rank's row: its input, then the row number */
+    {
+        plan_node tmp = {0};
+        tmp.nexprs = iw + (r->output_rn ? 1 : 0);
+        tmp.exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)tmp.nexprs);
+        tmp.names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)tmp.nexprs);
+        for (int i = 0; i < iw; i++) {
+            tmp.exprs[i] = px_input(c, i, pre->row->field_types[i]);
+            tmp.names[i] = pre->row->field_names[i];
+        }
+        if (r->output_rn) {
+            tmp.exprs[iw] = px_input(c, iw, sql_type_make(c->a, SQL_T_BIGINT, false, -1, -1));
+            tmp.names[iw] = "w0$o0";
+        }
+        r->row = calc_row(c, &tmp);
+    }
+    /* Deduplicate: rn = 1 over one time attribute, the row number not selected (Flink's rule) */
+    const sql_type *ot = pre->row->field_types[r->order[0]];
+    if (r->rank_end == 1 && !r->output_rn && norder == 1 && ot->attr != SQL_TA_NONE) {
+        r->dedup = true;
+        r->keep_last = r->order_desc[0];
+        r->proctime = ot->attr == SQL_TA_PROCTIME;
+    }
+    bool identity = !post->cond && n == r->row->nfields;
+    for (int i = 0; identity && i < n; i++)
+        identity = post->exprs[i]->kind == PX_INPUT && post->exprs[i]->input == i && strcmp(post->names[i], r->row->field_names[i]) == 0;
+    *out = identity ? r : post;
+    return SL_OK;
+}
+
 static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
 {
     if (q->kind != SQL_SELECT) {
@@ -788,6 +1010,7 @@ static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
     const sql_node *items = q->kids[0], *from = q->kids[1], *where = q->kids[2];
     if (q->kids[5]) return unsupported(c, q->kids[5], "query hints");
     if (!from) return unsupported(c, q, "SELECT without FROM");
+    if (from->kind == SQL_SUBQUERY) return build_rank(c, q, out);
     for (int i = 0; i < items->nkids; i++) {
         const sql_node *e = items->kids[i]->kind == SQL_SELECT_ITEM ? items->kids[i]->kids[0] : NULL;
         if (e && has_window_call(e)) return unsupported(c, e, "OVER windows");
@@ -1089,6 +1312,38 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
         for (int i = 0; i < w; i++) map[i] = i; /* every key and aggregate is kept */
         return g;
     }
+    case PLAN_RANK: {
+        int iw = n->input[0]->row->nfields;
+        bool *in_need = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(iw ? iw : 1));
+        for (int i = 0; i < iw; i++) in_need[i] = all[i];
+        for (int k = 0; k < n->npart; k++) in_need[n->part[k]] = true;
+        for (int k = 0; k < n->norder; k++) in_need[n->order[k]] = true;
+        int *cmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(iw ? iw : 1));
+        plan_node *r = sl_arena_alloc(c->a, sizeof *r);
+        *r = *n;
+        r->input[0] = prune(c, n->input[0], in_need, cmap);
+        r->part = sl_arena_alloc(c->a, sizeof(int) * (size_t)(n->npart ? n->npart : 1));
+        r->order = sl_arena_alloc(c->a, sizeof(int) * (size_t)n->norder);
+        for (int k = 0; k < n->npart; k++) r->part[k] = cmap[n->part[k]];
+        for (int k = 0; k < n->norder; k++) r->order[k] = cmap[n->order[k]];
+        const sql_type *nin = r->input[0]->row;
+        plan_node tmp = {0};
+        tmp.nexprs = nin->nfields + (n->output_rn ? 1 : 0);
+        tmp.exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(tmp.nexprs ? tmp.nexprs : 1));
+        tmp.names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(tmp.nexprs ? tmp.nexprs : 1));
+        for (int i = 0; i < nin->nfields; i++) {
+            tmp.exprs[i] = px_input(c, i, nin->field_types[i]);
+            tmp.names[i] = nin->field_names[i];
+        }
+        if (n->output_rn) {
+            tmp.exprs[nin->nfields] = px_input(c, nin->nfields, n->row->field_types[iw]);
+            tmp.names[nin->nfields] = n->row->field_names[iw];
+        }
+        r->row = calc_row(c, &tmp);
+        for (int i = 0; i < iw; i++) map[i] = cmap[i];
+        if (n->output_rn) map[iw] = nin->nfields;
+        return r;
+    }
     case PLAN_JOIN: {
         int lw = n->input[0]->row->nfields, rw = n->input[1]->row->nfields;
         bool *ln = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(lw ? lw : 1));
@@ -1225,6 +1480,20 @@ static void infer(pctx *c, plan_node *n)
             n->nunique = n->ngroup;
             n->unique = sl_arena_alloc(c->a, sizeof(int) * (size_t)n->ngroup);
             for (int k = 0; k < n->ngroup; k++) n->unique[k] = k;
+        }
+        break;
+    case PLAN_RANK:
+        /* Rank: rows enter and leave the top N (-D/+I), ranks shift (-U/+U), as Flink's; Deduplicate:
+         * keeping the first row by processing time is insert-only, the others update their row */
+        n->changelog = !n->dedup ? PLAN_CL_ALL
+                     : (n->proctime && !n->keep_last) ? PLAN_CL_INSERT_ONLY
+                     : (PLAN_CL_INSERT | PLAN_CL_UPDATE_BEFORE | PLAN_CL_UPDATE_AFTER);
+        if (n->output_rn || n->rank_end == 1) {
+            int iw = n->input[0]->row->nfields;
+            n->nunique = n->npart + (n->output_rn ? 1 : 0);
+            n->unique = sl_arena_alloc(c->a, sizeof(int) * (size_t)(n->nunique ? n->nunique : 1));
+            for (int k = 0; k < n->npart; k++) n->unique[k] = n->part[k];
+            if (n->output_rn) n->unique[n->npart] = iw;
         }
         break;
     case PLAN_WINDOW_AGG:
@@ -1519,6 +1788,27 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         }
         sl_strbuf_printf(out, "%sstart('w$) AS window_start, end('w$) AS window_end", (n->ngroup || n->naggs) ? ", " : "");
         if (w->window_time) sl_strbuf_printf(out, ", %s('w$) AS window_time", w->proctime ? "proctime" : "rowtime");
+        sl_strbuf_puts(out, "])");
+        break;
+    }
+    case PLAN_RANK: {
+        const sql_type *in = n->input[0]->row;
+        if (n->dedup) {
+            sl_strbuf_printf(out, "Deduplicate(keep=[%s], key=[", n->keep_last ? "LastRow" : "FirstRow");
+            for (int k = 0; k < n->npart; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[n->part[k]]);
+            sl_strbuf_printf(out, "], order=[%s])", n->proctime ? "PROCTIME" : "ROWTIME");
+            break;
+        }
+        sl_strbuf_printf(out, "Rank(strategy=[%s], rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd=%" PRId64 "], partitionBy=[",
+                         n->input[0]->changelog == PLAN_CL_INSERT_ONLY ? "AppendFastStrategy" : "RetractStrategy", n->rank_end);
+        for (int k = 0; k < n->npart; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[n->part[k]]);
+        sl_strbuf_puts(out, "], orderBy=[");
+        for (int k = 0; k < n->norder; k++) {
+            sl_strbuf_printf(out, "%s%s %s", k ? ", " : "", in->field_names[n->order[k]], n->order_desc[k] ? "DESC" : "ASC");
+            if (n->order_nulls_first[k] == n->order_desc[k]) sl_strbuf_puts(out, n->order_nulls_first[k] ? " NULLS FIRST" : " NULLS LAST");
+        }
+        sl_strbuf_puts(out, "], select=[");
+        print_names(out, n->row);
         sl_strbuf_puts(out, "])");
         break;
     }

@@ -33,7 +33,7 @@ struct plan_expr {
     const sql_node *src;  /* the AST node it came from (literals; printing) */
 };
 
-typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK, PLAN_AGG, PLAN_WINDOW_AGG } plan_kind;
+typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK, PLAN_AGG, PLAN_WINDOW_AGG, PLAN_RANK } plan_kind;
 
 /* The window of a WindowAggregate (a window table function: TUMBLE, HOP, CUMULATE). Sizes in ms. */
 typedef enum plan_window_kind { PLAN_WIN_TUMBLE, PLAN_WIN_HOP, PLAN_WIN_CUMULATE } plan_window_kind;
@@ -110,6 +110,19 @@ struct plan_node {
      * one field per aggregate call, then window_start, window_end (and window_time if
      * window.window_time). Insert-only: one row per group and window when the window fires. */
     plan_window window;
+    /* PLAN_RANK: top-N by ROW_NUMBER() OVER (PARTITION BY part ORDER BY order) with rn <= rank_end
+     * (Flink's Rank), or with `dedup` Flink's Deduplicate (rn = 1 ordered by one time attribute,
+     * rn not selected: keep_last when ordered DESC; proctime: a processing-time attribute). The
+     * output is the input row, then the row number (BIGINT NOT NULL, "w0$o0") if output_rn. */
+    int npart;
+    int *part;           /* input fields */
+    int norder;
+    int *order;          /* input fields */
+    bool *order_desc;
+    bool *order_nulls_first; /* NULLs sort first (default: ASC first, DESC last, as Flink) */
+    int64_t rank_end;
+    bool output_rn;
+    bool dedup, keep_last, proctime;
 };
 
 /* Builds the logical plan of an INSERT (or a bare query) and optimizes it. Statements outside the

@@ -44,6 +44,10 @@ sl_status sl_op_agg_create(const json_t *spec, const struct sl_job_context *job,
 sl_status sl_op_window_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
                               sl_error *err);
 
+/* Top-N (ROW_NUMBER) and Deduplicate over insert-only input (op_rank.c; spec: jobgraph.c PLAN_RANK). */
+sl_status sl_op_rank_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
+                            sl_error *err);
+
 /* spec: the JobGraph source spec ("schema", "columns", "output", "watermark", "filter"). */
 sl_status sl_op_scan_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
                             sl_error *err);

@@ -67,7 +67,8 @@ static sl_status check_supported(const jobgraph *g, sl_error *err)
             const jg_operator *o = &g->vertices[i].ops[k];
             const char *kind = op_kind(o);
             if (strcmp(kind, "source") == 0 || strcmp(kind, "calc") == 0 || strcmp(kind, "sink") == 0 ||
-                strcmp(kind, "join") == 0 || strcmp(kind, "aggregate") == 0 || strcmp(kind, "window_aggregate") == 0)
+                strcmp(kind, "join") == 0 || strcmp(kind, "aggregate") == 0 || strcmp(kind, "window_aggregate") == 0 ||
+                strcmp(kind, "rank") == 0)
                 continue;
             sl_error_set(err, SL_ERR_UNSUPPORTED, "The job needs the operator %s, which this build of Sluice cannot run yet.",
                          o->description ? o->description : kind);
@@ -135,7 +136,8 @@ static sl_status state_settings(sl_job_context *job, const jobgraph *g, const sl
     for (int i = 0; i < g->nvertices; i++)
         for (int k = 0; k < g->vertices[i].nops; k++)
             stateful += strcmp(op_kind(&g->vertices[i].ops[k]), "join") == 0 || strcmp(op_kind(&g->vertices[i].ops[k]), "aggregate") == 0 ||
-                        strcmp(op_kind(&g->vertices[i].ops[k]), "window_aggregate") == 0;
+                        strcmp(op_kind(&g->vertices[i].ops[k]), "window_aggregate") == 0 ||
+                        strcmp(op_kind(&g->vertices[i].ops[k]), "rank") == 0;
     uint64_t per_slot;
     if (sl_config_is_set(cfg, "state.backend.rocksdb.memory.fixed-per-slot")) {
         per_slot = sl_config_get_memory(cfg, "state.backend.rocksdb.memory.fixed-per-slot");
@@ -196,6 +198,8 @@ static sl_status build_chain(deployment *d, const jg_vertex *v, int subtask, boo
             st = sl_op_agg_create(o->spec, &d->job, a, &ops[n], err);
         } else if (strcmp(kind, "window_aggregate") == 0) {
             st = sl_op_window_create(o->spec, &d->job, a, &ops[n], err);
+        } else if (strcmp(kind, "rank") == 0) {
+            st = sl_op_rank_create(o->spec, &d->job, a, &ops[n], err);
         } else {
             st = sl_connector_sink(o->spec, &d->job, subtask, v->parallelism, a, &ops[n], err);
         }

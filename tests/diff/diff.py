@@ -395,7 +395,34 @@ JOIN_OVER_AGG = [
 # FROM L) WHERE rn <= 3` in both dialects (SQLite has window functions); ties need a total order
 # (add ts and the other columns to ORDER BY) for the multisets to be comparable.
 WINDOWS = []
-TOPN = []
+# Top-N and deduplication (ROW_NUMBER): every sort key list ends in enough columns for a total
+# order, or the output only has columns the ties share (the dedup cases), so that the multisets
+# compare. NULLs sort first under ASC and last under DESC in both (SQLite: NULL is the smallest).
+TOPN_ORDER = "v DESC, ts, s, b, d, k2, f"
+TOPN = [
+    Case("topn_rank_top3_rn", "topn",
+         cols("k INT, v INT, s STRING, ts TIMESTAMP(3), rn BIGINT"),
+         "SELECT k, v, s, ts, rn FROM (SELECT k, v, s, ts, ROW_NUMBER() OVER (PARTITION BY k "
+         "ORDER BY %s) AS rn FROM L) WHERE rn <= 3" % TOPN_ORDER),
+    Case("topn_rank_top3_no_rn", "topn",
+         cols("k2 STRING, b BIGINT, s STRING, v INT"),
+         "SELECT k2, b, s, v FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k2 "
+         "ORDER BY b ASC, s DESC, d, k, v, ts, f) AS rn FROM L WHERE v > 0) WHERE rn < 4 AND s <> 'zz'"),
+    Case("topn_rank_global_top5", "topn",
+         cols("k INT, v INT, rn BIGINT"),
+         "SELECT k, v, rn FROM (SELECT k, v, ROW_NUMBER() OVER (ORDER BY v DESC, ts, s, b, d, k, k2, f) AS rn "
+         "FROM L) WHERE rn <= 5"),
+    Case("topn_rank_dedup_first_row", "topn",
+         cols("k INT, ts TIMESTAMP(3)"),
+         "SELECT k, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts ASC) AS rn FROM L) "
+         "WHERE rn = 1",
+         watermarks={"L": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"}),
+    Case("topn_rank_dedup_last_row", "topn",
+         cols("k INT, ts TIMESTAMP(3)"),
+         "SELECT k, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts DESC) AS rn FROM L) "
+         "WHERE rn = 1",
+         watermarks={"L": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"}),
+]
 
 CASES = STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + TOPN
 

@@ -1,0 +1,3 @@
+CREATE TABLE t (id INT, name STRING, v BIGINT, ts TIMESTAMP(3), pt AS PROCTIME(), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector'='datagen');
+CREATE TABLE s (id INT, name STRING, v BIGINT, rn BIGINT) WITH ('connector'='print');
+INSERT INTO s SELECT * FROM (SELECT id, name, v, ROW_NUMBER() OVER (PARTITION BY name ORDER BY v DESC) AS rn FROM t) WHERE rn <= 3;

@@ -1,0 +1,3 @@
+CREATE TABLE t (id INT, name STRING, v BIGINT, ts TIMESTAMP(3), pt AS PROCTIME(), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector'='datagen');
+CREATE TABLE s (id INT, v BIGINT) WITH ('connector'='print');
+INSERT INTO s SELECT id, v FROM (SELECT id, v, ROW_NUMBER() OVER (PARTITION BY id ORDER BY v) AS rn FROM t) WHERE rn > 1;
