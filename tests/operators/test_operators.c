@@ -20,60 +20,11 @@
 #include "runtime/task.h"
 #include "sql/sql.h"
 #include "sql/validate.h"
+#include "tests/operators/harness.h"
 
-/* The JobGraph of the last statement of a script. */
-static jobgraph *graph_of(const char *sql)
-{
-    sl_error err;
-    sql_script *s = sql_parse("t.sql", sql, strlen(sql), &err);
-    assert_non_null(s);
-    sql_session *session = sql_session_create();
-    if (sql_session_validate(session, s, &err) != SL_OK) fail_msg("%s", err.message);
-    sl_arena *a = sl_arena_create(0);
-    plan_node *plan;
-    if (plan_build(a, session, sql_script_stmt(s, sql_script_count(s) - 1), "t.sql", &plan, &err) != SL_OK) fail_msg("%s", err.message);
-    jg_options opt = {"t", 1, 128};
-    jobgraph *g;
-    assert_int_equal(jg_build(plan, &opt, &g, &err), SL_OK);
-    sl_arena_destroy(a);
-    sql_session_destroy(session);
-    return g;
-}
-
-static const jg_operator *find_op(const jobgraph *g, const char *kind)
-{
-    for (int v = 0; v < g->nvertices; v++)
-        for (int k = 0; k < g->vertices[v].nops; k++)
-            if (strcmp(g->vertices[v].ops[k].kind, kind) == 0) return &g->vertices[v].ops[k];
-    fail_msg("no %s operator", kind);
-    return NULL;
-}
-
-/* ---- the capturing operator ------------------------------------------------------------------- */
-
-typedef struct capture {
-    const sql_type *type;
-    sl_strbuf text; /* one line per row: the print form */
-    int rows;
-    int64_t wm;
-} capture;
-
-static sl_status cap_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
-{
-    capture *c = op->impl;
-    sl_row_format(&c->text, row, c->type, 0);
-    sl_strbuf_putc(&c->text, '\n');
-    c->rows++;
-    return SL_OK;
-}
-
-static sl_status cap_watermark(sl_operator *op, int64_t wm, sl_error *err)
-{
-    ((capture *)op->impl)->wm = wm;
-    return SL_OK;
-}
-
-static const sl_op_vtable cap_vt = {.name = "capture", .process = cap_process, .watermark = cap_watermark};
+#define graph_of harness_graph
+#define find_op harness_find_op
+typedef harness_capture capture;
 
 typedef struct harness {
     sl_job_context job;
@@ -90,7 +41,7 @@ static void harness_init(harness *h, sl_operator **ops, int n)
     for (int i = 0; i < n; i++) chain[i] = ops[i];
     h->cap.type = ops[n - 1]->out_type;
     h->cap.wm = INT64_MIN;
-    chain[n] = sl_operator_new(&cap_vt, &h->cap, "cap", "cap");
+    chain[n] = harness_capture_op(&h->cap);
     h->task = sl_task_create(&h->job, "test", 1, 0, 1, 128);
     sl_task_set_chain(h->task, chain, n + 1);
     h->head = ops[0];
