@@ -17,75 +17,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/flagship_records.h"
 #include "common/arena.h"
 #include "common/error.h"
 #include "connectors/formats/format.h"
 #include "sql/types.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t rng = 88172645463325252ULL;
-static uint64_t next_rand(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static const char *const words[] = {"stream", "flink", "sluice", "record", "kafka", "window", "state", "checkpoint",
-                                    "barrier", "watermark", "operator", "task", "partition", "offset", "join"};
-
-/* One record; msg_len: length of the stringmessages text. */
-static size_t make_record(char *out, size_t cap, int i, size_t msg_len)
-{
-    char msg[2048];
-    size_t n = 0;
-    while (n < msg_len) {
-        const char *w = words[next_rand() % 15];
-        size_t wl = strlen(w);
-        if (n + wl + 1 > msg_len) break;
-        memcpy(msg + n, w, wl);
-        n += wl;
-        msg[n++] = ' ';
-    }
-    msg[n] = 0;
-    return (size_t)snprintf(out, cap,
-                            "{\"name\":\"user_%d\",\"id\":%d,\"name1\":\"n%d\",\"num_dou\":%.6f,\"num_float\":%.3f,"
-                            "\"num_int\":%d,\"stringmessages\":\"%s\"}",
-                            (int)(next_rand() % 100000), i, i % 977, (double)(next_rand() % 1000000) / 7.0,
-                            (double)(next_rand() % 10000) / 3.0, (int)(next_rand() % 100000), msg);
-}
-
-typedef struct corpus {
-    char *data;
-    size_t *off, *len;
-    int n;
-    size_t bytes;
-} corpus;
-
-static corpus make_corpus(int n, size_t msg_len)
-{
-    corpus c = {0};
-    c.n = n;
-    c.data = malloc((size_t)n * (msg_len + 256));
-    c.off = malloc(sizeof(size_t) * (size_t)n);
-    c.len = malloc(sizeof(size_t) * (size_t)n);
-    size_t pos = 0;
-    for (int i = 0; i < n; i++) {
-        size_t l = make_record(c.data + pos, msg_len + 256, i, msg_len);
-        c.off[i] = pos;
-        c.len[i] = l;
-        pos += l;
-    }
-    c.bytes = pos;
-    return c;
-}
+#define now_s bench_now_s
+typedef bench_corpus corpus;
+#define make_corpus bench_make_corpus
 
 static uint64_t sink_bytes;
 static void on_row(void *ctx, const uint8_t *row)
