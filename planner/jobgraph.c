@@ -133,6 +133,19 @@ static json_t *spec_of(const plan_node *n)
                          expr_json(n->cond), "output", row_json(n->row));
     }
     case PLAN_JOIN: {
+        if (n->interval) {
+            /* interval join: left_lower_ms <= left time - right time <= left_upper_ms (times: the
+             * rowtime fields left_time / right_time of each input); residual: the rest of the
+             * condition over left ++ right, without the bounds */
+            json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:i, s:i, s:o}", "join_type", n->join_kind, "left",
+                                  row_json(n->input[0]->row), "right", row_json(n->input[1]->row), "left_keys",
+                                  ints_json(n->lkeys, n->nkeys), "right_keys", ints_json(n->rkeys, n->nkeys), "left_lower_ms",
+                                  (json_int_t)n->iv_lower_ms, "left_upper_ms", (json_int_t)n->iv_upper_ms, "left_time", n->iv_ltime,
+                                  "right_time", n->iv_rtime, "residual", expr_json(n->iv_rest));
+            json_object_set_new(j, "changelog", json_integer((int)n->changelog));
+            json_object_set_new(j, "output", row_json(n->row));
+            return j;
+        }
         json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i}", "join_type", n->join_kind, "left",
                               row_json(n->input[0]->row), "right", row_json(n->input[1]->row), "left_keys",
                               ints_json(n->lkeys, n->nkeys), "right_keys", ints_json(n->rkeys, n->nkeys), "left_unique",
@@ -231,7 +244,7 @@ static void add_op(builder *b, int vid, const plan_node *n)
     sl_strbuf d = SL_STRBUF_INIT;
     plan_node_describe(&d, n);
     op->description = sl_strbuf_detach(&d);
-    op->kind = sl_xstrdup(op_kind(n->kind));
+    op->kind = sl_xstrdup(n->kind == PLAN_JOIN && n->interval ? "interval_join" : op_kind(n->kind));
     op->spec = spec_of(n);
     /* stable id: a hash of the operator's place in the graph and what it does */
     char seed_text[64];
@@ -339,6 +352,7 @@ static void name_vertices(jobgraph *g)
             if (strcmp(op->kind, "source") == 0) sl_strbuf_printf(&sb, "Source: %s", table ? table : "?");
             else if (strcmp(op->kind, "sink") == 0) sl_strbuf_printf(&sb, "Sink: %s", table ? table : "?");
             else if (strcmp(op->kind, "join") == 0) sl_strbuf_puts(&sb, "Join");
+            else if (strcmp(op->kind, "interval_join") == 0) sl_strbuf_puts(&sb, "IntervalJoin");
             else if (strcmp(op->kind, "aggregate") == 0) sl_strbuf_puts(&sb, "GroupAggregate");
             else if (strcmp(op->kind, "window_aggregate") == 0) sl_strbuf_puts(&sb, "WindowAggregate");
             else if (strcmp(op->kind, "rank") == 0) sl_strbuf_puts(&sb, strncmp(op->description, "Dedup", 5) == 0 ? "Deduplicate" : "Rank");

@@ -130,6 +130,7 @@ static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out)
     case SQL_BETWEEN:
         if ((st = cvt_args(c, e, 0, shift, args, &n))) return st;
         *out = px_call(c, (e->flags & SQL_F_NOT) ? "NOT BETWEEN" : "BETWEEN", e->type, n, args);
+        (*out)->src = e; /* its flags (SYMMETRIC) */
         return SL_OK;
     case SQL_LIKE_OP:
         if ((st = cvt_args(c, e, 0, shift, args, &n))) return st;
@@ -1428,6 +1429,99 @@ static void changelog_str(sl_strbuf *out, unsigned cl)
     sl_strbuf_putc(out, ']');
 }
 
+/* ---- interval joins ------------------------------------------------------------------------ */
+
+/* A rowtime attribute field, optionally plus or minus an INTERVAL literal: field + *off_ms. */
+static bool time_term(const plan_expr *e, const sql_type *row, int *field, int64_t *off_ms)
+{
+    const plan_expr *f = e;
+    int64_t off = 0;
+    if (e->kind == PX_CALL && (strcmp(e->op, "+") == 0 || strcmp(e->op, "-") == 0) && e->nargs == 2 && e->args[1]->kind == PX_LITERAL &&
+        e->args[1]->src && interval_ms(e->args[1]->src, &off)) {
+        f = e->args[0];
+        if (e->op[0] == '-') off = -off;
+    }
+    if (f->kind != PX_INPUT || f->input < 0 || f->input >= row->nfields || row->field_types[f->input]->attr != SQL_TA_ROWTIME) return false;
+    *field = f->input;
+    *off_ms = off;
+    return true;
+}
+
+/* A bound `a op b` between a left and a right time term as lt - rt >= v (*lower) or <= v; fields in
+ * *lt / *rt (right field relative to the right input). */
+static bool time_bound(const char *op, const plan_expr *a, const plan_expr *b, const sql_type *row, int lw, int *lt, int *rt,
+                       bool *lower, int64_t *v)
+{
+    int fa, fb;
+    int64_t oa, ob;
+    bool ge = strcmp(op, ">=") == 0 || strcmp(op, ">") == 0, le = strcmp(op, "<=") == 0 || strcmp(op, "<") == 0;
+    bool strict = strcmp(op, ">") == 0 || strcmp(op, "<") == 0;
+    if (!(ge || le) || !time_term(a, row, &fa, &oa) || !time_term(b, row, &fb, &ob) || (fa < lw) == (fb < lw)) return false;
+    /* fa + oa op fb + ob; as left - right: */
+    if (fa < lw) {
+        *lt = fa, *rt = fb - lw, *v = ob - oa, *lower = ge;
+    } else { /* rt + oa op lt + ob  <=>  lt - rt op' oa - ob */
+        *lt = fb, *rt = fa - lw, *v = oa - ob, *lower = le;
+    }
+    if (strict) *v += *lower ? 1 : -1; /* millisecond precision, as Flink */
+    return true;
+}
+
+/* Turns a join into an interval join when its condition bounds one input's rowtime attribute by
+ * the other's from both sides (Flink's rule: both inputs insert-only). */
+static void detect_interval(pctx *c, plan_node *n)
+{
+    if (!n->residual || n->input[0]->changelog != PLAN_CL_INSERT_ONLY || n->input[1]->changelog != PLAN_CL_INSERT_ONLY) return;
+    int lw = n->input[0]->row->nfields;
+    conj cs = {.n = 0};
+    split_and(n->residual, &cs);
+    bool used[128] = {false}, has_lo = false, has_hi = false;
+    int64_t lo = 0, hi = 0;
+    int ltime = -1, rtime = -1;
+    for (int i = 0; i < cs.n; i++) {
+        const plan_expr *e = cs.e[i];
+        if (e->kind != PX_CALL) continue;
+        /* one or two bounds from this conjunct */
+        const char *ops[2];
+        const plan_expr *as[2], *bs[2];
+        int nb = 0;
+        if (strcmp(e->op, "BETWEEN") == 0 && e->nargs == 3 && !(e->src && (e->src->flags & SQL_F_SYMMETRIC))) {
+            ops[0] = ">=", as[0] = e->args[0], bs[0] = e->args[1];
+            ops[1] = "<=", as[1] = e->args[0], bs[1] = e->args[2];
+            nb = 2;
+        } else if (e->nargs == 2) {
+            ops[0] = e->op, as[0] = e->args[0], bs[0] = e->args[1];
+            nb = 1;
+        }
+        int lt[2], rt[2];
+        bool low[2];
+        int64_t v[2];
+        bool ok = nb > 0;
+        for (int b = 0; b < nb && ok; b++) {
+            ok = time_bound(ops[b], as[b], bs[b], n->row, lw, &lt[b], &rt[b], &low[b], &v[b]);
+            if (ok && ltime >= 0) ok = lt[b] == ltime && rt[b] == rtime;
+            if (ok && b == 1) ok = lt[1] == lt[0] && rt[1] == rt[0];
+        }
+        if (!ok) continue;
+        ltime = lt[0], rtime = rt[0];
+        for (int b = 0; b < nb; b++) {
+            if (low[b]) lo = has_lo && lo > v[b] ? lo : v[b], has_lo = true;
+            else hi = has_hi && hi < v[b] ? hi : v[b], has_hi = true;
+        }
+        used[i] = true;
+    }
+    if (!has_lo || !has_hi) return;
+    plan_expr *rest = NULL;
+    for (int i = 0; i < cs.n; i++)
+        if (!used[i]) rest = and_of(c, rest, cs.e[i]);
+    n->interval = true;
+    n->iv_lower_ms = lo;
+    n->iv_upper_ms = hi;
+    n->iv_ltime = ltime;
+    n->iv_rtime = rtime;
+    n->iv_rest = rest;
+}
+
 static void infer(pctx *c, plan_node *n)
 {
     for (int i = 0; i < n->ninputs; i++) infer(c, n->input[i]);
@@ -1469,6 +1563,8 @@ static void infer(pctx *c, plan_node *n)
     case PLAN_JOIN: {
         bool inserts = n->input[0]->changelog == PLAN_CL_INSERT_ONLY && n->input[1]->changelog == PLAN_CL_INSERT_ONLY;
         n->changelog = strcmp(n->join_kind, "INNER") == 0 && inserts ? PLAN_CL_INSERT_ONLY : PLAN_CL_ALL;
+        detect_interval(c, n);
+        if (n->interval) n->changelog = PLAN_CL_INSERT_ONLY; /* null-padded rows go out once, when their window closes */
         break;
     }
     case PLAN_SINK: n->changelog = n->input[0]->changelog; break;
@@ -1711,7 +1807,14 @@ static void print_node(sl_strbuf *out, const plan_node *n)
     }
     case PLAN_JOIN: {
         const sql_type *l = n->input[0]->row, *r = n->input[1]->row;
-        sl_strbuf_printf(out, "Join(joinType=[%s], where=[", join_type_name(n->join_kind));
+        if (n->interval) {
+            sl_strbuf_printf(out,
+                             "IntervalJoin(joinType=[%s], windowBounds=[isRowTime=true, leftLowerBound=%" PRId64 ", leftUpperBound=%" PRId64
+                             ", leftTimeIndex=%d, rightTimeIndex=%d], where=[",
+                             join_type_name(n->join_kind), n->iv_lower_ms, n->iv_upper_ms, n->iv_ltime, n->iv_rtime);
+        } else {
+            sl_strbuf_printf(out, "Join(joinType=[%s], where=[", join_type_name(n->join_kind));
+        }
         int parts = n->nkeys + (n->residual ? 1 : 0);
         if (parts > 1) sl_strbuf_puts(out, "AND(");
         for (int k = 0; k < n->nkeys; k++)
@@ -1725,6 +1828,10 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         if (parts == 0) sl_strbuf_puts(out, "true");
         sl_strbuf_puts(out, "], select=[");
         print_names(out, n->row);
+        if (n->interval) {
+            sl_strbuf_puts(out, "])");
+            break;
+        }
         sl_strbuf_puts(out, "], leftKeys=[");
         for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", l->field_names[n->lkeys[k]]);
         sl_strbuf_puts(out, "], rightKeys=[");
@@ -1846,7 +1953,7 @@ static void explain_rec(sl_strbuf *out, const plan_node *n, const char *prefix, 
     print_node(out, n);
     /* print_node ends with ')': annotate inside it */
     out->len--;
-    if (n->kind == PLAN_JOIN) sl_strbuf_printf(out, ", leftInputSpec=[%s], rightInputSpec=[%s]", input_spec(n, 0), input_spec(n, 1));
+    if (n->kind == PLAN_JOIN && !n->interval) sl_strbuf_printf(out, ", leftInputSpec=[%s], rightInputSpec=[%s]", input_spec(n, 0), input_spec(n, 1));
     sl_strbuf_puts(out, ", changelogMode=");
     changelog_str(out, n->changelog);
     sl_strbuf_putc(out, ')');
@@ -1866,7 +1973,7 @@ void plan_node_describe(sl_strbuf *out, const plan_node *n) { print_node(out, n)
 
 static void warn_rec(sl_strbuf *out, const plan_node *n, int64_t ttl)
 {
-    if (n->kind == PLAN_JOIN && ttl == 0) {
+    if (n->kind == PLAN_JOIN && !n->interval && ttl == 0) {
         sl_strbuf_printf(out, "WARNING: Join(joinType=[%s], leftKeys=[", join_type_name(n->join_kind));
         for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", n->input[0]->row->field_names[n->lkeys[k]]);
         sl_strbuf_puts(out, "]) keeps every row of both inputs forever: its state grows without bound as new keys "

@@ -99,6 +99,14 @@ struct plan_node {
     int nkeys;
     int *lkeys, *rkeys;  /* key fields of the left / right input */
     plan_expr *residual; /* non-equi part of the condition over the join's input row, or NULL */
+    /* PLAN_JOIN that is an interval join (Flink's IntervalJoin): insert-only inputs whose residual
+     * bounds the left rowtime attribute by the right one: iv_lower_ms <= left time - right time <=
+     * iv_upper_ms. residual keeps the whole condition (EXPLAIN's where); iv_rest is what remains
+     * of it without the bounds (what the runtime evaluates), or NULL. Output is insert-only. */
+    bool interval;
+    int64_t iv_lower_ms, iv_upper_ms;
+    int iv_ltime, iv_rtime; /* the time fields of the left / right input */
+    plan_expr *iv_rest;
     /* PLAN_SINK */
     const sql_table *sink;
     /* PLAN_AGG: group keys are input fields 0..ngroup-1 (a Calc below computes them); output is

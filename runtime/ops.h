@@ -8,8 +8,9 @@
  *         the table's non-computed columns in table order; the scan turns them into the source
  *         vertex's output rows.
  *
- *   join  the regular streaming join (op_join.c), group aggregate (op_agg.c): keyed state.
- * Windows, interval joins, top-N come later. */
+ * Keyed operators (state in state/state.h): the regular streaming join (op_join.c), the group
+ * aggregate (op_agg.c), window aggregates (op_window.c), top-N and deduplication (op_rank.c), the
+ * interval join (op_interval.c). */
 #ifndef SLUICE_RUNTIME_OPS_H
 #define SLUICE_RUNTIME_OPS_H
 
@@ -43,6 +44,10 @@ sl_status sl_op_agg_create(const json_t *spec, const struct sl_job_context *job,
 /* The window aggregate over TUMBLE / HOP / CUMULATE (op_window.c; spec: jobgraph.c PLAN_WINDOW_AGG). */
 sl_status sl_op_window_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
                               sl_error *err);
+
+/* The event-time interval join (op_interval.c; spec: jobgraph.c PLAN_JOIN with interval). */
+sl_status sl_op_interval_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
+                                sl_error *err);
 
 /* Top-N (ROW_NUMBER) and Deduplicate over insert-only input (op_rank.c; spec: jobgraph.c PLAN_RANK). */
 sl_status sl_op_rank_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,

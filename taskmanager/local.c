@@ -2,6 +2,7 @@
 #include "taskmanager/local.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -59,6 +60,15 @@ static sl_status zone_offset(const sl_config *cfg, int32_t *off, sl_error *err)
 
 static const char *op_kind(const jg_operator *o) { return o->kind ? o->kind : ""; }
 
+/* The operators that keep keyed state (and share the slot's managed memory). */
+static bool is_keyed(const char *kind)
+{
+    static const char *const keyed[] = {"join", "aggregate", "window_aggregate", "rank", "interval_join"};
+    for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
+        if (strcmp(kind, keyed[i]) == 0) return true;
+    return false;
+}
+
 /* Operators the runtime cannot run yet, found before anything starts. */
 static sl_status check_supported(const jobgraph *g, sl_error *err)
 {
@@ -66,13 +76,10 @@ static sl_status check_supported(const jobgraph *g, sl_error *err)
         for (int k = 0; k < g->vertices[i].nops; k++) {
             const jg_operator *o = &g->vertices[i].ops[k];
             const char *kind = op_kind(o);
-            if (strcmp(kind, "source") == 0 || strcmp(kind, "calc") == 0 || strcmp(kind, "sink") == 0 ||
-                strcmp(kind, "join") == 0 || strcmp(kind, "aggregate") == 0 || strcmp(kind, "window_aggregate") == 0 ||
-                strcmp(kind, "rank") == 0)
-                continue;
+            if (strcmp(kind, "source") == 0 || strcmp(kind, "calc") == 0 || strcmp(kind, "sink") == 0 || is_keyed(kind)) continue;
             sl_error_set(err, SL_ERR_UNSUPPORTED, "The job needs the operator %s, which this build of Sluice cannot run yet.",
                          o->description ? o->description : kind);
-            sl_error_hint(err, "interval joins, window joins, top-N and deduplication are being built (issue 6); "
+            sl_error_hint(err, "window joins, SESSION windows and RANK/DENSE_RANK are being built (issue 6); "
                                "'sluice explain' shows the plan already");
             return SL_ERR_UNSUPPORTED;
         }
@@ -135,9 +142,7 @@ static sl_status state_settings(sl_job_context *job, const jobgraph *g, const sl
     int stateful = 0;
     for (int i = 0; i < g->nvertices; i++)
         for (int k = 0; k < g->vertices[i].nops; k++)
-            stateful += strcmp(op_kind(&g->vertices[i].ops[k]), "join") == 0 || strcmp(op_kind(&g->vertices[i].ops[k]), "aggregate") == 0 ||
-                        strcmp(op_kind(&g->vertices[i].ops[k]), "window_aggregate") == 0 ||
-                        strcmp(op_kind(&g->vertices[i].ops[k]), "rank") == 0;
+            stateful += is_keyed(op_kind(&g->vertices[i].ops[k]));
     uint64_t per_slot;
     if (sl_config_is_set(cfg, "state.backend.rocksdb.memory.fixed-per-slot")) {
         per_slot = sl_config_get_memory(cfg, "state.backend.rocksdb.memory.fixed-per-slot");
@@ -200,6 +205,8 @@ static sl_status build_chain(deployment *d, const jg_vertex *v, int subtask, boo
             st = sl_op_window_create(o->spec, &d->job, a, &ops[n], err);
         } else if (strcmp(kind, "rank") == 0) {
             st = sl_op_rank_create(o->spec, &d->job, a, &ops[n], err);
+        } else if (strcmp(kind, "interval_join") == 0) {
+            st = sl_op_interval_create(o->spec, &d->job, a, &ops[n], err);
         } else {
             st = sl_connector_sink(o->spec, &d->job, subtask, v->parallelism, a, &ops[n], err);
         }
