@@ -213,14 +213,16 @@ static sl_status check_args(int sid, int kg, size_t klen, sl_error *err)
 {
     if (sid < 0 || sid > 255) return sl_error_set(err, SL_ERR_INVALID, "state id %d out of range 0..255", sid);
     if (kg < 0 || kg > 65535) return sl_error_set(err, SL_ERR_INVALID, "key group %d out of range 0..65535", kg);
-    if ((uint64_t)klen > UINT32_MAX) return sl_error_set(err, SL_ERR_INVALID, "state key of %zu bytes is too long", klen);
+    if ((uint64_t)klen > UINT32_MAX)
+        return sl_error_set(err, SL_ERR_INVALID, "state key of %zu bytes is too long", klen);
     return SL_OK;
 }
 
 sl_status sl_state_open(const sl_state_options *o, sl_state **out, sl_error *err)
 {
     *out = NULL;
-    if (o->ttl_ms < 0) return sl_error_set(err, SL_ERR_CONFIG, "state TTL must not be negative (%lld ms)", (long long)o->ttl_ms);
+    if (o->ttl_ms < 0)
+        return sl_error_set(err, SL_ERR_CONFIG, "state TTL must not be negative (%lld ms)", (long long)o->ttl_ms);
     switch (o->kind) {
     case SL_STATE_ROCKSDB: return sl_state_rocksdb_open(o, out, err);
     case SL_STATE_HASHMAP: return sl_state_hashmap_open(o, out, err);

@@ -13,7 +13,8 @@
  *   prefix. Memory: one LRU block cache (with index and filter blocks charged to it and a
  *   high-priority pool) and a total memtable budget, both from the slot's managed memory; bloom
  *   filters on whole row keys (they serve gets; there is no prefix extractor, scans do not use
- *   them). No WAL: state is rebuilt from checkpoints. The working directory
+ *   them); index and filters partitioned so a small cache holds the parts in use. No WAL: state is
+ *   rebuilt from checkpoints. The working directory
  *   <dir>/sluice-state-<pid>-<name>-<random> is created under `dir` and removed on close;
  *   directories left by a crashed process (named sluice-state-<pid>-..., pid no longer alive) are
  *   removed when a store opens.
@@ -32,6 +33,7 @@
  * Threading: a store belongs to its subtask's thread; no call is thread-safe. Pointers returned by
  * get / iterators are valid until the next call on the store (or the iterator). RocksDB's own
  * background threads call now_ms (TTL compaction filter), so a custom clock must be thread-safe.
+ * Free every iterator before closing its store.
  *
  * Arguments: sid 0..255, kg 0..65535 (SL_ERR_INVALID otherwise); key and user key are any bytes
  * (zero bytes included; NULL with length 0 is allowed). */

@@ -58,7 +58,10 @@ static uint64_t key_hash(int sid, int kg, const void *key, size_t klen)
     return sl_hash64_seed(klen ? key : "", klen, ((uint64_t)sid << 16) | (uint64_t)kg);
 }
 
-static uint64_t ukey_hash(const void *ukey, size_t uklen) { return sl_hash64_seed(uklen ? ukey : "", uklen, UKEY_SEED); }
+static uint64_t ukey_hash(const void *ukey, size_t uklen)
+{
+    return sl_hash64_seed(uklen ? ukey : "", uklen, UKEY_SEED);
+}
 
 /* ---- outer table ---- */
 

@@ -365,8 +365,16 @@ sl_status sl_state_rocksdb_open(const sl_state_options *o, sl_state **out, sl_er
     rocksdb_block_based_options_set_cache_index_and_filter_blocks(bbto, 1);
     rocksdb_block_based_options_set_cache_index_and_filter_blocks_with_high_priority(bbto, 1);
     rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(bbto, 1);
-    if (o->bloom_bits_per_key > 0) /* the table options take ownership of the policy */
+    /* Partitioned index and filters: a whole-file index or filter (hundreds of KiB for a 64 MiB SST)
+     * does not fit a small cache's shards and would be read again for nearly every get; 4 KiB
+     * partitions are cached like data blocks, only the small top level stays pinned. */
+    rocksdb_block_based_options_set_index_type(bbto, rocksdb_block_based_table_index_type_two_level_index_search);
+    rocksdb_block_based_options_set_pin_top_level_index_and_filter(bbto, 1);
+    rocksdb_block_based_options_set_metadata_block_size(bbto, 4096);
+    if (o->bloom_bits_per_key > 0) { /* the table options take ownership of the policy */
         rocksdb_block_based_options_set_filter_policy(bbto, rocksdb_filterpolicy_create_bloom(o->bloom_bits_per_key));
+        rocksdb_block_based_options_set_partition_filters(bbto, 1);
+    }
     rocksdb_options_set_block_based_table_factory(r->opts, bbto);
     rocksdb_block_based_options_destroy(bbto);
 
