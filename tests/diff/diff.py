@@ -387,14 +387,69 @@ JOIN_OVER_AGG = [
 ]
 
 # ---- windows and top-N (to come) -------------------------------------------------------------
-# Window aggregates need an event-time attribute: Case(..., watermarks={"L": "WATERMARK FOR ts AS
+# (Cases below.) Window aggregates need an event-time attribute: Case(..., watermarks={"L": "WATERMARK FOR ts AS
 # ts - INTERVAL '1' SECOND"}) adds it to L's DDL (ts is mostly ascending with up to 1 s of
 # disorder, and 2 % NULL: filter them). SQLite side of a TUMBLE of 10 s over ts, e.g.:
 #   strftime('%Y-%m-%d %H:%M:%S', (CAST(strftime('%s', ts) AS INTEGER) / 10) * 10, 'unixepoch')
 # Top-N: `SELECT * FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) AS rn
 # FROM L) WHERE rn <= 3` in both dialects (SQLite has window functions); ties need a total order
 # (add ts and the other columns to ORDER BY) for the multisets to be comparable.
-WINDOWS = []
+def _sqlite_window(size_s, shift_s=0):
+    """SQLite's window_start / window_end of a window of size_s seconds starting shift_s before
+    the TUMBLE bucket of ts (ts text 'yyyy-MM-dd HH:mm:ss.SSS', after 1970)."""
+    start = "((CAST(strftime('%%s', ts) AS INTEGER) / %d) * %d - %d)" % (size_s, size_s, shift_s)
+    return ("strftime('%%Y-%%m-%%d %%H:%%M:%%S.000', %s, 'unixepoch')" % start,
+            "strftime('%%Y-%%m-%%d %%H:%%M:%%S.000', %s + %d, 'unixepoch')" % (start, size_s + shift_s))
+
+
+_WM = {"L": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"}
+_WS, _WE = _sqlite_window(10)
+
+# Rows with a NULL rowtime never enter a window (Sluice drops and counts them): SQLite filters them.
+WINDOWS = [
+    Case("window_tumble_10s", "window",
+         cols("k INT, ws TIMESTAMP(3), we TIMESTAMP(3), c BIGINT, sv INT, mx STRING"),
+         "SELECT k, window_start, window_end, COUNT(*), SUM(v), MAX(s) FROM TABLE(TUMBLE(TABLE L, DESCRIPTOR(ts), "
+         "INTERVAL '10' SECOND)) GROUP BY k, window_start, window_end",
+         "SELECT k, %s, %s, COUNT(*), SUM(v), MAX(s) FROM L WHERE ts IS NOT NULL GROUP BY 1, 2, 3" % (_WS, _WE),
+         watermarks=_WM),
+    Case("window_tumble_global_distinct", "window",
+         cols("ws TIMESTAMP(3), we TIMESTAMP(3), c BIGINT, cd BIGINT, mn DOUBLE"),
+         "SELECT window_start, window_end, COUNT(*), COUNT(DISTINCT k2), MIN(d) FROM TABLE(TUMBLE(TABLE L, DESCRIPTOR(ts), "
+         "INTERVAL '10' SECOND)) GROUP BY window_start, window_end",
+         "SELECT %s, %s, COUNT(*), COUNT(DISTINCT k2), MIN(d) FROM L WHERE ts IS NOT NULL GROUP BY 1, 2" % (_WS, _WE),
+         watermarks=_WM),
+    # HOP of 20 s every 10 s: each row is in the window of its 10 s bucket and the one before
+    Case("window_hop_20s_10s", "window",
+         cols("k2 STRING, ws TIMESTAMP(3), we TIMESTAMP(3), c BIGINT, av DOUBLE"),
+         "SELECT k2, window_start, window_end, COUNT(*), AVG(d) FROM TABLE(HOP(TABLE L, DESCRIPTOR(ts), "
+         "INTERVAL '10' SECOND, INTERVAL '20' SECOND)) GROUP BY k2, window_start, window_end",
+         "SELECT k2, ws, we, COUNT(*), AVG(d) FROM ("
+         "SELECT k2, d, %s AS ws, %s AS we FROM L WHERE ts IS NOT NULL UNION ALL "
+         "SELECT k2, d, strftime('%%Y-%%m-%%d %%H:%%M:%%S.000', (CAST(strftime('%%s', ts) AS INTEGER) / 10) * 10, 'unixepoch'), "
+         "strftime('%%Y-%%m-%%d %%H:%%M:%%S.000', (CAST(strftime('%%s', ts) AS INTEGER) / 10) * 10 + 20, 'unixepoch') "
+         "FROM L WHERE ts IS NOT NULL) GROUP BY k2, ws, we" % _sqlite_window(10, 10),
+         watermarks=_WM),
+]
+
+# Interval joins: rows of L and R with the same key whose times are at most 2 s apart. At end of
+# input every row's interval closes, so the result equals the batch join (LEFT: unmatched L rows
+# come out null-padded when their interval closes; rows with a NULL time never match).
+_IV = "l.ts BETWEEN r.ts - INTERVAL '2' SECOND AND r.ts + INTERVAL '2' SECOND"
+_IV_SQLITE = "l.ts BETWEEN strftime('%Y-%m-%d %H:%M:%f', r.ts, '-2 seconds') AND strftime('%Y-%m-%d %H:%M:%f', r.ts, '+2 seconds')"
+_WM2 = {"L": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND", "R": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"}
+INTERVAL_JOINS = [
+    Case("interval_join_inner", "interval",
+         cols("k INT, v INT, w INT, lts TIMESTAMP(3), rts TIMESTAMP(3)"),
+         "SELECT l.k, l.v, r.w, l.ts, r.ts FROM L l JOIN R r ON l.k = r.k AND " + _IV,
+         "SELECT l.k, l.v, r.w, l.ts, r.ts FROM L l JOIN R r ON l.k = r.k AND " + _IV_SQLITE,
+         watermarks=_WM2),
+    Case("interval_join_left", "interval",
+         cols("k INT, v INT, w INT"),
+         "SELECT l.k, l.v, r.w FROM L l LEFT JOIN R r ON l.k = r.k AND " + _IV,
+         "SELECT l.k, l.v, r.w FROM L l LEFT JOIN R r ON l.k = r.k AND " + _IV_SQLITE + " WHERE l.ts IS NOT NULL",
+         watermarks=_WM2),
+]
 # Top-N and deduplication (ROW_NUMBER): every sort key list ends in enough columns for a total
 # order, or the output only has columns the ties share (the dedup cases), so that the multisets
 # compare. NULLs sort first under ASC and last under DESC in both (SQLite: NULL is the smallest).
@@ -424,7 +479,7 @@ TOPN = [
          watermarks={"L": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"}),
 ]
 
-CASES = STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + TOPN
+CASES = STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + INTERVAL_JOINS + TOPN
 
 
 # ------------------------------------------------------------------------------------------------
