@@ -152,6 +152,8 @@ static json_t *spec_of(const plan_node *n)
                               ints_json(n->input[0]->unique, n->input[0]->nunique), "right_unique",
                               ints_json(n->input[1]->unique, n->input[1]->nunique), "residual", expr_json(n->residual),
                               "changelog", (int)n->changelog);
+        if (n->ttl_ms[0]) json_object_set_new(j, "left_ttl_ms", json_integer(n->ttl_ms[0]));
+        if (n->ttl_ms[1]) json_object_set_new(j, "right_ttl_ms", json_integer(n->ttl_ms[1]));
         json_object_set_new(j, "left_changelog", json_integer((int)n->input[0]->changelog));
         json_object_set_new(j, "right_changelog", json_integer((int)n->input[1]->changelog));
         json_object_set_new(j, "output", row_json(n->row));

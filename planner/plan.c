@@ -9,6 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/mem.h"
+#include "common/units.h"
+
 #include "sql/functions.h"
 
 typedef struct pctx {
@@ -20,6 +23,12 @@ typedef struct pctx {
      * which convert to placeholders AGG_SLOT(i) until lifted onto the aggregate's output */
     const sql_node **aggs;
     int naggs;
+    /* the query block's STATE_TTL hint options (SQL_OPTION nodes), their values in ms, and which
+     * of them named an input of a join */
+    const sql_node **ttl_opts;
+    int64_t *ttl_vals;
+    bool *ttl_used;
+    int nttl;
 } pctx;
 
 #define AGG_SLOT(i) (-1000 - (i))
@@ -264,6 +273,17 @@ static sl_status build_from(pctx *c, const sql_node *f, plan_node **out)
         j->ninputs = 2;
         const char *k = f->text;
         j->join_kind = strcmp(k, "CROSS") == 0 || strcmp(k, "COMMA") == 0 ? "INNER" : k;
+        for (int side = 0; side < 2; side++) { /* STATE_TTL('alias or table' = 'duration') */
+            const sql_node *in = f->kids[side];
+            if (in->kind != SQL_TABLE_REF) continue;
+            const char *name = in->kids[1] ? in->kids[1]->text : in->kids[0]->text;
+            for (int h = 0; h < c->nttl; h++)
+                if (strcmp(c->ttl_opts[h]->kids[0]->text, name) == 0 ||
+                    (!in->kids[1] && strcmp(c->ttl_opts[h]->kids[0]->text, in->kids[0]->text) == 0)) {
+                    j->ttl_ms[side] = c->ttl_vals[h];
+                    c->ttl_used[h] = true;
+                }
+        }
         j->row = concat_rows(c, l->row, r->row);
         if (f->kids[2] && (st = cvt(c, f->kids[2], 0, &j->residual))) return st;
         if (f->kids[3]) { /* USING (a, b): a = a AND b = b */
@@ -1000,8 +1020,59 @@ static sl_status build_rank(pctx *c, const sql_node *q, plan_node **out)
     return SL_OK;
 }
 
+/* Query hints: STATE_TTL('<input table or alias>' = '<duration>', ...) on regular joins, as
+ * Flink's; other hints are not supported yet. */
+static sl_status read_hints(pctx *c, const sql_node *hints)
+{
+    for (int i = 0; i < hints->nkids; i++) {
+        const sql_node *h = hints->kids[i];
+        if (strcasecmp(h->text, "STATE_TTL") != 0) return unsupported(c, h, "query hints other than STATE_TTL");
+        for (int k = 0; k < h->nkids; k++) {
+            const sql_node *o = h->kids[k];
+            if (o->kind != SQL_OPTION) {
+                sl_error_set(c->err, SL_ERR_VALIDATION, "STATE_TTL takes options: 'input table or alias' = 'duration'");
+                sl_error_at_offset(c->err, c->script, o->off, o->len);
+                return SL_ERR_VALIDATION;
+            }
+            int64_t ms = 0;
+            char why[200] = "";
+            bool parsed = sl_parse_duration_ms(o->kids[1]->text, &ms, why, sizeof why);
+            if (!parsed || ms <= 0) {
+                sl_error_set(c->err, SL_ERR_VALIDATION, "Invalid STATE_TTL duration '%s' for '%s': %s", o->kids[1]->text,
+                             o->kids[0]->text, parsed ? "expected a positive duration such as '1 d' or '12 h'" : why);
+                sl_error_at_offset(c->err, c->script, o->kids[1]->off, o->kids[1]->len);
+                return SL_ERR_VALIDATION;
+            }
+            c->ttl_opts = sl_xrealloc(c->ttl_opts, sizeof(sql_node *) * (size_t)(c->nttl + 1));
+            c->ttl_vals = sl_xrealloc(c->ttl_vals, sizeof(int64_t) * (size_t)(c->nttl + 1));
+            c->ttl_used = sl_xrealloc(c->ttl_used, sizeof(bool) * (size_t)(c->nttl + 1));
+            c->ttl_opts[c->nttl] = o;
+            c->ttl_vals[c->nttl] = ms;
+            c->ttl_used[c->nttl++] = false;
+        }
+    }
+    return SL_OK;
+}
+
+/* Every STATE_TTL option must name an input of a join of the query block. */
+static sl_status check_hints_used(pctx *c)
+{
+    for (int h = 0; h < c->nttl; h++)
+        if (!c->ttl_used[h]) {
+            sl_error_set(c->err, SL_ERR_VALIDATION,
+                         "The options of following hints cannot match the name of input tables or views: '%s' in STATE_TTL",
+                         c->ttl_opts[h]->kids[0]->text);
+            sl_error_hint(c->err, "STATE_TTL's keys are the tables (or their aliases) joined in this query; Sluice applies it "
+                                  "to regular joins so far (for aggregates use table.exec.state.ttl)");
+            sl_error_at_offset(c->err, c->script, c->ttl_opts[h]->kids[0]->off, c->ttl_opts[h]->kids[0]->len);
+            return SL_ERR_VALIDATION;
+        }
+    return SL_OK;
+}
+
 static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
 {
+    sl_status st0;
     if (q->kind != SQL_SELECT) {
         const char *what = q->kind == SQL_SET_OP ? "UNION / INTERSECT / EXCEPT"
                          : q->kind == SQL_ORDER_BY ? "ORDER BY / LIMIT"
@@ -1009,7 +1080,7 @@ static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
         return unsupported(c, q, what);
     }
     const sql_node *items = q->kids[0], *from = q->kids[1], *where = q->kids[2];
-    if (q->kids[5]) return unsupported(c, q->kids[5], "query hints");
+    if (q->kids[5] && (st0 = read_hints(c, q->kids[5]))) return st0;
     if (!from) return unsupported(c, q, "SELECT without FROM");
     if (from->kind == SQL_SUBQUERY) return build_rank(c, q, out);
     for (int i = 0; i < items->nkids; i++) {
@@ -1662,32 +1733,44 @@ static sl_status check_sink(pctx *c, const plan_node *sink, const sql_node *at)
     return SL_ERR_VALIDATION;
 }
 
+static sl_status plan_build_ctx(pctx *c, const sql_node *stmt, plan_node **out);
+
 sl_status plan_build(sl_arena *a, const sql_session *session, const sql_node *stmt, const char *script, plan_node **out,
                      sl_error *err)
 {
     pctx c = {.a = a, .session = session, .script = script, .err = err};
+    sl_status st = plan_build_ctx(&c, stmt, out);
+    free(c.ttl_opts);
+    free(c.ttl_vals);
+    free(c.ttl_used);
+    return st;
+}
+
+static sl_status plan_build_ctx(pctx *c, const sql_node *stmt, plan_node **out)
+{
     sl_status st;
     plan_node *root;
     if (stmt->kind == SQL_INSERT) {
-        if (stmt->kids[1]) return unsupported(&c, stmt->kids[1], "INSERT with a target column list");
-        if (stmt->flags & SQL_F_OVERWRITE) return unsupported(&c, stmt, "INSERT OVERWRITE");
+        if (stmt->kids[1]) return unsupported(c, stmt->kids[1], "INSERT with a target column list");
+        if (stmt->flags & SQL_F_OVERWRITE) return unsupported(c, stmt, "INSERT OVERWRITE");
         plan_node *q;
-        if ((st = build_select(&c, stmt->kids[2], &q))) return st;
-        root = node(&c, PLAN_SINK);
-        root->sink = sql_session_table(session, stmt->kids[0]->text);
+        if ((st = build_select(c, stmt->kids[2], &q))) return st;
+        root = node(c, PLAN_SINK);
+        root->sink = sql_session_table(c->session, stmt->kids[0]->text);
         root->input[0] = q;
         root->ninputs = 1;
         root->row = q->row;
-    } else if ((st = build_select(&c, stmt, &root))) {
+    } else if ((st = build_select(c, stmt, &root))) {
         return st;
     }
-    pushdown(&c, root);
+    if ((st = check_hints_used(c))) return st;
+    pushdown(c, root);
     int w = root->row->nfields;
-    int *map = sl_arena_alloc(a, sizeof(int) * (size_t)(w ? w : 1));
-    root = prune(&c, root, NULL, map);
-    infer(&c, root);
-    if ((st = check_window_inputs(&c, root, stmt->kind == SQL_INSERT ? stmt->kids[2] : stmt))) return st;
-    if (root->kind == PLAN_SINK && (st = check_sink(&c, root, stmt->kids[0]))) return st;
+    int *map = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
+    root = prune(c, root, NULL, map);
+    infer(c, root);
+    if ((st = check_window_inputs(c, root, stmt->kind == SQL_INSERT ? stmt->kids[2] : stmt))) return st;
+    if (root->kind == PLAN_SINK && (st = check_sink(c, root, stmt->kids[0]))) return st;
     *out = root;
     return SL_OK;
 }
@@ -1836,7 +1919,14 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", l->field_names[n->lkeys[k]]);
         sl_strbuf_puts(out, "], rightKeys=[");
         for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", r->field_names[n->rkeys[k]]);
-        sl_strbuf_puts(out, "])");
+        sl_strbuf_puts(out, "]");
+        if (n->ttl_ms[0] || n->ttl_ms[1]) { /* the STATE_TTL hint */
+            char lt[64] = "forever", rt[64] = "forever";
+            if (n->ttl_ms[0]) sl_format_duration(n->ttl_ms[0], lt, sizeof lt);
+            if (n->ttl_ms[1]) sl_format_duration(n->ttl_ms[1], rt, sizeof rt);
+            sl_strbuf_printf(out, ", stateTtl=[left=%s, right=%s]", lt, rt);
+        }
+        sl_strbuf_puts(out, ")");
         break;
     }
     case PLAN_AGG: {
@@ -1973,7 +2063,7 @@ void plan_node_describe(sl_strbuf *out, const plan_node *n) { print_node(out, n)
 
 static void warn_rec(sl_strbuf *out, const plan_node *n, int64_t ttl)
 {
-    if (n->kind == PLAN_JOIN && !n->interval && ttl == 0) {
+    if (n->kind == PLAN_JOIN && !n->interval && ttl == 0 && !(n->ttl_ms[0] && n->ttl_ms[1])) {
         sl_strbuf_printf(out, "WARNING: Join(joinType=[%s], leftKeys=[", join_type_name(n->join_kind));
         for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", n->input[0]->row->field_names[n->lkeys[k]]);
         sl_strbuf_puts(out, "]) keeps every row of both inputs forever: its state grows without bound as new keys "

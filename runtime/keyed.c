@@ -57,7 +57,7 @@ bool sl_key_has_null(const uint8_t *row, const int *fields, int n)
     return false;
 }
 
-static sl_status open_store(sl_operator *op, uint64_t budget, sl_state **out, sl_error *err)
+static sl_status open_store(sl_operator *op, uint64_t budget, int64_t ttl_ms, sl_state **out, sl_error *err)
 {
     sl_job_context *job = sl_task_job(op->task);
     char name[160];
@@ -71,7 +71,7 @@ static sl_status open_store(sl_operator *op, uint64_t budget, sl_state **out, sl
         .write_buffer_bytes = (uint64_t)((double)budget * wr),
         .high_prio_pool_ratio = job->state_high_prio_ratio,
         .bloom_bits_per_key = job->state_bloom_bits,
-        .ttl_ms = job->state_ttl_ms,
+        .ttl_ms = ttl_ms,
         .now_ms = job->state_clock,
         .now_ctx = job->state_clock_ctx,
     };
@@ -84,16 +84,19 @@ static uint64_t budget_of(const sl_operator *op)
     return job->state_budget_bytes ? job->state_budget_bytes : 64u << 20;
 }
 
-sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err) { return open_store(op, budget_of(op), out, err); }
+sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err)
+{
+    return open_store(op, budget_of(op), sl_task_job(op->task)->state_ttl_ms, out, err);
+}
 
-sl_status sl_op_state_open_cached(sl_operator *op, sl_state **out, sl_kcache **cache, sl_error *err)
+sl_status sl_op_state_open_cached(sl_operator *op, int64_t ttl_ms, sl_state **out, sl_kcache **cache, sl_error *err)
 {
     sl_job_context *job = sl_task_job(op->task);
     uint64_t budget = budget_of(op);
     *cache = NULL;
-    if (job->state_backend == 1) return open_store(op, budget, out, err);
+    if (job->state_backend == 1) return open_store(op, budget, ttl_ms, out, err);
     /* half for the cache of recent values, half for RocksDB (block cache and memtables) */
-    sl_status st = open_store(op, budget / 2, out, err);
+    sl_status st = open_store(op, budget / 2, ttl_ms, out, err);
     if (st) return st;
     *cache = sl_kcache_create(*out, budget / 2, false);
     return SL_OK;

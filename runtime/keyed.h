@@ -32,8 +32,9 @@ sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err);
 
 /* The same, with a write-back cache (runtime/kcache.h) in front of a RocksDB store: the budget
  * is split between the cache and RocksDB's block cache and memtables. *cache is NULL for the
- * hashmap backend (already in memory). */
+ * hashmap backend (already in memory). ttl_ms: the store's TTL (the operator's own, e.g. from a
+ * STATE_TTL hint; 0 = none). */
 struct sl_kcache;
-sl_status sl_op_state_open_cached(sl_operator *op, sl_state **out, struct sl_kcache **cache, sl_error *err);
+sl_status sl_op_state_open_cached(sl_operator *op, int64_t ttl_ms, sl_state **out, struct sl_kcache **cache, sl_error *err);
 
 #endif

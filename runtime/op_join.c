@@ -40,6 +40,8 @@ typedef struct side {
     int layout;
     bool outer; /* rows of this side are kept when unmatched (LEFT: the left side) */
     int sid;
+    int64_t hint_ttl_ms; /* the STATE_TTL hint for this input, 0 = none */
+    int64_t ttl_ms;      /* in force: the hint, else table.exec.state.ttl (0 = forever) */
 } side;
 
 /* One row of a side's list for the current join key (offsets into the list's aligned buffer). */
@@ -64,7 +66,6 @@ typedef struct join {
     side s[2];
     sl_expr *residual; /* over left ++ right, or NULL */
     int max_parallelism;
-    int64_t ttl_ms;
     int64_t (*clock)(void *);
     void *clock_ctx;
     sl_state *st;
@@ -133,7 +134,7 @@ static sl_status list_load(join *j, const side *s, int kg, list *l, sl_error *er
                             : sl_state_get(j->st, s->sid, kg, j->key.p, j->key.n, NULL, 0, &v, &vn, &found, err);
     if (st || !found) return st;
     sl_bytes_put(&l->buf, v, vn);
-    int64_t oldest = j->ttl_ms > 0 ? join_now(j) - j->ttl_ms : INT64_MIN;
+    int64_t oldest = s->ttl_ms > 0 ? join_now(j) - s->ttl_ms : INT64_MIN;
     for (size_t off = 0; off + ENTRY_HEADER <= vn;) {
         entry *e = list_push(l);
         memcpy(&e->count, l->buf.p + off, 4);
@@ -254,7 +255,7 @@ static void add_record(join *j, const side *s, list *l, const uint8_t *row, uint
     entry *e = list_push(l);
     e->count = 1;
     e->assoc = assoc;
-    e->ts = j->ttl_ms > 0 ? join_now(j) : 0;
+    e->ts = s->ttl_ms > 0 ? join_now(j) : 0;
     e->uklen = (uint32_t)j->ukey.n;
     e->uk_off = l->buf.n;
     sl_bytes_put(&l->buf, j->ukey.p, j->ukey.n);
@@ -381,10 +382,15 @@ static sl_status join_open(sl_operator *op, sl_error *err)
     join *j = op->impl;
     j->max_parallelism = sl_task_max_parallelism(op->task);
     sl_job_context *job = sl_task_job(op->task);
-    j->ttl_ms = job->state_ttl_ms;
+    for (int i = 0; i < 2; i++) j->s[i].ttl_ms = j->s[i].hint_ttl_ms ? j->s[i].hint_ttl_ms : job->state_ttl_ms;
     j->clock = job->state_clock;
     j->clock_ctx = job->state_clock_ctx;
-    return sl_op_state_open_cached(op, &j->st, &j->cache, err);
+    /* the store expires whole lists only when both sides' rows expire (the longer TTL); the rows
+     * themselves expire by their own side's TTL when a list is read */
+    int64_t store_ttl = j->s[0].ttl_ms > 0 && j->s[1].ttl_ms > 0
+                            ? (j->s[0].ttl_ms > j->s[1].ttl_ms ? j->s[0].ttl_ms : j->s[1].ttl_ms)
+                            : 0;
+    return sl_op_state_open_cached(op, store_ttl, &j->st, &j->cache, err);
 }
 
 static void free_side(side *s)
@@ -463,6 +469,7 @@ sl_status sl_op_join_create(const json_t *spec, const sl_job_context *job, sl_ar
         s->uk = ints_of(json_object_get(spec, ukn[i]), &s->nuk);
         s->uk_phys = phys_of_fields(rows[i], s->uk, s->nuk);
         s->sid = i;
+        s->hint_ttl_ms = (int64_t)json_integer_value(json_object_get(spec, i == 0 ? "left_ttl_ms" : "right_ttl_ms"));
         s->layout = LAYOUT_MULTISET;
         if (s->nuk > 0) {
             bool in_key = true;

@@ -377,6 +377,31 @@ static void test_join_ttl(void **unused)
     }
 }
 
+/* The STATE_TTL hint: each input's rows expire after its own time (here only the left's). */
+static void test_join_state_ttl_hint(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        keyed k;
+        keyed_init(&k,
+                   "CREATE TABLE l (id BIGINT, a STRING) WITH ('connector' = 'datagen');"
+                   "CREATE TABLE r (id BIGINT, b STRING) WITH ('connector' = 'datagen');"
+                   "CREATE TABLE p (id BIGINT, a STRING, id2 BIGINT, b STRING) WITH ('connector' = 'print');"
+                   "INSERT INTO p SELECT /*+ STATE_TTL('l' = '1 s') */ l.id, a, r.id, b FROM l JOIN r ON l.id = r.id",
+                   "join", backend, 0);
+        k.now = 10000;
+        push(&k, 0, SL_ROW_INSERT, 3, "old");
+        k.now = 10500;
+        push(&k, 1, SL_ROW_INSERT, 3, "x");
+        expect(&k, "+I[3, old, 3, x]\n");
+        k.now = 12000; /* the left row (written at 10000, TTL 1 s) has expired; the right rows do not */
+        push(&k, 1, SL_ROW_INSERT, 3, "y");
+        expect(&k, "");
+        push(&k, 0, SL_ROW_INSERT, 3, "new");
+        expect(&k, "+I[3, new, 3, x]\n+I[3, new, 3, y]\n");
+        keyed_free(&k);
+    }
+}
+
 #define AGG_SQL                                                                                                        \
     "CREATE TABLE t (id BIGINT, s STRING) WITH ('connector' = 'filesystem', 'path' = '/nonexistent', "                    \
     "'format' = 'debezium-json');" /* an updating input */                                                              \
@@ -426,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_join_left_retractions),
         cmocka_unit_test(test_join_inner_and_full),
         cmocka_unit_test(test_join_ttl),
+        cmocka_unit_test(test_join_state_ttl_hint),
         cmocka_unit_test(test_agg_retractions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
