@@ -351,8 +351,10 @@ static sl_status fire_due(sl_operator *op, win *a, sl_error *err)
         pending p = a->pend[done++];
         if ((st = fire_window(op, a, p.end, p.kg, err))) break;
     }
-    memmove(a->pend, a->pend + done, sizeof(pending) * (size_t)(a->npend - done));
-    a->npend -= done;
+    if (done) { /* (a subtask that never had a window has no array at all) */
+        memmove(a->pend, a->pend + done, sizeof(pending) * (size_t)(a->npend - done));
+        a->npend -= done;
+    }
     return st;
 }
 

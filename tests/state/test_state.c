@@ -781,7 +781,11 @@ static int setup(void **state)
 {
     (void)state;
     const char *t = getenv("TMPDIR");
-    snprintf(tmp_root, sizeof tmp_root, "%s/sl-state-test-XXXXXX", t && *t ? t : "/tmp");
+    if (!t || !*t) t = "/tmp";
+    /* Named like a working directory: if this process is killed, the next store opened in the
+     * same directory (or the next run of these tests) removes it. */
+    sl_state_workdir_cleanup(t);
+    snprintf(tmp_root, sizeof tmp_root, "%s/sluice-state-%ld-test-XXXXXX", t, (long)getpid());
     return mkdtemp(tmp_root) ? 0 : -1;
 }
 
