@@ -23,6 +23,13 @@ void sl_bytes_put(sl_bytes *b, const void *data, size_t n)
     b->n += n;
 }
 
+void sl_bytes_put_aligned(sl_bytes *b, const void *data, size_t n)
+{
+    static const uint8_t zeros[8];
+    sl_bytes_put(b, data, n);
+    sl_bytes_put(b, zeros, sl_pad8(b->n) - b->n);
+}
+
 void sl_bytes_free(sl_bytes *b)
 {
     free(b->p);

@@ -19,6 +19,10 @@ typedef struct sl_bytes {
 void sl_bytes_reset(sl_bytes *b);
 void sl_bytes_put(sl_bytes *b, const void *data, size_t n);
 void sl_bytes_free(sl_bytes *b);
+/* Appends n bytes (data may be NULL when n is 0), then zeros up to the next multiple of 8 of the
+ * buffer's length: rows copied out of state (whose bytes are not aligned) stay 8-aligned. */
+void sl_bytes_put_aligned(sl_bytes *b, const void *data, size_t n);
+static inline size_t sl_pad8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
 /* Appends the canonical bytes of fields[0..n) of row: per field a NULL flag byte, then 8 bytes for
  * numbers (-0.0 as 0.0) or a 4-byte length and the bytes of a string. Equal values give equal

@@ -33,6 +33,7 @@ typedef struct agg {
     int max_parallelism;
     sl_state *st;
     sl_bytes key, vkey, loaded; /* loaded: an aligned copy of the group's accumulator row */
+    sl_bytes prev_out;          /* the group's previous result row (-U / -D) */
     sl_val *acc, *prev;
     sl_row_writer w, accw;
 } agg;
@@ -168,46 +169,35 @@ static sl_status agg_process(sl_operator *op, int input, const uint8_t *row, sl_
     } else {
         /* the state's bytes are only valid until the next state call: load an aligned copy */
         sl_bytes_reset(&a->loaded);
-        sl_bytes_put(&a->loaded, v, vn);
-        static const uint8_t zeros[8];
-        sl_bytes_put(&a->loaded, zeros, ((vn + 7u) & ~(size_t)7u) - vn);
+        sl_bytes_put_aligned(&a->loaded, v, vn);
         sl_aggs_load(&a->aggs, a->loaded.p, a->acc);
         for (int f = 0; f < a->aggs.nacc; f++) a->prev[f] = a->acc[f]; /* strings point into `loaded` */
-    }
-    const uint8_t *prev_row = NULL;
-    sl_bytes prev_bytes = {0};
-    if (!first) { /* the previous result, materialized before the accumulators change */
+        /* the previous result, materialized before the accumulators change */
         const uint8_t *r = output_row(a, row, a->prev, SL_ROW_UPDATE_BEFORE);
-        sl_bytes_put(&prev_bytes, r, sl_row_len(r));
-        prev_row = prev_bytes.p;
+        sl_bytes_reset(&a->prev_out);
+        sl_bytes_put(&a->prev_out, r, sl_row_len(r));
     }
-    if ((st = apply(a, kg, row, accumulate, err))) goto out;
+    uint8_t *prev_row = first ? NULL : a->prev_out.p;
+    if ((st = apply(a, kg, row, accumulate, err))) return st;
     if (a->acc[0].i <= 0) { /* every row of the group retracted */
         if (!first) {
-            sl_row_set_kind((uint8_t *)prev_row, SL_ROW_DELETE);
-            if ((st = sl_op_emit(op, prev_row, err))) goto out;
+            sl_row_set_kind(prev_row, SL_ROW_DELETE);
+            if ((st = sl_op_emit(op, prev_row, err))) return st;
         }
-        if ((st = sl_state_delete(a->st, 0, kg, a->key.p, a->key.n, NULL, 0, err))) goto out;
-        goto out;
+        return sl_state_delete(a->st, 0, kg, a->key.p, a->key.n, NULL, 0, err);
     }
     /* store the accumulators */
     const uint8_t *accrow = sl_aggs_store(&a->aggs, a->acc, &a->accw);
-    if ((st = sl_state_put(a->st, 0, kg, a->key.p, a->key.n, NULL, 0, accrow, sl_row_len(accrow), err))) goto out;
-    if (first) {
-        st = sl_op_emit(op, output_row(a, row, a->acc, SL_ROW_INSERT), err);
-        goto out;
-    }
+    if ((st = sl_state_put(a->st, 0, kg, a->key.p, a->key.n, NULL, 0, accrow, sl_row_len(accrow), err))) return st;
+    if (first) return sl_op_emit(op, output_row(a, row, a->acc, SL_ROW_INSERT), err);
     bool same = true;
     for (int k = 0; k < a->aggs.n && same; k++) {
         sl_val x = sl_aggs_result(&a->aggs.c[k], a->prev), y = sl_aggs_result(&a->aggs.c[k], a->acc);
         same = val_eq(&x, &y, sl_phys_of(a->aggs.c[k].type));
     }
-    if (same) goto out;
-    if ((st = sl_op_emit(op, prev_row, err))) goto out;
-    st = sl_op_emit(op, output_row(a, row, a->acc, SL_ROW_UPDATE_AFTER), err);
-out:
-    sl_bytes_free(&prev_bytes);
-    return st;
+    if (same) return SL_OK;
+    if ((st = sl_op_emit(op, prev_row, err))) return st;
+    return sl_op_emit(op, output_row(a, row, a->acc, SL_ROW_UPDATE_AFTER), err);
 }
 
 static sl_status agg_open(sl_operator *op, sl_error *err)
@@ -233,6 +223,7 @@ static void agg_close(sl_operator *op)
     sl_bytes_free(&a->key);
     sl_bytes_free(&a->vkey);
     sl_bytes_free(&a->loaded);
+    sl_bytes_free(&a->prev_out);
     sl_rw_free(&a->w);
     sl_rw_free(&a->accw);
     free(a);

@@ -70,7 +70,6 @@ typedef struct ivjoin {
 
 enum { VAL_HEADER = 8 };
 
-static size_t pad8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
 static int64_t sat_add(int64_t a, int64_t b)
 {
@@ -204,12 +203,9 @@ static sl_status iv_process(sl_operator *op, int input, const uint8_t *row, sl_e
         if ((st = sl_op_emit(op, joined(j, &j->w, l, r), err))) break;
         if (other->outer && j->other.p[0] == 0) { /* remember it: [ukey 16][vlen u32][pad 4][value] */
             uint32_t n32 = (uint32_t)vn;
-            static const uint8_t zeros[8];
             sl_bytes_put(&j->upd, uk, 16);
-            sl_bytes_put(&j->upd, &n32, 4);
-            sl_bytes_put(&j->upd, zeros, 4);
-            sl_bytes_put(&j->upd, v, vn);
-            sl_bytes_put(&j->upd, zeros, pad8(vn) - vn);
+            sl_bytes_put_aligned(&j->upd, &n32, 4);
+            sl_bytes_put_aligned(&j->upd, v, vn);
         }
     }
     if (!st) st = sl_state_iter_error(it, err);
@@ -221,7 +217,7 @@ static sl_status iv_process(sl_operator *op, int input, const uint8_t *row, sl_e
         uint8_t *val = j->upd.p + off + 24;
         val[0] = 1;
         if ((st = sl_state_put(j->st, 1 - input, kg, j->key.p, j->key.n, j->upd.p + off, 16, val, n32, err))) return st;
-        off += 24 + pad8(n32);
+        off += 24 + sl_pad8(n32);
     }
 
     /* store the row while a future row of the other side can still match it */

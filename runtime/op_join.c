@@ -79,7 +79,6 @@ typedef struct join {
 
 enum { ENTRY_HEADER = 24 };
 
-static size_t pad8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
 static int64_t join_now(const join *j)
 {
@@ -143,8 +142,8 @@ static sl_status list_load(join *j, const side *s, int kg, list *l, sl_error *er
         memcpy(&e->rowlen, l->buf.p + off + 12, 4);
         memcpy(&e->ts, l->buf.p + off + 16, 8);
         e->uk_off = off + ENTRY_HEADER;
-        e->row_off = e->uk_off + pad8(e->uklen);
-        off = e->row_off + pad8(e->rowlen);
+        e->row_off = e->uk_off + sl_pad8(e->uklen);
+        off = e->row_off + sl_pad8(e->rowlen);
         if (off > vn) return sl_error_set(err, SL_ERR_STATE, "corrupt join state (entry past the end of its value)");
         if (e->ts < oldest) { /* expired (table.exec.state.ttl) */
             e->removed = true;
@@ -157,7 +156,6 @@ static sl_status list_load(join *j, const side *s, int kg, list *l, sl_error *er
 /* Writes the live entries of l back (or deletes the key when none is left). */
 static sl_status list_store(join *j, const side *s, int kg, const list *l, sl_error *err)
 {
-    static const uint8_t zeros[8];
     sl_bytes_reset(&j->val);
     for (int k = 0; k < l->n; k++) {
         const entry *e = &l->e[k];
@@ -167,10 +165,8 @@ static sl_status list_store(join *j, const side *s, int kg, const list *l, sl_er
         sl_bytes_put(&j->val, &e->uklen, 4);
         sl_bytes_put(&j->val, &e->rowlen, 4);
         sl_bytes_put(&j->val, &e->ts, 8);
-        sl_bytes_put(&j->val, l->buf.p + e->uk_off, e->uklen);
-        sl_bytes_put(&j->val, zeros, pad8(e->uklen) - e->uklen);
-        sl_bytes_put(&j->val, l->buf.p + e->row_off, e->rowlen);
-        sl_bytes_put(&j->val, zeros, pad8(e->rowlen) - e->rowlen);
+        sl_bytes_put_aligned(&j->val, l->buf.p + e->uk_off, e->uklen);
+        sl_bytes_put_aligned(&j->val, l->buf.p + e->row_off, e->rowlen);
     }
     if (j->cache)
         return j->val.n ? sl_kcache_put(j->cache, s->sid, kg, j->key.p, j->key.n, j->val.p, j->val.n, err)
@@ -250,20 +246,17 @@ static void add_record(join *j, const side *s, list *l, const uint8_t *row, uint
         for (int k = 0; k < l->n; k++) l->e[k].removed = true;
     l->dirty = true;
     if (old) old->removed = true; /* a unique key: the new row replaces the old one */
-    static const uint8_t zeros[8];
-    sl_bytes_put(&l->buf, zeros, pad8(l->buf.n) - l->buf.n);
+    sl_bytes_put_aligned(&l->buf, NULL, 0);
     entry *e = list_push(l);
     e->count = 1;
     e->assoc = assoc;
     e->ts = s->ttl_ms > 0 ? join_now(j) : 0;
     e->uklen = (uint32_t)j->ukey.n;
     e->uk_off = l->buf.n;
-    sl_bytes_put(&l->buf, j->ukey.p, j->ukey.n);
-    sl_bytes_put(&l->buf, zeros, pad8(j->ukey.n) - j->ukey.n);
+    sl_bytes_put_aligned(&l->buf, j->ukey.p, j->ukey.n);
     e->rowlen = sl_row_len(row);
     e->row_off = l->buf.n;
-    sl_bytes_put(&l->buf, row, e->rowlen);
-    sl_bytes_put(&l->buf, zeros, pad8(e->rowlen) - e->rowlen);
+    sl_bytes_put_aligned(&l->buf, row, e->rowlen);
 }
 
 static void retract_record(join *j, const side *s, list *l, const uint8_t *row)
@@ -323,11 +316,9 @@ static sl_status join_process(sl_operator *op, int input, const uint8_t *row, sl
     sl_key_encode(&j->key, row, in->keys, in->key_phys, in->nkeys);
     int kg = sl_row_key_group(row, in->keys, in->key_phys, in->nkeys, j->max_parallelism);
     /* a private, aligned copy of the input with kind +I (the state and the outputs use it) */
-    static const uint8_t zeros[8];
     uint32_t len = sl_row_len(row);
     sl_bytes_reset(&j->in_copy);
-    sl_bytes_put(&j->in_copy, row, len);
-    sl_bytes_put(&j->in_copy, zeros, pad8(len) - len);
+    sl_bytes_put_aligned(&j->in_copy, row, len);
     uint8_t *copy = j->in_copy.p;
     sl_row_set_kind(copy, SL_ROW_INSERT);
     if ((st = list_load(j, other, kg, oth, err)) || (st = list_load(j, in, kg, own, err))) return st;

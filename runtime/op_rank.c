@@ -89,13 +89,8 @@ static void reserve(rank *r, int n)
 
 static sl_status store(rank *r, int kg, const uint8_t *const *rows, int m, sl_error *err)
 {
-    static const uint8_t zeros[8];
     sl_bytes_reset(&r->value);
-    for (int i = 0; i < m; i++) {
-        uint32_t len = sl_row_len(rows[i]);
-        sl_bytes_put(&r->value, rows[i], len);
-        sl_bytes_put(&r->value, zeros, ((len + 7u) & ~7u) - len);
-    }
+    for (int i = 0; i < m; i++) sl_bytes_put_aligned(&r->value, rows[i], sl_row_len(rows[i]));
     return sl_state_put(r->st, 0, kg, r->key.p, r->key.n, NULL, 0, r->value.p, r->value.n, err);
 }
 

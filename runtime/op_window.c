@@ -172,9 +172,7 @@ static sl_status accumulate(sl_operator *op, win *a, int kg, int64_t end, const 
     } else {
         /* the state's bytes are only valid until the next state call: load an aligned copy */
         sl_bytes_reset(&a->loaded);
-        sl_bytes_put(&a->loaded, v, vn);
-        static const uint8_t zeros[8];
-        sl_bytes_put(&a->loaded, zeros, ((vn + 7u) & ~(size_t)7u) - vn);
+        sl_bytes_put_aligned(&a->loaded, v, vn);
         sl_aggs_load(&a->aggs, a->loaded.p, a->acc);
     }
     a->acc[0].i++;
@@ -305,9 +303,7 @@ static sl_status fire_window(sl_operator *op, win *a, int64_t end, int kg, sl_er
         if ((st = sl_state_get(a->st, SID_ACC, kg, gk, klen, ek, 8, &v, &vn, &found, err))) break;
         if (found) {
             sl_bytes_reset(&a->loaded);
-            sl_bytes_put(&a->loaded, v, vn);
-            static const uint8_t zeros[8];
-            sl_bytes_put(&a->loaded, zeros, ((vn + 7u) & ~(size_t)7u) - vn);
+            sl_bytes_put_aligned(&a->loaded, v, vn);
             sl_aggs_load(&a->aggs, a->loaded.p, a->acc);
             sl_rw_begin(&a->w, a->out->nfields, SL_ROW_INSERT);
             write_keys(a, gk, klen);
