@@ -295,7 +295,10 @@ int sl_cmd_sql(int argc, char **argv)
         } else if (parse_only) {
             printf("%s: %d statement%s parsed\n", name, sql_script_count(s), sql_script_count(s) == 1 ? "" : "s");
             sql_script_destroy(s);
-        } else if (validate) {
+        } else {
+            /* validate (and, unless --validate, run): SET statements change the configuration as
+             * they are validated, so the jobs get the configuration from before the script */
+            sl_config *base = sl_config_copy(cfg);
             sql_session *session = sql_session_create();
             sql_session_set_config(session, cfg);
             int n = sql_script_count(s);
@@ -306,21 +309,8 @@ int sl_cmd_sql(int argc, char **argv)
             if (vst != SL_OK) {
                 sl_error_print(stderr, &err, sl_strbuf_cstr(&text), text.len);
                 status = 2;
-            } else {
+            } else if (validate) {
                 printf("%s: %d statement%s validated\n", name, n, n == 1 ? "" : "s");
-            }
-            sql_session_destroy(session);
-        } else {
-            sl_config *base = sl_config_copy(cfg);
-            sql_session *session = sql_session_create();
-            sql_session_set_config(session, cfg);
-            size_t warned = sl_config_warning_count(cfg);
-            sl_status vst = sql_session_validate(session, s, &err);
-            for (size_t w = warned; w < sl_config_warning_count(cfg); w++)
-                fprintf(stderr, "sluice: warning: %s\n", sl_config_warning(cfg, w));
-            if (vst != SL_OK) {
-                sl_error_print(stderr, &err, sl_strbuf_cstr(&text), text.len);
-                status = 2;
             } else {
                 run_ctx rc = {name, &text, s, session, base, sl_arena_create(0)};
                 struct sigaction sa = {0}, old_int, old_term;
@@ -328,7 +318,7 @@ int sl_cmd_sql(int argc, char **argv)
                 sigemptyset(&sa.sa_mask);
                 sigaction(SIGINT, &sa, &old_int);
                 sigaction(SIGTERM, &sa, &old_term);
-                for (int i = 0; i < sql_script_count(s) && status == 0 && !stop_requested; i++) status = run_statement(&rc, i);
+                for (int i = 0; i < n && status == 0 && !stop_requested; i++) status = run_statement(&rc, i);
                 sigaction(SIGINT, &old_int, NULL);
                 sigaction(SIGTERM, &old_term, NULL);
                 sl_arena_destroy(rc.arena);

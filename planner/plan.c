@@ -1675,6 +1675,30 @@ static void infer(pctx *c, plan_node *n)
     }
 }
 
+/* "groupBy=[a, b], " of an aggregate (nothing without group keys). */
+static void print_group_by(sl_strbuf *out, const plan_node *n, const sql_type *in)
+{
+    if (!n->ngroup) return;
+    sl_strbuf_puts(out, "groupBy=[");
+    for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[k]);
+    sl_strbuf_puts(out, "], ");
+}
+
+/* The group keys and the calls of an aggregate's select list: "a, COUNT(*) AS c, SUM(v) AS s". */
+static void print_agg_select(sl_strbuf *out, const plan_node *n, const sql_type *in)
+{
+    for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[k]);
+    for (int i = 0; i < n->naggs; i++) {
+        const plan_agg_call *ac = &n->aggs[i];
+        sl_strbuf_printf(out, "%s%s(%s", (n->ngroup || i) ? ", " : "", ac->fn, ac->distinct ? "DISTINCT " : "");
+        if (ac->star) sl_strbuf_putc(out, '*');
+        for (int a = 0; a < ac->nargs; a++) sl_strbuf_printf(out, "%s%s", a ? ", " : "", in->field_names[ac->args[a]]);
+        sl_strbuf_putc(out, ')');
+        if (ac->filter >= 0) sl_strbuf_printf(out, " FILTER %s", in->field_names[ac->filter]);
+        sl_strbuf_printf(out, " AS %s", n->row->field_names[n->ngroup + i]);
+    }
+}
+
 static void print_node(sl_strbuf *out, const plan_node *n);
 
 /* A window aggregate emits final results: its input must be insert-only (as Flink's, which refuses
@@ -1932,22 +1956,9 @@ static void print_node(sl_strbuf *out, const plan_node *n)
     case PLAN_AGG: {
         const sql_type *in = n->input[0]->row;
         sl_strbuf_puts(out, "GroupAggregate(");
-        if (n->ngroup) {
-            sl_strbuf_puts(out, "groupBy=[");
-            for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[k]);
-            sl_strbuf_puts(out, "], ");
-        }
+        print_group_by(out, n, in);
         sl_strbuf_puts(out, "select=[");
-        for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[k]);
-        for (int i = 0; i < n->naggs; i++) {
-            const plan_agg_call *ac = &n->aggs[i];
-            sl_strbuf_printf(out, "%s%s(%s", (n->ngroup || i) ? ", " : "", ac->fn, ac->distinct ? "DISTINCT " : "");
-            if (ac->star) sl_strbuf_putc(out, '*');
-            for (int a = 0; a < ac->nargs; a++) sl_strbuf_printf(out, "%s%s", a ? ", " : "", in->field_names[ac->args[a]]);
-            sl_strbuf_putc(out, ')');
-            if (ac->filter >= 0) sl_strbuf_printf(out, " FILTER %s", in->field_names[ac->filter]);
-            sl_strbuf_printf(out, " AS %s", n->row->field_names[n->ngroup + i]);
-        }
+        print_agg_select(out, n, in);
         sl_strbuf_puts(out, "])");
         break;
     }
@@ -1955,11 +1966,7 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         const sql_type *in = n->input[0]->row;
         const plan_window *w = &n->window;
         sl_strbuf_puts(out, "WindowAggregate(");
-        if (n->ngroup) {
-            sl_strbuf_puts(out, "groupBy=[");
-            for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[k]);
-            sl_strbuf_puts(out, "], ");
-        }
+        print_group_by(out, n, in);
         static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE"};
         sl_strbuf_printf(out, "window=[%s(time_col=[%s], %s=[", kinds[w->kind], in->field_names[w->time_field],
                          w->kind == PLAN_WIN_CUMULATE ? "max_size" : "size");
@@ -1973,16 +1980,7 @@ static void print_node(sl_strbuf *out, const plan_node *n)
             print_duration(out, w->offset_ms);
         }
         sl_strbuf_puts(out, "])], select=[");
-        for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[k]);
-        for (int i = 0; i < n->naggs; i++) {
-            const plan_agg_call *ac = &n->aggs[i];
-            sl_strbuf_printf(out, "%s%s(%s", (n->ngroup || i) ? ", " : "", ac->fn, ac->distinct ? "DISTINCT " : "");
-            if (ac->star) sl_strbuf_putc(out, '*');
-            for (int a = 0; a < ac->nargs; a++) sl_strbuf_printf(out, "%s%s", a ? ", " : "", in->field_names[ac->args[a]]);
-            sl_strbuf_putc(out, ')');
-            if (ac->filter >= 0) sl_strbuf_printf(out, " FILTER %s", in->field_names[ac->filter]);
-            sl_strbuf_printf(out, " AS %s", n->row->field_names[n->ngroup + i]);
-        }
+        print_agg_select(out, n, in);
         sl_strbuf_printf(out, "%sstart('w$) AS window_start, end('w$) AS window_end", (n->ngroup || n->naggs) ? ", " : "");
         if (w->window_time) sl_strbuf_printf(out, ", %s('w$) AS window_time", w->proctime ? "proctime" : "rowtime");
         sl_strbuf_puts(out, "])");

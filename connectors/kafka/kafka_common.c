@@ -778,3 +778,10 @@ void kafka_client_destroy(kafka_client *c)
     rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     c->rk = NULL;
 }
+
+sl_status kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, sl_error *err)
+{
+    char errstr[256];
+    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) == RD_KAFKA_CONF_OK) return SL_OK;
+    return sl_error_set(err, SL_ERR_INTERNAL, "cannot set librdkafka's '%s' to '%s': %s", name, value, errstr);
+}

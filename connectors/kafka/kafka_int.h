@@ -116,6 +116,9 @@ typedef struct kafka_client {
 } kafka_client;
 
 /* Sets the callbacks and opaque on conf and creates the client (conf is consumed). */
+/* Sets one librdkafka property that Sluice itself chooses (a failure is a bug: SL_ERR_INTERNAL). */
+sl_status kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, sl_error *err);
+
 sl_status kafka_client_new(kafka_client *c, rd_kafka_type_t type, rd_kafka_conf_t *conf, sl_error *err);
 /* Fetches metadata (all topics, or only rkt) and fails fast when the cluster is unreachable:
  * SL_ERR_KAFKA naming the table and the bootstrap servers. */

@@ -169,13 +169,6 @@ static void sink_close(sl_operator *op)
 
 static const sl_op_vtable sink_vt = {.name = "KafkaSink", .process = sink_process, .finish = sink_finish, .close = sink_close};
 
-static sl_status conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, sl_error *err)
-{
-    char errstr[256];
-    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) == RD_KAFKA_CONF_OK) return SL_OK;
-    return sl_error_set(err, SL_ERR_INTERNAL, "cannot set librdkafka's '%s' to '%s': %s", name, value, errstr);
-}
-
 sl_status kafka_sink_create(const sl_conn_args *a, sl_operator **out, sl_error *err)
 {
     kafka_sink *s = sl_xcalloc(1, sizeof *s);
@@ -211,10 +204,10 @@ sl_status kafka_sink_create(const sl_conn_args *a, sl_operator **out, sl_error *
     kafka_client_opts co;
     st = kafka_apply_properties(o, n, false, conf, &co, NULL, &bad, err);
     char buf[256];
-    if (!st && !co.partitioner) st = conf_set(conf, "partitioner", "murmur2_random", err); /* Kafka's Java client */
+    if (!st && !co.partitioner) st = kafka_conf_set(conf, "partitioner", "murmur2_random", err); /* Kafka's Java client */
     if (!st && !co.client_id) {
         snprintf(buf, sizeof buf, "%s-%d", co.client_id_prefix ? co.client_id_prefix : "sluice-producer", a->subtask);
-        st = conf_set(conf, "client.id", buf, err);
+        st = kafka_conf_set(conf, "client.id", buf, err);
     }
     if (st) {
         rd_kafka_conf_destroy(conf);

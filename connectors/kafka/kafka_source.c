@@ -721,13 +721,6 @@ static sl_status list_partitions(kafka_source *s, const sl_conn_args *a, sl_erro
     return SL_OK;
 }
 
-static sl_status conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, sl_error *err)
-{
-    char errstr[256];
-    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) == RD_KAFKA_CONF_OK) return SL_OK;
-    return sl_error_set(err, SL_ERR_INTERNAL, "cannot set librdkafka's '%s' to '%s': %s", name, value, errstr);
-}
-
 sl_status kafka_source_create(const sl_conn_args *a, sl_operator **out, sl_error *err)
 {
     kafka_source *s = sl_xcalloc(1, sizeof *s);
@@ -765,17 +758,17 @@ sl_status kafka_source_create(const sl_conn_args *a, sl_operator **out, sl_error
     char buf[512];
     if (!st && !co.group_id) { /* rd_kafka_assign needs a group; this one never commits */
         snprintf(buf, sizeof buf, "sluice-%s-%d-%llx", s->table, (int)getpid(), (unsigned long long)kafka_now_ms());
-        st = conf_set(conf, "group.id", buf, err);
+        st = kafka_conf_set(conf, "group.id", buf, err);
     }
-    if (!st && !co.auto_commit) st = conf_set(conf, "enable.auto.commit", "false", err);
+    if (!st && !co.auto_commit) st = kafka_conf_set(conf, "enable.auto.commit", "false", err);
     if (!st && !co.auto_offset_reset)
-        st = conf_set(conf, "auto.offset.reset",
+        st = kafka_conf_set(conf, "auto.offset.reset",
                       s->startup == KAFKA_MODE_GROUP ? "error" : s->startup == KAFKA_MODE_LATEST ? "latest" : "earliest", err);
     if (!st && !co.client_id) {
         snprintf(buf, sizeof buf, "%s-%d", co.client_id_prefix ? co.client_id_prefix : "sluice", a->subtask);
-        st = conf_set(conf, "client.id", buf, err);
+        st = kafka_conf_set(conf, "client.id", buf, err);
     }
-    if (!st) st = conf_set(conf, "enable.partition.eof", "true", err);
+    if (!st) st = kafka_conf_set(conf, "enable.partition.eof", "true", err);
     if (st) {
         rd_kafka_conf_destroy(conf);
         ks_close(&tmp);

@@ -128,3 +128,20 @@ void harness_finish(harness_op *h)
     sl_error err;
     if (h->op->vt->finish(h->op, &err)) fail_msg("%s", err.message);
 }
+
+static int cmp_lines(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
+
+void harness_expect_sorted(harness_capture *c, const char *want)
+{
+    char *got = strdup(sl_strbuf_cstr(&c->text));
+    char *lines[256];
+    int n = 0;
+    for (char *save = NULL, *l = strtok_r(got, "\n", &save); l && n < 256; l = strtok_r(NULL, "\n", &save)) lines[n++] = l;
+    qsort(lines, (size_t)n, sizeof lines[0], cmp_lines);
+    sl_strbuf s = SL_STRBUF_INIT;
+    for (int i = 0; i < n; i++) sl_strbuf_printf(&s, "%s\n", lines[i]);
+    assert_string_equal(sl_strbuf_cstr(&s), want);
+    sl_strbuf_free(&s);
+    free(got);
+    sl_strbuf_reset(&c->text);
+}

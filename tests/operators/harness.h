@@ -51,5 +51,8 @@ void harness_op_free(harness_op *h);
 void harness_push(harness_op *h, const char *spec);
 void harness_watermark(harness_op *h, int64_t ms_after_base);
 void harness_finish(harness_op *h);
+/* The captured output since the last call, lines sorted, must be `want` (lines sorted too); then
+ * it is cleared. For operators whose output order within one step follows state order. */
+void harness_expect_sorted(harness_capture *c, const char *want);
 
 #endif

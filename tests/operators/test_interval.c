@@ -118,23 +118,7 @@ static void finish(ih *h)
     if (h->op->vt->finish(h->op, &err)) fail_msg("%s", err.message);
 }
 
-static int cmp_lines(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
-
-/* The output since the last call, lines sorted, must be `want` (sorted too); then it is cleared. */
-static void expect(ih *h, const char *want)
-{
-    char *got = strdup(sl_strbuf_cstr(&h->cap.text));
-    char *lines[256];
-    int n = 0;
-    for (char *save = NULL, *l = strtok_r(got, "\n", &save); l && n < 256; l = strtok_r(NULL, "\n", &save)) lines[n++] = l;
-    qsort(lines, (size_t)n, sizeof lines[0], cmp_lines);
-    sl_strbuf s = SL_STRBUF_INIT;
-    for (int i = 0; i < n; i++) sl_strbuf_printf(&s, "%s\n", lines[i]);
-    assert_string_equal(sl_strbuf_cstr(&s), want);
-    sl_strbuf_free(&s);
-    free(got);
-    sl_strbuf_reset(&h->cap.text);
-}
+static void expect(ih *h, const char *want) { harness_expect_sorted(&h->cap, want); }
 
 /* INNER, a.ts BETWEEN b.ts - 4 s AND b.ts: matches within the bounds only, rows removed as the
  * watermark closes their windows (left: t + 4 s, right: t), late rows dropped and counted, the

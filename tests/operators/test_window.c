@@ -36,24 +36,7 @@ static void push(wh *h, const char *spec) { harness_push(h, spec); }
 static void watermark(wh *h, int64_t ms_after_base) { harness_watermark(h, ms_after_base); }
 static void finish(wh *h) { harness_finish(h); }
 
-static int cmp_lines(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
-
-/* The output since the last call, lines sorted (the groups of one window come in state order),
- * must be `want` (lines sorted too); then it is cleared. */
-static void expect(wh *h, const char *want)
-{
-    char *got = strdup(sl_strbuf_cstr(&h->cap.text));
-    char *lines[256];
-    int n = 0;
-    for (char *save = NULL, *l = strtok_r(got, "\n", &save); l && n < 256; l = strtok_r(NULL, "\n", &save)) lines[n++] = l;
-    qsort(lines, (size_t)n, sizeof lines[0], cmp_lines);
-    sl_strbuf s = SL_STRBUF_INIT;
-    for (int i = 0; i < n; i++) sl_strbuf_printf(&s, "%s\n", lines[i]);
-    assert_string_equal(sl_strbuf_cstr(&s), want);
-    sl_strbuf_free(&s);
-    free(got);
-    sl_strbuf_reset(&h->cap.text);
-}
+static void expect(wh *h, const char *want) { harness_expect_sorted(&h->cap, want); }
 
 #define TABLE_T                                                                                                       \
     "CREATE TABLE t (id BIGINT, s STRING, v BIGINT, d DOUBLE, ts TIMESTAMP(3), pt AS PROCTIME(),"                     \
