@@ -23,6 +23,8 @@
 
 typedef struct sl_operator sl_operator;
 typedef struct sl_task sl_task;
+struct sl_snapshot_ctx;
+struct sl_restore_ctx;
 
 /* What a source's poll() reports. */
 typedef enum sl_source_state {
@@ -50,10 +52,54 @@ typedef struct sl_op_vtable {
     /* Sources only: produce up to max rows through sl_op_emit; set *state (and *wait_ms for
      * IDLE). */
     sl_status (*poll)(sl_operator *op, int max, sl_source_state *state, int *wait_ms, sl_error *err);
-    /* Checkpoint hooks (issue 8): write the operator's state / read it back. NULL = stateless. */
-    sl_status (*snapshot)(sl_operator *op, json_t **out, sl_error *err);
-    sl_status (*restore)(sl_operator *op, const json_t *in, sl_error *err);
+    /* Checkpoints (docs/checkpoints.md). NULL = the operator has no state to keep.
+     * snapshot: the synchronous phase of checkpoint ctx->checkpoint_id, called on the subtask's
+     *   thread when the barrier has arrived on every input (before it is forwarded): return the
+     *   operator's small state as JSON (*out; NULL = none) and write bulky state as files into
+     *   ctx->dir, cheaply (hard links, a RocksDB checkpoint); the runtime uploads them afterwards,
+     *   while records flow again, so the files must not change once snapshot returns.
+     * restore: after open, before the first record: the state of the checkpoint the job starts
+     *   from (ctx->parts: see sl_restore_ctx).
+     * notify_complete: checkpoint `checkpoint_id` is complete (every subtask acknowledged it and its
+     *   _metadata is durable): publish what it covers (commit a Kafka transaction, publish pending
+     *   files, commit offsets). Called on the subtask's thread; may come for several ids in
+     *   order, and not at all for a checkpoint that failed. */
+    sl_status (*snapshot)(sl_operator *op, const struct sl_snapshot_ctx *ctx, json_t **out, sl_error *err);
+    sl_status (*restore)(sl_operator *op, const struct sl_restore_ctx *ctx, sl_error *err);
+    sl_status (*notify_complete)(sl_operator *op, int64_t checkpoint_id, sl_error *err);
 } sl_op_vtable;
+
+/* What the synchronous phase of a checkpoint gives an operator. */
+typedef struct sl_snapshot_ctx {
+    int64_t checkpoint_id;
+    bool savepoint;          /* a savepoint: self-contained, the job may be rescaled from it */
+    const char *dir;         /* an existing, empty local directory private to this operator subtask
+                                and checkpoint; what the operator puts here is uploaded and given
+                                back at restore (sl_restore_part.dir). A subdirectory holding a
+                                file named SLUICE_INSTANCE (one line: an id unique to the store
+                                instance) has immutable *.sst files: an .sst name already uploaded
+                                for that instance is referenced, not uploaded again (incremental) */
+} sl_snapshot_ctx;
+
+/* What one old subtask of the operator left in the checkpoint being restored. */
+typedef struct sl_restore_part {
+    int subtask, parallelism; /* the old subtask index and the old parallelism */
+    int kg_lo, kg_hi;         /* its key-group range, inclusive */
+    const json_t *state;      /* what its snapshot returned (NULL: nothing) */
+    const char *dir;          /* a local copy of the files it wrote (NULL: none); read-only for
+                                 the operator, removed by the runtime after restore returns */
+} sl_restore_part;
+
+typedef struct sl_restore_ctx {
+    int64_t checkpoint_id;
+    int kg_lo, kg_hi; /* this subtask's key-group range, inclusive */
+    /* Keyed operators (those that open keyed state) get the old subtasks whose key-group range
+     * overlaps theirs and keep only their own key groups of it; every other operator gets every
+     * old subtask's part (Flink's union list state: e.g. a source picks its partitions' offsets
+     * from all of them). */
+    int nparts;
+    const sl_restore_part *parts;
+} sl_restore_ctx;
 
 struct sl_operator {
     const sl_op_vtable *vt;

@@ -511,10 +511,11 @@ static sl_status ks_finish(sl_operator *op, sl_error *err)
 }
 
 /* The next offset of every partition: [{"topic": t, "partition": p, "offset": o}, ...]. */
-static sl_status ks_snapshot(sl_operator *op, json_t **out, sl_error *err)
+static sl_status ks_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
 {
     kafka_source *s = op->impl;
     (void)err;
+    (void)ctx;
     json_t *a = json_array();
     for (int i = 0; i < s->nparts; i++) {
         const kpart *p = &s->parts[i];
@@ -525,9 +526,12 @@ static sl_status ks_snapshot(sl_operator *op, json_t **out, sl_error *err)
     return SL_OK;
 }
 
-static sl_status ks_restore(sl_operator *op, const json_t *in, sl_error *err)
+static sl_status ks_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
 {
     kafka_source *s = op->impl;
+    for (int pi = 0; pi < ctx->nparts; pi++) {
+    const json_t *in = ctx->parts[pi].state;
+    if (!in) continue;
     if (!json_is_array(in)) return sl_error_set(err, SL_ERR_STATE, "table '%s': malformed Kafka source state", s->table);
     size_t i;
     const json_t *e;
@@ -541,6 +545,7 @@ static sl_status ks_restore(sl_operator *op, const json_t *in, sl_error *err)
                 s->parts[k].start = off;
                 s->parts[k].restored = true;
             }
+    }
     }
     return SL_OK;
 }
