@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
@@ -291,4 +292,283 @@ void sl_state_get_stats(sl_state *s, sl_state_stats *st)
 {
     memset(st, 0, sizeof *st);
     s->vt->stats(s, st);
+}
+
+sl_status sl_state_scan_group(sl_state *s, int sid, int kg, sl_state_iter **it, sl_error *err)
+{
+    *it = NULL;
+    sl_status st = check_args(sid, kg, 0, err);
+    if (st != SL_OK) return st;
+    return s->vt->scan_group(s, sid, kg, it, err);
+}
+
+bool sl_state_iter_next_entry(sl_state_iter *it, const void **key, size_t *klen, const void **ukey, size_t *uklen,
+                              const void **val, size_t *vlen)
+{
+    return it->s->vt->next_entry(it, key, klen, ukey, uklen, val, vlen);
+}
+
+/* ---- snapshots ---- */
+
+int sl_state_copy_file(const char *src, const char *dst)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return -1;
+    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        errno = e;
+        return -1;
+    }
+    enum { BUF = 1 << 18 };
+    char *buf = sl_xmalloc(BUF);
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(in, buf, BUF);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            rc = -1;
+            break;
+        }
+        if (n == 0) break;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) {
+                rc = -1;
+                break;
+            }
+            off += w;
+        }
+        if (rc) break;
+    }
+    int e = errno;
+    free(buf);
+    close(in);
+    if (close(out) != 0 && rc == 0) {
+        rc = -1;
+        e = errno;
+    }
+    if (rc) {
+        unlink(dst);
+        errno = e;
+    }
+    return rc;
+}
+
+int sl_state_fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+/* Writes a small text file into dir and fsyncs it. */
+static sl_status write_small_file(const char *dir, const char *name, const char *text, sl_error *err)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *path = sl_xmalloc(n);
+    snprintf(path, n, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wx");
+    bool ok = f && fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int e = errno;
+    if (f && fclose(f) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok) sl_error_set(err, SL_ERR_IO, "could not write the state snapshot file \"%s\": %s", path, strerror(e));
+    free(path);
+    return ok ? SL_OK : SL_ERR_IO;
+}
+
+sl_status sl_state_snapshot(sl_state *s, const char *dir, sl_error *err)
+{
+    if (!dir || !*dir) return sl_error_set(err, SL_ERR_INVALID, "no state snapshot directory given");
+    char *d = sl_xstrdup(dir);
+    for (size_t l = strlen(d); l > 1 && d[l - 1] == '/'; l--) d[l - 1] = '\0';
+    struct stat st;
+    bool exists = lstat(d, &st) == 0;
+    int e0 = errno;
+    if (exists || e0 != ENOENT) {
+        sl_status rc;
+        if (exists) {
+            rc = sl_error_set(err, SL_ERR_EXISTS, "state snapshot directory \"%s\" already exists", d);
+            sl_error_hint(err, "snapshot into a directory that does not exist yet");
+        } else {
+            rc = sl_error_set(err, SL_ERR_IO, "could not create the state snapshot directory \"%s\": %s", d,
+                              strerror(e0));
+        }
+        free(d);
+        return rc;
+    }
+    char *slash = strrchr(d, '/');
+    if (slash && slash != d) { /* the parent, created if missing */
+        *slash = '\0';
+        int rc = mkdirs(d);
+        int e = errno;
+        *slash = '/';
+        if (rc != 0) {
+            sl_error_set(err, SL_ERR_IO, "could not create the parent of the state snapshot directory \"%s\": %s", d,
+                         strerror(e));
+            free(d);
+            return SL_ERR_IO;
+        }
+    }
+    sl_status rc = s->vt->snapshot(s, d, err);
+    if (rc == SL_OK) {
+        char line[sizeof s->instance + 2];
+        snprintf(line, sizeof line, "%s\n", s->instance);
+        rc = write_small_file(d, SL_STATE_FILE_INSTANCE, line, err);
+    }
+    if (rc == SL_OK) {
+        char meta[128];
+        snprintf(meta, sizeof meta, "sluice-state %d\nbackend %s\nttl %d\n", SL_STATE_SNAPSHOT_VERSION,
+                 sl_state_kind_name(s->kind), s->ttl_ms > 0 ? 1 : 0);
+        rc = write_small_file(d, SL_STATE_FILE_META, meta, err);
+    }
+    if (rc == SL_OK && sl_state_fsync_path(d) != 0)
+        rc = sl_error_set(err, SL_ERR_IO, "could not sync the state snapshot directory \"%s\": %s", d, strerror(errno));
+    if (rc != SL_OK && lstat(d, &st) == 0) sl_state_workdir_remove(d); /* it did not exist before: ours */
+    free(d);
+    return rc;
+}
+
+/* ---- restore ---- */
+
+typedef struct snap_meta {
+    sl_state_kind kind;
+    bool has_ts;
+} snap_meta;
+
+static sl_status snap_error(sl_error *err, const char *dir, const char *fmt, const char *what)
+{
+    char msg[SL_ERROR_MSG_MAX];
+    snprintf(msg, sizeof msg, fmt, what);
+    sl_error_set(err, SL_ERR_STATE, "cannot restore state from \"%s\": %s", dir, msg);
+    sl_error_hint(err, "restore from a complete checkpoint or savepoint whose files were written by "
+                       "sl_state_snapshot, or start the job without restoring state");
+    return SL_ERR_STATE;
+}
+
+/* Reads and checks dir/SLUICE_STATE. */
+static sl_status read_meta(const char *dir, snap_meta *m, sl_error *err)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) return snap_error(err, dir, "%s", strerror(errno));
+    if (!S_ISDIR(st.st_mode)) return snap_error(err, dir, "%s", "not a directory");
+    size_t n = strlen(dir) + sizeof SL_STATE_FILE_META + 2;
+    char *path = sl_xmalloc(n);
+    snprintf(path, n, "%s/%s", dir, SL_STATE_FILE_META);
+    FILE *f = fopen(path, "r");
+    free(path);
+    if (!f)
+        return snap_error(err, dir, "%s",
+                          errno == ENOENT ? "no " SL_STATE_FILE_META " file: not a state snapshot, or an incomplete one"
+                                          : strerror(errno));
+    char buf[1024];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    bool more = fgetc(f) != EOF;
+    fclose(f);
+    buf[len] = '\0';
+    if (more || strlen(buf) != len)
+        return snap_error(err, dir, "%s", "corrupt " SL_STATE_FILE_META " file (too long or binary)");
+    long version = -1;
+    int kind = -1, ttl = -1;
+    char *save = NULL;
+    int lineno = 0;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        char word[32], val[64], extra[2];
+        if (sscanf(line, "%31s %63s %1s", word, val, extra) != 2)
+            return snap_error(err, dir, "%s", "corrupt " SL_STATE_FILE_META " file (a line is not \"name value\")");
+        if (lineno == 1) {
+            char *end;
+            errno = 0;
+            version = strtol(val, &end, 10);
+            if (strcmp(word, "sluice-state") != 0 || *end || errno || version <= 0)
+                return snap_error(err, dir, "%s",
+                                  "corrupt " SL_STATE_FILE_META " file (it does not start with \"sluice-state <version>\")");
+            if (version != SL_STATE_SNAPSHOT_VERSION) {
+                char what[128];
+                snprintf(what, sizeof what, "snapshot format version %ld, this Sluice reads version %d", version,
+                         SL_STATE_SNAPSHOT_VERSION);
+                snap_error(err, dir, "%s", what);
+                sl_error_hint(err, "restore with the Sluice version that wrote this checkpoint, or start the job "
+                                   "without restoring state");
+                return SL_ERR_STATE;
+            }
+        } else if (strcmp(word, "backend") == 0) {
+            if (strcmp(val, "rocksdb") == 0) kind = SL_STATE_ROCKSDB;
+            else if (strcmp(val, "hashmap") == 0) kind = SL_STATE_HASHMAP;
+            else return snap_error(err, dir, "unknown state backend \"%s\" in " SL_STATE_FILE_META, val);
+        } else if (strcmp(word, "ttl") == 0) {
+            if (strcmp(val, "0") && strcmp(val, "1"))
+                return snap_error(err, dir, "%s", "corrupt " SL_STATE_FILE_META " file (ttl is not 0 or 1)");
+            ttl = val[0] == '1';
+        } /* other names: ignored (additions within a version) */
+    }
+    if (version < 0 || kind < 0 || ttl < 0)
+        return snap_error(err, dir, "%s", "corrupt " SL_STATE_FILE_META " file (version, backend or ttl missing)");
+    m->kind = (sl_state_kind)kind;
+    m->has_ts = ttl == 1;
+    return SL_OK;
+}
+
+typedef struct load_ctx {
+    sl_state *s;
+    int64_t now; /* write time of entries that had none */
+    int kg_lo, kg_hi;
+} load_ctx;
+
+static sl_status load_entry(void *ctx, const sl_state_entry *e, sl_error *err)
+{
+    load_ctx *c = ctx;
+    if (e->kg < c->kg_lo || e->kg > c->kg_hi) return SL_OK; /* the readers filter already */
+    if (e->has_ts) return c->s->vt->load(c->s, e, err);
+    sl_state_entry x = *e;
+    x.ts = c->now;
+    x.has_ts = true;
+    return c->s->vt->load(c->s, &x, err);
+}
+
+sl_status sl_state_restore(sl_state *s, const char *const *dirs, int n, int kg_lo, int kg_hi, sl_error *err)
+{
+    if (kg_lo < 0 || kg_hi > 65535 || kg_lo > kg_hi)
+        return sl_error_set(err, SL_ERR_INVALID, "key-group range %d..%d is not within 0..65535", kg_lo, kg_hi);
+    if (n < 0 || (n > 0 && !dirs)) return sl_error_set(err, SL_ERR_INVALID, "no state snapshot directories given");
+    if (!s->vt->is_empty(s))
+        return sl_error_set(err, SL_ERR_INVALID, "state can only be restored into an empty store");
+    if (n == 0) return SL_OK;
+    snap_meta *m = sl_xcalloc((size_t)n, sizeof *m);
+    sl_status rc = SL_OK;
+    for (int i = 0; i < n && rc == SL_OK; i++) { /* check every dir before loading anything */
+        if (!dirs[i] || !*dirs[i]) rc = sl_error_set(err, SL_ERR_INVALID, "state snapshot directory %d is empty", i);
+        else rc = read_meta(dirs[i], &m[i], err);
+    }
+    if (rc == SL_OK && n == 1 && s->kind == SL_STATE_ROCKSDB && m[0].kind == SL_STATE_ROCKSDB &&
+        m[0].has_ts == (s->ttl_ms > 0)) {
+        rc = sl_state_rocksdb_restore_files(s, dirs[0], kg_lo, kg_hi, err);
+        free(m);
+        return rc;
+    }
+    load_ctx c = {s, sl_state_now(s), kg_lo, kg_hi};
+    for (int i = 0; i < n && rc == SL_OK; i++) {
+        if (m[i].kind == SL_STATE_ROCKSDB)
+            rc = sl_state_rocksdb_read_snapshot(dirs[i], m[i].has_ts, kg_lo, kg_hi, load_entry, &c, err);
+        else
+            rc = sl_state_hashmap_read_snapshot(dirs[i], m[i].has_ts, kg_lo, kg_hi, load_entry, &c, err);
+    }
+    if (rc == SL_OK) {
+        rc = s->vt->load_end(s, err);
+    } else {
+        sl_error ignored;
+        s->vt->load_end(s, &ignored);
+    }
+    free(m);
+    return rc;
 }

@@ -22,6 +22,9 @@
  *   hashmap layout: a hash table of (sid, kg, key) -> a small table of user key -> value, in the
  *   process heap.
  *
+ *   Snapshots (checkpoints) and restore by key-group range: sl_state_snapshot / sl_state_restore
+ *   below, docs/state.md.
+ *
  * TTL (table.exec.state.ttl): with ttl_ms > 0 every value carries its last write time; a read of an
  * expired value finds nothing (and deletes it), scans skip expired entries, and RocksDB drops
  * expired entries in compaction (a compaction filter). Each expired entry that is dropped is
@@ -96,8 +99,45 @@ void sl_state_get_stats(sl_state *s, sl_state_stats *st);
 
 const char *sl_state_kind_name(sl_state_kind k);
 
+/* ---- Snapshots and restore by key-group range (checkpoints, rescaling; docs/state.md) ----
+ *
+ * sl_state_snapshot writes a consistent, self-contained copy of the whole store into `dir`, which
+ * must not exist yet (its parent is created if missing; SL_ERR_EXISTS if dir exists). Writes after
+ * it returns are not in the snapshot, and nothing in `dir` changes afterwards. rocksdb: a RocksDB
+ * checkpoint (memtables flushed into it, SST files hard-linked under RocksDB's own names, copied
+ * when the file system cannot link); hashmap: one dump file. Either way `dir` also gets
+ *   SLUICE_INSTANCE  one line: an id unique to this store instance (an uploader may dedup *.sst
+ *                    files by (instance, file name): they never change);
+ *   SLUICE_STATE     the backend and format version (written last: a snapshot without it is
+ *                    incomplete).
+ * TTL write times are kept as stored. On failure the partly written `dir` is removed. */
+sl_status sl_state_snapshot(sl_state *s, const char *dir, sl_error *err);
+
+/* Loads into a freshly opened, empty store (SL_ERR_INVALID otherwise) every entry whose key group
+ * is in [kg_lo, kg_hi] from the n snapshot directories (made by sl_state_snapshot, by any store,
+ * either backend, any key-group range), and nothing else: n = 1 with a superset range scales up,
+ * several dirs scale down. The snapshot directories are only read. The store's TTL may differ from
+ * the snapshot's: write times are kept; entries of a snapshot taken without TTL get the restore
+ * time. rocksdb from one rocksdb snapshot (same TTL setting) takes the snapshot's files over (hard
+ * links, copies across file systems) and deletes the key groups outside the range; every other
+ * case copies entries. A missing, incomplete or corrupt directory, or one of an unknown format
+ * version, fails with SL_ERR_STATE naming it; the store may then hold part of the data: close it. */
+sl_status sl_state_restore(sl_state *s, const char *const *dirs, int n, int kg_lo, int kg_hi, sl_error *err);
+
+/* Iterates every entry of one (sid, key group), with its key: in byte order of (key, user key) for
+ * rocksdb, any order for hashmap; expired entries are skipped (and dropped) as by sl_state_scan.
+ * Read it with sl_state_iter_next_entry (sl_state_iter_next also works: it omits the key). The
+ * store may be read and written meanwhile, except the entries of this (sid, key group). hashmap: the
+ * call walks the whole table (O(store size)); meant for rebuilding indexes after a restore. */
+sl_status sl_state_scan_group(sl_state *s, int sid, int kg, sl_state_iter **it, sl_error *err);
+/* Next live entry with its key; works on sl_state_scan iterators too (the scanned key). false at
+ * the end or on an error (sl_state_iter_error). */
+bool sl_state_iter_next_entry(sl_state_iter *it, const void **key, size_t *klen, const void **ukey, size_t *uklen,
+                              const void **val, size_t *vlen);
+
 #ifdef SL_STATE_INTERNAL
 /* ---- Internal: shared by the sources in state/ and white-box tests; not part of the interface. ---- */
+struct sl_state_entry;
 typedef struct sl_state_vt {
     sl_status (*get)(sl_state *s, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
                      const void **val, size_t *vlen, bool *found, sl_error *err);
@@ -110,7 +150,26 @@ typedef struct sl_state_vt {
     void (*iter_free)(sl_state_iter *it);
     void (*stats)(sl_state *s, sl_state_stats *st);
     void (*close)(sl_state *s);
+    /* snapshots: writes the backend's data into dir (the backend creates dir) */
+    sl_status (*snapshot)(sl_state *s, const char *dir, sl_error *err);
+    bool (*is_empty)(sl_state *s);
+    /* restore: adds one entry as stored (e->ts valid); load_end after the last one */
+    sl_status (*load)(sl_state *s, const struct sl_state_entry *e, sl_error *err);
+    sl_status (*load_end)(sl_state *s, sl_error *err);
+    sl_status (*scan_group)(sl_state *s, int sid, int kg, sl_state_iter **it, sl_error *err);
+    bool (*next_entry)(sl_state_iter *it, const void **key, size_t *klen, const void **ukey, size_t *uklen,
+                       const void **val, size_t *vlen);
 } sl_state_vt;
+
+/* One entry read from a snapshot. */
+typedef struct sl_state_entry {
+    int sid, kg;
+    const void *key, *ukey, *val;
+    size_t klen, uklen, vlen;
+    int64_t ts;  /* write time (valid when has_ts) */
+    bool has_ts; /* the snapshot's store had a TTL */
+} sl_state_entry;
+typedef sl_status (*sl_state_entry_fn)(void *ctx, const sl_state_entry *e, sl_error *err);
 
 /* First member of every backend's store and iterator. */
 struct sl_state {
@@ -120,10 +179,12 @@ struct sl_state {
     int64_t (*now_ms)(void *ctx);
     void *now_ctx;
     char *workdir; /* rocksdb: the working directory; NULL for hashmap */
+    char instance[160]; /* SLUICE_INSTANCE of its snapshots */
 };
 struct sl_state_iter {
     sl_state *s;
     sl_error err; /* err.code != SL_OK after a failed next */
+    bool group;   /* made by sl_state_scan_group */
 };
 
 #define SL_STATE_TTL_BYTES 8
@@ -143,6 +204,25 @@ void sl_state_workdir_remove(const char *path);
 
 sl_status sl_state_rocksdb_open(const sl_state_options *o, sl_state **out, sl_error *err);
 sl_status sl_state_hashmap_open(const sl_state_options *o, sl_state **out, sl_error *err);
+
+/* Snapshot formats. SLUICE_STATE (text): "sluice-state <version>", "backend <name>", "ttl <0|1>"
+ * (whether values carry write times), one per line. */
+#define SL_STATE_SNAPSHOT_VERSION 1
+#define SL_STATE_FILE_META "SLUICE_STATE"
+#define SL_STATE_FILE_INSTANCE "SLUICE_INSTANCE"
+#define SL_STATE_FILE_DUMP "hashmap.dump"
+/* Calls fn for each entry of the snapshot in dir with kg_lo <= kg <= kg_hi. */
+sl_status sl_state_rocksdb_read_snapshot(const char *dir, bool has_ts, int kg_lo, int kg_hi, sl_state_entry_fn fn,
+                                         void *ctx, sl_error *err);
+sl_status sl_state_hashmap_read_snapshot(const char *dir, bool has_ts, int kg_lo, int kg_hi, sl_state_entry_fn fn,
+                                         void *ctx, sl_error *err);
+/* rocksdb fast restore: the store (empty) takes over the files of the rocksdb snapshot in dir and
+ * deletes the key groups outside [kg_lo, kg_hi]. */
+sl_status sl_state_rocksdb_restore_files(sl_state *s, const char *dir, int kg_lo, int kg_hi, sl_error *err);
+/* Copies the regular file src to dst (created, must not exist); 0 or -1 with errno set. */
+int sl_state_copy_file(const char *src, const char *dst);
+/* fsyncs a file or directory; 0 or -1 with errno set. */
+int sl_state_fsync_path(const char *path);
 /* rocksdb white-box hooks for tests: flush + full compaction; number of raw rows in the DB (expired
  * or not). */
 void sl_state_rocksdb_compact(sl_state *s);

@@ -9,8 +9,14 @@
 #define SL_STATE_INTERNAL
 #include "state/state.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/hash.h"
 #include "common/mem.h"
@@ -43,6 +49,14 @@ typedef struct hm_iter {
     hm_key *k; /* NULL: key absent */
     uint32_t pos;
 } hm_iter;
+
+/* An iterator of sl_state_scan_group: the keys of the (sid, kg), each pinned until visited. */
+typedef struct hm_giter {
+    sl_state_iter base;
+    hm_key **keys;
+    size_t n, i; /* keys[i] is the key being visited */
+    uint32_t pos;
+} hm_giter;
 
 typedef struct hm_store {
     sl_state base;
@@ -236,10 +250,10 @@ static sl_status hm_get(sl_state *s, int sid, int kg, const void *key, size_t kl
     return SL_OK;
 }
 
-static sl_status hm_put(sl_state *s, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
-                        const void *val, size_t vlen, sl_error *err)
+/* Puts with write time ts. */
+static sl_status put_at(hm_store *h, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
+                        const void *val, size_t vlen, int64_t ts, sl_error *err)
 {
-    hm_store *h = (hm_store *)s;
     if ((uint64_t)uklen + vlen > UINT32_MAX)
         return sl_error_set(err, SL_ERR_INVALID, "state entry of %zu bytes is too large for the hashmap backend",
                             uklen + vlen);
@@ -296,8 +310,14 @@ static sl_status hm_put(sl_state *s, int sid, int kg, const void *key, size_t kl
     }
     e->vlen = (uint32_t)vlen;
     if (vlen) memcpy(e->data + e->uklen, val, vlen);
-    e->ts = s->ttl_ms > 0 ? sl_state_now(s) : 0;
+    e->ts = ts;
     return SL_OK;
+}
+
+static sl_status hm_put(sl_state *s, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
+                        const void *val, size_t vlen, sl_error *err)
+{
+    return put_at((hm_store *)s, sid, kg, key, klen, ukey, uklen, val, vlen, s->ttl_ms > 0 ? sl_state_now(s) : 0, err);
 }
 
 static sl_status hm_del(sl_state *s, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
@@ -322,6 +342,7 @@ static sl_status hm_scan(sl_state *s, int sid, int kg, const void *key, size_t k
     if (it) h->spare = NULL;
     else it = sl_xmalloc(sizeof *it);
     it->base.s = s;
+    it->base.group = false;
     sl_error_clear(&it->base.err);
     it->k = lookup(h, sid, kg, key, klen, NULL);
     it->pos = 0;
@@ -342,8 +363,16 @@ static void iter_release(hm_iter *it)
     if (--k->pins == 0 && k->n == 0) outer_remove_key((hm_store *)it->base.s, k);
 }
 
+static bool hm_gnext(sl_state_iter *bit, const void **key, size_t *klen, const void **ukey, size_t *uklen,
+                     const void **val, size_t *vlen);
+
 static bool hm_next(sl_state_iter *bit, const void **ukey, size_t *uklen, const void **val, size_t *vlen)
 {
+    if (bit->group) {
+        const void *key;
+        size_t klen;
+        return hm_gnext(bit, &key, &klen, ukey, uklen, val, vlen);
+    }
     hm_iter *it = (hm_iter *)bit;
     hm_store *h = (hm_store *)bit->s;
     hm_key *k = it->k;
@@ -368,8 +397,91 @@ static bool hm_next(sl_state_iter *bit, const void **ukey, size_t *uklen, const 
     return false;
 }
 
+/* ---- group scans ---- */
+
+static void key_unpin(hm_store *h, hm_key *k)
+{
+    if (--k->pins == 0 && k->n == 0) outer_remove_key(h, k);
+}
+
+static sl_status hm_scan_group(sl_state *s, int sid, int kg, sl_state_iter **out, sl_error *err)
+{
+    (void)err;
+    hm_store *h = (hm_store *)s;
+    hm_giter *it = sl_xcalloc(1, sizeof *it);
+    it->base.s = s;
+    it->base.group = true;
+    sl_error_clear(&it->base.err);
+    size_t cap = 0;
+    for (size_t i = 0; i < h->cap; i++) {
+        hm_key *k = h->slots[i];
+        if (!k || k->sid != sid || k->kg != kg || k->n == 0) continue;
+        if (it->n == cap) SL_GROW(it->keys, cap, it->n + 1);
+        k->pins++; /* not freed (nor its entries reordered by gets) until visited */
+        it->keys[it->n++] = k;
+    }
+    if (it->n) it->pos = it->keys[0]->n;
+    *out = &it->base;
+    return SL_OK;
+}
+
+static bool hm_gnext(sl_state_iter *bit, const void **key, size_t *klen, const void **ukey, size_t *uklen,
+                     const void **val, size_t *vlen)
+{
+    hm_giter *it = (hm_giter *)bit;
+    hm_store *h = (hm_store *)bit->s;
+    int64_t now = h->base.ttl_ms > 0 ? sl_state_now(&h->base) : 0;
+    while (it->i < it->n) {
+        hm_key *k = it->keys[it->i];
+        while (it->pos > 0) {
+            uint32_t p = --it->pos;
+            if (p >= k->n) continue; /* entries removed behind our back */
+            hm_entry *e = &k->ents[p];
+            if (h->base.ttl_ms > 0 && sl_state_expired(e->ts, h->base.ttl_ms, now)) {
+                inner_remove(h, k, p); /* the last entry (already visited) moves to p */
+                h->expired++;
+                continue;
+            }
+            *key = k->key;
+            *klen = k->klen;
+            *ukey = e->data;
+            *uklen = e->uklen;
+            *val = e->data + e->uklen;
+            *vlen = e->vlen;
+            return true;
+        }
+        it->keys[it->i++] = NULL;
+        key_unpin(h, k);
+        if (it->i < it->n) it->pos = it->keys[it->i]->n;
+    }
+    return false;
+}
+
+static bool hm_next_entry(sl_state_iter *bit, const void **key, size_t *klen, const void **ukey, size_t *uklen,
+                          const void **val, size_t *vlen)
+{
+    if (bit->group) return hm_gnext(bit, key, klen, ukey, uklen, val, vlen);
+    hm_key *k = ((hm_iter *)bit)->k;
+    if (!hm_next(bit, ukey, uklen, val, vlen)) return false;
+    *key = k->key; /* pinned: the iterator holds it while it returns entries */
+    *klen = k->klen;
+    return true;
+}
+
+static void giter_free(hm_giter *it)
+{
+    hm_store *h = (hm_store *)it->base.s;
+    for (size_t i = it->i; i < it->n; i++) key_unpin(h, it->keys[i]);
+    free(it->keys);
+    free(it);
+}
+
 static void hm_iter_free(sl_state_iter *bit)
 {
+    if (bit->group) {
+        giter_free((hm_giter *)bit);
+        return;
+    }
     hm_iter *it = (hm_iter *)bit;
     hm_store *h = (hm_store *)bit->s;
     iter_release(it);
@@ -395,7 +507,237 @@ static void hm_close(sl_state *s)
     free(h);
 }
 
-static const sl_state_vt hm_vt = {hm_get, hm_put, hm_del, hm_scan, hm_next, hm_iter_free, hm_stats, hm_close};
+/* ---- snapshots: one dump file ----
+ *
+ * header   "SLUICEHM" | version u32 | flags u32 (bit 0: write times are meaningful) | 0 u64
+ * entry    1 u8 | sid u8 | kg u16 | klen u32 | uklen u32 | vlen u32 | write time i64 | key | ukey | value
+ * end      0 u8 | entries u64 | checksum u64 (sl_hash64_seed chained over every entry's bytes)
+ * Integers little endian. The file ends after the end record. */
+#define DUMP_MAGIC "SLUICEHM"
+#define DUMP_VERSION 1
+#define DUMP_HEADER 24
+#define DUMP_ENTRY 24
+#define DUMP_END 17
+#define DUMP_SEED 0x64756d70ULL
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static sl_status hm_snapshot(sl_state *s, const char *dir, sl_error *err)
+{
+    hm_store *h = (hm_store *)s;
+    if (mkdir(dir, 0777) != 0)
+        return sl_error_set(err, SL_ERR_IO, "could not create the state snapshot directory \"%s\": %s", dir,
+                            strerror(errno));
+    size_t pl = strlen(dir) + sizeof SL_STATE_FILE_DUMP + 2;
+    char *path = sl_xmalloc(pl);
+    snprintf(path, pl, "%s/%s", dir, SL_STATE_FILE_DUMP);
+    FILE *f = fopen(path, "wx");
+    if (!f) {
+        sl_error_set(err, SL_ERR_IO, "could not create the state snapshot file \"%s\": %s", path, strerror(errno));
+        free(path);
+        return SL_ERR_IO;
+    }
+    setvbuf(f, NULL, _IOFBF, 1u << 20);
+    uint8_t hd[DUMP_HEADER] = {0};
+    memcpy(hd, DUMP_MAGIC, 8);
+    put_le(hd + 8, DUMP_VERSION, 4);
+    put_le(hd + 12, s->ttl_ms > 0 ? 1 : 0, 4);
+    bool ok = fwrite(hd, 1, sizeof hd, f) == sizeof hd;
+    uint64_t count = 0, sum = DUMP_SEED;
+    for (size_t i = 0; ok && i < h->cap; i++) {
+        const hm_key *k = h->slots[i];
+        if (!k) continue;
+        for (uint32_t p = 0; ok && p < k->n; p++) {
+            const hm_entry *e = &k->ents[p];
+            uint8_t eh[DUMP_ENTRY];
+            eh[0] = 1;
+            eh[1] = k->sid;
+            put_le(eh + 2, k->kg, 2);
+            put_le(eh + 4, k->klen, 4);
+            put_le(eh + 8, e->uklen, 4);
+            put_le(eh + 12, e->vlen, 4);
+            put_le(eh + 16, (uint64_t)e->ts, 8);
+            sum = sl_hash64_seed(eh, sizeof eh, sum);
+            sum = sl_hash64_seed(k->klen ? k->key : (const uint8_t *)"", k->klen, sum);
+            sum = sl_hash64_seed(e->data, (size_t)e->uklen + e->vlen, sum);
+            ok = fwrite(eh, 1, sizeof eh, f) == sizeof eh && fwrite(k->key, 1, k->klen, f) == k->klen &&
+                 fwrite(e->data, 1, (size_t)e->uklen + e->vlen, f) == (size_t)e->uklen + e->vlen;
+            count++;
+        }
+    }
+    uint8_t end[DUMP_END];
+    end[0] = 0;
+    put_le(end + 1, count, 8);
+    put_le(end + 9, sum, 8);
+    ok = ok && fwrite(end, 1, sizeof end, f) == sizeof end && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int e = errno;
+    if (fclose(f) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok) sl_error_set(err, SL_ERR_IO, "could not write the state snapshot file \"%s\": %s", path, strerror(e));
+    free(path);
+    return ok ? SL_OK : SL_ERR_IO;
+}
+
+static sl_status dump_error(sl_error *err, const char *dir, const char *what)
+{
+    sl_error_set(err, SL_ERR_STATE, "cannot restore state from \"%s\": %s", dir, what);
+    sl_error_hint(err, "restore from a complete checkpoint or savepoint whose files were written by "
+                       "sl_state_snapshot, or start the job without restoring state");
+    return SL_ERR_STATE;
+}
+
+sl_status sl_state_hashmap_read_snapshot(const char *dir, bool has_ts, int kg_lo, int kg_hi, sl_state_entry_fn fn,
+                                         void *ctx, sl_error *err)
+{
+    size_t pl = strlen(dir) + sizeof SL_STATE_FILE_DUMP + 2;
+    char *path = sl_xmalloc(pl);
+    snprintf(path, pl, "%s/%s", dir, SL_STATE_FILE_DUMP);
+    FILE *f = fopen(path, "rb");
+    free(path);
+    if (!f) {
+        char what[300];
+        snprintf(what, sizeof what, "cannot open " SL_STATE_FILE_DUMP ": %s", strerror(errno));
+        return dump_error(err, dir, what);
+    }
+    setvbuf(f, NULL, _IOFBF, 1u << 20);
+    struct stat st;
+    uint64_t size = fstat(fileno(f), &st) == 0 ? (uint64_t)st.st_size : 0;
+    uint8_t hd[DUMP_HEADER];
+    sl_status rc = SL_OK;
+    const char *bad = NULL;
+    if (fread(hd, 1, sizeof hd, f) != sizeof hd || memcmp(hd, DUMP_MAGIC, 8) != 0)
+        bad = "corrupt " SL_STATE_FILE_DUMP " (no dump header)";
+    else if (get_le(hd + 8, 4) != DUMP_VERSION)
+        bad = "unknown " SL_STATE_FILE_DUMP " format version";
+    else if ((get_le(hd + 12, 4) & 1) != (has_ts ? 1u : 0u))
+        bad = "corrupt snapshot (" SL_STATE_FILE_DUMP " and " SL_STATE_FILE_META " disagree on the TTL)";
+    uint64_t pos = DUMP_HEADER, count = 0, sum = DUMP_SEED;
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    while (!bad && rc == SL_OK) {
+        uint8_t eh[DUMP_ENTRY];
+        if (fread(eh, 1, 1, f) != 1) {
+            bad = "truncated " SL_STATE_FILE_DUMP;
+            break;
+        }
+        if (eh[0] == 0) { /* the end record */
+            uint8_t end[DUMP_END - 1];
+            if (fread(end, 1, sizeof end, f) != sizeof end) bad = "truncated " SL_STATE_FILE_DUMP;
+            else if (get_le(end, 8) != count || get_le(end + 8, 8) != sum)
+                bad = "corrupt " SL_STATE_FILE_DUMP " (checksum or entry count mismatch)";
+            else if (fgetc(f) != EOF) bad = "corrupt " SL_STATE_FILE_DUMP " (data after the end)";
+            break;
+        }
+        if (eh[0] != 1 || fread(eh + 1, 1, DUMP_ENTRY - 1, f) != DUMP_ENTRY - 1) {
+            bad = eh[0] != 1 ? "corrupt " SL_STATE_FILE_DUMP " (bad entry tag)" : "truncated " SL_STATE_FILE_DUMP;
+            break;
+        }
+        pos += DUMP_ENTRY;
+        uint64_t kl = get_le(eh + 4, 4), ukl = get_le(eh + 8, 4), vl = get_le(eh + 12, 4);
+        uint64_t n = kl + ukl + vl;
+        if (size < pos || n > size - pos) { /* never allocate more than the file holds */
+            bad = "corrupt or truncated " SL_STATE_FILE_DUMP " (entry longer than the file)";
+            break;
+        }
+        if (n > cap) SL_GROW(buf, cap, (size_t)n);
+        if (n && fread(buf, 1, (size_t)n, f) != n) {
+            bad = "truncated " SL_STATE_FILE_DUMP;
+            break;
+        }
+        pos += n;
+        sum = sl_hash64_seed(eh, sizeof eh, sum);
+        sum = sl_hash64_seed(buf ? buf : (const uint8_t *)"", (size_t)kl, sum);
+        sum = sl_hash64_seed(buf ? buf + kl : (const uint8_t *)"", (size_t)(ukl + vl), sum);
+        count++;
+        sl_state_entry e = {0};
+        e.sid = eh[1];
+        e.kg = (int)get_le(eh + 2, 2);
+        if (e.kg < kg_lo || e.kg > kg_hi) continue;
+        e.key = buf;
+        e.klen = (size_t)kl;
+        e.ukey = buf ? buf + kl : NULL;
+        e.uklen = (size_t)ukl;
+        e.val = buf ? buf + kl + ukl : NULL;
+        e.vlen = (size_t)vl;
+        e.ts = (int64_t)get_le(eh + 16, 8);
+        e.has_ts = has_ts;
+        rc = fn(ctx, &e, err);
+    }
+    if (!bad && rc == SL_OK && ferror(f)) bad = "read error";
+    if (bad) rc = dump_error(err, dir, bad);
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+/* ---- restore ---- */
+
+static bool hm_is_empty(sl_state *s)
+{
+    hm_store *h = (hm_store *)s;
+    for (size_t i = 0; i < h->cap && h->n; i++)
+        if (h->slots[i] && h->slots[i]->n) return false;
+    return true;
+}
+
+static sl_status hm_load(sl_state *s, const sl_state_entry *e, sl_error *err)
+{
+    return put_at((hm_store *)s, e->sid, e->kg, e->key, e->klen, e->ukey, e->uklen, e->val, e->vlen,
+                  s->ttl_ms > 0 ? e->ts : 0, err);
+}
+
+static sl_status hm_load_end(sl_state *s, sl_error *err)
+{
+    (void)s;
+    (void)err;
+    return SL_OK;
+}
+
+static const sl_state_vt hm_vt = {
+    .get = hm_get,
+    .put = hm_put,
+    .del = hm_del,
+    .scan = hm_scan,
+    .next = hm_next,
+    .iter_free = hm_iter_free,
+    .stats = hm_stats,
+    .close = hm_close,
+    .snapshot = hm_snapshot,
+    .is_empty = hm_is_empty,
+    .load = hm_load,
+    .load_end = hm_load_end,
+    .scan_group = hm_scan_group,
+    .next_entry = hm_next_entry,
+};
+
+/* SLUICE_INSTANCE of a hashmap store: pid, address, time and random bits. */
+static void make_instance(hm_store *h)
+{
+    uint64_t rnd = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (read(fd, &rnd, sizeof rnd) != (ssize_t)sizeof rnd) rnd = 0;
+        close(fd);
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    if (!rnd) rnd = sl_hash64_seed(&ts, sizeof ts, (uint64_t)(uintptr_t)h);
+    snprintf(h->base.instance, sizeof h->base.instance, "hashmap-%ld-%jx-%jx-%016jx", (long)getpid(),
+             (uintmax_t)(uintptr_t)h, (uintmax_t)t, (uintmax_t)rnd);
+}
 
 sl_status sl_state_hashmap_open(const sl_state_options *o, sl_state **out, sl_error *err)
 {
@@ -408,6 +750,7 @@ sl_status sl_state_hashmap_open(const sl_state_options *o, sl_state **out, sl_er
     h->cap = 64;
     h->slots = sl_xcalloc(h->cap, sizeof *h->slots);
     h->mem = sizeof *h + h->cap * sizeof *h->slots;
+    make_instance(h);
     *out = &h->base;
     return SL_OK;
 }

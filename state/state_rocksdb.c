@@ -13,10 +13,15 @@
 #define SL_STATE_INTERNAL
 #include "state/state.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <rocksdb/c.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/mem.h"
 
@@ -24,6 +29,7 @@
 #define DEFAULT_WRITE_BUFFER_BYTES (8u << 20)
 #define MIN_WRITE_BUFFER_BYTES (64u << 10)
 #define ROCKSDB_LOG_WARN 2 /* InfoLogLevel::WARN_LEVEL */
+#define LOAD_BATCH_ROWS 1000 /* restore: rows per write batch */
 
 typedef struct rdb_iter {
     sl_state_iter base;
@@ -58,6 +64,9 @@ typedef struct rdb_store {
     size_t vcap;
     rdb_iter *spare;
     rdb_ttl ttl;
+    char *parent, *name;        /* of the working directory (a restore makes a new one) */
+    rocksdb_writebatch_t *load; /* restore: the batch being filled */
+    int load_rows;
 } rdb_store;
 
 static sl_status rdb_error(sl_error *err, rdb_store *r, const char *what, char *e)
@@ -182,10 +191,8 @@ static sl_status rdb_del(sl_state *s, int sid, int kg, const void *key, size_t k
     return SL_OK;
 }
 
-static sl_status rdb_scan(sl_state *s, int sid, int kg, const void *key, size_t klen, sl_state_iter **out,
-                          sl_error *err)
+static rdb_iter *iter_get(rdb_store *r, bool group)
 {
-    rdb_store *r = (rdb_store *)s;
     release_pin(r);
     rdb_iter *it = r->spare;
     if (it) {
@@ -194,15 +201,19 @@ static sl_status rdb_scan(sl_state *s, int sid, int kg, const void *key, size_t 
         it = sl_xcalloc(1, sizeof *it);
         it->ro = rocksdb_readoptions_create();
     }
-    it->base.s = s;
+    it->base.s = &r->base;
+    it->base.group = group;
     sl_error_clear(&it->base.err);
-    size_t plen = SL_STATE_KEY_HEADER + klen;
-    if (plen > it->lo_cap) SL_GROW(it->lo, it->lo_cap, plen);
-    if (plen > it->hi_cap) SL_GROW(it->hi, it->hi_cap, plen);
-    it->plen = sl_state_key_encode(it->lo, sid, kg, key, klen, NULL, 0);
-    /* Upper bound: the prefix plus one (carrying), so the iterator never leaves the key. */
-    memcpy(it->hi, it->lo, plen);
-    size_t hlen = plen;
+    return it;
+}
+
+/* Positions a new RocksDB iterator on the prefix it->lo[0..plen), bounded by the prefix plus one
+ * (carrying), so the iterator never leaves the prefix. */
+static void iter_seek(rdb_store *r, rdb_iter *it)
+{
+    if (it->plen > it->hi_cap) SL_GROW(it->hi, it->hi_cap, it->plen);
+    memcpy(it->hi, it->lo, it->plen);
+    size_t hlen = it->plen;
     while (hlen > 0 && it->hi[hlen - 1] == 0xFF) hlen--;
     if (hlen > 0) {
         it->hi[hlen - 1]++;
@@ -213,6 +224,34 @@ static sl_status rdb_scan(sl_state *s, int sid, int kg, const void *key, size_t 
     it->it = rocksdb_create_iterator(r->db, it->ro);
     rocksdb_iter_seek(it->it, (const char *)it->lo, it->plen);
     it->started = false;
+}
+
+static sl_status rdb_scan(sl_state *s, int sid, int kg, const void *key, size_t klen, sl_state_iter **out,
+                          sl_error *err)
+{
+    (void)err;
+    rdb_store *r = (rdb_store *)s;
+    rdb_iter *it = iter_get(r, false);
+    size_t plen = SL_STATE_KEY_HEADER + klen;
+    if (plen > it->lo_cap) SL_GROW(it->lo, it->lo_cap, plen);
+    it->plen = sl_state_key_encode(it->lo, sid, kg, key, klen, NULL, 0);
+    iter_seek(r, it);
+    *out = &it->base;
+    return SL_OK;
+}
+
+/* All rows of (sid, kg): the prefix kg (u16 BE) | sid. */
+static sl_status rdb_scan_group(sl_state *s, int sid, int kg, sl_state_iter **out, sl_error *err)
+{
+    (void)err;
+    rdb_store *r = (rdb_store *)s;
+    rdb_iter *it = iter_get(r, true);
+    if (3 > it->lo_cap) SL_GROW(it->lo, it->lo_cap, 3);
+    it->lo[0] = (uint8_t)((unsigned)kg >> 8);
+    it->lo[1] = (uint8_t)kg;
+    it->lo[2] = (uint8_t)sid;
+    it->plen = 3;
+    iter_seek(r, it);
     *out = &it->base;
     return SL_OK;
 }
@@ -230,10 +269,10 @@ static void iter_end(rdb_iter *it)
     it->it = NULL;
 }
 
-static bool rdb_next(sl_state_iter *bit, const void **ukey, size_t *uklen, const void **val, size_t *vlen)
+/* The next live row of the iterator's prefix: its row key and its value without the TTL header. */
+static bool rdb_step(rdb_iter *it, const char **key, size_t *klen, const char **val, size_t *vlen)
 {
-    rdb_iter *it = (rdb_iter *)bit;
-    rdb_store *r = (rdb_store *)bit->s;
+    rdb_store *r = (rdb_store *)it->base.s;
     if (!it->it) return false;
     if (it->started) rocksdb_iter_next(it->it);
     it->started = true;
@@ -263,14 +302,72 @@ static bool rdb_next(sl_state_iter *bit, const void **ukey, size_t *uklen, const
             v += SL_STATE_TTL_BYTES;
             vl -= SL_STATE_TTL_BYTES;
         }
-        *ukey = k + it->plen;
-        *uklen = kl - it->plen;
+        *key = k;
+        *klen = kl;
         *val = v;
         *vlen = vl;
         return true;
     }
     iter_end(it);
     return false;
+}
+
+/* The length of the key in row key k (kl bytes), or -1 if the row key is malformed. */
+static int64_t row_key_len(const char *k, size_t kl)
+{
+    if (kl < SL_STATE_KEY_HEADER) return -1;
+    const uint8_t *u = (const uint8_t *)k;
+    uint32_t l = (uint32_t)u[3] << 24 | (uint32_t)u[4] << 16 | (uint32_t)u[5] << 8 | u[6];
+    if ((uint64_t)l > kl - SL_STATE_KEY_HEADER) return -1;
+    return l;
+}
+
+static bool rdb_next_entry(sl_state_iter *bit, const void **key, size_t *klen, const void **ukey, size_t *uklen,
+                           const void **val, size_t *vlen)
+{
+    rdb_iter *it = (rdb_iter *)bit;
+    const char *k, *v;
+    size_t kl, vl;
+    if (!rdb_step(it, &k, &kl, &v, &vl)) return false;
+    if (it->base.group) {
+        int64_t l = row_key_len(k, kl);
+        if (l < 0) {
+            rdb_store *r = (rdb_store *)bit->s;
+            sl_error_set(&bit->err, SL_ERR_STATE, "corrupt state row key of %zu bytes in \"%s\"", kl, r->base.workdir);
+            iter_end(it);
+            return false;
+        }
+        *key = k + SL_STATE_KEY_HEADER;
+        *klen = (size_t)l;
+        *ukey = k + SL_STATE_KEY_HEADER + l;
+        *uklen = kl - SL_STATE_KEY_HEADER - (size_t)l;
+    } else {
+        *key = it->lo + SL_STATE_KEY_HEADER;
+        *klen = it->plen - SL_STATE_KEY_HEADER;
+        *ukey = k + it->plen;
+        *uklen = kl - it->plen;
+    }
+    *val = v;
+    *vlen = vl;
+    return true;
+}
+
+static bool rdb_next(sl_state_iter *bit, const void **ukey, size_t *uklen, const void **val, size_t *vlen)
+{
+    rdb_iter *it = (rdb_iter *)bit;
+    if (it->base.group) {
+        const void *key;
+        size_t klen;
+        return rdb_next_entry(bit, &key, &klen, ukey, uklen, val, vlen);
+    }
+    const char *k, *v;
+    size_t kl, vl;
+    if (!rdb_step(it, &k, &kl, &v, &vl)) return false;
+    *ukey = k + it->plen;
+    *uklen = kl - it->plen;
+    *val = v;
+    *vlen = vl;
+    return true;
 }
 
 static void iter_destroy(rdb_iter *it)
@@ -323,6 +420,9 @@ static void rdb_free(rdb_store *r)
         sl_state_workdir_remove(r->base.workdir);
         free(r->base.workdir);
     }
+    if (r->load) rocksdb_writebatch_destroy(r->load);
+    free(r->parent);
+    free(r->name);
     free(r->kbuf);
     free(r->vbuf);
     free(r);
@@ -330,7 +430,330 @@ static void rdb_free(rdb_store *r)
 
 static void rdb_close(sl_state *s) { rdb_free((rdb_store *)s); }
 
-static const sl_state_vt rdb_vt = {rdb_get, rdb_put, rdb_del, rdb_scan, rdb_next, rdb_iter_free, rdb_stats, rdb_close};
+/* SLUICE_INSTANCE: the working directory's name (pid, operator, subtask, random: unique). */
+static void set_instance(rdb_store *r)
+{
+    const char *b = strrchr(r->base.workdir, '/');
+    snprintf(r->base.instance, sizeof r->base.instance, "%s", b ? b + 1 : r->base.workdir);
+}
+
+/* ---- snapshots and restore ---- */
+
+static sl_status rdb_snapshot(sl_state *s, const char *dir, sl_error *err)
+{
+    rdb_store *r = (rdb_store *)s;
+    release_pin(r);
+    char *e = NULL;
+    rocksdb_checkpoint_t *cp = rocksdb_checkpoint_object_create(r->db, &e);
+    if (!e) {
+        /* log_size_for_flush 0: always flush the memtables into the checkpoint (there is no WAL) */
+        rocksdb_checkpoint_create(cp, dir, 0, &e);
+    }
+    if (cp) rocksdb_checkpoint_object_destroy(cp);
+    if (e) {
+        sl_error_set(err, SL_ERR_STATE, "RocksDB checkpoint of \"%s\" into \"%s\" failed: %s", r->base.workdir, dir, e);
+        rocksdb_free(e);
+        return SL_ERR_STATE;
+    }
+    return SL_OK;
+}
+
+static bool rdb_is_empty(sl_state *s)
+{
+    rdb_store *r = (rdb_store *)s;
+    release_pin(r);
+    rocksdb_iterator_t *it = rocksdb_create_iterator(r->db, r->ro);
+    rocksdb_iter_seek_to_first(it);
+    bool empty = !rocksdb_iter_valid(it);
+    rocksdb_iter_destroy(it);
+    return empty;
+}
+
+static sl_status load_flush(rdb_store *r, sl_error *err)
+{
+    if (!r->load || r->load_rows == 0) return SL_OK;
+    char *e = NULL;
+    rocksdb_write(r->db, r->wo, r->load, &e);
+    rocksdb_writebatch_clear(r->load);
+    r->load_rows = 0;
+    if (e) return rdb_error(err, r, "write (restore)", e);
+    return SL_OK;
+}
+
+static sl_status rdb_load(sl_state *s, const sl_state_entry *en, sl_error *err)
+{
+    rdb_store *r = (rdb_store *)s;
+    size_t kl;
+    const uint8_t *k = encode_key(r, en->sid, en->kg, en->key, en->klen, en->ukey, en->uklen, &kl);
+    const char *v = en->val;
+    size_t vl = en->vlen;
+    if (s->ttl_ms > 0) {
+        size_t need = SL_STATE_TTL_BYTES + vl;
+        if (need > r->vcap) SL_GROW(r->vbuf, r->vcap, need);
+        sl_state_ttl_encode(r->vbuf, en->ts);
+        if (vl) memcpy(r->vbuf + SL_STATE_TTL_BYTES, v, vl);
+        v = (const char *)r->vbuf;
+        vl = need;
+    }
+    if (!r->load) r->load = rocksdb_writebatch_create();
+    rocksdb_writebatch_put(r->load, (const char *)k, kl, v ? v : "", vl);
+    if (++r->load_rows >= LOAD_BATCH_ROWS) return load_flush(r, err);
+    return SL_OK;
+}
+
+static sl_status rdb_load_end(sl_state *s, sl_error *err)
+{
+    rdb_store *r = (rdb_store *)s;
+    sl_status st = load_flush(r, err);
+    if (r->load) rocksdb_writebatch_destroy(r->load);
+    r->load = NULL;
+    r->load_rows = 0;
+    return st;
+}
+
+static sl_status snapshot_error(sl_error *err, const char *dir, const char *what, const char *detail)
+{
+    sl_error_set(err, SL_ERR_STATE, "cannot restore state from \"%s\": %s", dir, what);
+    if (detail && *detail) sl_error_detail(err, "%s", detail);
+    sl_error_hint(err, "restore from a complete checkpoint or savepoint whose files were written by "
+                       "sl_state_snapshot, or start the job without restoring state");
+    return SL_ERR_STATE;
+}
+
+/* Read-only options for a snapshot: nothing is written into its directory (a read-only open
+ * creates no LOG, LOCK or OPTIONS file). */
+static rocksdb_options_t *read_only_options(void)
+{
+    rocksdb_options_t *o = rocksdb_options_create();
+    rocksdb_options_set_create_if_missing(o, 0);
+    rocksdb_options_set_info_log_level(o, ROCKSDB_LOG_WARN);
+    rocksdb_options_set_max_open_files(o, 256);
+    return o;
+}
+
+sl_status sl_state_rocksdb_read_snapshot(const char *dir, bool has_ts, int kg_lo, int kg_hi, sl_state_entry_fn fn,
+                                         void *ctx, sl_error *err)
+{
+    rocksdb_options_t *opts = read_only_options();
+    char *e = NULL;
+    rocksdb_t *db = rocksdb_open_for_read_only(opts, dir, 0, &e);
+    if (e) {
+        snapshot_error(err, dir, "RocksDB could not open the snapshot", e);
+        rocksdb_free(e);
+        rocksdb_options_destroy(opts);
+        return SL_ERR_STATE;
+    }
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_fill_cache(ro, 0);
+    rocksdb_readoptions_set_readahead_size(ro, 2u << 20);
+    char lo[2] = {(char)(kg_lo >> 8), (char)(kg_lo & 0xFF)};
+    char hi[2] = {(char)((kg_hi + 1) >> 8), (char)((kg_hi + 1) & 0xFF)};
+    if (kg_hi < 65535) rocksdb_readoptions_set_iterate_upper_bound(ro, hi, 2);
+    rocksdb_iterator_t *it = rocksdb_create_iterator(db, ro);
+    sl_status st = SL_OK;
+    for (rocksdb_iter_seek(it, lo, 2); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t kl, vl;
+        const char *k = rocksdb_iter_key(it, &kl);
+        const char *v = rocksdb_iter_value(it, &vl);
+        int64_t l = row_key_len(k, kl);
+        if (l < 0) {
+            char what[96];
+            snprintf(what, sizeof what, "corrupt row key of %zu bytes", kl);
+            st = snapshot_error(err, dir, what, NULL);
+            break;
+        }
+        const uint8_t *u = (const uint8_t *)k;
+        sl_state_entry en = {0};
+        en.kg = u[0] << 8 | u[1];
+        en.sid = u[2];
+        if (en.kg > kg_hi) break;
+        en.key = k + SL_STATE_KEY_HEADER;
+        en.klen = (size_t)l;
+        en.ukey = k + SL_STATE_KEY_HEADER + l;
+        en.uklen = kl - SL_STATE_KEY_HEADER - (size_t)l;
+        en.has_ts = has_ts;
+        if (has_ts) {
+            if (vl < SL_STATE_TTL_BYTES) {
+                char what[96];
+                snprintf(what, sizeof what, "corrupt value of %zu bytes (no TTL header)", vl);
+                st = snapshot_error(err, dir, what, NULL);
+                break;
+            }
+            en.ts = sl_state_ttl_decode((const uint8_t *)v);
+            v += SL_STATE_TTL_BYTES;
+            vl -= SL_STATE_TTL_BYTES;
+        }
+        en.val = v;
+        en.vlen = vl;
+        st = fn(ctx, &en, err);
+        if (st != SL_OK) break;
+    }
+    if (st == SL_OK) {
+        rocksdb_iter_get_error(it, &e);
+        if (e) {
+            st = snapshot_error(err, dir, "RocksDB could not read the snapshot", e);
+            rocksdb_free(e);
+        }
+    }
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+    rocksdb_close(db);
+    rocksdb_options_destroy(opts);
+    return st;
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* Links (or copies) the snapshot's files into the empty directory to. SST (and blob) files are
+ * immutable and hard-linked; the small metadata files RocksDB rewrites (CURRENT, MANIFEST, OPTIONS)
+ * are copied, so nothing RocksDB does in `to` can reach the snapshot. Logs, locks, the IDENTITY
+ * (a restored DB gets a new one) and Sluice's own files are left out. */
+static sl_status take_files(const char *dir, const char *to, sl_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d) return snapshot_error(err, dir, strerror(errno), NULL);
+    sl_status st = SL_OK;
+    bool can_link = true;
+    size_t dl = strlen(dir), tl = strlen(to);
+    for (struct dirent *de; st == SL_OK && (de = readdir(d)) != NULL;) {
+        const char *n = de->d_name;
+        if (n[0] == '.' || strncmp(n, "SLUICE_", 7) == 0 || strncmp(n, "LOG", 3) == 0 || strcmp(n, "LOCK") == 0 ||
+            strcmp(n, "IDENTITY") == 0 || has_suffix(n, ".log"))
+            continue;
+        size_t nl = strlen(n);
+        char *src = sl_xmalloc(dl + nl + 2), *dst = sl_xmalloc(tl + nl + 2);
+        snprintf(src, dl + nl + 2, "%s/%s", dir, n);
+        snprintf(dst, tl + nl + 2, "%s/%s", to, n);
+        struct stat sb;
+        if (lstat(src, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            st = snapshot_error(err, dir, "unexpected entry in a RocksDB snapshot", n);
+        } else {
+            bool immutable = has_suffix(n, ".sst") || has_suffix(n, ".blob");
+            bool done = false;
+            if (immutable && can_link) {
+                done = link(src, dst) == 0;
+                if (!done) can_link = false; /* EXDEV, EPERM, EMLINK...: copy from now on */
+            }
+            if (!done && sl_state_copy_file(src, dst) != 0) {
+                char what[600];
+                snprintf(what, sizeof what, "could not copy %s to \"%s\": %s", n, to, strerror(errno));
+                st = snapshot_error(err, dir, what, NULL);
+            }
+        }
+        free(src);
+        free(dst);
+    }
+    closedir(d);
+    return st;
+}
+
+/* Deletes [begin, end) from the store: first the SST files wholly inside it (cheap, gives the disk
+ * back), then a range tombstone for the rest. */
+static sl_status delete_range(rdb_store *r, const char *begin, size_t bl, const char *end, size_t el, sl_error *err)
+{
+    char *e = NULL;
+    rocksdb_delete_file_in_range(r->db, begin, bl, end, el, &e);
+    if (e) return rdb_error(err, r, "delete files in range (restore)", e);
+    /* rocksdb_delete_range_cf needs a column family handle, which RocksDB 7.8's C API only gives
+     * for column families opened by name; a write batch's delete_range works on the default one. */
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    rocksdb_writebatch_delete_range(wb, begin, bl, end, el);
+    rocksdb_write(r->db, r->wo, wb, &e);
+    rocksdb_writebatch_destroy(wb);
+    if (e) return rdb_error(err, r, "delete range (restore)", e);
+    return SL_OK;
+}
+
+/* Deletes every row whose key group is outside [kg_lo, kg_hi] (nothing when there is none). */
+static sl_status trim_key_groups(rdb_store *r, int kg_lo, int kg_hi, sl_error *err)
+{
+    rocksdb_iterator_t *it = rocksdb_create_iterator(r->db, r->ro);
+    sl_status st = SL_OK;
+    size_t kl;
+    rocksdb_iter_seek_to_first(it);
+    if (rocksdb_iter_valid(it)) {
+        const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
+        if (kl < 2 || (k[0] << 8 | k[1]) < kg_lo) {
+            char end[2] = {(char)(kg_lo >> 8), (char)(kg_lo & 0xFF)};
+            st = delete_range(r, "", 0, end, 2, err);
+        }
+    }
+    if (st == SL_OK) rocksdb_iter_seek_to_last(it);
+    if (st == SL_OK && rocksdb_iter_valid(it)) {
+        const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
+        if (kl >= 2 && (k[0] << 8 | k[1]) > kg_hi) { /* then kg_hi < 65535 */
+            char begin[2] = {(char)((kg_hi + 1) >> 8), (char)((kg_hi + 1) & 0xFF)};
+            char *end = sl_xmalloc(kl + 1); /* just past the last row */
+            memcpy(end, k, kl);
+            end[kl] = '\0';
+            st = delete_range(r, begin, 2, end, kl + 1, err);
+            free(end);
+        }
+    }
+    if (st == SL_OK) {
+        char *e = NULL;
+        rocksdb_iter_get_error(it, &e);
+        if (e) st = rdb_error(err, r, "scan (restore)", e);
+    }
+    rocksdb_iter_destroy(it);
+    return st;
+}
+
+sl_status sl_state_rocksdb_restore_files(sl_state *s, const char *dir, int kg_lo, int kg_hi, sl_error *err)
+{
+    rdb_store *r = (rdb_store *)s;
+    release_pin(r);
+    char *nd = NULL;
+    sl_status st = sl_state_workdir_create(r->parent, r->name, &nd, err);
+    if (st != SL_OK) return st;
+    st = take_files(dir, nd, err);
+    rocksdb_t *db = NULL;
+    if (st == SL_OK) {
+        char *e = NULL;
+        rocksdb_options_set_create_if_missing(r->opts, 0); /* no CURRENT: an error, not an empty DB */
+        db = rocksdb_open(r->opts, nd, &e);
+        rocksdb_options_set_create_if_missing(r->opts, 1);
+        if (e) {
+            st = snapshot_error(err, dir, "RocksDB could not open the restored copy", e);
+            rocksdb_free(e);
+            db = NULL;
+        }
+    }
+    if (st != SL_OK) {
+        sl_state_workdir_remove(nd);
+        free(nd);
+        return st;
+    }
+    /* The store now works in the new directory; the empty one goes. */
+    rocksdb_close(r->db);
+    r->db = db;
+    sl_state_workdir_remove(r->base.workdir);
+    free(r->base.workdir);
+    r->base.workdir = nd;
+    set_instance(r);
+    return trim_key_groups(r, kg_lo, kg_hi, err);
+}
+
+static const sl_state_vt rdb_vt = {
+    .get = rdb_get,
+    .put = rdb_put,
+    .del = rdb_del,
+    .scan = rdb_scan,
+    .next = rdb_next,
+    .iter_free = rdb_iter_free,
+    .stats = rdb_stats,
+    .close = rdb_close,
+    .snapshot = rdb_snapshot,
+    .is_empty = rdb_is_empty,
+    .load = rdb_load,
+    .load_end = rdb_load_end,
+    .scan_group = rdb_scan_group,
+    .next_entry = rdb_next_entry,
+};
 
 sl_status sl_state_rocksdb_open(const sl_state_options *o, sl_state **out, sl_error *err)
 {
@@ -344,11 +767,14 @@ sl_status sl_state_rocksdb_open(const sl_state_options *o, sl_state **out, sl_er
     r->ttl.s = &r->base;
     atomic_init(&r->ttl.expired, 0);
 
+    r->parent = o->dir && *o->dir ? sl_xstrdup(o->dir) : NULL;
+    r->name = o->name && *o->name ? sl_xstrdup(o->name) : NULL;
     sl_status st = sl_state_workdir_create(o->dir, o->name, &r->base.workdir, err);
     if (st != SL_OK) {
         rdb_free(r);
         return st;
     }
+    set_instance(r);
 
     uint64_t cache_bytes = o->block_cache_bytes ? o->block_cache_bytes : DEFAULT_CACHE_BYTES;
     uint64_t wb = o->write_buffer_bytes ? o->write_buffer_bytes : DEFAULT_WRITE_BUFFER_BYTES;

@@ -5,14 +5,25 @@
  *   bench_state [N] [budget-MiB] [rounds] [dir]
  *     defaults: 2000000 keys, 128 MiB (half block cache, half memtables), 1 round, $TMPDIR or /tmp.
  *     With several rounds the order of the three alternates and the best figures are printed.
+ *     Then the snapshot figures for 1M entries (below).
+ *
+ *   bench_state snapshot [N] [dir]
+ *     only the snapshot figures: N (default 1000000) entries of 100-byte values in 128 key groups,
+ *     per backend: sl_state_snapshot, and sl_state_restore of the whole range into the same backend
+ *     (rocksdb: the fast path, files hard-linked), of half the key groups (scale-up; rocksdb: fast
+ *     path + delete of the other half), of two half snapshots (scale-down; copies entries) and of
+ *     the whole range into the other backend (copies entries).
  */
+#define _XOPEN_SOURCE 700 /* mkdtemp */
 #define SL_STATE_INTERNAL
 #include "state/state.h"
 
+#include <dirent.h>
 #include <rocksdb/c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -150,8 +161,128 @@ static result bench_state(sl_state_kind kind, const char *dir, const uint64_t *k
     return r;
 }
 
+/* ---- snapshot and restore ---- */
+
+/* MiB of the files in dir (snapshot dirs are flat). */
+static double dir_mib(const char *dir)
+{
+    uint64_t total = 0;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        char path[1024];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) total += (uint64_t)st.st_size;
+    }
+    closedir(d);
+    return total / 1048576.0;
+}
+
+static sl_state *bench_open(sl_state_kind kind, const char *dir)
+{
+    sl_state_options o = {0};
+    o.kind = kind;
+    o.dir = dir;
+    o.name = "bench-snap";
+    o.block_cache_bytes = 64u << 20;
+    o.write_buffer_bytes = 64u << 20;
+    o.bloom_bits_per_key = 10;
+    sl_state *s;
+    sl_error err;
+    if (sl_state_open(&o, &s, &err) != SL_OK) die("sl_state_open", err.message);
+    return s;
+}
+
+static double timed_restore(sl_state_kind kind, const char *dir, const char *const *dirs, int n, int lo, int hi,
+                            uint64_t want)
+{
+    sl_state *r = bench_open(kind, dir);
+    sl_error err;
+    double t = now_s();
+    if (sl_state_restore(r, dirs, n, lo, hi, &err) != SL_OK) die("sl_state_restore", err.message);
+    double el = now_s() - t;
+    uint64_t got = 0; /* count (not timed): every entry of the range is back */
+    for (int kg = lo; kg <= hi && kg < 128; kg++) { /* the bench's key groups: 0..127 */
+        sl_state_iter *it;
+        if (sl_state_scan_group(r, 0, kg, &it, &err) != SL_OK) die("sl_state_scan_group", err.message);
+        const void *k, *u, *v;
+        size_t kl, ul, vl;
+        while (sl_state_iter_next_entry(it, &k, &kl, &u, &ul, &v, &vl)) got++;
+        sl_state_iter_free(it);
+    }
+    if (got != want)
+        fprintf(stderr, "bench_state: restore into %s: %llu of %llu entries\n", sl_state_kind_name(kind),
+                (unsigned long long)got, (unsigned long long)want);
+    sl_state_close(r);
+    return el;
+}
+
+static void bench_snapshots(size_t n, const char *dir)
+{
+    enum { VLEN = 100, KGS = 128 };
+    char root[512];
+    snprintf(root, sizeof root, "%s/sluice-state-%ld-bench-snapshots-XXXXXX", dir, (long)getpid());
+    if (!mkdtemp(root)) die("mkdtemp", root);
+    printf("\nsnapshot/restore: N=%zu entries (8-byte keys, %d-byte values, %d key groups); seconds\n", n, VLEN, KGS);
+    printf("%-8s %9s %9s | %-22s %-22s %-22s %-22s\n", "backend", "snapshot", "snap MiB", "restore all (same)",
+           "restore half (same)", "restore 2 halves->all", "restore all (other)");
+    for (int b = 0; b < 2; b++) {
+        sl_state_kind kind = b ? SL_STATE_HASHMAP : SL_STATE_ROCKSDB, other = b ? SL_STATE_ROCKSDB : SL_STATE_HASHMAP;
+        sl_state *s = bench_open(kind, dir);
+        sl_error err;
+        uint64_t per_kg[KGS] = {0};
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k = rnd();
+            int kg = (int)(k % KGS);
+            per_kg[kg]++;
+            if (sl_state_put(s, 0, kg, &k, 8, NULL, 0, value_for(i, VLEN), VLEN, &err) != SL_OK)
+                die("sl_state_put", err.message);
+        }
+        uint64_t half = 0;
+        for (int kg = 0; kg < KGS / 2; kg++) half += per_kg[kg];
+        char full[600], lo[600], hi[600];
+        snprintf(full, sizeof full, "%s/%s-full", root, sl_state_kind_name(kind));
+        double t = now_s();
+        if (sl_state_snapshot(s, full, &err) != SL_OK) die("sl_state_snapshot", err.message);
+        double snap = now_s() - t;
+        sl_state_close(s);
+        const char *one[] = {full};
+        double all_same = timed_restore(kind, dir, one, 1, 0, 65535, n);
+        double half_same = timed_restore(kind, dir, one, 1, 0, KGS / 2 - 1, half);
+        /* the two halves' snapshots (from restored stores), then both into one store */
+        snprintf(lo, sizeof lo, "%s/%s-lo", root, sl_state_kind_name(kind));
+        snprintf(hi, sizeof hi, "%s/%s-hi", root, sl_state_kind_name(kind));
+        for (int h = 0; h < 2; h++) {
+            sl_state *x = bench_open(kind, dir);
+            if (sl_state_restore(x, one, 1, h ? KGS / 2 : 0, h ? 65535 : KGS / 2 - 1, &err) != SL_OK)
+                die("sl_state_restore", err.message);
+            if (sl_state_snapshot(x, h ? hi : lo, &err) != SL_OK) die("sl_state_snapshot", err.message);
+            sl_state_close(x);
+        }
+        const char *two[] = {lo, hi};
+        double merge = timed_restore(kind, dir, two, 2, 0, 65535, n);
+        double all_other = timed_restore(other, dir, one, 1, 0, 65535, n);
+        printf("%-8s %9.3f %9.1f | %-22.3f %-22.3f %-22.3f %-22.3f\n", sl_state_kind_name(kind), snap, dir_mib(full),
+               all_same, half_same, merge, all_other);
+        fflush(stdout);
+    }
+    sl_state_workdir_remove(root);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "snapshot") == 0) {
+        size_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 1000000;
+        const char *dir = argc > 3 ? argv[3] : getenv("TMPDIR");
+        if (!dir || !*dir) dir = "/tmp";
+        if (n == 0) {
+            fprintf(stderr, "usage: bench_state snapshot [N] [dir]\n");
+            return 2;
+        }
+        bench_snapshots(n, dir);
+        return 0;
+    }
     size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
     uint64_t budget = (argc > 2 ? strtoull(argv[2], NULL, 10) : 128) << 20;
     int rounds = argc > 3 ? atoi(argv[3]) : 1;
@@ -202,5 +333,6 @@ int main(int argc, char **argv)
         fflush(stdout);
     }
     free(keys);
+    bench_snapshots(1000000, dir);
     return 0;
 }

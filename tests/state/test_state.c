@@ -3,7 +3,10 @@
  * each other, binary keys with zero bytes), scans of one key, TTL with a fake clock (and, for
  * rocksdb, compaction dropping expired entries) — plus rocksdb's working directory handling
  * (removed on close, leftovers of dead processes removed at open, unwritable directory errors) and
- * a memory test (8 MiB budget, ~200 MB written, RSS growth bounded, everything reads back). */
+ * a memory test (8 MiB budget, ~200 MB written, RSS growth bounded, everything reads back); and
+ * snapshots and restore: same range into either backend (values, write times, TTL, later writes
+ * absent, snapshot dir untouched, SST files hard-linked), scale-up and scale-down, across backends
+ * and TTL settings, across file systems (copies), corrupt and missing snapshots, and group scans. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -766,6 +770,569 @@ static void test_memory_bounded(void **state)
     sl_state_close(s);
 }
 
+/* ---- snapshots and restore ---- */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw);
+
+/* The entries the snapshot tests write: for each key group of 0..127 plus 300 and 65535 (outside
+ * every range restored below but 0..65535), sid 0 value state of keys "k<kg>-<i>" and sid 7 map
+ * state of the same keys with user keys "a" and "b\0c". */
+enum { SN_KEYS = 3, SN_NKG = 130 };
+static int sn_kg(int i) { return i < 128 ? i : i == 128 ? 300 : 65535; }
+static size_t sn_key(char *out, int kg, int i) { return (size_t)sprintf(out, "k%d-%d", kg, i); }
+static const struct {
+    int sid;
+    const char *uk;
+    size_t ukl;
+} sn_slots[] = {{0, S("")}, {7, S("a")}, {7, S("b\0c")}};
+enum { SN_SLOTS = 3 };
+static void sn_value(char *out, int kg, int i, int slot, int gen) { sprintf(out, "v%d/%d/%d/%d", kg, i, slot, gen); }
+
+/* Writes every entry with generation gen into key groups [lo, hi] (of sn_kg). */
+static void sn_fill(sl_state *s, int lo, int hi, int gen)
+{
+    char k[32], v[64];
+    for (int g = 0; g < SN_NKG; g++) {
+        int kg = sn_kg(g);
+        if (kg < lo || kg > hi) continue;
+        for (int i = 0; i < SN_KEYS; i++)
+            for (int j = 0; j < SN_SLOTS; j++) {
+                size_t kl = sn_key(k, kg, i);
+                sn_value(v, kg, i, j, gen);
+                put(s, sn_slots[j].sid, kg, k, kl, sn_slots[j].uk, sn_slots[j].ukl, v);
+            }
+    }
+}
+
+/* Checks the store holds exactly generation gen's entries of key groups [lo, hi]: gets, per-key
+ * scans and group scans (which would show anything extra). */
+static void sn_check(sl_state *s, int lo, int hi, int gen)
+{
+    char k[32], v[64];
+    for (int g = 0; g < SN_NKG; g++) {
+        int kg = sn_kg(g);
+        bool in = kg >= lo && kg <= hi;
+        for (int i = 0; i < SN_KEYS; i++) {
+            size_t kl = sn_key(k, kg, i);
+            for (int j = 0; j < SN_SLOTS; j++) {
+                const char *got_v = get(s, sn_slots[j].sid, kg, k, kl, sn_slots[j].uk, sn_slots[j].ukl);
+                if (!in) {
+                    if (got_v) fail_msg("kg %d key %d slot %d: found %s outside %d..%d", kg, i, j, got_v, lo, hi);
+                    continue;
+                }
+                sn_value(v, kg, i, j, gen);
+                if (!got_v || strcmp(got_v, v) != 0)
+                    fail_msg("kg %d key %d slot %d: %s, want %s", kg, i, j, got_v ? got_v : "(none)", v);
+            }
+            assert_int_equal(scan(s, 7, kg, k, kl), in ? 2 : 0);
+        }
+        for (int sid = 0; sid < 8; sid += 7) {
+            sl_state_iter *it;
+            sl_error err;
+            assert_int_equal(sl_state_scan_group(s, sid, kg, &it, &err), SL_OK);
+            const void *key, *uk, *val;
+            size_t kl, ukl, vl;
+            int n = 0;
+            while (sl_state_iter_next_entry(it, &key, &kl, &uk, &ukl, &val, &vl)) n++;
+            assert_int_equal(sl_state_iter_error(it, &err), SL_OK);
+            sl_state_iter_free(it);
+            assert_int_equal(n, in ? (sid == 0 ? SN_KEYS : 2 * SN_KEYS) : 0);
+        }
+    }
+}
+
+static int snap_seq;
+/* A new snapshot directory path (not created) under tmp_root. */
+static const char *snap_path(char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/snapshots/cp-%d", tmp_root, ++snap_seq);
+    return buf;
+}
+
+static void snapshot(sl_state *s, const char *dir)
+{
+    sl_error err;
+    sl_error_clear(&err);
+    if (sl_state_snapshot(s, dir, &err) != SL_OK) fail_msg("snapshot: %s", err.message);
+}
+
+static void restore(sl_state *s, const char *const *dirs, int n, int lo, int hi)
+{
+    sl_error err;
+    sl_error_clear(&err);
+    if (sl_state_restore(s, dirs, n, lo, hi, &err) != SL_OK) fail_msg("restore: %s", err.message);
+}
+
+/* "name size inode;" of each file in dir, sorted: shows any change to a snapshot directory. */
+static void dir_listing(const char *dir, char *out, size_t n)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "cd '%s' && stat -c '%%n %%s %%i %%Y' * | sort", dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(out, 1, n - 1, p);
+    out[len] = '\0';
+    assert_int_equal(pclose(p), 0);
+}
+
+static void read_text(const char *dir, const char *name, char *out, size_t n)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("no %s", path);
+    size_t len = fread(out, 1, n - 1, f);
+    out[len] = '\0';
+    fclose(f);
+}
+
+/* 1 if every *.sst of dir a is the same file (inode) under the same name in dir b, 0 if none is,
+ * -1 if mixed or there is none. */
+static int same_sst_inodes(const char *a, const char *b)
+{
+    DIR *d = opendir(a);
+    assert_non_null(d);
+    int same = 0, other = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t l = strlen(e->d_name);
+        if (l < 4 || strcmp(e->d_name + l - 4, ".sst") != 0) continue;
+        char pa[700], pb[700];
+        snprintf(pa, sizeof pa, "%s/%s", a, e->d_name);
+        snprintf(pb, sizeof pb, "%s/%s", b, e->d_name);
+        struct stat sa, sb;
+        assert_int_equal(stat(pa, &sa), 0);
+        assert_int_equal(stat(pb, &sb), 0);
+        if (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino) same++;
+        else other++;
+    }
+    closedir(d);
+    return same && !other ? 1 : other && !same ? 0 : -1;
+}
+
+/* Snapshot, then restore into a fresh store of each backend with the whole range: everything comes
+ * back with its write time (TTL still applies, from the original writes); later writes do not. */
+static void test_snapshot_restore(void **state)
+{
+    sl_state_kind kind = kind_of(state);
+    atomic_store(&fake_now, 2000000);
+    sl_state *s = open_store(kind, 1000, NULL);
+    sn_fill(s, 0, 65535, 1);
+    atomic_store(&fake_now, 2000500);
+    put(s, 3, 9, S("late"), S(""), "written at +500");
+    char dir[400], meta[256], inst[256], inst2[256];
+    snapshot(s, snap_path(dir, sizeof dir));
+    /* after the snapshot: not in it */
+    put(s, 3, 9, S("after"), S(""), "x");
+    sn_fill(s, 5, 5, 2);
+    del(s, 0, 6, S("k6-0"), S(""));
+    sl_error err;
+    assert_int_equal(sl_state_snapshot(s, dir, &err), SL_ERR_EXISTS); /* the dir must be new */
+    assert_non_null(strstr(err.message, dir));
+
+    read_text(dir, "SLUICE_STATE", meta, sizeof meta);
+    char want[128];
+    snprintf(want, sizeof want, "sluice-state 1\nbackend %s\nttl 1\n", sl_state_kind_name(kind));
+    assert_string_equal(meta, want);
+    read_text(dir, "SLUICE_INSTANCE", inst, sizeof inst);
+    assert_true(strlen(inst) > 8 && inst[strlen(inst) - 1] == '\n' && strchr(inst, '\n') == inst + strlen(inst) - 1);
+    char listing[8192], listing2[8192];
+    dir_listing(dir, listing, sizeof listing);
+    if (kind == SL_STATE_ROCKSDB) {
+        assert_non_null(strstr(listing, ".sst ")); /* the memtable was flushed into the checkpoint */
+        assert_non_null(strstr(inst, "sluice-state-"));
+    }
+    /* a second snapshot of the same store: the same instance */
+    char dir2[400];
+    snapshot(s, snap_path(dir2, sizeof dir2));
+    read_text(dir2, "SLUICE_INSTANCE", inst2, sizeof inst2);
+    assert_string_equal(inst, inst2);
+    sl_state_close(s); /* the snapshot outlives its store */
+
+    for (int t = 0; t < 2; t++) {
+        sl_state_kind tk = t == 0 ? SL_STATE_ROCKSDB : SL_STATE_HASHMAP;
+        atomic_store(&fake_now, 2000600);
+        sl_state *r = open_store(tk, 1000, NULL);
+        const char *dirs[] = {dir};
+        restore(r, dirs, 1, 0, 65535);
+        sn_check(r, 0, 65535, 1);
+        assert_string_equal(get(r, 3, 9, S("late"), S("")), "written at +500");
+        assert_null(get(r, 3, 9, S("after"), S("")));
+        if (tk == SL_STATE_ROCKSDB) {
+            char wd[512], prefix[400];
+            snprintf(wd, sizeof wd, "%s", r->workdir);
+            snprintf(prefix, sizeof prefix, "%s/sluice-state-%ld-test-op-0-", tmp_root, (long)getpid());
+            assert_memory_equal(wd, prefix, strlen(prefix)); /* a working dir like any other */
+            if (kind == SL_STATE_ROCKSDB) assert_int_equal(same_sst_inodes(dir, wd), 1); /* hard links */
+            char rinst[256];
+            char rdir[400];
+            snapshot(r, snap_path(rdir, sizeof rdir)); /* a restored store snapshots as a new instance */
+            read_text(rdir, "SLUICE_INSTANCE", rinst, sizeof rinst);
+            assert_string_not_equal(rinst, inst);
+            /* TTL from the original write times: +0 entries expire after 2001000, the +500 one later */
+            atomic_store(&fake_now, 2001200);
+            assert_null(get(r, 0, 1, S("k1-0"), S("")));
+            assert_string_equal(get(r, 3, 9, S("late"), S("")), "written at +500");
+            sl_state_rocksdb_compact(r); /* the compaction filter applies to restored rows */
+            sl_state_stats st;
+            sl_state_get_stats(r, &st);
+            assert_true(st.expired >= (uint64_t)SN_NKG * SN_KEYS * SN_SLOTS);
+            assert_int_equal(sl_state_rocksdb_raw_count(r), 1);
+            sl_state_close(r);
+            assert_false(exists(wd)); /* close removes the new working dir */
+        } else {
+            atomic_store(&fake_now, 2001200);
+            assert_null(get(r, 0, 1, S("k1-0"), S("")));
+            assert_int_equal(scan(r, 7, 2, S("k2-1")), 0);
+            assert_string_equal(get(r, 3, 9, S("late"), S("")), "written at +500");
+            sl_state_close(r);
+        }
+    }
+    dir_listing(dir, listing2, sizeof listing2);
+    assert_string_equal(listing, listing2); /* restore never changes a snapshot */
+}
+
+/* Scale up (one snapshot into two halves), scale down (two snapshots into one store). */
+static void test_restore_rescale(void **state)
+{
+    sl_state_kind kind = kind_of(state);
+    atomic_store(&fake_now, 3000000);
+    sl_state *s = open_store(kind, 0, NULL);
+    sn_fill(s, 0, 65535, 1);
+    char dir[400];
+    snapshot(s, snap_path(dir, sizeof dir));
+    sl_state_close(s);
+    const char *one[] = {dir};
+    sl_state *lo = open_store(kind, 0, NULL), *hi = open_store(kind, 0, NULL);
+    restore(lo, one, 1, 0, 63);
+    restore(hi, one, 1, 64, 127);
+    sn_check(lo, 0, 63, 1);
+    sn_check(hi, 64, 127, 1);
+    /* a range at the top edge: only 65535 */
+    sl_state *top = open_store(kind, 0, NULL);
+    restore(top, one, 1, 65535, 65535);
+    sn_check(top, 65535, 65535, 1);
+    sl_state_close(top);
+
+    /* scale down: each half's snapshot (of a store that was itself restored) into one store; a
+     * range covering part of each */
+    char dlo[400], dhi[400];
+    put(lo, 1, 63, S("only-lo"), S(""), "L");
+    snapshot(lo, snap_path(dlo, sizeof dlo));
+    snapshot(hi, snap_path(dhi, sizeof dhi));
+    sl_state_close(lo);
+    sl_state_close(hi);
+    const char *two[] = {dlo, dhi};
+    sl_state *all = open_store(kind, 0, NULL);
+    restore(all, two, 2, 0, 127);
+    sn_check(all, 0, 127, 1);
+    assert_string_equal(get(all, 1, 63, S("only-lo"), S("")), "L");
+    sl_state_close(all);
+    sl_state *mid = open_store(kind, 0, NULL);
+    restore(mid, two, 2, 32, 95);
+    sn_check(mid, 32, 95, 1);
+    assert_string_equal(get(mid, 1, 63, S("only-lo"), S("")), "L");
+    sl_state_close(mid);
+}
+
+/* hashmap snapshot into rocksdb and back; and TTL on one side only. */
+static void test_restore_cross_backend(void **state)
+{
+    (void)state;
+    atomic_store(&fake_now, 4000000);
+    for (int src_ttl = 0; src_ttl < 2; src_ttl++)
+        for (int a = 0; a < 2; a++) {
+            sl_state_kind from = a ? SL_STATE_HASHMAP : SL_STATE_ROCKSDB;
+            sl_state_kind to = a ? SL_STATE_ROCKSDB : SL_STATE_HASHMAP;
+            atomic_store(&fake_now, 4000000);
+            sl_state *s = open_store(from, src_ttl ? 1000 : 0, NULL);
+            sn_fill(s, 0, 65535, 1);
+            char dir[400];
+            snapshot(s, snap_path(dir, sizeof dir));
+            sl_state_close(s);
+            const char *one[] = {dir};
+            for (int dst_ttl = 0; dst_ttl < 2; dst_ttl++)
+                for (int same = 0; same < 2; same++) { /* into the other backend, and into the same one */
+                    sl_state_kind tk = same ? from : to;
+                    atomic_store(&fake_now, 4000500);
+                    sl_state *r = open_store(tk, dst_ttl ? 1000 : 0, NULL);
+                    restore(r, one, 1, 10, 119);
+                    sn_check(r, 10, 119, 1);
+                    /* with a TTL: the snapshot's write times, or the restore time if it had none */
+                    atomic_store(&fake_now, 4001200);
+                    const char *g = get(r, 0, 10, S("k10-0"), S(""));
+                    if (dst_ttl && src_ttl) assert_null(g);
+                    else assert_non_null(g);
+                    atomic_store(&fake_now, 4001600);
+                    if (dst_ttl) assert_null(get(r, 0, 11, S("k11-0"), S("")));
+                    else assert_non_null(get(r, 0, 11, S("k11-0"), S("")));
+                    sl_state_close(r);
+                }
+        }
+}
+
+/* rocksdb: a snapshot on another file system (tmpfs /dev/shm, when it is one): RocksDB copies the
+ * files into it, and restore copies them back (link() fails with EXDEV). */
+static void test_restore_across_filesystems(void **state)
+{
+    (void)state;
+    struct stat a, b;
+    if (stat("/dev/shm", &b) != 0 || stat(tmp_root, &a) != 0 || a.st_dev == b.st_dev) {
+        print_message("no second file system: skipped\n");
+        return;
+    }
+    sl_state_workdir_cleanup("/dev/shm");
+    char shm[300], dir[400];
+    snprintf(shm, sizeof shm, "/dev/shm/sluice-state-%ld-test-xfs-XXXXXX", (long)getpid());
+    assert_non_null(mkdtemp(shm));
+    snprintf(dir, sizeof dir, "%s/cp", shm);
+    atomic_store(&fake_now, 5000000);
+    sl_state *s = open_store(SL_STATE_ROCKSDB, 0, NULL);
+    sn_fill(s, 0, 65535, 1);
+    snapshot(s, dir);
+    sl_state_close(s);
+    sl_state *r = open_store(SL_STATE_ROCKSDB, 0, NULL);
+    const char *one[] = {dir};
+    restore(r, one, 1, 0, 99);
+    assert_int_equal(same_sst_inodes(dir, r->workdir), 0); /* copied */
+    sn_check(r, 0, 99, 1);
+    sl_state_close(r);
+    nftw(shm, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void write_file(const char *dir, const char *name, const void *data, size_t n)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    unlink(path); /* a new file: never write through a hard link into a store's own SST */
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    fclose(f);
+}
+
+static void expect_restore_error(sl_state_kind kind, const char *dir, const char *what)
+{
+    sl_state *r = open_store(kind, 0, NULL);
+    const char *dirs[] = {dir};
+    sl_error err;
+    sl_error_clear(&err);
+    sl_status st = sl_state_restore(r, dirs, 1, 0, 65535, &err);
+    if (st != SL_ERR_STATE) fail_msg("%s into %s: status %d (%s)", what, sl_state_kind_name(kind), st, err.message);
+    assert_non_null(strstr(err.message, dir));
+    assert_true(err.hint[0] != '\0');
+    sl_state_close(r);
+}
+
+static void copy_dir(const char *from, const char *to)
+{
+    char cmd[1000];
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s'", from, to);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_restore_errors(void **state)
+{
+    sl_state_kind kind = kind_of(state);
+    char missing[400], dir[400], bad[400];
+    snap_path(missing, sizeof missing);
+    expect_restore_error(kind, missing, "a missing dir");
+
+    sl_state *s = open_store(SL_STATE_ROCKSDB, 0, NULL);
+    sn_fill(s, 0, 3, 1);
+    snapshot(s, snap_path(dir, sizeof dir));
+    sl_state_close(s);
+    s = open_store(SL_STATE_HASHMAP, 0, NULL);
+    sn_fill(s, 0, 3, 1);
+    char hdir[400];
+    snapshot(s, snap_path(hdir, sizeof hdir));
+    sl_state_close(s);
+
+    static const struct {
+        const char *text;
+        size_t n;
+        const char *msg;
+    } metas[] = {{S("\x01\x02garbage\xff\x00\n"), "corrupt"},
+                 {S("sluice-state 99\nbackend rocksdb\nttl 0\n"), "version 99"},
+                 {S("sluice-state 1\nbackend leveldb\nttl 0\n"), "leveldb"},
+                 {S("sluice-state 1\nbackend rocksdb\n"), "missing"},
+                 {S(""), "missing"}};
+    for (size_t i = 0; i < sizeof metas / sizeof metas[0]; i++) {
+        copy_dir(dir, snap_path(bad, sizeof bad));
+        write_file(bad, "SLUICE_STATE", metas[i].text, metas[i].n);
+        sl_state *r = open_store(kind, 0, NULL);
+        const char *dirs[] = {bad};
+        sl_error err;
+        assert_int_equal(sl_state_restore(r, dirs, 1, 0, 65535, &err), SL_ERR_STATE);
+        if (!strstr(err.message, metas[i].msg)) fail_msg("meta %zu: %s", i, err.message);
+        assert_non_null(strstr(err.message, bad));
+        sl_state_close(r);
+    }
+    /* no SLUICE_STATE: incomplete */
+    copy_dir(dir, snap_path(bad, sizeof bad));
+    char p[600];
+    snprintf(p, sizeof p, "%s/SLUICE_STATE", bad);
+    unlink(p);
+    expect_restore_error(kind, bad, "no SLUICE_STATE");
+    /* rocksdb snapshot without CURRENT: an error, not an empty store */
+    copy_dir(dir, snap_path(bad, sizeof bad));
+    snprintf(p, sizeof p, "%s/CURRENT", bad);
+    unlink(p);
+    expect_restore_error(kind, bad, "no CURRENT");
+    /* garbage SST files */
+    copy_dir(dir, snap_path(bad, sizeof bad));
+    snprintf(p, sizeof p, "cd '%s' && for f in *.sst; do rm \"$f\"; head -c 5000 /dev/urandom > \"$f\"; done", bad);
+    assert_int_equal(system(p), 0);
+    expect_restore_error(kind, bad, "garbage SST");
+    /* hashmap dumps: truncated, flipped byte, garbage */
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/hashmap.dump", hdir);
+    assert_int_equal(stat(p, &sb), 0);
+    char *dump = malloc((size_t)sb.st_size);
+    FILE *f = fopen(p, "rb");
+    assert_int_equal(fread(dump, 1, (size_t)sb.st_size, f), (size_t)sb.st_size);
+    fclose(f);
+    for (int c = 0; c < 4; c++) {
+        copy_dir(hdir, snap_path(bad, sizeof bad));
+        size_t n = (size_t)sb.st_size;
+        if (c == 0) n /= 2;
+        if (c == 1) dump[n / 2] ^= 0x40;
+        if (c == 2) memset(dump + 24, 0xff, 12); /* huge lengths */
+        if (c == 3) n = 10;
+        write_file(bad, "hashmap.dump", dump, n);
+        expect_restore_error(kind, bad, "bad dump");
+        if (c == 1) dump[n / 2] ^= 0x40;
+    }
+    free(dump);
+
+    /* arguments: a store that is not empty, a bad range, no dir */
+    sl_state *r = open_store(kind, 0, NULL);
+    const char *dirs[] = {dir};
+    sl_error err;
+    assert_int_equal(sl_state_restore(r, dirs, 1, 5, 4, &err), SL_ERR_INVALID);
+    assert_int_equal(sl_state_restore(r, dirs, 1, 0, 65536, &err), SL_ERR_INVALID);
+    put(r, 0, 0, S("k"), S(""), "v");
+    assert_int_equal(sl_state_restore(r, dirs, 1, 0, 65535, &err), SL_ERR_INVALID);
+    assert_non_null(strstr(err.message, "empty"));
+    assert_int_equal(sl_state_snapshot(r, "", &err), SL_ERR_INVALID);
+    sl_state_close(r);
+}
+
+/* scan_group: exactly the entries of one (sid, kg), with their keys. */
+static void test_scan_group(void **state)
+{
+    sl_state_kind kind = kind_of(state);
+    atomic_store(&fake_now, 6000000);
+    sl_state *s = open_store(kind, 1000, NULL);
+    static const struct {
+        const char *k;
+        size_t kl;
+        const char *uk;
+        size_t ukl;
+    } in[] = {{S("ab"), S("c")}, {S("abc"), S("")}, {S(""), S("")}, {S(""), S("x")}, {S("a\0"), S("\0")},
+              {S("b"), S("1")},  {S("b"), S("2")},  {S("\xff"), S("\xff\xff")}};
+    const int nin = (int)(sizeof in / sizeof in[0]);
+    static const int kgs[] = {5, 65535};
+    for (int g = 0; g < 2; g++) {
+        int kg = kgs[g];
+        for (int i = 0; i < nin; i++) put(s, 255, kg, in[i].k, in[i].kl, in[i].uk, in[i].ukl, "in");
+        put(s, 254, kg, S("ab"), S("c"), "other sid");
+        put(s, 0, kg, S("ab"), S("c"), "other sid");
+        if (kg < 65535) put(s, 255, kg + 1, S("ab"), S("c"), "other kg");
+        put(s, 255, kg - 1, S("ab"), S("c"), "other kg");
+    }
+    atomic_store(&fake_now, 6000800);
+    put(s, 255, 5, S("b"), S("2"), "in"); /* rewritten: survives the TTL below */
+    for (int g = 0; g < 2; g++) {
+        int kg = kgs[g];
+        sl_state_iter *it;
+        sl_error err;
+        assert_int_equal(sl_state_scan_group(s, 255, kg, &it, &err), SL_OK);
+        const void *k, *uk, *v;
+        size_t kl, ukl, vl;
+        int n = 0;
+        bool seen[16] = {0};
+        char prev[64];
+        size_t prevl = 0;
+        while (sl_state_iter_next_entry(it, &k, &kl, &uk, &ukl, &v, &vl)) {
+            assert_int_equal(vl, 2);
+            assert_memory_equal(v, "in", 2);
+            int m = -1;
+            for (int i = 0; i < nin; i++)
+                if (in[i].kl == kl && in[i].ukl == ukl && memcmp(in[i].k, k, kl) == 0 &&
+                    memcmp(in[i].uk, uk, ukl) == 0)
+                    m = i;
+            if (m < 0) fail_msg("kg %d: unexpected entry", kg);
+            assert_false(seen[m]);
+            seen[m] = true;
+            if (kind == SL_STATE_ROCKSDB) { /* row-key order: key length, key, user key */
+                char cur[64];
+                size_t curl = 0;
+                cur[curl++] = (char)kl;
+                memcpy(cur + curl, k, kl);
+                curl += kl;
+                memcpy(cur + curl, uk, ukl);
+                curl += ukl;
+                if (n > 0) {
+                    int c = memcmp(prev, cur, prevl < curl ? prevl : curl);
+                    assert_true(c < 0 || (c == 0 && prevl < curl));
+                }
+                memcpy(prev, cur, curl);
+                prevl = curl;
+            }
+            n++;
+            if (n == 2) put(s, 255, kg - 1, S("zz"), S(""), "write elsewhere meanwhile");
+        }
+        assert_int_equal(sl_state_iter_error(it, &err), SL_OK);
+        assert_int_equal(n, nin);
+        sl_state_iter_free(it);
+
+        /* sl_state_iter_next on a group iterator: the same entries, without keys */
+        assert_int_equal(sl_state_scan_group(s, 255, kg, &it, &err), SL_OK);
+        n = 0;
+        while (sl_state_iter_next(it, &uk, &ukl, &v, &vl)) n++;
+        assert_int_equal(n, nin);
+        sl_state_iter_free(it);
+    }
+    /* an empty group; one freed halfway */
+    sl_state_iter *it;
+    sl_error err;
+    const void *k, *uk, *v;
+    size_t kl, ukl, vl;
+    assert_int_equal(sl_state_scan_group(s, 9, 9, &it, &err), SL_OK);
+    assert_false(sl_state_iter_next_entry(it, &k, &kl, &uk, &ukl, &v, &vl));
+    sl_state_iter_free(it);
+    assert_int_equal(sl_state_scan_group(s, 255, 5, &it, &err), SL_OK);
+    assert_true(sl_state_iter_next_entry(it, &k, &kl, &uk, &ukl, &v, &vl));
+    sl_state_iter_free(it);
+    assert_int_equal(sl_state_scan_group(s, 256, 5, &it, &err), SL_ERR_INVALID);
+    /* next_entry on a per-key scan gives the scanned key */
+    assert_int_equal(sl_state_scan(s, 255, 5, S("b"), &it, &err), SL_OK);
+    int n = 0;
+    while (sl_state_iter_next_entry(it, &k, &kl, &uk, &ukl, &v, &vl)) {
+        assert_int_equal(kl, 1);
+        assert_memory_equal(k, "b", 1);
+        n++;
+    }
+    assert_int_equal(n, 2);
+    sl_state_iter_free(it);
+    /* TTL: expired entries are skipped (and dropped) */
+    atomic_store(&fake_now, 6001500);
+    assert_int_equal(sl_state_scan_group(s, 255, 5, &it, &err), SL_OK);
+    n = 0;
+    while (sl_state_iter_next_entry(it, &k, &kl, &uk, &ukl, &v, &vl)) {
+        assert_int_equal(kl, 1);
+        assert_memory_equal(uk, "2", 1);
+        n++;
+    }
+    assert_int_equal(n, 1);
+    sl_state_iter_free(it);
+    sl_state_stats st;
+    sl_state_get_stats(s, &st);
+    assert_int_equal(st.expired, nin - 1);
+    assert_int_equal(scan(s, 255, 5, S("ab")), 0);
+    sl_state_close(s);
+}
+
 /* ---- fixture ---- */
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -813,6 +1380,12 @@ int main(void)
         cmocka_unit_test(test_stale_dirs_removed),
         cmocka_unit_test(test_unwritable_dir),
         cmocka_unit_test(test_memory_bounded),
+        BOTH(test_snapshot_restore),
+        BOTH(test_restore_rescale),
+        cmocka_unit_test(test_restore_cross_backend),
+        cmocka_unit_test(test_restore_across_filesystems),
+        BOTH(test_restore_errors),
+        BOTH(test_scan_group),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
