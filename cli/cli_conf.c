@@ -22,6 +22,8 @@ static void add_dyn(sl_cli_conf *cc, const char *kv)
     cc->dyn[cc->ndyn++] = kv;
 }
 
+void sl_cli_conf_add(sl_cli_conf *cc, const char *kv) { add_dyn(cc, kv); }
+
 int sl_cli_conf_arg(sl_cli_conf *cc, int argc, char **argv, int i)
 {
     const char *a = argv[i];

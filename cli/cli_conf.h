@@ -19,6 +19,8 @@ void sl_cli_conf_free(sl_cli_conf *cc);
 /* Looks at argv[i]: returns the number of arguments consumed (1 or 2) if it is -c/--config or
  * -D, 0 if it is something else, or -1 after printing a usage error (missing value). */
 int sl_cli_conf_arg(sl_cli_conf *cc, int argc, char **argv, int i);
+/* Adds a -D override ("key=value"; the string must outlive cc). */
+void sl_cli_conf_add(sl_cli_conf *cc, const char *kv);
 /* Loads file and -D overrides; prints warnings (stderr, "sluice: warning: ...") and, on
  * error, the rendered error. Returns NULL on error (the command should exit 2). */
 sl_config *sl_cli_conf_load(const sl_cli_conf *cc);

@@ -210,9 +210,11 @@ static int run_statement(run_ctx *rc, int i)
             sl_format_memory_human((uint64_t)ru.ru_maxrss * 1024u, rss, sizeof rss);
             fprintf(stderr,
                     "sluice: job '%s' %s in %.3f s: %llu records read, %llu written, %llu dropped, %s exchanged between "
-                    "%d subtasks; peak RSS of the process %s\n",
+                    "%d subtasks; peak RSS of the process %s",
                     jn, res.stopped ? "stopped" : "finished", res.seconds, (unsigned long long)res.records_read,
                     (unsigned long long)res.records_written, (unsigned long long)res.dropped, bytes, res.tasks, rss);
+            if (res.restarts) fprintf(stderr, "; %d restart%s after failures", res.restarts, res.restarts == 1 ? "" : "s");
+            fputc('\n', stderr);
         }
     }
     if (job) jobgraph_free(job);
@@ -224,7 +226,7 @@ static int run_statement(run_ctx *rc, int i)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: sluice sql -f FILE [--validate | --parse-only] [-c FILE] [-D key=value ...]\n"
+            "Usage: sluice sql -f FILE [--validate | --parse-only] [-s PATH [-n]] [-c FILE] [-D key=value ...]\n"
             "\n"
             "Runs a Flink SQL script (CREATE TABLE, SET, INSERT INTO ...): each INSERT (or statement set)\n"
             "runs as one job in an embedded cluster, to its end or until SIGINT/SIGTERM (graceful stop).\n"
@@ -235,6 +237,11 @@ static void usage(FILE *out)
             "  --validate          parse and validate the script (names, types, functions, INSERT\n"
             "                      columns) without running it; exit 0 = valid, 2 = error\n"
             "  --parse-only        check the script's syntax only\n"
+            "  -s, --fromSavepoint PATH\n"
+            "                      start the jobs from a savepoint or retained checkpoint (a directory\n"
+            "                      with _metadata); the same as SET 'execution.savepoint.path'\n"
+            "  -n, --allowNonRestoredState\n"
+            "                      allow state in it that no operator of the job claims\n"
             "  -c, --config FILE   configuration file\n"
             "  -D key=value        override a configuration key\n"
             "  -h, --help          show this help\n");
@@ -246,6 +253,7 @@ int sl_cmd_sql(int argc, char **argv)
     sl_cli_conf_init(&cc);
     const char *file = NULL;
     bool parse_only = false, validate = false;
+    char *from_savepoint = NULL;
     int status = 0;
     for (int i = 1; i < argc; i++) {
         int used = sl_cli_conf_arg(&cc, argc, argv, i);
@@ -261,6 +269,18 @@ int sl_cmd_sql(int argc, char **argv)
                 goto out;
             }
             file = argv[++i];
+        } else if (strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "--fromSavepoint") == 0) {
+            if (i + 1 >= argc) {
+                status = sl_cli_usage_error("sql", "option '%s' needs a savepoint or checkpoint directory", argv[i]);
+                goto out;
+            }
+            free(from_savepoint);
+            size_t n = strlen(argv[i + 1]) + 32;
+            from_savepoint = malloc(n);
+            snprintf(from_savepoint, n, "execution.savepoint.path=%s", argv[++i]);
+            sl_cli_conf_add(&cc, from_savepoint);
+        } else if (strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--allowNonRestoredState") == 0) {
+            sl_cli_conf_add(&cc, "execution.savepoint.ignore-unclaimed-state=true");
         } else if (strcmp(argv[i], "--parse-only") == 0) {
             parse_only = true;
         } else if (strcmp(argv[i], "--validate") == 0) {
@@ -331,5 +351,6 @@ int sl_cmd_sql(int argc, char **argv)
     sl_config_destroy(cfg);
 out:
     sl_cli_conf_free(&cc);
+    free(from_savepoint);
     return status;
 }

@@ -8,7 +8,15 @@
  *   when it is exhausted)
  * plus Sluice's `seed`: the same seed gives the same rows (except time values, which follow the
  * clock), so a run can be reproduced.
- * Random strings are hex digits, as Flink's. */
+ * Random strings are hex digits, as Flink's.
+ *
+ * Checkpoints (operator.h): a subtask's state is its position: the remaining ranges of each
+ * sequence field, the rows it has left and the state of its random generator. Restored at the
+ * same parallelism every subtask resumes exactly where its old self was (the same rows follow,
+ * time values aside); at another parallelism the remaining sequence values of all old subtasks
+ * and the remaining rows are re-split over the new subtasks (no value skipped or repeated), and
+ * random fields continue with a new stream derived from the seed, the checkpoint id and the
+ * subtask. */
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
@@ -171,12 +179,21 @@ static sl_status datagen_check(const sl_kv *opts, int nopts, const sql_type *row
 
 /* ---- the generator ---------------------------------------------------------------------------- */
 
+/* A range of sequence values [lo, hi]; for FLOAT/DOUBLE sequences, of indexes (value = start +
+ * index). */
+typedef struct seq_range {
+    int64_t lo, hi;
+} seq_range;
+
 typedef struct gen_field {
     const sql_type *t;
     sl_phys phys;
     bool seq;
-    int64_t lo, hi, next; /* integral / decimal / sequence bounds (sequence: this subtask's part) */
-    double dlo, dhi, dnext;
+    int64_t lo, hi, next; /* random: integral / decimal bounds; sequence: the current range of this
+                             subtask's part, [next, hi] (FLOAT/DOUBLE: indexes from dstart) */
+    seq_range *rest;      /* sequence: further ranges after the current one (a rescaled restore) */
+    int nrest, irest;
+    double dlo, dhi, dstart;
     double null_rate;
     int64_t max_past_ms;
     int length;
@@ -184,9 +201,11 @@ typedef struct gen_field {
 } gen_field;
 
 typedef struct datagen {
+    char *table;
+    const sql_type *row; /* the generated columns (lives in the operator's type arena) */
     int n;
     gen_field *f;
-    uint64_t rng;
+    uint64_t seed, rng;
     int64_t rows_left;      /* this subtask's remaining rows; -1 unbounded */
     double rate;            /* this subtask's rows per second */
     uint64_t start_ns, emitted;
@@ -230,18 +249,24 @@ static bool gen_value(datagen *d, gen_field *g, int i, int64_t now_ms)
 {
     sl_row_writer *w = &d->w;
     if (g->seq) {
+        while (g->next > g->hi) {
+            if (g->irest >= g->nrest) return false;
+            g->next = g->rest[g->irest].lo;
+            g->hi = g->rest[g->irest].hi;
+            g->irest++;
+        }
         if (is_float(g->t)) {
-            if (g->dnext > g->dhi) return false;
-            sl_rw_f64(w, i, g->dnext);
-            g->dnext += 1;
+            sl_rw_f64(w, i, g->dstart + (double)g->next);
+        } else if (g->phys == SL_PHYS_BYTES) {
+            int len = snprintf(g->numbuf, sizeof g->numbuf, "%" PRId64, g->next);
+            sl_rw_bytes(w, i, g->numbuf, (uint32_t)len);
         } else {
-            if (g->next > g->hi) return false;
-            if (g->phys == SL_PHYS_BYTES) {
-                int len = snprintf(g->numbuf, sizeof g->numbuf, "%" PRId64, g->next);
-                sl_rw_bytes(w, i, g->numbuf, (uint32_t)len);
-            } else {
-                sl_rw_i64(w, i, g->next);
-            }
+            sl_rw_i64(w, i, g->next);
+        }
+        if (g->next == g->hi && g->next == INT64_MAX) { /* the last value of BIGINT: no overflow */
+            g->hi = INT64_MAX - 1;
+            g->next = INT64_MAX;
+        } else {
             g->next++;
         }
         return true;
@@ -323,13 +348,13 @@ static void datagen_close(sl_operator *op)
 {
     datagen *d = op->impl;
     if (!d) return;
+    for (int i = 0; i < d->n; i++) free(d->f[i].rest);
     free(d->f);
+    free(d->table);
     sl_rw_free(&d->w);
     free(d);
     op->impl = NULL;
 }
-
-static const sl_op_vtable datagen_vt = {.name = "DataGenSource", .poll = datagen_poll, .close = datagen_close};
 
 /* This subtask's share [first, first+count) of n items split over p subtasks. */
 static void share(int64_t n, int subtask, int p, int64_t *first, int64_t *count)
@@ -338,6 +363,182 @@ static void share(int64_t n, int subtask, int p, int64_t *first, int64_t *count)
     *count = base + (subtask < rem ? 1 : 0);
     *first = subtask * base + (subtask < rem ? subtask : rem);
 }
+
+/* ---- checkpoints ------------------------------------------------------------------------------ */
+
+/* The position of this subtask:
+ *   {"rows_left": n (-1 unbounded), "rng": "<hex>", "sequences": {"<col>": [[lo, hi], ...]}}
+ * where a sequence's ranges are the values it has not produced yet. */
+static sl_status datagen_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
+{
+    datagen *d = op->impl;
+    (void)ctx;
+    (void)err;
+    char rng[24];
+    snprintf(rng, sizeof rng, "%016" PRIx64, d->rng);
+    json_t *seqs = json_object();
+    for (int i = 0; i < d->n; i++) {
+        gen_field *g = &d->f[i];
+        if (!g->seq) continue;
+        json_t *a = json_array();
+        if (g->next <= g->hi) json_array_append_new(a, json_pack("[I, I]", (json_int_t)g->next, (json_int_t)g->hi));
+        for (int k = g->irest; k < g->nrest; k++)
+            json_array_append_new(a, json_pack("[I, I]", (json_int_t)g->rest[k].lo, (json_int_t)g->rest[k].hi));
+        json_object_set_new(seqs, d->row->field_names[i], a);
+    }
+    *out = json_pack("{s:I, s:s, s:o}", "rows_left", (json_int_t)d->rows_left, "rng", rng, "sequences", seqs);
+    return SL_OK;
+}
+
+static sl_status bad_state(const datagen *d, int64_t checkpoint_id, const char *what, sl_error *err)
+{
+    sl_error_set(err, SL_ERR_STATE, "table '%s': the datagen position in checkpoint %" PRId64 " %s.", d->table, checkpoint_id, what);
+    sl_error_hint(err, "restore with the table's options of the run that took the checkpoint, or start the job without it "
+                       "(no -s / 'execution.savepoint.path')");
+    return SL_ERR_STATE;
+}
+
+static int cmp_range(const void *x, const void *y)
+{
+    const seq_range *a = x, *b = y;
+    return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+/* The ranges of column `col` in a part's state (NULL if the part has none). */
+static const json_t *part_ranges(const json_t *state, const char *col) { return json_object_get(json_object_get(state, "sequences"), col); }
+
+static bool read_ranges(const json_t *a, seq_range **r, int *n, size_t *cap)
+{
+    if (!json_is_array(a)) return false;
+    size_t i;
+    const json_t *e;
+    json_array_foreach(a, i, e)
+    {
+        if (!json_is_array(e) || json_array_size(e) != 2 || !json_is_integer(json_array_get(e, 0)) ||
+            !json_is_integer(json_array_get(e, 1)))
+            return false;
+        seq_range x = {json_integer_value(json_array_get(e, 0)), json_integer_value(json_array_get(e, 1))};
+        if (x.hi < x.lo) continue;
+        sl_grow((void **)r, cap, (size_t)*n + 1, sizeof **r);
+        (*r)[(*n)++] = x;
+    }
+    return true;
+}
+
+/* Installs ranges r[0..n) as the field's remaining values (takes r). */
+static void set_ranges(gen_field *g, seq_range *r, int n)
+{
+    free(g->rest);
+    g->rest = r;
+    g->nrest = n;
+    g->irest = 0;
+    g->next = 1, g->hi = 0; /* empty: gen_value moves to rest[0] */
+}
+
+static sl_status datagen_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
+{
+    datagen *d = op->impl;
+    int me = sl_task_subtask(op->task), p = sl_task_parallelism(op->task);
+    const sql_type *row = d->row;
+    const sl_restore_part *own = NULL;
+    int nstate = 0;
+    bool same = true;
+    for (int i = 0; i < ctx->nparts; i++) {
+        const sl_restore_part *pt = &ctx->parts[i];
+        if (!pt->state) continue;
+        nstate++;
+        if (!json_is_object(pt->state) || !json_is_integer(json_object_get(pt->state, "rows_left")) ||
+            !json_is_string(json_object_get(pt->state, "rng")))
+            return bad_state(d, ctx->checkpoint_id, "is malformed", err);
+        if (pt->parallelism != p) same = false;
+        if (pt->subtask == me) own = pt;
+    }
+    if (nstate == 0) return SL_OK; /* the source was not in the checkpoint: start afresh */
+    same = same && own && nstate == p;
+    if (same) { /* resume exactly */
+        const json_t *st = own->state;
+        d->rows_left = json_integer_value(json_object_get(st, "rows_left"));
+        d->rng = strtoull(json_string_value(json_object_get(st, "rng")), NULL, 16);
+        for (int i = 0; i < d->n; i++) {
+            gen_field *g = &d->f[i];
+            if (!g->seq) continue;
+            seq_range *r = NULL;
+            int n = 0;
+            size_t cap = 0;
+            if (!read_ranges(part_ranges(st, row->field_names[i]), &r, &n, &cap)) {
+                free(r);
+                char what[600];
+                snprintf(what, sizeof what, "has no position for the sequence field '%s' (was 'fields.%s.kind' changed?)",
+                         row->field_names[i], row->field_names[i]);
+                return bad_state(d, ctx->checkpoint_id, what, err);
+            }
+            set_ranges(g, r, n);
+        }
+        return SL_OK;
+    }
+    /* Another parallelism: re-split what all old subtasks had left. */
+    int64_t rows = 0;
+    bool unbounded = false;
+    for (int i = 0; i < ctx->nparts; i++) {
+        if (!ctx->parts[i].state) continue;
+        int64_t left = json_integer_value(json_object_get(ctx->parts[i].state, "rows_left"));
+        if (left < 0) unbounded = true;
+        else rows += left;
+    }
+    if (unbounded) {
+        d->rows_left = -1;
+    } else {
+        int64_t first;
+        share(rows, me, p, &first, &d->rows_left);
+    }
+    d->rng = next_u64(&(uint64_t){d->seed ^ (uint64_t)ctx->checkpoint_id * 0xd1b54a32d192ed03u}) ^
+             (0x632be59bd9b4e019u * (uint64_t)(me + 1));
+    for (int f = 0; f < d->n; f++) {
+        gen_field *g = &d->f[f];
+        if (!g->seq) continue;
+        seq_range *all = NULL;
+        int n = 0;
+            size_t cap = 0;
+        for (int i = 0; i < ctx->nparts; i++) {
+            if (!ctx->parts[i].state) continue;
+            if (!read_ranges(part_ranges(ctx->parts[i].state, row->field_names[f]), &all, &n, &cap)) {
+                free(all);
+                char what[600];
+                snprintf(what, sizeof what, "has no position for the sequence field '%s' (was 'fields.%s.kind' changed?)",
+                         row->field_names[f], row->field_names[f]);
+                return bad_state(d, ctx->checkpoint_id, what, err);
+            }
+        }
+        if (n > 1) qsort(all, (size_t)n, sizeof *all, cmp_range);
+        int64_t total = 0;
+        for (int i = 0; i < n; i++) total += all[i].hi - all[i].lo + 1;
+        int64_t first, count;
+        share(total, me, p, &first, &count);
+        /* this subtask's slice [first, first + count) of the concatenated ranges */
+        int k = 0;
+        for (int i = 0; i < n && count > 0; i++) {
+            int64_t len = all[i].hi - all[i].lo + 1;
+            if (first >= len) {
+                first -= len;
+                continue;
+            }
+            int64_t take = len - first < count ? len - first : count;
+            all[k].lo = all[i].lo + first;
+            all[k].hi = all[k].lo + take - 1;
+            k++;
+            count -= take;
+            first = 0;
+        }
+        set_ranges(g, all, k);
+    }
+    return SL_OK;
+}
+
+static const sl_op_vtable datagen_vt = {.name = "DataGenSource",
+                                        .poll = datagen_poll,
+                                        .close = datagen_close,
+                                        .snapshot = datagen_snapshot,
+                                        .restore = datagen_restore};
 
 static sl_status datagen_source(const sl_conn_args *a, sl_operator **out, sl_error *err)
 {
@@ -353,6 +554,9 @@ static sl_status datagen_source(const sl_conn_args *a, sl_operator **out, sl_err
     const char *sd = sl_kv_get(a->opts, a->nopts, "seed");
     if (sd) sl_parse_long(sd, INT64_MIN, INT64_MAX, &seed, why, sizeof why);
     else seed = (int64_t)(mono_ns() ^ (uint64_t)wall_ms() << 20);
+    d->table = sl_xstrdup(a->table ? a->table : "?");
+    d->row = row;
+    d->seed = (uint64_t)seed;
     d->rng = (uint64_t)seed ^ (0x632be59bd9b4e019u * (uint64_t)(a->subtask + 1));
     d->rate = (double)rps / a->parallelism;
     if (d->rate <= 0) d->rate = 1e-3;
@@ -383,8 +587,9 @@ static sl_status datagen_source(const sl_conn_args *a, sl_operator **out, sl_err
             int64_t first, count;
             if (is_float(g->t)) {
                 share((int64_t)(de - ds) + 1, a->subtask, a->parallelism, &first, &count);
-                g->dnext = ds + (double)first;
-                g->dhi = g->dnext + (double)count - 1;
+                g->dstart = ds;
+                g->next = first;
+                g->hi = first + count - 1;
             } else {
                 share(e - s + 1, a->subtask, a->parallelism, &first, &count);
                 g->next = s + first;

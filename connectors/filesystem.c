@@ -5,14 +5,20 @@
  * i mod parallelism); each file is read as records separated by '\n' and decoded by 'format'. A
  * malformed record fails the job naming file:line and the format's reason, unless the format's
  * ignore-parse-errors option skips it (then it is counted as dropped). The source is bounded.
+ * Checkpoints keep, per file of the subtask, the byte offset (and line number) of the next
+ * record not emitted yet and whether the file is done; a restore takes the union of all old
+ * subtasks' positions and each new subtask continues its own files (i mod new parallelism).
  *
- * Sink: 'path' is a directory (created if missing). Each subtask writes part files
- * part-<uuid>-<subtask>-<n>; while being written a file is hidden as
- * .part-<uuid>-<subtask>-<n>.inprogress, a file rolled by sink.rolling-policy.file-size or
- * .rollover-interval waits hidden until the commit, and at commit (end of input, or a graceful
- * stop; on checkpoint completion once checkpoints exist) every pending file is fsynced and
- * renamed to its visible name: a reader never sees a partial file. A failed job leaves only
- * hidden files behind. */
+ * Sink (Flink's FileSink): 'path' is a directory (created if missing). Each subtask writes part
+ * files part-<uuid>-<subtask>-<n> (a new random uuid per subtask and run); while being written a
+ * file is hidden as .part-<uuid>-<subtask>-<n>.inprogress. A file rolled by
+ * sink.rolling-policy.file-size or .rollover-interval stays hidden (pending). With checkpoints,
+ * checkpoint n closes (fsyncs) the in-progress file and makes every pending file pending for n;
+ * when n completes (notify_complete) those files are renamed to their visible names. On restore
+ * the files pending in the checkpoint are published and the hidden files the failed run wrote
+ * after it are removed. At end of input or a graceful stop every file is committed (with or
+ * without checkpoints). A reader never sees a partial file; a failed job leaves only hidden
+ * files behind. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -83,13 +89,24 @@ static int list_dir(const char *dir, char ***files, size_t *n, size_t *cap)
 
 /* ---- source ----------------------------------------------------------------------------------- */
 
+/* Where the source is in one file: the byte offset of the next record not emitted yet and that
+ * record's line number minus one. */
+typedef struct fs_pos {
+    int64_t offset;
+    uint64_t line;
+    bool done;
+} fs_pos;
+
 typedef struct fs_source {
-    char **files;
-    size_t nfiles, next; /* this subtask's files: next, next+p, ... */
-    int step;
+    char *table;
+    char **files;        /* every file under 'path', in listing order */
+    fs_pos *pos;         /* per file (meaningful for this subtask's files) */
+    size_t nfiles, next; /* this subtask's files: those with index mod step == subtask */
+    int step, subtask;
     sl_format *format;
     char ignore_key[64]; /* the format's ignore-parse-errors option, for hints */
-    const char *file; /* open file */
+    size_t cur;          /* the open file's index */
+    const char *file;    /* open file */
     int fd;
     sl_delim_reader rd;
     bool open;
@@ -98,15 +115,25 @@ typedef struct fs_source {
 static sl_status fs_open_next(fs_source *s, sl_error *err)
 {
     while (!s->open && s->next < s->nfiles) {
-        s->file = s->files[s->next];
+        size_t i = s->next;
         s->next += (size_t)s->step;
+        if (s->pos[i].done) continue;
+        s->cur = i;
+        s->file = s->files[i];
         int fd = open(s->file, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             sl_error_set(err, SL_ERR_IO, "cannot open '%s': %s", s->file, strerror(errno));
             return SL_ERR_IO;
         }
+        if (s->pos[i].offset > 0 && lseek(fd, (off_t)s->pos[i].offset, SEEK_SET) < 0) {
+            sl_error_set(err, SL_ERR_IO, "cannot seek to byte %" PRId64 " of '%s' (the position restored from the checkpoint): %s",
+                         s->pos[i].offset, s->file, strerror(errno));
+            close(fd);
+            return SL_ERR_IO;
+        }
         s->fd = fd;
         sl_delim_reader_init(&s->rd, fd, '\n', 1u << 20);
+        s->rd.records = s->pos[i].line;
         s->open = true;
     }
     return SL_OK;
@@ -140,6 +167,7 @@ static sl_status fs_poll(sl_operator *op, int max, sl_source_state *state, int *
             return SL_ERR_IO;
         }
         if (r == SL_DELIM_EOF) {
+            s->pos[s->cur].done = true;
             fs_close_file(s);
             continue;
         }
@@ -158,6 +186,92 @@ static sl_status fs_poll(sl_operator *op, int max, sl_source_state *state, int *
     return SL_OK;
 }
 
+/* Checkpoint: every file of this subtask with the offset of its next record not emitted yet:
+ *   {"files": [{"path": p, "offset": o, "line": l, "done": b}, ...]}
+ * (all records before a barrier have been emitted when snapshot runs, so the reader's position
+ * minus what it buffered is exact). */
+static sl_status fs_source_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
+{
+    fs_source *s = op->impl;
+    (void)ctx;
+    json_t *files = json_array();
+    for (size_t i = (size_t)s->subtask; i < s->nfiles; i += (size_t)s->step) {
+        fs_pos p = s->pos[i];
+        if (s->open && i == s->cur) {
+            off_t at = lseek(s->fd, 0, SEEK_CUR);
+            if (at < 0) {
+                json_decref(files);
+                return sl_error_set(err, SL_ERR_IO, "cannot tell the read position in '%s': %s", s->file, strerror(errno));
+            }
+            p.offset = (int64_t)at - (int64_t)(s->rd.end - s->rd.start);
+            p.line = s->rd.records;
+        }
+        json_array_append_new(files, json_pack("{s:s, s:I, s:I, s:b}", "path", s->files[i], "offset", (json_int_t)p.offset, "line",
+                                               (json_int_t)p.line, "done", p.done));
+    }
+    *out = json_pack("{s:o}", "files", files);
+    return SL_OK;
+}
+
+typedef struct path_index {
+    const char *path;
+    size_t i;
+} path_index;
+
+static int cmp_path_index(const void *a, const void *b) { return strcmp(((const path_index *)a)->path, ((const path_index *)b)->path); }
+
+/* Restore: the union of all old subtasks' file positions; each file is read by the subtask it is
+ * assigned to now (index mod parallelism), from its restored position. Files listed now but not
+ * in the checkpoint are read from the start. */
+static sl_status fs_source_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
+{
+    fs_source *s = op->impl;
+    path_index *order = sl_xmalloc((s->nfiles ? s->nfiles : 1) * sizeof *order);
+    for (size_t i = 0; i < s->nfiles; i++) order[i] = (path_index){s->files[i], i};
+    if (s->nfiles > 1) qsort(order, s->nfiles, sizeof *order, cmp_path_index);
+    sl_status st = SL_OK;
+    for (int pi = 0; pi < ctx->nparts && !st; pi++) {
+        const json_t *state = ctx->parts[pi].state;
+        if (!state) continue;
+        const json_t *files = json_object_get(state, "files");
+        if (!json_is_array(files)) {
+            st = sl_error_set(err, SL_ERR_STATE, "table '%s': the filesystem source position in checkpoint %" PRId64 " is malformed.",
+                              s->table, ctx->checkpoint_id);
+            sl_error_hint(err, "start the job without this checkpoint (no -s / 'execution.savepoint.path')");
+            break;
+        }
+        size_t k;
+        const json_t *e;
+        json_array_foreach(files, k, e)
+        {
+            const char *path = json_string_value(json_object_get(e, "path"));
+            if (!path) continue;
+            fs_pos p = {json_integer_value(json_object_get(e, "offset")), (uint64_t)json_integer_value(json_object_get(e, "line")),
+                        json_is_true(json_object_get(e, "done"))};
+            size_t lo = 0, hi = s->nfiles; /* binary search by path */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(order[mid].path, path) < 0) lo = mid + 1;
+                else hi = mid;
+            }
+            if (lo < s->nfiles && strcmp(order[lo].path, path) == 0) {
+                fs_pos *q = &s->pos[order[lo].i];
+                if (p.done || p.offset > q->offset) *q = p;
+                continue;
+            }
+            if (p.done) continue;
+            st = sl_error_set(err, SL_ERR_NOT_FOUND,
+                              "table '%s': file '%s' was being read when checkpoint %" PRId64
+                              " was taken (next record at byte %" PRId64 ") but is no longer there.",
+                              s->table, path, ctx->checkpoint_id, p.offset);
+            sl_error_hint(err, "put the file back under the table's 'path', or start the job without the checkpoint");
+            break;
+        }
+    }
+    free(order);
+    return st;
+}
+
 static void fs_source_close(sl_operator *op)
 {
     fs_source *s = op->impl;
@@ -165,12 +279,15 @@ static void fs_source_close(sl_operator *op)
     fs_close_file(s);
     for (size_t i = 0; i < s->nfiles; i++) free(s->files[i]);
     free(s->files);
+    free(s->pos);
+    free(s->table);
     sl_format_destroy(s->format);
     free(s);
     op->impl = NULL;
 }
 
-static const sl_op_vtable fs_source_vt = {.name = "FileSource", .poll = fs_poll, .close = fs_source_close};
+static const sl_op_vtable fs_source_vt = {
+    .name = "FileSource", .poll = fs_poll, .close = fs_source_close, .snapshot = fs_source_snapshot, .restore = fs_source_restore};
 
 static sl_status fs_source_create(const sl_conn_args *a, sl_operator **out, sl_error *err)
 {
@@ -196,6 +313,9 @@ static sl_status fs_source_create(const sl_conn_args *a, sl_operator **out, sl_e
         s->files[0] = sl_xstrdup(path);
         s->nfiles = 1;
     }
+    s->pos = sl_xcalloc(s->nfiles ? s->nfiles : 1, sizeof *s->pos);
+    s->table = sl_xstrdup(a->table ? a->table : "?");
+    s->subtask = a->subtask;
     s->next = (size_t)a->subtask;
     sl_conn_ignore_key(sl_kv_get(a->opts, a->nopts, "format"), s->ignore_key, sizeof s->ignore_key);
     s->step = a->parallelism;
@@ -213,10 +333,12 @@ static sl_status fs_source_create(const sl_conn_args *a, sl_operator **out, sl_e
 /* ---- sink ------------------------------------------------------------------------------------- */
 
 typedef struct part {
-    char *hidden, *visible;
+    char *hidden, *visible; /* hidden NULL: committed */
+    int64_t checkpoint;     /* the checkpoint whose completion publishes it; -1: none yet */
 } part;
 
 typedef struct fs_sink {
+    char *table;
     sl_sink_conv conv;
     sl_format *format;
     char *dir;
@@ -281,6 +403,7 @@ static sl_status open_part(fs_sink *s, sl_error *err)
     p->visible = sl_xmalloc(n);
     snprintf(p->visible, n, "%s/part-%s-%d-%d", s->dir, s->uuid, s->subtask, s->counter);
     snprintf(p->hidden, n, "%s/.part-%s-%d-%d.inprogress", s->dir, s->uuid, s->subtask, s->counter);
+    p->checkpoint = -1;
     s->counter++;
     s->nparts++;
     s->cur = fopen(p->hidden, "wbe");
@@ -311,26 +434,165 @@ static sl_status fs_sink_process(sl_operator *op, int input, const uint8_t *row,
     return SL_OK;
 }
 
-/* Commit: every pending file becomes visible. */
+static void fsync_dir(const char *dir)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+}
+
+/* Publishes the closed part files with checkpoint <= upto (all closed ones: INT64_MAX) by an
+ * atomic rename in the directory, then forgets them. */
+static sl_status commit_parts(fs_sink *s, int64_t upto, bool all, sl_error *err)
+{
+    size_t k = 0;
+    bool renamed = false;
+    sl_status st = SL_OK;
+    for (size_t i = 0; i < s->nparts; i++) {
+        part *p = &s->parts[i];
+        bool due = p->hidden && !st && (all || (p->checkpoint >= 0 && p->checkpoint <= upto)) && !(s->cur && i == s->nparts - 1);
+        if (due) {
+            if (rename(p->hidden, p->visible) != 0) {
+                st = sl_error_set(err, SL_ERR_IO, "cannot commit part file '%s' of table '%s': %s", p->hidden, s->table, strerror(errno));
+                sl_error_hint(err, "the sink directory must stay writable while the job runs");
+            } else {
+                free(p->hidden);
+                p->hidden = NULL;
+                renamed = true;
+            }
+        }
+        if (p->hidden) {
+            s->parts[k++] = *p;
+        } else {
+            free(p->visible);
+        }
+    }
+    s->nparts = k;
+    if (renamed) fsync_dir(s->dir);
+    return st;
+}
+
+/* End of input (or a graceful stop): every file becomes visible. */
 static sl_status fs_sink_finish(sl_operator *op, sl_error *err)
 {
     fs_sink *s = op->impl;
     sl_status st = roll(s, err);
     if (st) return st;
+    return commit_parts(s, INT64_MAX, true, err);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+/* Checkpoint n: the in-progress file is closed (fsynced) and, with the files rolled since the
+ * last checkpoint, becomes pending for n. The state lists every file not published yet:
+ *   {"uuid": u, "pending": [{"file": ".part-...inprogress", "final": "part-...", "checkpoint": n}]}
+ * (names in the sink directory). */
+static sl_status fs_sink_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
+{
+    fs_sink *s = op->impl;
+    sl_status st = roll(s, err);
+    if (st) return st;
+    bool fresh = false;
+    json_t *pending = json_array();
     for (size_t i = 0; i < s->nparts; i++) {
         part *p = &s->parts[i];
         if (!p->hidden) continue;
-        if (rename(p->hidden, p->visible) != 0)
-            return sl_error_set(err, SL_ERR_IO, "cannot commit part file '%s': %s", p->hidden, strerror(errno));
-        free(p->hidden);
-        p->hidden = NULL;
+        if (p->checkpoint < 0) {
+            p->checkpoint = ctx->checkpoint_id;
+            fresh = true;
+        }
+        json_array_append_new(pending, json_pack("{s:s, s:s, s:I}", "file", base_name(p->hidden), "final", base_name(p->visible),
+                                                 "checkpoint", (json_int_t)p->checkpoint));
     }
-    int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
+    if (fresh) fsync_dir(s->dir); /* the pending files' names are durable with the checkpoint */
+    *out = json_pack("{s:s, s:o}", "uuid", s->uuid, "pending", pending);
     return SL_OK;
+}
+
+static sl_status fs_sink_notify(sl_operator *op, int64_t checkpoint_id, sl_error *err)
+{
+    return commit_parts(op->impl, checkpoint_id, false, err);
+}
+
+static bool plain_name(const char *n, const char *prefix)
+{
+    return n && strncmp(n, prefix, strlen(prefix)) == 0 && !strchr(n, '/') && strcmp(n, ".") != 0 && strcmp(n, "..") != 0;
+}
+
+/* Recovery: the files pending in the restored checkpoint are published (their checkpoint
+ * completed, or the job would not restore from it, even if the notification never arrived), and
+ * the hidden files the failed run wrote after it are removed (the sources replay those rows).
+ * Each old subtask's files are handled by one new subtask (old index mod new parallelism). */
+static sl_status fs_sink_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
+{
+    fs_sink *s = op->impl;
+    int p = sl_task_parallelism(op->task);
+    bool changed = false;
+    size_t plen = strlen(s->dir) + 300;
+    char *from = sl_xmalloc(plen), *to = sl_xmalloc(plen);
+    sl_status st = SL_OK;
+    for (int pi = 0; pi < ctx->nparts && !st; pi++) {
+        const sl_restore_part *rp = &ctx->parts[pi];
+        if (!rp->state || rp->subtask % p != s->subtask) continue;
+        const char *uuid = json_string_value(json_object_get(rp->state, "uuid"));
+        const json_t *pending = json_object_get(rp->state, "pending");
+        if (!uuid || strlen(uuid) > 64 || strchr(uuid, '/') || !json_is_array(pending)) {
+            st = sl_error_set(err, SL_ERR_STATE, "table '%s': the filesystem sink state of subtask %d in checkpoint %" PRId64 " is malformed.",
+                              s->table, rp->subtask, ctx->checkpoint_id);
+            sl_error_hint(err, "start the job without this checkpoint (no -s / 'execution.savepoint.path')");
+            break;
+        }
+        size_t i;
+        const json_t *e;
+        json_array_foreach(pending, i, e)
+        {
+            const char *file = json_string_value(json_object_get(e, "file")), *final = json_string_value(json_object_get(e, "final"));
+            if (!plain_name(file, ".part-") || !plain_name(final, "part-") || strlen(file) > 200 || strlen(final) > 200) {
+                st = sl_error_set(err, SL_ERR_STATE, "table '%s': the filesystem sink state in checkpoint %" PRId64 " names an invalid part file.",
+                                  s->table, ctx->checkpoint_id);
+                sl_error_hint(err, "start the job without this checkpoint (no -s / 'execution.savepoint.path')");
+                break;
+            }
+            snprintf(from, plen, "%s/%s", s->dir, file);
+            snprintf(to, plen, "%s/%s", s->dir, final);
+            if (rename(from, to) == 0) {
+                changed = true;
+            } else if (errno != ENOENT) { /* ENOENT: published already (or removed by someone) */
+                st = sl_error_set(err, SL_ERR_IO, "cannot commit part file '%s' of table '%s' on recovery: %s", from, s->table,
+                                  strerror(errno));
+                sl_error_hint(err, "the sink directory must be writable");
+                break;
+            }
+        }
+        if (st) break;
+        /* what is left of that run's hidden files was written after the checkpoint */
+        char prefix[100];
+        snprintf(prefix, sizeof prefix, ".part-%s-", uuid);
+        DIR *d = opendir(s->dir);
+        if (!d) {
+            st = sl_error_set(err, SL_ERR_IO, "cannot list the sink directory '%s' of table '%s': %s", s->dir, s->table, strerror(errno));
+            break;
+        }
+        struct dirent *de;
+        size_t plx = strlen(prefix);
+        while ((de = readdir(d))) {
+            size_t nl = strlen(de->d_name);
+            if (strncmp(de->d_name, prefix, plx) != 0 || nl < 11 || strcmp(de->d_name + nl - 11, ".inprogress") != 0) continue;
+            snprintf(from, plen, "%s/%s", s->dir, de->d_name);
+            if (unlink(from) == 0) changed = true;
+        }
+        closedir(d);
+    }
+    free(from);
+    free(to);
+    if (changed) fsync_dir(s->dir);
+    return st;
 }
 
 static void fs_sink_close(sl_operator *op)
@@ -344,6 +606,7 @@ static void fs_sink_close(sl_operator *op)
     }
     free(s->parts);
     free(s->dir);
+    free(s->table);
     sl_format_destroy(s->format);
     sl_sink_conv_free(&s->conv);
     sl_strbuf_free(&s->line);
@@ -351,8 +614,13 @@ static void fs_sink_close(sl_operator *op)
     op->impl = NULL;
 }
 
-static const sl_op_vtable fs_sink_vt = {
-    .name = "FileSink", .process = fs_sink_process, .finish = fs_sink_finish, .close = fs_sink_close};
+static const sl_op_vtable fs_sink_vt = {.name = "FileSink",
+                                        .process = fs_sink_process,
+                                        .finish = fs_sink_finish,
+                                        .close = fs_sink_close,
+                                        .snapshot = fs_sink_snapshot,
+                                        .restore = fs_sink_restore,
+                                        .notify_complete = fs_sink_notify};
 
 static void make_uuid(char *out, size_t n)
 {
@@ -377,6 +645,7 @@ static sl_status fs_sink_create(const sl_conn_args *a, sl_operator **out, sl_err
     size_t dl = strlen(s->dir);
     while (dl > 1 && s->dir[dl - 1] == '/') s->dir[--dl] = 0;
     s->subtask = a->subtask;
+    s->table = sl_xstrdup(a->table ? a->table : "?");
     make_uuid(s->uuid, sizeof s->uuid);
     char why[128];
     sl_parse_memory(sl_conn_opt(&sl_connector_filesystem, a->opts, a->nopts, "sink.rolling-policy.file-size"), &s->max_bytes, why,

@@ -286,6 +286,8 @@ sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_
     return shrink(c, e, err);
 }
 
+void sl_kcache_store_has_data(sl_kcache *c) { c->store_may_have_data = true; }
+
 sl_status sl_kcache_flush(sl_kcache *c, sl_error *err)
 {
     for (size_t i = 0; i < c->nslots; i++) {

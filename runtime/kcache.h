@@ -28,6 +28,9 @@ sl_kcache *sl_kcache_create(sl_state *store, uint64_t budget_bytes, bool store_m
 /* Frees the cache without writing anything back (the state is being discarded). */
 void sl_kcache_destroy(sl_kcache *c);
 /* Writes every dirty value to the backend (before a snapshot, or to keep the state). */
+/* The store behind the cache was filled from elsewhere (a restore): reads must consult it for
+ * keys the cache never wrote. */
+void sl_kcache_store_has_data(sl_kcache *c);
 sl_status sl_kcache_flush(sl_kcache *c, sl_error *err);
 
 /* The value of a key; *val is valid until the next call on the cache. */

@@ -108,3 +108,29 @@ sl_status sl_op_state_open_cached(sl_operator *op, int64_t ttl_ms, sl_state **ou
     *cache = sl_kcache_create(*out, budget / 2, false);
     return SL_OK;
 }
+
+sl_status sl_op_state_snapshot(sl_state *st, sl_kcache *cache, const sl_snapshot_ctx *ctx, sl_error *err)
+{
+    sl_status s = cache ? sl_kcache_flush(cache, err) : SL_OK;
+    if (s) return s;
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/state", ctx->dir);
+    return sl_state_snapshot(st, dir, err);
+}
+
+sl_status sl_op_state_restore(sl_state *st, sl_kcache *cache, const sl_restore_ctx *ctx, sl_error *err)
+{
+    char **paths = sl_xcalloc((size_t)(ctx->nparts ? ctx->nparts : 1), sizeof(char *));
+    int n = 0;
+    for (int i = 0; i < ctx->nparts; i++) {
+        if (!ctx->parts[i].dir) continue;
+        size_t len = strlen(ctx->parts[i].dir) + 8;
+        paths[n] = sl_xmalloc(len);
+        snprintf(paths[n++], len, "%s/state", ctx->parts[i].dir);
+    }
+    sl_status s = n ? sl_state_restore(st, (const char *const *)paths, n, ctx->kg_lo, ctx->kg_hi, err) : SL_OK;
+    for (int i = 0; i < n; i++) free(paths[i]);
+    free(paths);
+    if (!s && cache && n) sl_kcache_store_has_data(cache);
+    return s;
+}

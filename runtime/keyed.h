@@ -41,4 +41,11 @@ sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err);
 struct sl_kcache;
 sl_status sl_op_state_open_cached(sl_operator *op, int64_t ttl_ms, sl_state **out, struct sl_kcache **cache, sl_error *err);
 
+/* Checkpoints of keyed state (the operators' snapshot/restore hooks call these). Snapshot: writes
+ * the cache's dirty entries to the store, then the store's snapshot (a RocksDB checkpoint: hard
+ * links) into <ctx->dir>/state. Restore: loads this subtask's key groups from the parts' state
+ * directories into the (empty) store; the cache then consults the store. cache may be NULL. */
+sl_status sl_op_state_snapshot(sl_state *st, struct sl_kcache *cache, const sl_snapshot_ctx *ctx, sl_error *err);
+sl_status sl_op_state_restore(sl_state *st, struct sl_kcache *cache, const sl_restore_ctx *ctx, sl_error *err);
+
 #endif

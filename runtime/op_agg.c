@@ -230,7 +230,25 @@ static void agg_close(sl_operator *op)
     op->impl = NULL;
 }
 
-static const sl_op_vtable agg_vt = {.name = "GroupAggregate", .open = agg_open, .process = agg_process, .close = agg_close};
+static sl_status agg_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
+{
+    agg *a = op->impl;
+    *out = NULL;
+    return sl_op_state_snapshot(a->st, NULL, ctx, err);
+}
+
+static sl_status agg_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
+{
+    agg *a = op->impl;
+    return sl_op_state_restore(a->st, NULL, ctx, err);
+}
+
+static const sl_op_vtable agg_vt = {.name = "GroupAggregate",
+                                    .open = agg_open,
+                                    .process = agg_process,
+                                    .close = agg_close,
+                                    .snapshot = agg_snapshot,
+                                    .restore = agg_restore};
 
 sl_status sl_op_agg_create(const json_t *spec, const sl_job_context *job, sl_arena *types, sl_operator **out, sl_error *err)
 {

@@ -312,7 +312,48 @@ uint64_t sl_op_interval_late_rows(const sl_operator *op) { return op && op->impl
 int sl_op_interval_pending_rows(const sl_operator *op);
 int sl_op_interval_pending_rows(const sl_operator *op) { return op && op->impl ? ((const ivjoin *)op->impl)->nheap : 0; }
 
+static sl_status iv_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
+{
+    ivjoin *j = op->impl;
+    *out = NULL;
+    return sl_op_state_snapshot(j->st, NULL, ctx, err);
+}
+
+/* The state, then the removal heap rebuilt from it: one scan per (side, key group). */
+static sl_status iv_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
+{
+    ivjoin *j = op->impl;
+    sl_status st = sl_op_state_restore(j->st, NULL, ctx, err);
+    for (int side = 0; side < 2 && !st; side++)
+        for (int kg = ctx->kg_lo; !st && kg <= ctx->kg_hi; kg++) {
+            sl_state_iter *it;
+            if ((st = sl_state_scan_group(j->st, side, kg, &it, err))) break;
+            const void *k, *uk, *v;
+            size_t kn, ukn, vn;
+            while (sl_state_iter_next_entry(it, &k, &kn, &uk, &ukn, &v, &vn)) {
+                if (ukn != 16) continue;
+                const uint8_t *b = uk;
+                uint64_t tt = 0, seq = 0;
+                for (int i = 0; i < 8; i++) tt = tt << 8 | b[i];
+                for (int i = 8; i < 16; i++) seq = seq << 8 | b[i];
+                int64_t t = (int64_t)(tt ^ (UINT64_C(1) << 63));
+                ivtimer tm = {.when = side == 0 ? sat_add(t, -j->lower) : sat_add(t, j->upper), .seq = seq, .side = side, .kg = kg,
+                              .klen = (uint32_t)kn};
+                memcpy(tm.ukey, uk, 16);
+                tm.key = sl_xmalloc(kn ? kn : 1);
+                memcpy(tm.key, k, kn);
+                heap_push(j, &tm);
+                if (seq >= j->seq) j->seq = seq + 1;
+            }
+            st = sl_state_iter_error(it, err);
+            sl_state_iter_free(it);
+        }
+    return st;
+}
+
 static const sl_op_vtable iv_vt = {
+    .snapshot = iv_snapshot,
+    .restore = iv_restore,
     .name = "IntervalJoin", .open = iv_open, .process = iv_process, .watermark = iv_watermark, .finish = iv_finish, .close = iv_close};
 
 static sl_status bad_spec(sl_error *err, const char *what)

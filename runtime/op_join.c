@@ -424,7 +424,25 @@ static void join_close(sl_operator *op)
     op->impl = NULL;
 }
 
-static const sl_op_vtable join_vt = {.name = "Join", .open = join_open, .process = join_process, .close = join_close};
+static sl_status join_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
+{
+    join *j = op->impl;
+    *out = NULL;
+    return sl_op_state_snapshot(j->st, j->cache, ctx, err);
+}
+
+static sl_status join_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
+{
+    join *j = op->impl;
+    return sl_op_state_restore(j->st, j->cache, ctx, err);
+}
+
+static const sl_op_vtable join_vt = {.name = "Join",
+                                     .open = join_open,
+                                     .process = join_process,
+                                     .close = join_close,
+                                     .snapshot = join_snapshot,
+                                     .restore = join_restore};
 
 static int *ints_of(const json_t *a, int *n)
 {

@@ -183,7 +183,25 @@ static void rank_close(sl_operator *op)
     op->impl = NULL;
 }
 
-static const sl_op_vtable rank_vt = {.name = "Rank", .open = rank_open, .process = rank_process, .close = rank_close};
+static sl_status rank_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
+{
+    rank *r = op->impl;
+    *out = NULL;
+    return sl_op_state_snapshot(r->st, NULL, ctx, err);
+}
+
+static sl_status rank_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
+{
+    rank *r = op->impl;
+    return sl_op_state_restore(r->st, NULL, ctx, err);
+}
+
+static const sl_op_vtable rank_vt = {.name = "Rank",
+                                     .open = rank_open,
+                                     .process = rank_process,
+                                     .close = rank_close,
+                                     .snapshot = rank_snapshot,
+                                     .restore = rank_restore};
 
 static sl_status bad_spec(sl_error *err, const char *what)
 {

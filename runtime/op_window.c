@@ -418,7 +418,42 @@ static void win_close(sl_operator *op)
 /* Rows dropped as late (or without event time) by this operator; for tests and metrics. */
 uint64_t sl_op_window_late_rows(const sl_operator *op) { return op && op->impl ? ((const win *)op->impl)->late : 0; }
 
+static sl_status win_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
+{
+    win *a = op->impl;
+    *out = NULL;
+    return sl_op_state_snapshot(a->st, NULL, ctx, err);
+}
+
+/* The state, then the pending index rebuilt from REGISTRY (one scan per key group), and for
+ * processing-time windows their timers. */
+static sl_status win_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
+{
+    win *a = op->impl;
+    sl_status st = sl_op_state_restore(a->st, NULL, ctx, err);
+    for (int kg = ctx->kg_lo; !st && kg <= ctx->kg_hi; kg++) {
+        sl_state_iter *it;
+        if ((st = sl_state_scan(a->st, SID_REGISTRY, kg, NULL, 0, &it, err))) break;
+        const void *uk, *v;
+        size_t ukn, vn;
+        while (sl_state_iter_next(it, &uk, &ukn, &v, &vn)) {
+            if (ukn != 8) continue;
+            const uint8_t *b = uk;
+            uint64_t e = 0;
+            for (int i = 0; i < 8; i++) e = e << 8 | b[i];
+            bool added, new_end;
+            pend_add(a, (int64_t)e, kg, &added, &new_end);
+            if (new_end && a->proctime) sl_op_register_proctime_timer(op, trigger_of(a, (int64_t)e));
+        }
+        st = sl_state_iter_error(it, err);
+        sl_state_iter_free(it);
+    }
+    return st;
+}
+
 static const sl_op_vtable win_vt = {.name = "WindowAggregate",
+                                    .snapshot = win_snapshot,
+                                    .restore = win_restore,
                                     .open = win_open,
                                     .process = win_process,
                                     .watermark = win_watermark,

@@ -109,6 +109,7 @@ struct sl_operator {
     const char *id;          /* stable operator id from the JobGraph */
     const char *description; /* EXPLAIN line */
     const sql_type *out_type;
+    bool keyed;              /* keeps keyed state (restores by key-group range) */
     uint64_t records_in, records_out;
 };
 

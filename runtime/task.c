@@ -9,8 +9,12 @@
 
 #include "common/hash.h"
 #include "common/mem.h"
+#include "runtime/checkpoint.h"
 
-enum { EV_RECORD = 0, EV_WATERMARK = 1, EV_END = 2, EV_IDLE = 3 };
+/* In-band entries of a channel. EV_BARRIER / EV_CANCEL carry a checkpoint id: barrier n
+ * separates the records before checkpoint n from those after; a cancellation marker stands
+ * for a barrier of a checkpoint that failed upstream (alignment ends, nothing is snapshotted). */
+enum { EV_RECORD = 0, EV_WATERMARK = 1, EV_END = 2, EV_IDLE = 3, EV_BARRIER = 4, EV_CANCEL = 5 };
 
 #define WM_MIN INT64_MIN
 #define WM_MAX INT64_MAX
@@ -47,6 +51,11 @@ struct sl_channel {
     int64_t wm;
     bool ended;
     bool idle; /* the producer said it is idle: its watermark does not hold the minimum back */
+    /* checkpoint alignment */
+    int64_t barrier;  /* the last barrier (or cancellation) id that arrived here */
+    bool blocked;     /* delivered the barrier of the checkpoint being aligned: held back */
+    sl_buffer *held;  /* a buffer whose entries after a barrier wait for the alignment */
+    uint32_t held_off;
 };
 
 typedef struct output {
@@ -81,6 +90,12 @@ struct sl_task {
     int nout;
     output *out;
     uint64_t flush_deadline_ns; /* 0: nothing waiting */
+    /* checkpoints: the coordinator sets these two and wakes the task */
+    _Atomic int64_t cp_trigger;  /* sources: the latest checkpoint to take */
+    _Atomic int64_t cp_complete; /* the latest completed checkpoint */
+    int64_t cp_cur;              /* the checkpoint being aligned / last taken */
+    int64_t cp_notified;         /* the last completed checkpoint the operators heard of */
+    bool cp_aligning, cp_cancel;
     pthread_t thread;
     bool started;
     atomic_bool finished;
@@ -153,6 +168,8 @@ sl_task *sl_task_create(sl_job_context *job, const char *vertex_name, int vertex
     t->in_wm = WM_MIN;
     atomic_init(&t->finished, false);
     atomic_init(&t->pub_wm, WM_MIN);
+    atomic_init(&t->cp_trigger, 0);
+    atomic_init(&t->cp_complete, 0);
     return t;
 }
 
@@ -179,6 +196,7 @@ void sl_task_destroy(sl_task *t)
         free_buffers(c->q_head);
         free_buffers(c->free_list);
         free_buffers(c->cur);
+        free_buffers(c->held);
         pthread_cond_destroy(&c->space);
         free(c);
     }
@@ -251,6 +269,26 @@ bool sl_task_stop_requested(const sl_task *t) { return atomic_load_explicit(&t->
 bool sl_task_is_source(const sl_task *t) { return t->nops && t->ops[0]->vt->poll != NULL; }
 bool sl_task_is_sink(const sl_task *t) { return t->nout == 0; }
 bool sl_task_finished(const sl_task *t) { return atomic_load(&t->finished); }
+
+sl_operator *const *sl_task_chain(const sl_task *t, int *n)
+{
+    *n = t->nops;
+    return t->ops;
+}
+
+void sl_task_trigger_checkpoint(sl_task *t, int64_t id)
+{
+    atomic_store(&t->cp_trigger, id);
+    sl_task_wake(t);
+}
+
+void sl_task_notify_checkpoint(sl_task *t, int64_t id)
+{
+    int64_t cur = atomic_load(&t->cp_complete);
+    while (id > cur && !atomic_compare_exchange_weak(&t->cp_complete, &cur, id)) {
+    }
+    sl_task_wake(t);
+}
 
 /* ---- producing -------------------------------------------------------------------------------- */
 
@@ -597,11 +635,85 @@ static sl_status input_watermark(sl_task *t, sl_error *err)
     return h->vt->watermark ? h->vt->watermark(h, wm, err) : sl_op_emit_watermark(h, wm, err);
 }
 
-static sl_status process_buffer(sl_task *t, sl_channel *c, sl_buffer *b, sl_error *err)
+/* ---- checkpoints ------------------------------------------------------------------------------------ */
+
+/* The synchronous part of checkpoint id on this task (every input delivered its barrier): the
+ * operators snapshot, then the barrier (or, if the checkpoint failed, a cancellation) goes to
+ * every output ahead of any later record. */
+static sl_status take_checkpoint(sl_task *t, int64_t id, bool cancelled, sl_error *err)
+{
+    bool declined = cancelled || !t->job->cp;
+    if (!declined) {
+        sl_status st = sl_cp_snapshot_task(t->job->cp, t, id, &declined, err);
+        if (st) return st;
+    }
+    emit_event_all(t, declined ? EV_CANCEL : EV_BARRIER, id);
+    flush_outputs(t);
+    return SL_OK;
+}
+
+static bool aligned(const sl_task *t)
+{
+    for (int i = 0; i < t->nin; i++)
+        if (!t->in[i]->ended && t->in[i]->barrier < t->cp_cur) return false;
+    return true;
+}
+
+static void unblock_all(sl_task *t)
+{
+    for (int i = 0; i < t->nin; i++) t->in[i]->blocked = false;
+}
+
+static sl_status end_alignment(sl_task *t, sl_error *err)
+{
+    t->cp_aligning = false;
+    unblock_all(t);
+    return take_checkpoint(t, t->cp_cur, t->cp_cancel, err);
+}
+
+/* Barrier (or cancellation) `id` arrived on channel c. EXACTLY_ONCE: c is held back until every
+ * input has delivered it (alignment), so the snapshot covers exactly the records before the
+ * barriers; AT_LEAST_ONCE: nothing is held back, the snapshot is taken when the last one arrives. */
+static sl_status on_barrier(sl_task *t, sl_channel *c, int64_t id, bool cancel, sl_error *err)
+{
+    if (id > c->barrier) c->barrier = id;
+    if (id < t->cp_cur) return SL_OK; /* a checkpoint this task gave up already */
+    if (id > t->cp_cur) {
+        if (t->cp_aligning) { /* a newer checkpoint overtook the one being aligned: that one failed */
+            if (t->job->cp) sl_cp_decline(t->job->cp, t, t->cp_cur, "a newer checkpoint's barrier arrived before its alignment ended", false);
+            emit_event_all(t, EV_CANCEL, t->cp_cur);
+            unblock_all(t);
+        }
+        t->cp_cur = id;
+        t->cp_aligning = true;
+        t->cp_cancel = false;
+    }
+    if (cancel) t->cp_cancel = true;
+    if (!t->job->cp || sl_cp_exactly_once(t->job->cp)) c->blocked = true;
+    if (t->cp_aligning && aligned(t)) return end_alignment(t, err);
+    return SL_OK;
+}
+
+static sl_status notify_checkpoints(sl_task *t, sl_error *err)
+{
+    int64_t done = atomic_load_explicit(&t->cp_complete, memory_order_acquire);
+    if (done <= t->cp_notified) return SL_OK;
+    t->cp_notified = done;
+    for (int i = 0; i < t->nops; i++) {
+        sl_operator *op = t->ops[i];
+        sl_status st = op->vt->notify_complete ? op->vt->notify_complete(op, done, err) : SL_OK;
+        if (st) return st;
+    }
+    return SL_OK;
+}
+
+/* Processes the entries of b from offset off; *stop: where it stopped (b->len when done, less when
+ * a barrier blocked the channel: the rest waits for the alignment). */
+static sl_status process_buffer(sl_task *t, sl_channel *c, sl_buffer *b, uint32_t off, uint32_t *stop, sl_error *err)
 {
     sl_operator *h = t->ops[0];
     sl_status st;
-    for (uint32_t off = 0; off < b->len;) {
+    while (off < b->len) {
         uint64_t hdr;
         memcpy(&hdr, b->data + off, 8);
         uint32_t len = (uint32_t)hdr, type = (uint32_t)(hdr >> 32);
@@ -629,11 +741,18 @@ static sl_status process_buffer(sl_task *t, sl_channel *c, sl_buffer *b, sl_erro
             memcpy(&v, payload, 8);
             c->idle = v != 0;
             if ((st = input_watermark(t, err))) return st;
+        } else if (type == EV_BARRIER || type == EV_CANCEL) {
+            int64_t id;
+            memcpy(&id, payload, 8);
+            if ((st = on_barrier(t, c, id, type == EV_CANCEL, err))) return st;
+            if (c->blocked) break;
         } else if (type == EV_END) {
             c->ended = true;
             if ((st = input_watermark(t, err))) return st;
+            if (t->cp_aligning && aligned(t) && (st = end_alignment(t, err))) return st;
         }
     }
+    *stop = off;
     return SL_OK;
 }
 
@@ -643,14 +762,16 @@ static sl_status run_consumer(sl_task *t, sl_error *err)
     int ended = 0;
     uint64_t last_publish = now_ns();
     while (!cancelled(t)) {
+        if ((st = notify_checkpoints(t, err))) return st;
         pthread_mutex_lock(&t->g.m);
-        /* input selection: of the channels with data, the one consumed least so far, so the
-         * inputs of a join advance together in records (not in buffers, whose row counts differ
-         * with row sizes) and partners meet while their state is still fresh */
+        /* input selection: of the channels with data (and not held back by a checkpoint
+         * alignment), the one consumed least so far, so the inputs of a join advance together in
+         * records (not in buffers, whose row counts differ with row sizes) and partners meet while
+         * their state is still fresh */
         sl_channel *c = NULL;
         for (int k = 0; k < t->nin; k++) {
             sl_channel *x = t->in[(t->rr_in + k) % t->nin];
-            if (x->q_head && (!c || x->taken < c->taken)) c = x;
+            if (!x->blocked && (x->held || x->q_head) && (!c || x->taken < c->taken)) c = x;
         }
         if (c) t->rr_in = (t->rr_in + 1) % t->nin;
         if (!c) {
@@ -668,23 +789,39 @@ static sl_status run_consumer(sl_task *t, sl_error *err)
                 if ((st = fire_timers(t, err))) return st;
                 continue;
             }
+            if (atomic_load_explicit(&t->cp_complete, memory_order_acquire) > t->cp_notified) {
+                pthread_mutex_unlock(&t->g.m);
+                continue;
+            }
             publish(t);
             gate_wait(t, next_deadline(t));
             pthread_mutex_unlock(&t->g.m);
             continue;
         }
-        sl_buffer *b = c->q_head;
-        c->q_head = b->next;
-        if (!c->q_head) c->q_tail = NULL;
-        c->queued--;
-        if (c->producer_waiting) pthread_cond_signal(&c->space);
+        sl_buffer *b;
+        uint32_t off = 0;
+        if (c->held) {
+            b = c->held;
+            off = c->held_off;
+            c->held = NULL;
+        } else {
+            b = c->q_head;
+            c->q_head = b->next;
+            if (!c->q_head) c->q_tail = NULL;
+            c->queued--;
+            if (c->producer_waiting) pthread_cond_signal(&c->space);
+        }
         pthread_mutex_unlock(&t->g.m);
 
         bool was_ended = c->ended;
-        st = process_buffer(t, c, b, err);
+        uint32_t stop = b->len;
+        st = process_buffer(t, c, b, off, &stop, err);
 
         pthread_mutex_lock(&t->g.m);
-        if (b->oversize) {
+        if (!st && stop < b->len) { /* the rest waits for the checkpoint alignment */
+            c->held = b;
+            c->held_off = stop;
+        } else if (b->oversize) {
             free(b->data);
             free(b);
         } else {
@@ -715,6 +852,13 @@ static sl_status run_source(sl_task *t, sl_error *err)
     uint64_t next_periodic = last_publish + wm_interval;
     for (;;) {
         if (cancelled(t)) return SL_OK;
+        /* a checkpoint: between two polls, so the source's position covers exactly what it emitted */
+        int64_t trig = atomic_load_explicit(&t->cp_trigger, memory_order_acquire);
+        if (trig > t->cp_cur) {
+            t->cp_cur = trig;
+            if ((st = take_checkpoint(t, trig, false, err))) return st;
+        }
+        if ((st = notify_checkpoints(t, err))) return st;
         if (now_ns() >= next_periodic) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
@@ -747,10 +891,16 @@ static sl_status run_source(sl_task *t, sl_error *err)
             if (until > next_periodic) until = next_periodic;
             uint64_t timer = next_deadline(t);
             if (timer && timer < until) until = timer;
-            if (!cancelled(t) && !sl_task_stop_requested(t)) gate_wait(t, until);
+            if (!cancelled(t) && !sl_task_stop_requested(t) &&
+                atomic_load_explicit(&t->cp_trigger, memory_order_acquire) <= t->cp_cur &&
+                atomic_load_explicit(&t->cp_complete, memory_order_acquire) <= t->cp_notified)
+                gate_wait(t, until);
             pthread_mutex_unlock(&t->g.m);
         }
     }
+    /* a checkpoint triggered after the last poll cannot include this source any more */
+    int64_t trig = atomic_load(&t->cp_trigger);
+    if (trig > t->cp_cur && t->job->cp) sl_cp_decline(t->job->cp, t, trig, "its input ended before the checkpoint reached it", true);
     return finish_chain(t, err);
 }
 
@@ -763,6 +913,7 @@ static void *task_main(void *arg)
     sl_status st = SL_OK;
     for (int i = 0; i < t->nops && !st; i++)
         if (t->ops[i]->vt->open) st = t->ops[i]->vt->open(t->ops[i], &err);
+    if (!st && t->job->cp) st = sl_cp_restore_task(t->job->cp, t, &err);
     if (!st) st = sl_task_is_source(t) ? run_source(t, &err) : run_consumer(t, &err);
     if (st) {
         sl_job_fail(t->job, t->name, &err);

@@ -50,6 +50,8 @@ typedef struct sl_job_context {
     int64_t (*state_clock)(void *ctx); /* TTL clock (NULL = wall clock; tests set their own) */
     void *state_clock_ctx;
     const struct sl_config *config;
+    struct sl_checkpointer *cp;        /* the checkpoint coordinator (runtime/checkpoint.h); NULL: off */
+    int64_t checkpoint_interval_ms;    /* execution.checkpointing.interval (0 = no periodic checkpoints) */
     FILE *out;                         /* print connector's stdout / stderr */
     FILE *err_out;
     pthread_mutex_t out_lock;
@@ -105,6 +107,12 @@ void sl_task_metrics_get(const sl_task *t, sl_task_metrics *m);
 bool sl_task_is_source(const sl_task *t);
 bool sl_task_is_sink(const sl_task *t);
 bool sl_task_finished(const sl_task *t);
+/* The operator chain, head first. */
+sl_operator *const *sl_task_chain(const sl_task *t, int *n);
+/* Checkpoint coordinator → task (any thread): a source takes checkpoint id at its next poll; the
+ * operators hear that checkpoint id completed (notify_complete). */
+void sl_task_trigger_checkpoint(sl_task *t, int64_t id);
+void sl_task_notify_checkpoint(sl_task *t, int64_t id);
 
 /* The hash and key group of a row's key fields (HASH partitioning and keyed state agree on them);
  * phys[k] is the physical class of field keys[k]. */

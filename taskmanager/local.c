@@ -14,7 +14,9 @@
 #include "common/strbuf.h"
 #include "common/units.h"
 #include "connectors/connector.h"
+#include "runtime/checkpoint.h"
 #include "runtime/ops.h"
+#include "runtime/restart.h"
 #include "runtime/task.h"
 #include "runtime/temporal.h"
 
@@ -193,6 +195,10 @@ static sl_status build_chain(deployment *d, const jg_vertex *v, int subtask, boo
         }
         if (strcmp(kind, "source") == 0) {
             if ((st = sl_connector_source(o->spec, &d->job, subtask, v->parallelism, a, &ops[n], err))) break;
+            /* the connector's operator holds the source's state (offsets, positions): it gets the
+             * stable id; the scan after it (computed columns, watermarks) has no state */
+            ops[n]->id = o->id;
+            ops[n]->description = o->description;
             n++;
             st = sl_op_scan_create(o->spec, &d->job, a, &ops[n], err);
         } else if (strcmp(kind, "calc") == 0) {
@@ -211,8 +217,9 @@ static sl_status build_chain(deployment *d, const jg_vertex *v, int subtask, boo
             st = sl_connector_sink(o->spec, &d->job, subtask, v->parallelism, a, &ops[n], err);
         }
         if (!st) {
-            ops[n]->id = o->id;
+            if (strcmp(kind, "source") != 0) ops[n]->id = o->id;
             ops[n]->description = o->description;
+            ops[n]->keyed = is_keyed(kind);
             n++;
         }
     }
@@ -305,12 +312,6 @@ static sl_status deploy(deployment *d, const jobgraph *g, sl_error *err)
     return SL_OK;
 }
 
-static void for_each_task(deployment *d, void (*fn)(sl_task *))
-{
-    for (int i = 0; i < d->nv; i++)
-        for (int s = 0; s < d->vs[i].v->parallelism; s++) fn(d->vs[i].t[s]);
-}
-
 static void collect(deployment *d, sl_job_result *r)
 {
     uint64_t read = 0, written = 0, bytes = 0, dropped = 0, bp = 0;
@@ -339,64 +340,123 @@ static void human_count(double v, char *buf, size_t n)
     else snprintf(buf, n, "%.0f", v);
 }
 
-sl_status sl_job_run_local(const jobgraph *g, const sl_config *cfg, const sl_run_options *opt, sl_job_result *res, sl_error *err)
+/* The ids of the operators that may have state in a checkpoint (every operator of the graph). */
+static const char **graph_op_ids(const jobgraph *g, int *n)
 {
-    memset(res, 0, sizeof *res);
+    int total = 0;
+    for (int i = 0; i < g->nvertices; i++) total += g->vertices[i].nops;
+    const char **ids = sl_xcalloc((size_t)(total ? total : 1), sizeof(char *));
+    *n = 0;
+    for (int i = 0; i < g->nvertices; i++)
+        for (int k = 0; k < g->vertices[i].nops; k++) ids[(*n)++] = g->vertices[i].ops[k].id;
+    return ids;
+}
+
+static int64_t wall_ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The job context's settings, the same for every attempt. */
+static sl_status job_settings(deployment *d, const jobgraph *g, const sl_config *cfg, const sl_run_options *opt, const char *tmp_dir,
+                              sl_checkpointer *cp, sl_error *err)
+{
+    sl_job_context_init(&d->job);
+    d->job.config = cfg;
+    d->job.cp = cp;
+    d->job.checkpoint_interval_ms =
+        sl_config_is_set(cfg, "execution.checkpointing.interval") ? sl_config_get_duration_ms(cfg, "execution.checkpointing.interval") : 0;
+    d->job.out = opt->out ? opt->out : stdout;
+    d->job.err_out = opt->err_out ? opt->err_out : stderr;
+    d->job.buffer_timeout_ms = sl_config_get_duration_ms(cfg, "execution.buffer-timeout");
+    d->job.watermark_interval_ms = sl_config_get_duration_ms(cfg, "pipeline.auto-watermark-interval");
+    d->job.idle_timeout_ms = sl_config_get_duration_ms(cfg, "table.exec.source.idle-timeout");
+    d->job.segment_size = (uint32_t)sl_config_get_memory(cfg, "taskmanager.memory.segment-size");
+    d->job.credits_per_channel = sl_config_get_int(cfg, "taskmanager.network.memory.buffers-per-channel") +
+                                 (sl_config_get_int(cfg, "taskmanager.network.memory.floating-buffers-per-gate") + 3) / 4;
+    if (d->job.credits_per_channel < 1) d->job.credits_per_channel = 1;
+    d->job.tmp_dir = tmp_dir;
     sl_status st;
-    if ((st = check_supported(g, err)) || (st = check_slots(g, cfg, err))) return st;
+    if ((st = state_settings(&d->job, g, cfg, err)) || (st = zone_offset(cfg, &d->job.ltz_offset, err)) ||
+        (st = check_network(g, cfg, d->job.credits_per_channel, err)))
+        return st;
+    return SL_OK;
+}
+
+/* One attempt of the job: deploy, run until every task ended, collect. *ran: the tasks started
+ * (a failure after that may be retried). */
+static sl_status run_attempt(const jobgraph *g, const sl_config *cfg, const sl_run_options *opt, const char *tmp_dir,
+                             sl_checkpointer *cp, int attempt, sl_job_result *res, bool *ran, sl_error *err)
+{
+    *ran = false;
     deployment d = {0};
-    sl_job_context_init(&d.job);
-    d.job.config = cfg;
-    d.job.out = opt->out ? opt->out : stdout;
-    d.job.err_out = opt->err_out ? opt->err_out : stderr;
-    d.job.buffer_timeout_ms = sl_config_get_duration_ms(cfg, "execution.buffer-timeout");
-    d.job.watermark_interval_ms = sl_config_get_duration_ms(cfg, "pipeline.auto-watermark-interval");
-    d.job.idle_timeout_ms = sl_config_get_duration_ms(cfg, "table.exec.source.idle-timeout");
-    d.job.segment_size = (uint32_t)sl_config_get_memory(cfg, "taskmanager.memory.segment-size");
-    d.job.credits_per_channel = sl_config_get_int(cfg, "taskmanager.network.memory.buffers-per-channel") +
-                                (sl_config_get_int(cfg, "taskmanager.network.memory.floating-buffers-per-gate") + 3) / 4;
-    if (d.job.credits_per_channel < 1) d.job.credits_per_channel = 1;
-    const char *tmp = sl_config_get_string(cfg, "io.tmp.dirs");
-    char *tmp_first = tmp ? strndup(tmp, strcspn(tmp, ";,")) : strdup("/tmp"); /* the first of the list */
-    d.job.tmp_dir = tmp_first;
-    if ((st = state_settings(&d.job, g, cfg, err))) {
-        free(tmp_first);
-        sl_job_context_destroy(&d.job);
-        return st;
-    }
-    if ((st = zone_offset(cfg, &d.job.ltz_offset, err)) || (st = check_network(g, cfg, d.job.credits_per_channel, err)) ||
-        (st = deploy(&d, g, err))) {
+    sl_status st = job_settings(&d, g, cfg, opt, tmp_dir, cp, err);
+    if (!st) st = deploy(&d, g, err);
+    if (st) {
         deployment_free(&d);
-        free(tmp_first);
         return st;
     }
+    int ntasks = 0;
+    for (int i = 0; i < d.nv; i++) ntasks += d.vs[i].v->parallelism;
+    sl_task **all = sl_xcalloc((size_t)(ntasks ? ntasks : 1), sizeof(sl_task *));
+    ntasks = 0;
+    for (int i = 0; i < d.nv; i++)
+        for (int s = 0; s < d.vs[i].v->parallelism; s++) all[ntasks++] = d.vs[i].t[s];
+    if (cp) sl_cp_attach(cp, all, ntasks);
     uint64_t t0 = mono_ns();
     int started = 0;
-    for (int i = 0; i < d.nv && !st; i++)
-        for (int s = 0; s < d.vs[i].v->parallelism && !st; s++) {
-            st = sl_task_start(d.vs[i].t[s], err);
-            if (!st) started++;
-        }
-    if (st) {
-        sl_job_fail(&d.job, "deployment", err);
+    for (int i = 0; i < ntasks && !st; i++) {
+        st = sl_task_start(all[i], err);
+        if (!st) started++;
     }
+    if (st) sl_job_fail(&d.job, "deployment", err);
+    *ran = started > 0;
     res->tasks = started;
-    /* monitor: stop requests, failures, progress */
+    int64_t fail_after = attempt == 0 ? sl_config_get_long(cfg, "sluice.testing.fail-after-records") : 0;
+    /* monitor: stop requests (with a final savepoint when a savepoint directory is set), the
+     * checkpoint coordinator, failures, progress */
     bool stop_sent = false, cancel_sent = false;
+    int64_t sp_req = 0;
     uint64_t last_progress = t0, last_read = 0, last_written = 0;
     for (;;) {
-        bool all = true;
-        for (int i = 0; i < d.nv && all; i++)
-            for (int s = 0; s < d.vs[i].v->parallelism && all; s++) all = sl_task_finished(d.vs[i].t[s]) || st;
-        if (all) break;
+        bool all_done = true;
+        for (int i = 0; i < ntasks && all_done; i++) all_done = sl_task_finished(all[i]) || st;
+        if (all_done) break;
         if (!stop_sent && opt->stop && *opt->stop) {
-            atomic_store(&d.job.stop, true);
-            for_each_task(&d, sl_task_wake);
-            stop_sent = true;
-            res->stopped = true;
+            if (cp && sp_req == 0) sp_req = sl_cp_request_savepoint(cp);
+            const char *what = NULL;
+            int sp = sp_req > 0 ? sl_cp_savepoint_status(cp, sp_req, &what) : -2;
+            if (sp != 0) {
+                pthread_mutex_lock(&d.job.out_lock);
+                if (sp == 1) fprintf(d.job.err_out, "Savepoint completed. Path: file:%s\n", what);
+                else if (sp == -1) fprintf(d.job.err_out, "Savepoint failed: %s\n", what);
+                fflush(d.job.err_out);
+                pthread_mutex_unlock(&d.job.out_lock);
+                atomic_store(&d.job.stop, true);
+                for (int i = 0; i < ntasks; i++) sl_task_wake(all[i]);
+                stop_sent = true;
+                res->stopped = true;
+            }
+        }
+        if (cp && !atomic_load(&d.job.cancel)) {
+            sl_error e;
+            sl_error_clear(&e);
+            if (sl_cp_tick(cp, &e)) sl_job_fail(&d.job, "checkpoint coordinator", &e);
+        }
+        if (fail_after > 0 && !atomic_load(&d.job.cancel)) {
+            sl_job_result r;
+            collect(&d, &r);
+            if ((int64_t)r.records_written >= fail_after) {
+                sl_error e;
+                sl_error_set(&e, SL_ERR_RUNTIME, "injected task failure after %" PRIu64 " records (sluice.testing.fail-after-records)",
+                             r.records_written);
+                sl_job_fail(&d.job, "fault injection", &e);
+            }
         }
         if (!cancel_sent && atomic_load(&d.job.cancel)) {
-            for_each_task(&d, sl_task_wake);
+            for (int i = 0; i < ntasks; i++) sl_task_wake(all[i]);
             cancel_sent = true;
         }
         uint64_t now = mono_ns();
@@ -423,13 +483,20 @@ sl_status sl_job_run_local(const jobgraph *g, const sl_config *cfg, const sl_run
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    for_each_task(&d, sl_task_join);
+    for (int i = 0; i < ntasks; i++) sl_task_join(all[i]);
+    /* the last acknowledgements may have come in as the tasks ended: complete what can be */
+    if (cp && !d.job.failed) {
+        sl_error e;
+        sl_error_clear(&e);
+        sl_cp_tick(cp, &e);
+    }
+    if (cp) sl_cp_detach(cp);
     if (opt->progress) {
         fprintf(d.job.err_out, "\r\033[K");
         fflush(d.job.err_out);
     }
     collect(&d, res);
-    res->seconds = (double)(mono_ns() - t0) / 1e9;
+    res->seconds += (double)(mono_ns() - t0) / 1e9;
     if (d.job.failed) {
         *err = d.job.failure;
         if (!err->detail[0]) sl_error_detail(err, "in task %s", d.job.failed_task);
@@ -440,7 +507,85 @@ sl_status sl_job_run_local(const jobgraph *g, const sl_config *cfg, const sl_run
         }
         st = err->code ? err->code : SL_ERR_RUNTIME;
     }
+    free(all);
     deployment_free(&d);
-    free(tmp_first);
+    return st;
+}
+
+sl_status sl_job_run_local(const jobgraph *g, const sl_config *cfg, const sl_run_options *opt, sl_job_result *res, sl_error *err)
+{
+    memset(res, 0, sizeof *res);
+    sl_status st;
+    if ((st = check_supported(g, err)) || (st = check_slots(g, cfg, err))) return st;
+    const char *tmp = sl_config_get_string(cfg, "io.tmp.dirs");
+    char *tmp_dir = tmp ? strndup(tmp, strcspn(tmp, ";,")) : strdup("/tmp"); /* the first of the list */
+    FILE *log = opt->err_out ? opt->err_out : stderr;
+    sl_cp_settings cps;
+    if ((st = sl_cp_settings_load(cfg, &cps, err))) {
+        free(tmp_dir);
+        return st;
+    }
+    sl_checkpointer *cp = NULL;
+    if (sl_cp_settings_needed(&cps)) {
+        int nids;
+        const char **ids = graph_op_ids(g, &nids);
+        int maxp = g->nvertices ? g->vertices[0].max_parallelism : 128;
+        st = sl_cp_create(&cps, tmp_dir, log, NULL, &cp, err);
+        if (!st) st = sl_cp_check_restore(cp, ids, nids, maxp, err);
+        free(ids);
+        if (st) {
+            sl_cp_destroy(cp, false, true);
+            sl_cp_settings_free(&cps);
+            free(tmp_dir);
+            return st;
+        }
+    }
+    sl_restart_strategy rs;
+    sl_restart_init(&rs, cfg, cps.interval_ms > 0);
+    for (int attempt = 0;; attempt++) {
+        bool ran;
+        sl_job_result r;
+        memset(&r, 0, sizeof r);
+        r.seconds = res->seconds;
+        st = run_attempt(g, cfg, opt, tmp_dir, cp, attempt, &r, &ran, err);
+        uint64_t read = res->records_read, written = res->records_written;
+        int restarts = res->restarts;
+        *res = r;
+        res->restarts = restarts;
+        res->records_read += read; /* over all attempts */
+        res->records_written += written;
+        if (!st || !ran || res->stopped || (opt->stop && *opt->stop)) break;
+        int64_t delay;
+        char how[512];
+        if (!sl_restart_on_failure(&rs, wall_ms_now(), &delay)) {
+            sl_restart_describe(&rs, how, sizeof how);
+            if (rs.kind != SL_RESTART_NONE) {
+                char old[SL_ERROR_AUX_MAX];
+                snprintf(old, sizeof old, "%s", err->detail);
+                sl_error_detail(err, "%s (recovery is suppressed by %s)", old, how);
+            }
+            break;
+        }
+        int64_t from = cp ? sl_cp_prepare_restart(cp) : 0;
+        res->restarts++;
+        char fromtxt[64] = "from the beginning (no checkpoint completed yet)";
+        if (from) snprintf(fromtxt, sizeof fromtxt, "from checkpoint %" PRId64, from);
+        sl_restart_describe(&rs, how, sizeof how);
+        fprintf(log, "Job failed (attempt %d): %s%s%s\nRestarting in %" PRId64 " ms %s (restart-strategy: %s).\n", attempt + 1, err->message,
+                err->detail[0] ? " — " : "", err->detail, delay, fromtxt, how);
+        fflush(log);
+        /* the backoff: a stop request ends the wait (and the job) */
+        uint64_t until = mono_ns() + (uint64_t)delay * 1000000u;
+        while (mono_ns() < until && !(opt->stop && *opt->stop)) {
+            struct timespec ts = {0, 20 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (opt->stop && *opt->stop) break;
+        sl_error_clear(err);
+    }
+    sl_restart_free(&rs);
+    if (cp) sl_cp_destroy(cp, res->stopped, st != SL_OK);
+    sl_cp_settings_free(&cps);
+    free(tmp_dir);
     return st;
 }

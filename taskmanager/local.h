@@ -39,6 +39,7 @@ typedef struct sl_job_result {
     bool stopped;             /* ended by a stop request rather than end of input */
     uint64_t backpressured_ms; /* summed over subtasks */
     int tasks;
+    int restarts;             /* restarts after task failures (restart-strategy) */
 } sl_job_result;
 
 /* Runs the job to its end. Returns SL_OK when it finished or was stopped gracefully; otherwise

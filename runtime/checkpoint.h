@@ -1,0 +1,96 @@
+/* runtime/checkpoint.h — the checkpoint coordinator (the jobmanager's CheckpointCoordinator) and
+ * the task side of snapshots and restores. Protocol, layout and settings: docs/checkpoints.md.
+ *
+ * One coordinator per job, living across the job's restarts (attempts). Threads:
+ *   - the job's monitor thread calls sl_cp_tick(): it triggers checkpoints (sources get the
+ *     trigger and emit barrier n in band), completes a checkpoint once every task acknowledged it
+ *     and its files are uploaded (writes chk-<n>/_metadata atomically, then notifies the tasks),
+ *     expires checkpoints past the timeout and enforces the tolerable failure count;
+ *   - task threads call sl_cp_snapshot_task() (the synchronous phase: every operator of the chain
+ *     snapshots into a local directory) and sl_cp_restore_task() (after open);
+ *   - one upload thread copies snapshot files to the checkpoint storage (the asynchronous phase),
+ *     referencing instead of uploading again the immutable state files (*.sst) an earlier
+ *     checkpoint already holds (incremental checkpoints, reference-counted shared files).
+ *
+ * Storage layout (as Flink's): <dir>/<job-id>/chk-<n>/_metadata, <dir>/<job-id>/chk-<n>/<files of
+ * the checkpoint>, <dir>/<job-id>/shared/<files shared by checkpoints>. Savepoints:
+ * <savepoint-dir>/savepoint-<job-id prefix>-<random>/ with every file inside (self-contained). */
+#ifndef SLUICE_RUNTIME_CHECKPOINT_H
+#define SLUICE_RUNTIME_CHECKPOINT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/config.h"
+#include "common/error.h"
+#include "runtime/task.h"
+
+enum { SL_CP_RETAIN_NONE, SL_CP_RETAIN_DELETE_ON_CANCEL, SL_CP_RETAIN_ON_CANCEL };
+
+typedef struct sl_cp_settings {
+    int64_t interval_ms; /* 0: periodic checkpoints off */
+    int64_t timeout_ms, min_pause_ms;
+    int max_concurrent, tolerable_failed, num_retained;
+    bool exactly_once; /* execution.checkpointing.mode */
+    bool unaligned;    /* requested; Sluice aligns anyway (see docs) */
+    bool incremental;
+    int retention;     /* SL_CP_RETAIN_* */
+    char *dir;         /* execution.checkpointing.dir as a local path, or NULL */
+    char *savepoint_dir;
+    char *restore_path;   /* execution.savepoint.path / sluice sql -s */
+    bool ignore_unclaimed;
+    bool log_each;     /* log.level DEBUG or TRACE: a line per completed checkpoint */
+} sl_cp_settings;
+
+/* Reads the execution.checkpointing.* / execution.savepoint.* settings; a bad combination
+ * (an interval without a directory, a directory that is not a path) is a config error. */
+sl_status sl_cp_settings_load(const sl_config *cfg, sl_cp_settings *s, sl_error *err);
+void sl_cp_settings_free(sl_cp_settings *s);
+/* Whether the job needs a coordinator at all (checkpoints, savepoints or a restore). */
+bool sl_cp_settings_needed(const sl_cp_settings *s);
+
+typedef struct sl_checkpointer sl_checkpointer;
+
+/* log/log_lock: where checkpoint failures and the summary are written (the job's stderr). */
+sl_status sl_cp_create(const sl_cp_settings *s, const char *tmp_dir, FILE *log, pthread_mutex_t *log_lock, sl_checkpointer **out,
+                       sl_error *err);
+const char *sl_cp_job_id(const sl_checkpointer *cp);
+/* Ends the coordinator: waits for uploads, applies externalized-checkpoint-retention (stopped:
+ * the job was stopped or cancelled; failed: it failed for good), prints the summary, frees. */
+void sl_cp_destroy(sl_checkpointer *cp, bool stopped, bool failed);
+
+/* Checks the restored checkpoint against the new job: every operator state in it must belong to
+ * an operator of the job (unless execution.savepoint.ignore-unclaimed-state), same max
+ * parallelism. op_ids: the stateful operators' ids. */
+sl_status sl_cp_check_restore(sl_checkpointer *cp, const char *const *op_ids, int n, int max_parallelism, sl_error *err);
+
+/* An attempt of the job starts with these tasks / ends (pending checkpoints are aborted). */
+void sl_cp_attach(sl_checkpointer *cp, sl_task **tasks, int n);
+void sl_cp_detach(sl_checkpointer *cp);
+/* After a failed attempt: the next attempt restores the latest completed checkpoint (if any;
+ * else what the job started from). Returns that checkpoint's id (0: none, a fresh start). */
+int64_t sl_cp_prepare_restart(sl_checkpointer *cp);
+
+/* The monitor's periodic call; an error when the tolerable failed checkpoints are exceeded. */
+sl_status sl_cp_tick(sl_checkpointer *cp, sl_error *err);
+/* Requests a savepoint (taken as soon as no checkpoint is in flight); the request's number, -1
+ * without execution.checkpointing.savepoint-dir. */
+int64_t sl_cp_request_savepoint(sl_checkpointer *cp);
+/* 0 in progress, 1 completed (*path: its directory, owned by cp), -1 failed (*path: the reason). */
+int sl_cp_savepoint_status(sl_checkpointer *cp, int64_t req, const char **path);
+
+/* ---- task side (task threads) ---- */
+bool sl_cp_exactly_once(const sl_checkpointer *cp);
+/* The synchronous phase on task t for checkpoint id: snapshots every operator of its chain and
+ * hands the files to the upload thread. SL_OK with *declined = true when the checkpoint failed
+ * here (it is reported to the coordinator; the task goes on and forwards a cancellation). */
+sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool *declined, sl_error *err);
+/* Checkpoint id fails because of task t (benign: not a failure that counts, e.g. a source that
+ * finished before it could take part). */
+void sl_cp_decline(sl_checkpointer *cp, sl_task *t, int64_t id, const char *reason, bool benign);
+/* Restores every operator of t's chain that has state in the checkpoint being restored. */
+sl_status sl_cp_restore_task(sl_checkpointer *cp, sl_task *t, sl_error *err);
+
+#endif

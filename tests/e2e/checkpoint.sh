@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# End-to-end: checkpoints of keyed state, recovery and savepoints through `sluice sql -f` (issue 8).
+# The job: a datagen sequence 1..N -> GROUP BY id % 10 (COUNT, SUM) -> print. Whatever happens to
+# the run, the last result per key must be exact (N/10 rows and their sum): a lost or replayed
+# record after a recovery would change a count.
+#  1. SIGKILL at random moments, restart from the newest retained checkpoint, KILLS times
+#     (rocksdb and hashmap backends);
+#  2. an injected task failure: restart strategy fixed-delay recovers in-process from the latest
+#     checkpoint; with 'none' the job fails and says recovery is suppressed;
+#  3. graceful stop takes a savepoint; restores at parallelism 2 -> 4 -> 2 (key groups re-split);
+#  4. checkpoint storage becomes unusable mid-run: checkpoints fail with the reason, the job goes
+#     on within the tolerable count and checkpoints again once storage is back; a tolerable count
+#     of 0 fails the job with Flink's message; a full file system (tmpfs, if mount works) too;
+#  5. user errors: restore from a directory without _metadata, an interval without a directory,
+#     state no operator claims (and -n to allow it), a changed max parallelism.
+set -u
+BIN="${SLUICE_BIN_DIR:?}/sluice"
+tmp=$(mktemp -d)
+job_pid=
+mnt=
+trap '[ -n "$job_pid" ] && kill -9 "$job_pid" 2>/dev/null; [ -n "$mnt" ] && umount "$mnt" 2>/dev/null; rm -rf "$tmp"' EXIT
+export SLUICE_NO_PROGRESS=1
+KILLS=${SLUICE_CHECKPOINT_KILLS:-3}
+pass=0; fail=0
+check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+show() { echo "--- stderr"; head -30 "$1"; }
+has() { grep -qF -- "$1" "$2"; }
+
+latest_chk() {
+    ls -d "$1"/*/chk-*/ 2>/dev/null | sed 's|/$||' | while read -r d; do [ -f "$d/_metadata" ] && echo "${d##*chk-} $d"; done |
+        sort -n | tail -1 | cut -d' ' -f2
+}
+
+N=150000
+# job_sql <file> <rows per second> [extra SET lines...]
+job_sql() {
+    local f=$1 rate=$2
+    shift 2
+    {
+        for s in "$@"; do echo "$s"; done
+        cat <<EOF
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '$rate', 'number-of-rows' = '$N',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '$N');
+CREATE TABLE snk (k BIGINT, c BIGINT, s BIGINT) WITH ('connector' = 'print');
+INSERT INTO snk SELECT id % 10, COUNT(*), SUM(id) FROM src GROUP BY id % 10;
+EOF
+    } >"$f"
+}
+# exact <print output files...>: the last row per key is the full count and sum
+exact() {
+    python3 - "$N" "$@" <<'PY'
+import re, sys
+n = int(sys.argv[1]); last = {}
+for f in sys.argv[2:]:
+    for line in open(f):
+        m = re.search(r'[+-][IU]\[(-?\d+), (\d+), (\d+)\]', line)
+        if m: last[int(m.group(1))] = (int(m.group(2)), int(m.group(3)))
+want = {k: (n // 10, sum(range(k if k else 10, n + 1, 10))) for k in range(10)}
+if last != want:
+    print("got ", sorted(last.items())); print("want", sorted(want.items())); sys.exit(1)
+PY
+}
+CK="SET 'execution.checkpointing.interval' = '200ms';"
+RETAIN="SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CANCELLATION';"
+
+# ---- 1. SIGKILL and restart from the newest retained checkpoint ----
+for backend in rocksdb hashmap; do
+    d="$tmp/kill-$backend"
+    mkdir -p "$d"
+    job_sql "$d/job.sql" 40000 "$CK" "SET 'execution.checkpointing.dir' = 'file://$d/chk';" "$RETAIN" \
+        "SET 'state.backend.type' = '$backend';" "SET 'parallelism.default' = '2';" "SET 'taskmanager.numberOfTaskSlots' = '2';"
+    from=
+    ok=0
+    for ((k = 0; k <= KILLS; k++)); do
+        "$BIN" sql -f "$d/job.sql" ${from:+-s "$from"} >"$d/out.$k" 2>"$d/err.$k" &
+        job_pid=$!
+        if ((k < KILLS)); then
+            # kill at a random moment after the first checkpoint of this run completed
+            before=$(latest_chk "$d/chk")
+            for ((i = 0; i < 200; i++)); do
+                now=$(latest_chk "$d/chk")
+                [ -n "$now" ] && [ "$now" != "$before" ] && break
+                kill -0 "$job_pid" 2>/dev/null || break
+                sleep 0.05
+            done
+            sleep "0.$((RANDOM % 6))"
+            kill -9 "$job_pid" 2>/dev/null
+            wait "$job_pid" 2>/dev/null
+            from=$(latest_chk "$d/chk")
+            [ -n "$from" ] || { ok=1; echo "no checkpoint to restart from ($backend, kill $k)"; show "$d/err.$k"; break; }
+        else
+            wait "$job_pid"
+            st=$?
+            [ $st -eq 0 ] || { ok=1; show "$d/err.$k"; }
+        fi
+        job_pid=
+    done
+    check "SIGKILL x$KILLS and restart ($backend): the job ends normally" $ok
+    exact "$d/out.$KILLS"
+    r=$?
+    check "SIGKILL x$KILLS and restart ($backend): every record counted exactly once" $r
+    has "Checkpoints of job" "$d/err.$KILLS"
+    check "the summary reports the checkpoints ($backend)" $?
+done
+
+# ---- 2. injected task failure: restart strategies ----
+d="$tmp/restart"
+mkdir -p "$d"
+job_sql "$d/job.sql" 60000 "$CK" "SET 'execution.checkpointing.dir' = 'file://$d/chk';"
+"$BIN" sql -f "$d/job.sql" -D sluice.testing.fail-after-records=50000 -D restart-strategy.type=fixed-delay \
+    -D restart-strategy.fixed-delay.delay=100ms >"$d/out" 2>"$d/err"
+st=$?
+check "fixed-delay: the job recovers and finishes (exit 0)" $st
+[ $st -eq 0 ] || show "$d/err"
+has "Restarting in 100 ms from checkpoint" "$d/err"
+check "fixed-delay: the restart is announced with the checkpoint it restores" $?
+has "1 restart after failures" "$d/err"
+check "fixed-delay: the summary counts the restart" $?
+exact "$d/out"
+check "fixed-delay: every record counted exactly once after the in-process recovery" $?
+[ -z "$(ls "$d/chk" 2>/dev/null)" ]
+check "NO_EXTERNALIZED_CHECKPOINTS (the default): nothing is left in the checkpoint directory" $?
+"$BIN" sql -f "$d/job.sql" -D sluice.testing.fail-after-records=50000 -D restart-strategy.type=none >"$d/out2" 2>"$d/err2"
+st=$?
+[ $st -eq 1 ] && has "injected task failure" "$d/err2"
+check "restart-strategy none: the job fails with the task's error (exit 1)" $?
+"$BIN" sql -f "$d/job.sql" -D sluice.testing.fail-after-records=50000 -D restart-strategy.type=fixed-delay \
+    -D restart-strategy.fixed-delay.attempts=0 >"$d/out3" 2>"$d/err3"
+[ $? -eq 1 ] && has "recovery is suppressed by FixedDelayRestartBackoffTimeStrategy(maxNumberRestartAttempts=0" "$d/err3"
+check "fixed-delay with 0 attempts: the failure says recovery is suppressed, as Flink's" $?
+
+# ---- 3. savepoint on graceful stop, rescale 2 -> 4 -> 2 ----
+d="$tmp/rescale"
+mkdir -p "$d"
+job_sql "$d/job.sql" 30000 "SET 'execution.checkpointing.savepoint-dir' = 'file://$d/sp';" "SET 'taskmanager.numberOfTaskSlots' = '4';"
+sp=
+k=0
+for p in 2 4 2; do
+    "$BIN" sql -f "$d/job.sql" -D parallelism.default=$p ${sp:+-s "$sp"} >"$d/out.$k" 2>"$d/err.$k" &
+    job_pid=$!
+    if ((k < 2)); then
+        sleep 1.5
+        kill -TERM "$job_pid"
+    fi
+    wait "$job_pid"
+    st=$?
+    job_pid=
+    if ((k < 2)); then
+        sp=$(sed -n 's/^Savepoint completed. Path: file://p' "$d/err.$k")
+        [ $st -eq 0 ] && [ -f "$sp/_metadata" ]
+        check "graceful stop at parallelism $p takes a savepoint and prints its path" $?
+        [ -f "$sp/_metadata" ] || show "$d/err.$k"
+        ! ls -R "$sp" | grep -q shared
+        check "the savepoint is self-contained (no shared files)" $?
+    else
+        check "restored at parallelism 2 from the parallelism-4 savepoint, the job finishes" $st
+    fi
+    k=$((k + 1))
+done
+exact "$d/out.2"
+check "rescaled 2 -> 4 -> 2 through savepoints: every record counted exactly once" $?
+
+# ---- 4. checkpoint storage faults ----
+d="$tmp/faults"
+mkdir -p "$d"
+job_sql "$d/job.sql" 25000 "$CK" "SET 'execution.checkpointing.dir' = 'file://$d/chk';" "$RETAIN" \
+    "SET 'execution.checkpointing.tolerable-failed-checkpoints' = '1000';"
+"$BIN" sql -f "$d/job.sql" >"$d/out" 2>"$d/err" &
+job_pid=$!
+for ((i = 0; i < 100; i++)); do [ -n "$(latest_chk "$d/chk")" ] && break; sleep 0.05; done
+jobdir=$(ls -d "$d"/chk/*/ | head -1)
+jobdir=${jobdir%/}
+# the job's checkpoint directory turns into a file: nothing can be written under it (even as root)
+mv "$jobdir" "$jobdir.away" && : >"$jobdir"
+sleep 1.2
+rm -f "$jobdir" && mv "$jobdir.away" "$jobdir"
+wait "$job_pid"
+st=$?
+job_pid=
+check "storage unusable for a while: the job still finishes" $st
+has "failed: uploading the files of subtask" "$d/err" || has "writing its _metadata failed" "$d/err"
+check "a failed checkpoint is logged with the subtask and phase" $?
+grep -q "Checkpoints of job .*: [1-9][0-9]* completed, [1-9][0-9]* failed" "$d/err"
+check "checkpoints failed while storage was gone and completed again after" $?
+[ $? -eq 0 ] || show "$d/err"
+exact "$d/out"
+check "storage faults never touch the results" $?
+ok=0
+for m in "$jobdir"/chk-*; do [ -f "$m/_metadata" ] || { ok=1; echo "incomplete checkpoint left: $m"; }; done
+check "no checkpoint directory without _metadata is left behind" $ok
+
+d="$tmp/faults0"
+mkdir -p "$d"
+job_sql "$d/job.sql" 25000 "$CK" "SET 'execution.checkpointing.dir' = 'file://$d/chk';" "SET 'restart-strategy.type' = 'none';"
+"$BIN" sql -f "$d/job.sql" >"$d/out" 2>"$d/err" &
+job_pid=$!
+for ((i = 0; i < 100; i++)); do [ -n "$(latest_chk "$d/chk")" ] && break; sleep 0.05; done
+jobdir=$(ls -d "$d"/chk/*/ | head -1)
+jobdir=${jobdir%/}
+mv "$jobdir" "$jobdir.away" && : >"$jobdir"
+wait "$job_pid"
+st=$?
+job_pid=
+[ $st -eq 1 ] && has "Exceeded checkpoint tolerable failure threshold" "$d/err"
+check "tolerable-failed-checkpoints 0: the first failed checkpoint fails the job with Flink's message" $?
+
+d="$tmp/full"
+mkdir -p "$d/mnt"
+if mount -t tmpfs -o size=300k tmpfs "$d/mnt" 2>/dev/null; then
+    mnt="$d/mnt"
+    job_sql "$d/job.sql" 25000 "$CK" "SET 'execution.checkpointing.dir' = 'file://$d/mnt/chk';" \
+        "SET 'execution.checkpointing.tolerable-failed-checkpoints' = '1000';"
+    "$BIN" sql -f "$d/job.sql" >"$d/out" 2>"$d/err" &
+    job_pid=$!
+    for ((i = 0; i < 100; i++)); do [ -n "$(latest_chk "$d/mnt/chk")" ] && break; sleep 0.05; done
+    head -c 400k /dev/zero >"$d/mnt/filler" 2>/dev/null
+    sleep 1
+    rm -f "$d/mnt/filler"
+    wait "$job_pid"
+    st=$?
+    job_pid=
+    [ $st -eq 0 ] && has "No space left on device" "$d/err"
+    check "a full checkpoint file system fails checkpoints (ENOSPC named) but not the job" $?
+    exact "$d/out"
+    check "a full file system never touches the results" $?
+    umount "$mnt" && mnt=
+else
+    echo "note: cannot mount a tmpfs here; the full-disk case is not run"
+fi
+
+# ---- 5. user errors ----
+d="$tmp/errors"
+mkdir -p "$d/empty"
+job_sql "$d/job.sql" 50000
+"$BIN" sql -f "$d/job.sql" -s "$d/empty" >"$d/out" 2>"$d/err"
+st=$?
+[ $st -ne 0 ] && has "there is no _metadata file" "$d/err" && has "hint:" "$d/err"
+check "restoring from a directory without _metadata is refused with a hint" $?
+job_sql "$d/job2.sql" 50000 "$CK"
+"$BIN" sql -f "$d/job2.sql" >"$d/out" 2>"$d/err"
+[ $? -eq 2 ] && has "'execution.checkpointing.dir' is not set" "$d/err"
+check "an interval without a checkpoint directory is a configuration error" $?
+sp=$(ls -d "$tmp"/rescale/sp/savepoint-* | head -1)
+cat >"$d/other.sql" <<EOF
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '10');
+CREATE TABLE snk (id BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO snk SELECT id FROM src WHERE id > 0;
+EOF
+"$BIN" sql -f "$d/other.sql" -s "$sp" >"$d/out" 2>"$d/err"
+[ $? -ne 0 ] && has "Cannot map checkpoint/savepoint state for operator" "$d/err" && has "ignore-unclaimed-state" "$d/err"
+check "state no operator of the new job claims is refused, naming the operator" $?
+"$BIN" sql -f "$d/other.sql" -s "$sp" -n >"$d/out" 2>"$d/err"
+check "-n (--allowNonRestoredState) starts the job anyway" $?
+"$BIN" sql -f "$tmp/rescale/job.sql" -s "$sp" -D pipeline.max-parallelism=64 >"$d/out" 2>"$d/err"
+[ $? -ne 0 ] && has "max parallelism 128" "$d/err"
+check "a different pipeline.max-parallelism is refused with the one the savepoint needs" $?
+
+echo "checkpoint e2e: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
