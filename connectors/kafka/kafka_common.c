@@ -45,9 +45,9 @@ static const sl_option kafka_options[] = {
     {"scan.topic-partition-discovery.interval", SL_OPT_DURATION, NULL, NULL, NULL, NULL, SL_RANGE_NON_NEGATIVE, 0,
      "Accepted; partition discovery is not implemented yet (warning)."},
     {"sink.partitioner", SL_OPT_STRING, "default", NULL, NULL, NULL, SL_RANGE_ANY, 0, "default, fixed or round-robin."},
-    {"sink.delivery-guarantee", SL_OPT_ENUM, "at-least-once", guarantees, NULL, NULL, SL_RANGE_ANY, 0, "none or at-least-once."},
+    {"sink.delivery-guarantee", SL_OPT_ENUM, "at-least-once", guarantees, NULL, NULL, SL_RANGE_ANY, 0, "none, at-least-once or exactly-once (Kafka transactions, sink.transactional-id-prefix)."},
     {"sink.semantic", SL_OPT_ENUM, NULL, semantics, NULL, NULL, SL_RANGE_ANY, 0, "Deprecated name of sink.delivery-guarantee."},
-    {"sink.transactional-id-prefix", SL_OPT_STRING, NULL, NULL, NULL, NULL, SL_RANGE_ANY, 0, "For exactly-once (not supported yet)."},
+    {"sink.transactional-id-prefix", SL_OPT_STRING, NULL, NULL, NULL, NULL, SL_RANGE_ANY, 0, "Exactly-once: transactional ids <prefix>-<subtask> (required)."},
     {"sink.parallelism", SL_OPT_INT, NULL, NULL, NULL, NULL, SL_RANGE_MIN_ONE, 0, "Parallelism of the sink."},
 };
 enum { KAFKA_NOPTIONS = sizeof kafka_options / sizeof kafka_options[0] };
@@ -662,15 +662,34 @@ static sl_status kafka_check(const sl_kv *opts, int nopts, const sql_type *physi
         int gi = opt_index(opts, nopts, "sink.delivery-guarantee"), si = opt_index(opts, nopts, "sink.semantic");
         if (si >= 0) warn_line(warnings, "'sink.semantic' is deprecated: use 'sink.delivery-guarantee'");
         int g = gi >= 0 ? gi : si;
+        int xi = opt_index(opts, nopts, "sink.transactional-id-prefix");
         if (g >= 0 && strcasecmp(opts[g].value, "exactly-once") == 0) {
-            *bad = g;
-            st = sl_error_set(err, SL_ERR_UNSUPPORTED, "The Kafka sink does not support 'exactly-once' yet.");
-            sl_error_hint(err, "use 'at-least-once' (the default): every row is delivered, and a failed delivery fails the job; "
-                               "Kafka transactions arrive with checkpoints (issue 8)");
-            goto out;
+            if (xi < 0) {
+                *bad = g;
+                st = sl_error_set(err, SL_ERR_VALIDATION, "sink.transactional-id-prefix must be specified when using DeliveryGuarantee.EXACTLY_ONCE.");
+                sl_error_hint(err, "add 'sink.transactional-id-prefix' = '<a name unique to this job>' (transactional ids are "
+                                   "'<prefix>-<subtask>'), or use 'at-least-once'");
+                goto out;
+            }
+            const char *x = opts[xi].value;
+            bool okx = *x != 0 && strlen(x) <= 200;
+            for (const char *c = x; okx && *c; c++) okx = isalnum((unsigned char)*c) || *c == '.' || *c == '_' || *c == '-';
+            if (!okx) {
+                st = validation(err, bad, xi,
+                                "Invalid value for option 'sink.transactional-id-prefix': '%s' (1 to 200 ASCII letters, digits, '.', '_' or "
+                                "'-': it also names the consumer group '<prefix>-<subtask>-marker').",
+                                x);
+                goto out;
+            }
+            if (opt_index(opts, nopts, "properties.transactional.id") >= 0) {
+                st = validation(err, bad, opt_index(opts, nopts, "properties.transactional.id"),
+                                "Option 'properties.transactional.id' cannot be set on an exactly-once Kafka sink: the transactional ids "
+                                "are '<sink.transactional-id-prefix>-<subtask>'.");
+                goto out;
+            }
+        } else if (xi >= 0) {
+            warn_line(warnings, "'sink.transactional-id-prefix' only matters with 'sink.delivery-guarantee' = 'exactly-once'; ignored");
         }
-        if (opt_index(opts, nopts, "sink.transactional-id-prefix") >= 0)
-            warn_line(warnings, "'sink.transactional-id-prefix' only matters with 'exactly-once', which is not supported yet; ignored");
     }
     /* client properties, as librdkafka sees them */
     rd_kafka_conf_t *scratch = rd_kafka_conf_new();

@@ -6,22 +6,62 @@
  * key as Kafka's Java client, spread over partitions for rows without a key), 'fixed' writes
  * subtask i to partition i mod partitions, 'round-robin' cycles through the partitions.
  *
- * Delivery (sink.delivery-guarantee 'at-least-once', the default, and 'none'): the producer's
- * queue is flushed at the end of input and on a graceful stop; a failed delivery is never
- * dropped silently: the first delivery error fails the job with the broker's reason (as Flink's
- * KafkaWriter does for both guarantees). A full producer queue backpressures the job.
- * 'exactly-once' is refused by validation (not supported yet). */
+ * sink.delivery-guarantee:
+ *   'none'           produce; flushed at the end of input and on a graceful stop.
+ *   'at-least-once'  (the default) the same, and every checkpoint's synchronous phase flushes the
+ *                    producer queue: a checkpoint completes only once everything before its
+ *                    barrier is acknowledged by the brokers. A failed delivery is never dropped
+ *                    silently: the first one fails the job (or the checkpoint) with the broker's
+ *                    reason (as Flink's KafkaWriter does).
+ *   'exactly-once'   a write-ahead log committed in Kafka transactions (docs/connectors.md):
+ *                    rows since the last barrier are encoded into a local epoch file, not
+ *                    produced; snapshot(n) closes epoch n and hard-links it into the checkpoint;
+ *                    notify_complete(n) produces every pending epoch <= n in its own transaction
+ *                    (transactional.id '<prefix>-<subtask>') that also commits a marker offset
+ *                    for the consumer group '<prefix>-<subtask>-marker'; restore re-commits the
+ *                    epochs of the checkpoint that the marker says are not committed yet. The
+ *                    marker makes the commit idempotent, so a crash at any point followed by a
+ *                    restart from the last checkpoint writes every row exactly once.
+ * A full producer queue backpressures the job. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "common/config.h"
 #include "common/mem.h"
 #include "connectors/conn_util.h"
 #include "connectors/kafka/kafka_int.h"
 #include "runtime/ops.h"
 #include "runtime/task.h"
+
+/* Exactly-once: how often a retriable transaction error is retried, the timeout of each
+ * transactional call, and the marker offset's layout: (run << EOS_EPOCH_BITS) | epoch. */
+#define EOS_RETRIES 5
+#define EOS_TXN_TIMEOUT_MS 60000
+#define EOS_EPOCH_BITS 31
+#define EOS_EPOCH_MASK ((INT64_C(1) << EOS_EPOCH_BITS) - 1)
+
+/* A closed epoch of the write-ahead log, waiting for its checkpoint to complete. */
+typedef struct eos_epoch {
+    int64_t id;       /* the checkpoint that closed it (the final epoch: the last id + 1) */
+    uint64_t records;
+    char *path;       /* the local file */
+} eos_epoch;
+
+/* A record in an epoch file: this header, then the key bytes, then the value bytes. */
+typedef struct wal_rec {
+    int32_t partition; /* RD_KAFKA_PARTITION_UA: the producer's partitioner decides */
+    uint32_t keylen;   /* UINT32_MAX: no key */
+    uint32_t vallen;
+} wal_rec;
 
 typedef struct kafka_sink {
     kafka_client c;
@@ -36,22 +76,47 @@ typedef struct kafka_sink {
     sl_strbuf vbuf, kbuf;
     kafka_partitioner partitioner;
     int npartitions;
-    int subtask;
+    int subtask, parallelism;
     uint64_t rr;
     uint64_t since_poll;
+    sl_kv *opts;              /* the table's options (arena copies: clients made at restore) */
+    int nopts;
     /* delivery reports (served on the operator's thread by rd_kafka_poll / rd_kafka_flush) */
     bool failed;
     rd_kafka_resp_err_t fail_err;
     int32_t fail_partition;
     char fail_reason[512];
     uint64_t failures;
+    /* sink.delivery-guarantee */
+    bool none;                /* 'none': no flush on checkpoints */
+    bool eos;                 /* 'exactly-once' */
+    /* exactly-once: the write-ahead log */
+    bool checkpointing;       /* execution.checkpointing.interval is set, or a checkpoint came */
+    bool txn_ready;           /* init_transactions done */
+    const char *prefix;       /* sink.transactional-id-prefix */
+    char txn_id[300];         /* <prefix>-<subtask> */
+    char marker_group[320];   /* <prefix>-<subtask>-marker */
+    kafka_client mc;          /* a consumer of the marker group (reads and commits the marker) */
+    uint32_t run;             /* this run's id, the marker's high bits (random, > 0) */
+    char *wal_dir;            /* local directory of the epoch files */
+    FILE *cur;                /* the open epoch (NULL until its first record) */
+    char *cur_path;
+    uint64_t cur_records;
+    int64_t last_epoch;       /* the last checkpoint id this subtask saw */
+    eos_epoch *pending;       /* closed epochs not committed yet, oldest first */
+    int npending, cap_pending;
+    uint8_t *rbuf;            /* replay buffer (grows to the largest record) */
+    size_t rcap;
 } kafka_sink;
 
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+/* A producer or consumer the sink makes for an old subtask's transactional id at restore. */
+typedef struct kafka_aux {
+    kafka_client c;
+    kafka_sink *s;
+} kafka_aux;
+
+static void record_failure(kafka_sink *s, const rd_kafka_message_t *m)
 {
-    kafka_client *c = opaque;
-    kafka_sink *s = (kafka_sink *)c; /* the client is the sink's first member */
-    (void)rk;
     if (!m->err) return;
     s->failures++;
     if (s->failed) return;
@@ -59,6 +124,18 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     s->fail_err = m->err;
     s->fail_partition = m->partition;
     snprintf(s->fail_reason, sizeof s->fail_reason, "%s", rd_kafka_err2str(m->err));
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    record_failure((kafka_sink *)opaque, m); /* the client is the sink's first member */
+}
+
+static void on_delivery_aux(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    record_failure(((kafka_aux *)opaque)->s, m);
 }
 
 static sl_status delivery_error(kafka_sink *s, sl_error *err)
@@ -85,6 +162,323 @@ static const uint8_t *project(sl_row_writer *w, const uint8_t *r, const int *idx
     return sl_rw_finish(w);
 }
 
+/* Produces one record, waiting while the producer's queue is full (backpressure). */
+static sl_status produce(kafka_sink *s, kafka_client *c, int32_t partition, const void *key, size_t keylen, const void *val,
+                         size_t vallen, sl_operator *op, sl_error *err)
+{
+    for (;;) {
+        rd_kafka_resp_err_t e =
+            c == &s->c ? rd_kafka_producev(c->rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                           RD_KAFKA_V_VALUE((void *)val, vallen), RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_END)
+                       : rd_kafka_producev(c->rk, RD_KAFKA_V_TOPIC(s->topic), RD_KAFKA_V_PARTITION(partition),
+                                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE((void *)val, vallen),
+                                           RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_END);
+        if (!e) return SL_OK;
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            return sl_error_set(err, SL_ERR_KAFKA, "table '%s': cannot produce to Kafka topic '%s': %s", s->table, s->topic, rd_kafka_err2str(e));
+        sl_status st;
+        if ((st = kafka_client_poll(c, 10, err))) return st;
+        if (s->failed) return delivery_error(s, err);
+        if (op && cancelled(op)) return sl_error_set(err, SL_ERR_RUNTIME, "table '%s': cancelled while the producer queue was full", s->table);
+    }
+}
+
+/* ---- exactly-once: epoch files ------------------------------------------------------------------ */
+
+static sl_status wal_io_error(kafka_sink *s, const char *what, const char *path, sl_error *err)
+{
+    sl_error_set(err, SL_ERR_IO, "table '%s': cannot %s the exactly-once write-ahead log file '%s': %s", s->table, what, path, strerror(errno));
+    sl_error_hint(err, "the Kafka sink keeps the rows of the current checkpoint interval in 'io.tmp.dirs' until the checkpoint "
+                       "completes: give that directory room, or set 'io.tmp.dirs' to one that has it");
+    return SL_ERR_IO;
+}
+
+static sl_status wal_append(kafka_sink *s, int32_t partition, const void *key, uint32_t keylen, const void *val, uint32_t vallen,
+                            sl_error *err)
+{
+    if (!s->cur) {
+        s->cur = fopen(s->cur_path, "wb");
+        if (!s->cur) return wal_io_error(s, "create", s->cur_path, err);
+        s->cur_records = 0;
+    }
+    wal_rec h = {.partition = partition, .keylen = key ? keylen : UINT32_MAX, .vallen = vallen};
+    if (fwrite(&h, sizeof h, 1, s->cur) != 1 || (key && keylen && fwrite(key, keylen, 1, s->cur) != 1) ||
+        (vallen && fwrite(val, vallen, 1, s->cur) != 1))
+        return wal_io_error(s, "write", s->cur_path, err);
+    s->cur_records++;
+    return SL_OK;
+}
+
+/* Closes the open epoch as epoch `id` (nothing when it holds no record). */
+static sl_status wal_cut(kafka_sink *s, int64_t id, sl_error *err)
+{
+    if (!s->cur) return SL_OK;
+    int rc = fflush(s->cur);
+    if (rc == 0) rc = ferror(s->cur) ? -1 : 0;
+    if (fclose(s->cur) != 0) rc = -1;
+    s->cur = NULL;
+    if (rc != 0) return wal_io_error(s, "write", s->cur_path, err);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/wal-%" PRId64, s->wal_dir, id);
+    if (rename(s->cur_path, path) != 0) return wal_io_error(s, "rename", s->cur_path, err);
+    if (s->npending == s->cap_pending) {
+        s->cap_pending = s->cap_pending ? s->cap_pending * 2 : 8;
+        s->pending = sl_xrealloc(s->pending, sizeof *s->pending * (size_t)s->cap_pending);
+    }
+    s->pending[s->npending++] = (eos_epoch){.id = id, .records = s->cur_records, .path = sl_xstrdup(path)};
+    s->cur_records = 0;
+    return SL_OK;
+}
+
+/* Hard-links (or, across file systems, copies) src to dst. */
+static int link_or_copy(const char *src, const char *dst)
+{
+    if (link(src, dst) == 0) return 0;
+    if (errno != EXDEV && errno != EPERM && errno != EMLINK) return -1;
+    FILE *in = fopen(src, "rb");
+    if (!in) return -1;
+    FILE *out = fopen(dst, "wb");
+    if (!out) {
+        fclose(in);
+        return -1;
+    }
+    char buf[65536];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n) rc = -1;
+    if (ferror(in)) rc = -1;
+    fclose(in);
+    if (fclose(out) != 0) rc = -1;
+    return rc;
+}
+
+static void wal_drop_first(kafka_sink *s)
+{
+    unlink(s->pending[0].path);
+    free(s->pending[0].path);
+    memmove(s->pending, s->pending + 1, sizeof *s->pending * (size_t)(s->npending - 1));
+    s->npending--;
+}
+
+/* ---- exactly-once: transactions ----------------------------------------------------------------- */
+
+/* Classifies a transactional call's error: SL_OK with *retry for a retriable one (bounded by
+ * *attempts), else the job fails with the broker's reason (after aborting the transaction when
+ * the error requires it). */
+static sl_status txn_error(kafka_sink *s, kafka_client *c, rd_kafka_error_t *e, const char *what, const char *txn_id, int *attempts,
+                           bool *retry, sl_error *err)
+{
+    *retry = false;
+    if (!e) return SL_OK;
+    if (rd_kafka_error_is_retriable(e) && ++*attempts < EOS_RETRIES) {
+        kafka_client_warn(c, "Kafka transaction of '%s': %s failed: %s (retrying)", txn_id, what, rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        *retry = true;
+        return SL_OK;
+    }
+    bool abort = rd_kafka_error_txn_requires_abort(e), fatal = rd_kafka_error_is_fatal(e);
+    sl_error_set(err, SL_ERR_KAFKA, "table '%s': Kafka transaction of transactional id '%s' on topic '%s': %s failed: %s (%s)", s->table,
+                 txn_id, s->topic, what, rd_kafka_error_string(e), rd_kafka_error_name(e));
+    if (s->failed && s->fail_partition >= 0)
+        sl_error_detail(err, "first failed delivery: partition %" PRId32 ": %s", s->fail_partition, s->fail_reason);
+    if (fatal)
+        sl_error_hint(err, "a fatal producer error (e.g. fenced by another producer with the same transactional id): give each job its own "
+                           "'sink.transactional-id-prefix'");
+    else
+        sl_error_hint(err, "the job fails and restarts from its last checkpoint; the rows of this transaction are committed then");
+    rd_kafka_error_destroy(e);
+    if (abort && !fatal) {
+        rd_kafka_error_t *ae = rd_kafka_abort_transaction(c->rk, EOS_TXN_TIMEOUT_MS);
+        if (ae) rd_kafka_error_destroy(ae);
+    }
+    return SL_ERR_KAFKA;
+}
+
+/* rd_kafka_init_transactions: fences earlier producers of txn_id and aborts their open transaction. */
+static sl_status txn_init(kafka_sink *s, kafka_client *c, const char *txn_id, sl_error *err)
+{
+    int attempts = 0;
+    bool retry;
+    sl_status st;
+    do {
+        rd_kafka_error_t *e = rd_kafka_init_transactions(c->rk, EOS_TXN_TIMEOUT_MS);
+        if ((st = txn_error(s, c, e, "init_transactions", txn_id, &attempts, &retry, err))) return st;
+    } while (retry);
+    return SL_OK;
+}
+
+static int64_t marker_value(uint32_t run, int64_t epoch) { return ((int64_t)run << EOS_EPOCH_BITS) | (epoch & EOS_EPOCH_MASK); }
+
+/* One epoch file in one transaction with its marker: begin, produce, send the marker offset
+ * (group `group`, sink topic partition 0, offset (run, epoch)), commit. */
+static sl_status txn_commit_epoch(kafka_sink *s, kafka_client *c, kafka_client *mc, const char *txn_id, const char *group, uint32_t run,
+                                  int64_t epoch, const char *path, sl_operator *op, sl_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return wal_io_error(s, "open", path, err);
+    int attempts = 0;
+    bool retry;
+    sl_status st;
+    do {
+        rd_kafka_error_t *e = rd_kafka_begin_transaction(c->rk);
+        if ((st = txn_error(s, c, e, "begin_transaction", txn_id, &attempts, &retry, err))) goto out;
+    } while (retry);
+    /* the records */
+    wal_rec h;
+    uint64_t n = 0;
+    while (fread(&h, sizeof h, 1, f) == 1) {
+        size_t klen = h.keylen == UINT32_MAX ? 0 : h.keylen, need = klen + h.vallen;
+        if (need > s->rcap) {
+            s->rcap = need * 2 > 4096 ? need * 2 : 4096;
+            free(s->rbuf);
+            s->rbuf = sl_xmalloc(s->rcap);
+        }
+        if (need && fread(s->rbuf, need, 1, f) != 1) {
+            st = sl_error_set(err, SL_ERR_STATE, "table '%s': the exactly-once write-ahead log file '%s' is truncated (record %" PRIu64 ")",
+                              s->table, path, n + 1);
+            rd_kafka_error_t *ae = rd_kafka_abort_transaction(c->rk, EOS_TXN_TIMEOUT_MS);
+            if (ae) rd_kafka_error_destroy(ae);
+            goto out;
+        }
+        if ((st = produce(s, c, h.partition, h.keylen == UINT32_MAX ? NULL : s->rbuf, klen, s->rbuf + klen, h.vallen, op, err))) goto out;
+        if ((++n & 1023) == 0 && (st = kafka_client_poll(c, 0, err))) goto out;
+    }
+    if (ferror(f)) {
+        st = wal_io_error(s, "read", path, err);
+        goto out;
+    }
+    /* the marker, atomically with the records */
+    rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(offs, s->topic, 0)->offset = marker_value(run, epoch);
+    rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata_new(group);
+    attempts = 0;
+    do {
+        rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(c->rk, offs, gm, EOS_TXN_TIMEOUT_MS);
+        st = txn_error(s, c, e, "send_offsets_to_transaction", txn_id, &attempts, &retry, err);
+    } while (!st && retry);
+    rd_kafka_consumer_group_metadata_destroy(gm);
+    attempts = 0;
+    while (!st) {
+        rd_kafka_error_t *e = rd_kafka_commit_transaction(c->rk, EOS_TXN_TIMEOUT_MS);
+        if ((st = txn_error(s, c, e, "commit_transaction", txn_id, &attempts, &retry, err)) || !retry) break;
+    }
+    if (!st && mc && mc->rk) {
+        /* The same marker as a plain offset commit. Kafka already has it (TxnOffsetCommit, atomic
+         * with the records); clusters that drop transactional offsets (librdkafka's mock, i.e.
+         * 'sluice kafka-dev') keep this one. A failure only warns. */
+        rd_kafka_resp_err_t ce = rd_kafka_commit(mc->rk, offs, 0);
+        if (ce) kafka_client_warn(mc, "could not commit the marker of group '%s' (plain commit): %s", group, rd_kafka_err2str(ce));
+    }
+    rd_kafka_topic_partition_list_destroy(offs);
+    if (!st && s->failed) st = delivery_error(s, err); /* not expected: the commit fails first */
+out:
+    fclose(f);
+    return st;
+}
+
+/* The marker group's committed offset on the sink topic's partition 0: the last epoch of run
+ * `run` committed, or 0 (none of that run). */
+static sl_status marker_read(kafka_sink *s, kafka_client *mc, const char *group, uint32_t run, int64_t *done, sl_error *err)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, s->topic, 0);
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int attempt = 0; attempt < EOS_RETRIES; attempt++) {
+        e = rd_kafka_committed(mc->rk, l, KAFKA_REQUEST_TIMEOUT_MS);
+        if (!e) e = l->elems[0].err;
+        /* UNSTABLE_OFFSET_COMMIT: a transaction that moves the marker is being completed */
+        if (e != RD_KAFKA_RESP_ERR_UNSTABLE_OFFSET_COMMIT && e != RD_KAFKA_RESP_ERR__TIMED_OUT &&
+            e != RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS && e != RD_KAFKA_RESP_ERR_NOT_COORDINATOR)
+            break;
+    }
+    int64_t off = l->elems[0].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e)
+        return sl_error_set(err, SL_ERR_KAFKA,
+                            "table '%s': cannot read the exactly-once marker (consumer group '%s', topic '%s', partition 0): %s", s->table,
+                            group, s->topic, rd_kafka_err2str(e));
+    *done = off >= 0 && (uint32_t)(off >> EOS_EPOCH_BITS) == run ? (off & EOS_EPOCH_MASK) : 0;
+    return SL_OK;
+}
+
+/* A client with the table's properties.* (a producer with transactional.id, or a consumer of a
+ * marker group) for the exactly-once protocol. */
+static sl_status eos_client(kafka_sink *s, kafka_client *c, bool consumer, const char *id, bool aux, sl_error *err)
+{
+    c->table = s->table;
+    c->job = s->c.job;
+    c->servers = s->c.servers;
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    kafka_client_opts co;
+    int bad = -1;
+    sl_status st = kafka_apply_properties(s->opts, s->nopts, consumer, conf, &co, NULL, &bad, err);
+    char buf[400];
+    if (!st && consumer) {
+        if (!st) st = kafka_conf_set(conf, "group.id", id, err);
+        if (!st) st = kafka_conf_set(conf, "enable.auto.commit", "false", err);
+        if (!st) st = kafka_conf_set(conf, "isolation.level", "read_committed", err);
+        snprintf(buf, sizeof buf, "%s-marker-%d", co.client_id_prefix ? co.client_id_prefix : "sluice", s->subtask);
+    } else if (!st) {
+        if (!co.partitioner) st = kafka_conf_set(conf, "partitioner", "murmur2_random", err);
+        if (!st) st = kafka_conf_set(conf, "transactional.id", id, err);
+        snprintf(buf, sizeof buf, "%s-%d", co.client_id_prefix ? co.client_id_prefix : "sluice-producer", s->subtask);
+    }
+    if (!st && !co.client_id) st = kafka_conf_set(conf, "client.id", buf, err);
+    if (st) {
+        rd_kafka_conf_destroy(conf);
+        return st;
+    }
+    if (!consumer) rd_kafka_conf_set_dr_msg_cb(conf, aux ? on_delivery_aux : on_delivery);
+    return kafka_client_new(c, consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER, conf, err);
+}
+
+static uint32_t random_run(void)
+{
+    uint32_t r = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f) {
+        if (fread(&r, sizeof r, 1, f) != 1) r = 0;
+        fclose(f);
+    }
+    if (!r) r = (uint32_t)kafka_now_ms() ^ ((uint32_t)getpid() << 16);
+    r &= 0x7fffffffu;
+    return r ? r : 1;
+}
+
+static bool checkpointing_on(sl_operator *op)
+{
+    sl_job_context *job = sl_task_job(op->task);
+    return job && job->config && sl_config_has_value(job->config, "execution.checkpointing.interval");
+}
+
+/* ---- the operator ------------------------------------------------------------------------------- */
+
+static sl_status sink_open(sl_operator *op, sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    if (!s->eos) return SL_OK;
+    s->checkpointing = checkpointing_on(op);
+    s->run = random_run();
+    sl_job_context *job = sl_task_job(op->task);
+    const char *tmp = job && job->tmp_dir && *job->tmp_dir ? job->tmp_dir : "/tmp";
+    char path[PATH_MAX];
+    char safe[64];
+    size_t k = 0;
+    for (const char *p = s->table; *p && k + 1 < sizeof safe; p++)
+        safe[k++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ? *p : '_');
+    safe[k] = 0;
+    snprintf(path, sizeof path, "%s/sluice-kafka-wal-%d-%s-%d-XXXXXX", tmp, (int)getpid(), safe, s->subtask);
+    if (!mkdtemp(path)) return wal_io_error(s, "create the directory of", path, err);
+    s->wal_dir = sl_xstrdup(path);
+    snprintf(path, sizeof path, "%s/current", s->wal_dir);
+    s->cur_path = sl_xstrdup(path);
+    /* aborts what an earlier run of this transactional id left open */
+    sl_status st = txn_init(s, &s->c, s->txn_id, err);
+    if (!st) s->txn_ready = true;
+    return st;
+}
+
 static sl_status sink_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
 {
     kafka_sink *s = op->impl;
@@ -107,19 +501,12 @@ static sl_status sink_process(sl_operator *op, int input, const uint8_t *row, sl
     int32_t partition = RD_KAFKA_PARTITION_UA;
     if (s->partitioner == KAFKA_PART_FIXED) partition = s->subtask % s->npartitions;
     else if (s->partitioner == KAFKA_PART_ROUND_ROBIN) partition = (int32_t)(s->rr++ % (uint64_t)s->npartitions);
-    for (;;) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(s->c.rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_PARTITION(partition),
-                                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                                  RD_KAFKA_V_VALUE(s->vbuf.buf ? s->vbuf.buf : "", s->vbuf.len),
-                                                  RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_END);
-        if (!e) break;
-        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            return sl_error_set(err, SL_ERR_KAFKA, "table '%s': cannot produce to Kafka topic '%s': %s", s->table, s->topic, rd_kafka_err2str(e));
-        /* the producer's queue is full: wait for deliveries (backpressure) */
-        if ((st = kafka_client_poll(&s->c, 10, err))) return st;
-        if (s->failed) return delivery_error(s, err);
-        if (cancelled(op)) return sl_error_set(err, SL_ERR_RUNTIME, "table '%s': cancelled while the producer queue was full", s->table);
+    if (s->eos) {
+        if ((st = wal_append(s, partition, key, (uint32_t)keylen, s->vbuf.buf ? s->vbuf.buf : "", (uint32_t)s->vbuf.len, err))) return st;
+        op->records_out++;
+        return SL_OK;
     }
+    if ((st = produce(s, &s->c, partition, key, keylen, s->vbuf.buf ? s->vbuf.buf : "", s->vbuf.len, op, err))) return st;
     op->records_out++;
     if (++s->since_poll >= 64) {
         s->since_poll = 0;
@@ -129,8 +516,9 @@ static sl_status sink_process(sl_operator *op, int input, const uint8_t *row, sl
     return SL_OK;
 }
 
-/* End of input or a graceful stop: every row is delivered (or the job fails). */
-static sl_status sink_finish(sl_operator *op, sl_error *err)
+/* Waits until every produced record is acknowledged. A cancelled job returns at once (with an
+ * error when `strict`: a checkpoint must not succeed on a partial flush). */
+static sl_status flush_all(sl_operator *op, bool strict, sl_error *err)
 {
     kafka_sink *s = op->impl;
     sl_status st;
@@ -138,10 +526,145 @@ static sl_status sink_finish(sl_operator *op, sl_error *err)
         rd_kafka_flush(s->c.rk, 200);
         if ((st = kafka_client_poll(&s->c, 0, err))) return st;
         if (s->failed) return delivery_error(s, err);
-        if (cancelled(op)) return SL_OK;
+        if (cancelled(op))
+            return strict ? sl_error_set(err, SL_ERR_RUNTIME, "table '%s': cancelled while flushing to Kafka topic '%s'", s->table, s->topic)
+                          : SL_OK;
     }
     if ((st = kafka_client_poll(&s->c, 0, err))) return st;
     return s->failed ? delivery_error(s, err) : SL_OK;
+}
+
+/* Commits the pending epochs up to `upto`, oldest first. */
+static sl_status eos_commit_upto(sl_operator *op, int64_t upto, sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    while (s->npending && s->pending[0].id <= upto) {
+        sl_status st = txn_commit_epoch(s, &s->c, &s->mc, s->txn_id, s->marker_group, s->run, s->pending[0].id, s->pending[0].path, op, err);
+        if (st) return st;
+        wal_drop_first(s);
+    }
+    return SL_OK;
+}
+
+/* at-least-once: flush; exactly-once: close the epoch, link the pending epochs into the
+ * checkpoint, and describe them. */
+static sl_status sink_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    *out = NULL;
+    if (!s->eos) return s->none ? SL_OK : flush_all(op, true, err);
+    s->checkpointing = true;
+    if (ctx->checkpoint_id > s->last_epoch) s->last_epoch = ctx->checkpoint_id;
+    sl_status st = wal_cut(s, ctx->checkpoint_id, err);
+    if (st) return st;
+    json_t *epochs = json_array();
+    for (int i = 0; i < s->npending; i++) {
+        char dst[PATH_MAX];
+        snprintf(dst, sizeof dst, "%s/wal-%" PRId64, ctx->dir, s->pending[i].id);
+        if (link_or_copy(s->pending[i].path, dst) != 0) {
+            json_decref(epochs);
+            return wal_io_error(s, "copy into the checkpoint", dst, err);
+        }
+        json_array_append_new(epochs, json_pack("{s:I, s:I}", "epoch", (json_int_t)s->pending[i].id, "records", (json_int_t)s->pending[i].records));
+    }
+    *out = json_pack("{s:s, s:s, s:I, s:o}", "transactional_id", s->txn_id, "marker_group", s->marker_group, "run", (json_int_t)s->run,
+                     "epochs", epochs);
+    return SL_OK;
+}
+
+static sl_status sink_notify(sl_operator *op, int64_t checkpoint_id, sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    if (!s->eos) return SL_OK;
+    return eos_commit_upto(op, checkpoint_id, err);
+}
+
+/* Re-commits, for every old subtask this one takes over (old index mod new parallelism), the
+ * epochs its checkpoint lists that its marker does not cover yet. */
+static sl_status sink_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    if (!s->eos) return SL_OK;
+    for (int pi = 0; pi < ctx->nparts; pi++) {
+        const sl_restore_part *part = &ctx->parts[pi];
+        const json_t *in = part->state;
+        if (!in || part->subtask % s->parallelism != s->subtask) continue;
+        const char *txn_id = json_string_value(json_object_get(in, "transactional_id"));
+        const char *group = json_string_value(json_object_get(in, "marker_group"));
+        json_int_t run = json_integer_value(json_object_get(in, "run"));
+        const json_t *epochs = json_object_get(in, "epochs");
+        if (!txn_id || !group || run <= 0 || !json_is_array(epochs))
+            return sl_error_set(err, SL_ERR_STATE, "table '%s': malformed Kafka exactly-once sink state (old subtask %d)", s->table, part->subtask);
+        bool own = strcmp(txn_id, s->txn_id) == 0;
+        kafka_aux prod = {.s = s}, cons = {.s = s};
+        sl_status st = SL_OK;
+        if (!own) { /* an old subtask's transactional id: abort what it left open, commit with it */
+            st = eos_client(s, &prod.c, false, txn_id, true, err);
+            if (!st) st = txn_init(s, &prod.c, txn_id, err);
+        }
+        if (!st && strcmp(group, s->marker_group) != 0) st = eos_client(s, &cons.c, true, group, true, err);
+        kafka_client *pc = own ? &s->c : &prod.c, *mc = cons.c.rk ? &cons.c : &s->mc;
+        int64_t done = 0;
+        if (!st && json_array_size(epochs)) st = marker_read(s, mc, group, (uint32_t)run, &done, err);
+        size_t i;
+        const json_t *e;
+        int64_t prev = 0;
+        json_array_foreach(epochs, i, e)
+        {
+            if (st) break;
+            int64_t id = (int64_t)json_integer_value(json_object_get(e, "epoch"));
+            if (id <= prev) {
+                st = sl_error_set(err, SL_ERR_STATE, "table '%s': Kafka exactly-once sink state lists epochs out of order", s->table);
+                break;
+            }
+            prev = id;
+            if (id <= done) continue; /* committed before the failure */
+            char path[PATH_MAX];
+            snprintf(path, sizeof path, "%s/wal-%" PRId64, part->dir ? part->dir : "", id);
+            if (!part->dir || access(path, R_OK) != 0) {
+                st = sl_error_set(err, SL_ERR_STATE,
+                                  "table '%s': the checkpoint lacks the exactly-once write-ahead log of epoch %" PRId64 " (old subtask %d): %s",
+                                  s->table, id, part->subtask, path);
+                break;
+            }
+            st = txn_commit_epoch(s, pc, mc, txn_id, group, (uint32_t)run, id, path, op, err);
+        }
+        if (prod.c.rk) {
+            rd_kafka_flush(prod.c.rk, 1000);
+            kafka_client_destroy(&prod.c);
+        }
+        if (cons.c.rk) kafka_client_destroy(&cons.c);
+        if (st) return st;
+    }
+    return SL_OK;
+}
+
+/* End of input or a graceful stop: every row is delivered (or the job fails). Exactly-once:
+ * the rest is committed as a final epoch, except on a graceful stop of a checkpointed job (as
+ * Flink: rows after the last completed checkpoint are not committed; a restart from that
+ * checkpoint writes them). */
+static sl_status sink_finish(sl_operator *op, sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    if (!s->eos) return flush_all(op, false, err);
+    if (s->checkpointing && sl_task_stop_requested(op->task)) {
+        uint64_t n = s->cur_records;
+        for (int i = 0; i < s->npending; i++) n += s->pending[i].records;
+        if (n) {
+            sl_job_context *job = sl_task_job(op->task);
+            FILE *o = job && job->err_out ? job->err_out : stderr;
+            if (job) pthread_mutex_lock(&job->out_lock);
+            fprintf(o, "sluice: table '%s': %" PRIu64 " rows after the last completed checkpoint are not committed to Kafka topic '%s' "
+                       "(graceful stop without a final checkpoint); a restart from that checkpoint writes them\n",
+                    s->table, n, s->topic);
+            fflush(o);
+            if (job) pthread_mutex_unlock(&job->out_lock);
+        }
+        return SL_OK;
+    }
+    sl_status st = wal_cut(s, s->last_epoch + 1, err);
+    if (!st) st = eos_commit_upto(op, INT64_MAX, err);
+    return st;
 }
 
 static void sink_close(sl_operator *op)
@@ -155,6 +678,16 @@ static void sink_close(sl_operator *op)
         rd_kafka_destroy(s->c.rk);
         s->c.rk = NULL;
     }
+    kafka_client_destroy(&s->mc);
+    /* the local log (checkpoints hold their own links) */
+    if (s->cur) fclose(s->cur);
+    if (s->cur_path) unlink(s->cur_path);
+    while (s->npending) wal_drop_first(s);
+    free(s->pending);
+    if (s->wal_dir) rmdir(s->wal_dir);
+    free(s->wal_dir);
+    free(s->cur_path);
+    free(s->rbuf);
     sl_format_destroy(s->vfmt);
     sl_format_destroy(s->kfmt);
     sl_sink_conv_free(&s->conv);
@@ -167,7 +700,14 @@ static void sink_close(sl_operator *op)
     op->impl = NULL;
 }
 
-static const sl_op_vtable sink_vt = {.name = "KafkaSink", .process = sink_process, .finish = sink_finish, .close = sink_close};
+static const sl_op_vtable sink_vt = {.name = "KafkaSink",
+                                     .open = sink_open,
+                                     .process = sink_process,
+                                     .finish = sink_finish,
+                                     .close = sink_close,
+                                     .snapshot = sink_snapshot,
+                                     .restore = sink_restore,
+                                     .notify_complete = sink_notify};
 
 sl_status kafka_sink_create(const sl_conn_args *a, sl_operator **out, sl_error *err)
 {
@@ -176,6 +716,7 @@ sl_status kafka_sink_create(const sl_conn_args *a, sl_operator **out, sl_error *
     s->a = sl_arena_create(0);
     s->table = sl_arena_strdup(s->a, a->table ? a->table : "?");
     s->subtask = a->subtask;
+    s->parallelism = a->parallelism > 0 ? a->parallelism : 1;
     s->c.table = s->table;
     s->c.job = a->job;
     s->c.servers = sl_arena_strdup(s->a, sl_kv_get(a->opts, a->nopts, "properties.bootstrap.servers"));
@@ -186,6 +727,18 @@ sl_status kafka_sink_create(const sl_conn_args *a, sl_operator **out, sl_error *
     s->topic = topics[0];
     const char *p = kafka_opt(o, n, "sink.partitioner");
     s->partitioner = strcasecmp(p, "fixed") == 0 ? KAFKA_PART_FIXED : strcasecmp(p, "round-robin") == 0 ? KAFKA_PART_ROUND_ROBIN : KAFKA_PART_DEFAULT;
+    const char *g = sl_kv_get(o, n, "sink.delivery-guarantee");
+    if (!g) g = sl_kv_get(o, n, "sink.semantic");
+    s->eos = g && strcasecmp(g, "exactly-once") == 0;
+    s->none = g && strcasecmp(g, "none") == 0;
+    s->nopts = n;
+    s->opts = sl_arena_zalloc(s->a, sizeof(sl_kv) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) s->opts[i] = (sl_kv){sl_arena_strdup(s->a, o[i].key), sl_arena_strdup(s->a, o[i].value)};
+    if (s->eos) {
+        s->prefix = sl_arena_strdup(s->a, sl_kv_get(o, n, "sink.transactional-id-prefix"));
+        snprintf(s->txn_id, sizeof s->txn_id, "%s-%d", s->prefix ? s->prefix : "sluice", a->subtask);
+        snprintf(s->marker_group, sizeof s->marker_group, "%s-marker", s->txn_id);
+    }
     int32_t ltz = a->job ? a->job->ltz_offset : 0;
     sl_status st = SL_OK;
     if (a->input->nfields != a->physical->nfields)
@@ -200,22 +753,26 @@ sl_status kafka_sink_create(const sl_conn_args *a, sl_operator **out, sl_error *
         sink_close(&tmp);
         return st;
     }
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    kafka_client_opts co;
-    st = kafka_apply_properties(o, n, false, conf, &co, NULL, &bad, err);
-    char buf[256];
-    if (!st && !co.partitioner) st = kafka_conf_set(conf, "partitioner", "murmur2_random", err); /* Kafka's Java client */
-    if (!st && !co.client_id) {
-        snprintf(buf, sizeof buf, "%s-%d", co.client_id_prefix ? co.client_id_prefix : "sluice-producer", a->subtask);
-        st = kafka_conf_set(conf, "client.id", buf, err);
+    if (s->eos) { /* a transactional producer, and a consumer of the marker group */
+        st = eos_client(s, &s->c, false, s->txn_id, false, err);
+        if (!st) st = eos_client(s, &s->mc, true, s->marker_group, false, err);
+    } else {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        kafka_client_opts co;
+        st = kafka_apply_properties(o, n, false, conf, &co, NULL, &bad, err);
+        char buf[256];
+        if (!st && !co.partitioner) st = kafka_conf_set(conf, "partitioner", "murmur2_random", err); /* Kafka's Java client */
+        if (!st && !co.client_id) {
+            snprintf(buf, sizeof buf, "%s-%d", co.client_id_prefix ? co.client_id_prefix : "sluice-producer", a->subtask);
+            st = kafka_conf_set(conf, "client.id", buf, err);
+        }
+        if (st) rd_kafka_conf_destroy(conf);
+        else {
+            rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+            st = kafka_client_new(&s->c, RD_KAFKA_PRODUCER, conf, err);
+        }
     }
     if (st) {
-        rd_kafka_conf_destroy(conf);
-        sink_close(&tmp);
-        return st;
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    if ((st = kafka_client_new(&s->c, RD_KAFKA_PRODUCER, conf, err))) {
         sink_close(&tmp);
         return st;
     }

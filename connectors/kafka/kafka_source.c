@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "common/mem.h"
 #include "connectors/conn_util.h"
 #include "connectors/kafka/kafka_int.h"
@@ -56,6 +57,9 @@ typedef struct field_src {
     const sql_type *type;
 } field_src;
 
+/* Checkpoints whose offsets are remembered until they complete (older ones are dropped). */
+#define KS_MAX_SNAPS 16
+
 typedef struct kafka_source {
     kafka_client c;
     sl_arena *a;
@@ -85,8 +89,17 @@ typedef struct kafka_source {
     char ignore_key[96];
     bool idle_sent;
     bool assigned;
-    bool commit;            /* commit offsets at the end (a group id of the user's, commit.offsets.on.checkpoint) */
+    bool commit;            /* commit offsets for the user's group (properties.group.id, commit.offsets.on.checkpoint) */
+    bool opened;
+    bool checkpointing;     /* execution.checkpointing.interval is set, or a checkpoint came */
     const char *group;
+    /* the offsets of the checkpoints taken and not known complete yet (committed to the group on
+     * notify_complete), oldest first */
+    struct ks_snap {
+        int64_t id;
+        int64_t *next;      /* per partition: next offset, or -1 */
+    } snaps[KS_MAX_SNAPS];
+    int nsnaps;
     /* the message being decoded */
     sl_operator *op;
     const rd_kafka_message_t *cur;
@@ -301,7 +314,7 @@ static sl_status offsets_for_times(kafka_source *s, rd_kafka_topic_partition_lis
 static sl_status ks_open(sl_operator *op, sl_error *err)
 {
     kafka_source *s = op->impl;
-    if (!s->nparts || s->assigned) return SL_OK;
+    if (!s->nparts || s->opened) return SL_OK;
     sl_status st = SL_OK;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts);
     /* stop offsets */
@@ -374,8 +387,17 @@ static sl_status ks_open(sl_operator *op, sl_error *err)
     }
     rd_kafka_topic_partition_list_destroy(l);
     if (st) return st;
-    /* assign what is left to read */
-    l = rd_kafka_topic_partition_list_new(s->nparts);
+    s->opened = true;
+    s->checkpointing = sl_task_job(op->task) && sl_task_job(op->task)->config &&
+                       sl_config_has_value(sl_task_job(op->task)->config, "execution.checkpointing.interval");
+    return SL_OK;
+}
+
+/* Assigns what is left to read, at the offsets restore set or the start offsets open chose
+ * (called before the first poll: restore comes after open). */
+static sl_status ks_assign(kafka_source *s, sl_error *err)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts);
     s->nactive = 0;
     for (int i = 0; i < s->nparts; i++) {
         kpart *p = &s->parts[i];
@@ -468,12 +490,13 @@ static sl_status ks_poll(sl_operator *op, int max, sl_source_state *state, int *
         *wait_ms = 200;
         return SL_OK;
     }
+    sl_status st;
+    if (!s->assigned && (st = ks_assign(s, err))) return st;
     if (bounded && s->nactive == 0) {
         *state = SL_SOURCE_END;
         return SL_OK;
     }
-    sl_status st = kafka_client_poll(&s->c, 0, err);
-    if (st) return st;
+    if ((st = kafka_client_poll(&s->c, 0, err))) return st;
     int want = max < s->batch ? max : s->batch;
     if (want < 1) want = 1;
     ssize_t n = rd_kafka_consume_batch_queue(s->q, 0, s->msgs, (size_t)want);
@@ -492,60 +515,128 @@ static sl_status ks_poll(sl_operator *op, int max, sl_source_state *state, int *
     return SL_OK;
 }
 
-/* End of input (or a graceful stop): the offsets reached are committed for the user's group, as
- * Flink commits them on a checkpoint; they are informational only. */
+/* Commits offsets for the user's group (informational only, as in Flink: the job's position is
+ * its checkpoint). A failure is a warning, never a job failure. */
+static void commit_offsets(kafka_source *s, const int64_t *next, bool async)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts ? s->nparts : 1);
+    for (int i = 0; i < s->nparts; i++)
+        if (next[i] >= 0) rd_kafka_topic_partition_list_add(l, s->parts[i].topic, s->parts[i].partition)->offset = next[i];
+    if (l->cnt) {
+        rd_kafka_resp_err_t e = rd_kafka_commit(s->c.rk, l, async ? 1 : 0);
+        if (e) kafka_client_warn(&s->c, "could not commit the offsets of group '%s': %s", s->group, rd_kafka_err2str(e));
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* The result of an asynchronous commit (served by rd_kafka_poll on the operator's thread). */
+static void on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    kafka_source *s = opaque; /* the client is the source's first member */
+    (void)rk;
+    (void)offsets;
+    if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        kafka_client_warn(&s->c, "could not commit the offsets of group '%s' (informational only): %s", s->group, rd_kafka_err2str(e));
+}
+
+/* End of input (or a graceful stop) without checkpointing: the offsets reached are committed
+ * for the user's group, so a next job with 'group-offsets' continues there. With checkpoints,
+ * only completed checkpoints commit offsets (notify_complete), as in Flink. */
 static sl_status ks_finish(sl_operator *op, sl_error *err)
 {
     kafka_source *s = op->impl;
     (void)err;
-    if (!s->commit || !s->assigned) return SL_OK;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts ? s->nparts : 1);
-    for (int i = 0; i < s->nparts; i++)
-        if (s->parts[i].next >= 0) rd_kafka_topic_partition_list_add(l, s->parts[i].topic, s->parts[i].partition)->offset = s->parts[i].next;
-    if (l->cnt) {
-        rd_kafka_resp_err_t e = rd_kafka_commit(s->c.rk, l, 0);
-        if (e) kafka_client_warn(&s->c, "could not commit the offsets of group '%s': %s", s->group, rd_kafka_err2str(e));
-    }
-    rd_kafka_topic_partition_list_destroy(l);
+    if (!s->commit || !s->assigned || s->checkpointing) return SL_OK;
+    int64_t *next = sl_xmalloc(sizeof(int64_t) * (size_t)(s->nparts ? s->nparts : 1));
+    for (int i = 0; i < s->nparts; i++) next[i] = s->parts[i].next;
+    commit_offsets(s, next, false);
+    free(next);
     return SL_OK;
 }
 
-/* The next offset of every partition: [{"topic": t, "partition": p, "offset": o}, ...]. */
+/* The offsets of every partition: [{"topic": t, "partition": p, "offset": o[, "stop": x]}, ...]
+ * (offset: the next to read, or the logical start offset when nothing was read yet; stop: a
+ * bounded source's end, so a restarted job ends where the first run would have). */
 static sl_status ks_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
 {
     kafka_source *s = op->impl;
     (void)err;
-    (void)ctx;
+    s->checkpointing = true;
     json_t *a = json_array();
     for (int i = 0; i < s->nparts; i++) {
         const kpart *p = &s->parts[i];
         int64_t off = p->next >= 0 ? p->next : p->start;
-        json_array_append_new(a, json_pack("{s:s, s:i, s:I}", "topic", p->topic, "partition", (int)p->partition, "offset", (json_int_t)off));
+        json_t *e = json_pack("{s:s, s:i, s:I}", "topic", p->topic, "partition", (int)p->partition, "offset", (json_int_t)off);
+        if (p->stop != INT64_MAX) json_object_set_new(e, "stop", json_integer((json_int_t)p->stop));
+        json_array_append_new(a, e);
     }
     *out = a;
+    if (s->commit) {
+        if (s->nsnaps == KS_MAX_SNAPS) { /* the oldest is never going to be needed alone */
+            free(s->snaps[0].next);
+            memmove(s->snaps, s->snaps + 1, sizeof s->snaps[0] * (KS_MAX_SNAPS - 1));
+            s->nsnaps--;
+        }
+        struct ks_snap *sn = &s->snaps[s->nsnaps++];
+        sn->id = ctx->checkpoint_id;
+        sn->next = sl_xmalloc(sizeof(int64_t) * (size_t)(s->nparts ? s->nparts : 1));
+        for (int i = 0; i < s->nparts; i++) sn->next[i] = s->parts[i].next;
+    }
     return SL_OK;
 }
 
+/* Checkpoint n is complete: commit its offsets to the group, asynchronously (a later id implies
+ * the earlier ones: only the newest snapshot <= n is committed). */
+static sl_status ks_notify(sl_operator *op, int64_t checkpoint_id, sl_error *err)
+{
+    kafka_source *s = op->impl;
+    (void)err;
+    int last = -1;
+    for (int i = 0; i < s->nsnaps && s->snaps[i].id <= checkpoint_id; i++) last = i;
+    if (last < 0) return SL_OK;
+    if (s->assigned) commit_offsets(s, s->snaps[last].next, true);
+    for (int i = 0; i <= last; i++) free(s->snaps[i].next);
+    memmove(s->snaps, s->snaps + last + 1, sizeof s->snaps[0] * (size_t)(s->nsnaps - last - 1));
+    s->nsnaps -= last + 1;
+    return SL_OK;
+}
+
+/* Each partition of this subtask takes its offset (and bounded end) from whichever old part has
+ * it (union state: the old parallelism may differ); partitions in no part keep the start
+ * offset scan.startup.mode chose (e.g. partitions added since). */
 static sl_status ks_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
 {
     kafka_source *s = op->impl;
     for (int pi = 0; pi < ctx->nparts; pi++) {
-    const json_t *in = ctx->parts[pi].state;
-    if (!in) continue;
-    if (!json_is_array(in)) return sl_error_set(err, SL_ERR_STATE, "table '%s': malformed Kafka source state", s->table);
-    size_t i;
-    const json_t *e;
-    json_array_foreach(in, i, e)
-    {
-        const char *topic = json_string_value(json_object_get(e, "topic"));
-        json_int_t part = json_integer_value(json_object_get(e, "partition"));
-        json_int_t off = json_integer_value(json_object_get(e, "offset"));
-        for (int k = 0; topic && k < s->nparts; k++)
-            if (s->parts[k].partition == part && strcmp(s->parts[k].topic, topic) == 0) {
-                s->parts[k].start = off;
-                s->parts[k].restored = true;
-            }
+        const json_t *in = ctx->parts[pi].state;
+        if (!in) continue;
+        if (!json_is_array(in))
+            return sl_error_set(err, SL_ERR_STATE, "table '%s': malformed Kafka source state (old subtask %d)", s->table, ctx->parts[pi].subtask);
+        size_t i;
+        const json_t *e;
+        json_array_foreach(in, i, e)
+        {
+            const char *topic = json_string_value(json_object_get(e, "topic"));
+            const json_t *jp = json_object_get(e, "partition"), *jo = json_object_get(e, "offset"), *js = json_object_get(e, "stop");
+            if (!topic || !json_is_integer(jp) || !json_is_integer(jo))
+                return sl_error_set(err, SL_ERR_STATE, "table '%s': malformed Kafka source state (old subtask %d)", s->table,
+                                    ctx->parts[pi].subtask);
+            json_int_t part = json_integer_value(jp);
+            for (int k = 0; k < s->nparts; k++)
+                if (s->parts[k].partition == part && strcmp(s->parts[k].topic, topic) == 0) {
+                    kpart *p = &s->parts[k];
+                    p->start = json_integer_value(jo);
+                    p->restored = true;
+                    if (js && json_is_integer(js) && s->bounded != KAFKA_MODE_UNBOUNDED) p->stop = json_integer_value(js);
+                }
+        }
     }
+    if (s->assigned) { /* not expected (restore comes before the first poll): assign again */
+        s->assigned = false;
+        for (int k = 0; k < s->nparts; k++) {
+            s->parts[k].done = false;
+            s->parts[k].next = -1;
+        }
     }
     return SL_OK;
 }
@@ -554,6 +645,7 @@ static void ks_close(sl_operator *op)
 {
     kafka_source *s = op->impl;
     if (!s) return;
+    for (int i = 0; i < s->nsnaps; i++) free(s->snaps[i].next);
     if (s->q) rd_kafka_queue_destroy(s->q);
     kafka_client_destroy(&s->c);
     sl_format_destroy(s->vfmt);
@@ -572,7 +664,8 @@ static const sl_op_vtable ks_vt = {.name = "KafkaSource",
                                    .finish = ks_finish,
                                    .close = ks_close,
                                    .snapshot = ks_snapshot,
-                                   .restore = ks_restore};
+                                   .restore = ks_restore,
+                                   .notify_complete = ks_notify};
 
 /* ---- building ----------------------------------------------------------------------------------- */
 
@@ -783,6 +876,7 @@ sl_status kafka_source_create(const sl_conn_args *a, sl_operator **out, sl_error
     rd_kafka_conf_get(conf, "group.id", buf, &gl);
     s->group = sl_arena_strdup(s->a, buf);
     s->commit = co.group_id && co.commit_offsets;
+    if (s->commit) rd_kafka_conf_set_offset_commit_cb(conf, on_commit);
     s->batch = co.max_poll_records > 0 ? co.max_poll_records : 500;
     if ((st = kafka_client_new(&s->c, RD_KAFKA_CONSUMER, conf, err)) || (st = list_partitions(s, a, err))) {
         ks_close(&tmp);

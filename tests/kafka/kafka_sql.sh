@@ -290,7 +290,8 @@ has "table 'k': cannot reach the Kafka cluster at '127.0.0.1:1' (option 'propert
 sed -e "s/  'scan.startup.mod' = 'earliest-offset'/  'sink.delivery-guarantee' = 'exactly-once'/" "$tmp/badopt.sql" \
   | sed -e "s/INSERT INTO p SELECT \* FROM k;/CREATE TABLE g (id INT) WITH ('connector' = 'datagen', 'number-of-rows' = '1');\nINSERT INTO k SELECT id FROM g;/" >"$tmp/eos.sql"
 run sql -f "$tmp/eos.sql"
-check "exactly-once is refused" $((status == 0)); has "does not support 'exactly-once' yet" "$tmp/err"; check "exactly-once: message" $?
+check "exactly-once without a transactional id prefix exits 2" $((status != 2))
+has "sink.transactional-id-prefix must be specified when using DeliveryGuarantee.EXACTLY_ONCE." "$tmp/err"; check "exactly-once without prefix: Flink's message" $?
 
 # ---- 8. a failed delivery fails the job with the broker's error (never dropped silently)
 cat >"$tmp/lost.sql" <<EOF
