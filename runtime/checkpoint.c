@@ -66,16 +66,6 @@ sl_status sl_cp_settings_load(const sl_config *cfg, sl_cp_settings *s, sl_error 
             return SL_ERR_CONFIG;
         }
     }
-    if (s->interval_ms > 0 && !s->dir) {
-        sl_error_set(err, SL_ERR_CONFIG,
-                     "Checkpointing is enabled ('execution.checkpointing.interval' = %" PRId64 " ms) but no checkpoint storage is "
-                     "configured: 'execution.checkpointing.dir' is not set.",
-                     s->interval_ms);
-        sl_error_hint(err, "SET 'execution.checkpointing.dir' = 'file:///some/dir' (Sluice keeps no checkpoints in memory: "
-                           "a checkpoint that is not durable cannot bring a crashed job back)");
-        sl_cp_settings_free(s);
-        return SL_ERR_CONFIG;
-    }
     return SL_OK;
 }
 

@@ -44,8 +44,9 @@ typedef struct sl_cp_settings {
     bool log_each;     /* log.level DEBUG or TRACE: a line per completed checkpoint */
 } sl_cp_settings;
 
-/* Reads the execution.checkpointing.* / execution.savepoint.* settings; a bad combination
- * (an interval without a directory, a directory that is not a path) is a config error. */
+/* Reads the execution.checkpointing.* / execution.savepoint.* settings; a directory that is not a
+ * local path or file:// URI is a config error. With an interval but no directory, s->dir is NULL:
+ * the caller picks a default (Flink keeps such checkpoints in the JobManager's memory). */
 sl_status sl_cp_settings_load(const sl_config *cfg, sl_cp_settings *s, sl_error *err);
 void sl_cp_settings_free(sl_cp_settings *s);
 /* Whether the job needs a coordinator at all (checkpoints, savepoints or a restore). */

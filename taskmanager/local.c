@@ -525,6 +525,20 @@ sl_status sl_job_run_local(const jobgraph *g, const sl_config *cfg, const sl_run
         free(tmp_dir);
         return st;
     }
+    if (cps.interval_ms > 0 && !cps.dir) {
+        /* Flink keeps such checkpoints in the JobManager's heap: good for restarts after a task
+         * failure, gone with the process. The closest here: a directory under io.tmp.dirs. */
+        size_t n = strlen(tmp_dir) + 32;
+        cps.dir = sl_xmalloc(n);
+        snprintf(cps.dir, n, "%s/sluice-checkpoints", tmp_dir);
+        fprintf(log, "sluice: warning: checkpointing is enabled but 'execution.checkpointing.dir' is not set: checkpoints go to %s "
+                     "(they serve restarts after task failures; set 'execution.checkpointing.dir' to a durable directory to restart "
+                     "the job after a crash)\n",
+                cps.dir);
+    }
+    if (cps.unaligned && cps.interval_ms > 0)
+        fprintf(log, "sluice: warning: 'execution.checkpointing.unaligned.enabled' is not supported yet: checkpoints stay aligned "
+                     "(a barrier waits for the buffers in flight, at most the channel's credits)\n");
     sl_checkpointer *cp = NULL;
     if (sl_cp_settings_needed(&cps)) {
         int nids;
