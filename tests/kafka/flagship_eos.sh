@@ -6,6 +6,8 @@
 # retained checkpoint (`sluice sql -s <chk-n>`); the last run is stopped with SIGTERM, which takes
 # a savepoint and commits. A read_committed consumer (kcat) must then see every expected joined
 # row exactly once: none lost, none duplicated (see the note on the dev cluster at the kill).
+# Then, in the same job's life: an injected task failure recovered in-process by the restart
+# strategy, and a rescale 2 -> 4 -> 2 through savepoints taken on graceful stops.
 #
 # The script runs as it is except for: the bootstrap servers, the sink's delivery guarantee
 # ('exactly-once' + a transactional id prefix) and the checkpoint settings (SET lines in front).
@@ -27,7 +29,7 @@ pass=0
 fail=0
 check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
 die() { echo "FAIL: $1"; for f in "$tmp"/*.err*; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
-N=${FLAGSHIP_EOS_ROWS:-12000}   # rows per input topic
+N=${FLAGSHIP_EOS_ROWS:-20000}   # rows per input topic
 RATE=${FLAGSHIP_EOS_RATE:-1500} # rows per second per topic written by the feeder
 KILLS=${FLAGSHIP_EOS_KILLS:-3}
 PAR=2
@@ -78,7 +80,7 @@ grep -q "'sink.delivery-guarantee' = 'exactly-once'" "$tmp/job.sql"; check "the 
 
 from=""
 kills=0
-for ((k = 0; k <= KILLS; k++)); do
+for ((k = 0; k < KILLS; k++)); do
   "$BIN" sql -D parallelism.default=$PAR -D taskmanager.numberOfTaskSlots=$PAR -f "$tmp/job.sql" ${from:+-s "$from"} \
     >"$tmp/job.out.$k" 2>"$tmp/job.err.$k" &
   job_pid=$!
@@ -107,6 +109,33 @@ for ((k = 0; k <= KILLS; k++)); do
 done
 check "killed with SIGKILL $kills times, restarted from the newest checkpoint each time" $((kills != KILLS))
 
+# an injected task failure in the next run: the restart strategy recovers in-process from the
+# latest checkpoint; a graceful stop then takes a savepoint (and commits up to it)
+stop_run() { # <run index>: SIGTERM, wait, the savepoint's path
+  kill -TERM "$job_pid"
+  wait "$job_pid"
+  local st=$?
+  job_pid=""
+  sp=$(sed -n 's/^Savepoint completed. Path: file://p' "$tmp/job.err.$1")
+  [ $st -eq 0 ] && [ -f "$sp/_metadata" ]
+}
+run_from() { # <run index> <parallelism> <from> [extra args]
+  local k=$1 p=$2 f=$3
+  shift 3
+  "$BIN" sql -D parallelism.default=$p -D taskmanager.numberOfTaskSlots=$p -f "$tmp/job.sql" -s "$f" "$@" >"$tmp/job.out.$k" 2>"$tmp/job.err.$k" &
+  job_pid=$!
+}
+k=$((KILLS + 1))
+run_from $k $PAR "$from" -D sluice.testing.fail-after-records=200 -D restart-strategy.type=fixed-delay -D restart-strategy.fixed-delay.delay=200ms
+for ((i = 0; i < 600; i++)); do grep -q "^Restarting in" "$tmp/job.err.$k" && break; kill -0 "$job_pid" 2>/dev/null || break; sleep 0.05; done
+sleep 1.5
+stop_run $k; check "an injected task failure: restarted in-process, then stopped with a savepoint" $?
+grep -q "^Restarting in 200 ms from checkpoint" "$tmp/job.err.$k"; check "the in-process restart restored a checkpoint" $?
+# rescale 2 -> 4 -> 2 through savepoints while the feeder still writes
+run_from $((k + 1)) 4 "$sp"
+sleep 2
+stop_run $((k + 1)); check "restored at parallelism 4 from a parallelism-2 savepoint, stopped with a savepoint" $?
+run_from $((k + 2)) $PAR "$sp"
 # the last run: once the feeder is done and the job has read everything, a graceful stop takes a
 # savepoint, which commits the last transaction
 wait "$feed_pid"; st=$?; feed_pid=""
@@ -114,10 +143,7 @@ check "feeder wrote both inputs" $st
 timeout 60 kcat -C -b "$bs" -t kafka_Flink_xiaoneng_1kb_006 -o beginning -e -q >"$tmp/left.json" 2>/dev/null
 timeout 60 kcat -C -b "$bs" -t kafka_Flink_xiaoneng_1kb_005 -o beginning -e -q >"$tmp/right.json" 2>/dev/null
 sleep 3
-kill -TERM "$job_pid"
-wait "$job_pid"; st=$?; job_pid=""
-check "the last run stops gracefully (exit $st)" $st
-grep -q "^Savepoint completed" "$tmp/job.err.$KILLS"; check "the graceful stop took a savepoint" $?
+stop_run $((k + 2)); check "restored at parallelism 2 from the parallelism-4 savepoint, the last run stops with a savepoint" $?
 grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$tmp"/job.err.*; check "no sanitizer report" $((! $?))
 
 timeout 60 kcat -C -b "$bs" -t kafka_Flink_1302 -X isolation.level=read_committed -o beginning -e -q >"$tmp/out.json" 2>/dev/null
@@ -137,7 +163,7 @@ print("flagship exactly-once: expected %d joined rows, read_committed consumer g
       % (len(expected), len(out), len(missing), dups, len(extra), wrong))
 sys.exit(1 if dups or missing or extra or wrong or not expected else 0)
 EOF
-check "every joined row exactly once after $KILLS SIGKILLs (read_committed)" $?
+check "every joined row exactly once after $KILLS SIGKILLs, a task failure and a rescale 2 -> 4 -> 2 (read_committed)" $?
 
 kill -TERM "$dev_pid"; wait "$dev_pid"; dev_pid=""
 echo "flagship_eos: $pass passed, $fail failed"
