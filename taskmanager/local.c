@@ -16,7 +16,7 @@
 #include "connectors/connector.h"
 #include "runtime/checkpoint.h"
 #include "runtime/ops.h"
-#include "runtime/restart.h"
+#include "jobmanager/restart.h"
 #include "runtime/task.h"
 #include "runtime/temporal.h"
 

@@ -1,5 +1,5 @@
-/* runtime/restart.c — see restart.h. */
-#include "runtime/restart.h"
+/* jobmanager/restart.c — see restart.h. */
+#include "jobmanager/restart.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
-/* runtime/restart.h — restart strategies (Flink's restart-strategy.*): whether and when a failed
+/* jobmanager/restart.h — restart strategies (Flink's restart-strategy.*): whether and when a failed
  * job restarts from its latest completed checkpoint. */
-#ifndef SLUICE_RUNTIME_RESTART_H
-#define SLUICE_RUNTIME_RESTART_H
+#ifndef SLUICE_JOBMANAGER_RESTART_H
+#define SLUICE_JOBMANAGER_RESTART_H
 
 #include <stdbool.h>
 #include <stdint.h>

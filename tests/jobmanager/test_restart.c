@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "common/config.h"
-#include "runtime/restart.h"
+#include "jobmanager/restart.h"
 
 static sl_config *conf(const char *const *kv)
 {
