@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/mem.h"
 #include "common/strbuf.h"
 #include "common/units.h"
@@ -222,19 +223,7 @@ static inline uint64_t next_u64(uint64_t *s)
 }
 static inline double next_double(uint64_t *s) { return (double)(next_u64(s) >> 11) * 0x1.0p-53; }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A uniformly random integer in [lo, hi]. */
 static int64_t rand_between(uint64_t *rng, int64_t lo, int64_t hi)
@@ -313,7 +302,7 @@ static sl_status datagen_poll(sl_operator *op, int max, sl_source_state *state, 
         *state = SL_SOURCE_END;
         return SL_OK;
     }
-    uint64_t now = mono_ns();
+    uint64_t now = sl_mono_ns();
     if (!d->start_ns) d->start_ns = now;
     /* rate limit: as many rows as the elapsed time allows (plus a first batch) */
     double allowed = (double)(now - d->start_ns) / 1e9 * d->rate + 1;
@@ -326,7 +315,7 @@ static sl_status datagen_poll(sl_operator *op, int max, sl_source_state *state, 
     }
     if (n > max) n = max;
     if (d->rows_left > 0 && n > d->rows_left) n = d->rows_left;
-    int64_t now_ms = wall_ms();
+    int64_t now_ms = sl_wall_ms();
     for (int64_t r = 0; r < n; r++) {
         sl_rw_begin(&d->w, d->n, SL_ROW_INSERT);
         for (int i = 0; i < d->n; i++)
@@ -553,7 +542,7 @@ static sl_status datagen_source(const sl_conn_args *a, sl_operator **out, sl_err
     if (nr) sl_parse_long(nr, 0, INT64_MAX, &nrows, why, sizeof why);
     const char *sd = sl_kv_get(a->opts, a->nopts, "seed");
     if (sd) sl_parse_long(sd, INT64_MIN, INT64_MAX, &seed, why, sizeof why);
-    else seed = (int64_t)(mono_ns() ^ (uint64_t)wall_ms() << 20);
+    else seed = (int64_t)(sl_mono_ns() ^ (uint64_t)sl_wall_ms() << 20);
     d->table = sl_xstrdup(a->table ? a->table : "?");
     d->row = row;
     d->seed = (uint64_t)seed;

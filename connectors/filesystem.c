@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/fsutil.h"
 #include "common/mem.h"
 #include "common/strbuf.h"
 #include "common/units.h"
@@ -355,27 +357,10 @@ typedef struct fs_sink {
     sl_strbuf line;
 } fs_sink;
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static sl_status mkdirs(const char *path, sl_error *err)
 {
-    char *p = sl_xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = 0;
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) break;
-        *s = '/';
-    }
-    int rc = mkdir(p, 0777) != 0 && errno != EEXIST ? errno : 0;
-    free(p);
-    struct stat st;
-    if (rc || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return sl_error_set(err, SL_ERR_IO, "cannot create the sink directory '%s': %s", path, rc ? strerror(rc) : "not a directory");
+    if (sl_fs_mkdirs(path) != 0) return sl_error_set(err, SL_ERR_IO, "cannot create the sink directory '%s': %s", path, strerror(errno));
     return SL_OK;
 }
 
@@ -410,7 +395,7 @@ static sl_status open_part(fs_sink *s, sl_error *err)
     if (!s->cur) return sl_error_set(err, SL_ERR_IO, "cannot create part file '%s': %s", p->hidden, strerror(errno));
     setvbuf(s->cur, NULL, _IOFBF, 1u << 20);
     s->cur_bytes = 0;
-    s->cur_opened_ns = mono_ns();
+    s->cur_opened_ns = sl_mono_ns();
     return SL_OK;
 }
 
@@ -423,7 +408,7 @@ static sl_status fs_sink_process(sl_operator *op, int input, const uint8_t *row,
     sl_status st = sl_format_encode(s->format, r, &s->line, err);
     if (st) return st;
     sl_strbuf_putc(&s->line, '\n');
-    if (s->cur && (s->cur_bytes >= s->max_bytes || (mono_ns() - s->cur_opened_ns) / 1000000u >= (uint64_t)s->rollover_ms) &&
+    if (s->cur && (s->cur_bytes >= s->max_bytes || (sl_mono_ns() - s->cur_opened_ns) / 1000000u >= (uint64_t)s->rollover_ms) &&
         (st = roll(s, err)))
         return st;
     if (!s->cur && (st = open_part(s, err))) return st;
@@ -627,7 +612,7 @@ static void make_uuid(char *out, size_t n)
     unsigned char b[16] = {0};
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     if (fd < 0 || read(fd, b, sizeof b) != (ssize_t)sizeof b) {
-        uint64_t x = mono_ns() ^ (uint64_t)getpid() << 32;
+        uint64_t x = sl_mono_ns() ^ (uint64_t)getpid() << 32;
         memcpy(b, &x, 8);
     }
     if (fd >= 0) close(fd);

@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "common/clock.h"
+#include "common/fsutil.h"
 #include "common/hash.h"
 #include "common/mem.h"
 #include "common/strbuf.h"
@@ -194,20 +196,6 @@ struct sl_checkpointer {
     char *last_path;
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void cp_log(sl_checkpointer *cp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void cp_log(sl_checkpointer *cp, const char *fmt, ...)
 {
@@ -359,7 +347,7 @@ sl_status sl_cp_create(const sl_cp_settings *s, const char *tmp_dir, FILE *log, 
     cp->log_lock = log_lock;
     uint8_t rnd[16];
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
-        uint64_t a = (uint64_t)now_ns() ^ (uint64_t)getpid() << 32, b = sl_hash64(&a, sizeof a);
+        uint64_t a = (uint64_t)sl_mono_ns() ^ (uint64_t)getpid() << 32, b = sl_hash64(&a, sizeof a);
         memcpy(rnd, &a, 8);
         memcpy(rnd + 8, &b, 8);
     }
@@ -370,7 +358,9 @@ sl_status sl_cp_create(const sl_cp_settings *s, const char *tmp_dir, FILE *log, 
     char buf[4200];
     snprintf(buf, sizeof buf, "%s/sluice-cp-%d-%.8s", tmp_dir ? tmp_dir : "/tmp", (int)getpid(), cp->job_id);
     cp->local_root = sl_xstrdup(buf);
-    sl_status st = sl_fs_mkdirs(cp->local_root, err);
+    sl_status st = SL_OK;
+    if (sl_fs_mkdirs(cp->local_root) != 0)
+        st = sl_error_set(err, SL_ERR_IO, "cannot create the local checkpoint directory '%s' (io.tmp.dirs): %s", cp->local_root, strerror(errno));
     if (!st && cp->set.dir) {
         snprintf(buf, sizeof buf, "%s/%s", cp->set.dir, cp->job_id);
         cp->job_dir = sl_xstrdup(buf);
@@ -513,7 +503,7 @@ void sl_cp_attach(sl_checkpointer *cp, sl_task **tasks, int n)
     cp->tasks = sl_xmalloc(sizeof(sl_task *) * (size_t)(n ? n : 1));
     memcpy(cp->tasks, tasks, sizeof(sl_task *) * (size_t)n);
     cp->ntasks = n;
-    cp->last_trigger_ns = now_ns();
+    cp->last_trigger_ns = sl_mono_ns();
     pthread_mutex_unlock(&cp->m);
 }
 
@@ -625,7 +615,7 @@ static sl_status complete(sl_checkpointer *cp, pending *p, sl_error *err)
     }
     int maxp = cp->ntasks ? sl_task_max_parallelism(cp->tasks[0]) : 128;
     json_t *root = json_pack("{s:s, s:i, s:s, s:I, s:b, s:I, s:i, s:o}", "format", "sluice-checkpoint", "version", 1, "job_id", cp->job_id,
-                             "checkpoint_id", (json_int_t)p->id, "savepoint", p->savepoint, "timestamp_ms", (json_int_t)wall_ms(),
+                             "checkpoint_id", (json_int_t)p->id, "savepoint", p->savepoint, "timestamp_ms", (json_int_t)sl_wall_ms(),
                              "max_parallelism", maxp, "operators", ops);
     char *text = json_dumps(root, JSON_COMPACT);
     json_decref(root);
@@ -635,7 +625,7 @@ static sl_status complete(sl_checkpointer *cp, pending *p, sl_error *err)
     free(text);
     if (st) return st;
     /* complete: it is durable */
-    double ms = (double)(now_ns() - p->t0_ns) / 1e6;
+    double ms = (double)(sl_mono_ns() - p->t0_ns) / 1e6;
     if (cp->ndur == cp->capdur) {
         cp->capdur = cp->capdur ? cp->capdur * 2 : 64;
         cp->durations = sl_xrealloc(cp->durations, sizeof(double) * (size_t)cp->capdur);
@@ -649,7 +639,7 @@ static sl_status complete(sl_checkpointer *cp, pending *p, sl_error *err)
     if (p->sync_ns_max > cp->sync_ns_max) cp->sync_ns_max = p->sync_ns_max;
     cp->last_bytes = p->bytes;
     cp->last_full = p->full;
-    cp->last_complete_ns = now_ns();
+    cp->last_complete_ns = sl_mono_ns();
     if (p->savepoint) {
         record_savepoint(cp, p->sp_req, 1, p->path);
     } else {
@@ -688,7 +678,7 @@ static void trigger(sl_checkpointer *cp, int64_t sp_req)
     p->id = ++cp->last_id;
     p->savepoint = savepoint;
     p->sp_req = sp_req;
-    p->t0_ns = now_ns();
+    p->t0_ns = sl_mono_ns();
     p->ntasks = cp->ntasks;
     p->has_acked = sl_xcalloc((size_t)cp->ntasks, sizeof(bool));
     p->parts = json_array();
@@ -713,7 +703,7 @@ static void trigger(sl_checkpointer *cp, int64_t sp_req)
     }
     p->next = cp->pend;
     cp->pend = p;
-    cp->last_trigger_ns = now_ns();
+    cp->last_trigger_ns = sl_mono_ns();
     if (p->failed) return;
     for (int i = 0; i < cp->ntasks; i++)
         if (sl_task_is_source(cp->tasks[i])) sl_task_trigger_checkpoint(cp->tasks[i], p->id);
@@ -723,7 +713,7 @@ sl_status sl_cp_tick(sl_checkpointer *cp, sl_error *err)
 {
     sl_status st = SL_OK;
     pthread_mutex_lock(&cp->m);
-    uint64_t now = now_ns();
+    uint64_t now = sl_mono_ns();
     int inflight = 0;
     for (pending *p = cp->pend; p; p = p->next) {
         if (p->failed) continue;
@@ -850,7 +840,7 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
 {
     (void)err;
     *declined = false;
-    uint64_t t0 = now_ns();
+    uint64_t t0 = sl_mono_ns();
     pthread_mutex_lock(&cp->m);
     pending *p = find_pending(cp, id);
     int ti = task_index(cp, t);
@@ -874,7 +864,10 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
         sl_operator *op = ops[i];
         if (!op->vt->snapshot) continue;
         snprintf(dir, sizeof dir, "%s/chk-%" PRId64 "/%d/%d-%s", cp->local_root, id, ti, i, op->id ? op->id : "op");
-        if ((st = sl_fs_mkdirs(dir, &e))) break;
+        if (sl_fs_mkdirs(dir) != 0) {
+            st = sl_error_set(&e, SL_ERR_IO, "cannot create the local snapshot directory '%s': %s", dir, strerror(errno));
+            break;
+        }
         sl_snapshot_ctx ctx = {.checkpoint_id = id, .savepoint = savepoint, .dir = dir};
         json_t *state = NULL;
         if ((st = op->vt->snapshot(op, &ctx, &state, &e))) break;
@@ -885,7 +878,7 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
                                                "parallelism", sl_task_parallelism(t), "kg", kr.start, kr.end, "keyed", op->keyed,
                                                "state", state ? state : json_null(), "local", dir, "rel", rel));
     }
-    uint64_t sync_ns = now_ns() - t0;
+    uint64_t sync_ns = sl_mono_ns() - t0;
     pthread_mutex_lock(&cp->m);
     p = find_pending(cp, id); /* still there: in_flight keeps it */
     if (st) {
@@ -1064,7 +1057,7 @@ sl_status sl_cp_restore_task(sl_checkpointer *cp, sl_task *t, sl_error *err)
         if (!op->vt->restore || !op->id) continue;
         const json_t *arr = json_object_get(opsj, op->id);
         if (!arr) continue;
-        uint64_t t0 = now_ns();
+        uint64_t t0 = sl_mono_ns();
         size_t n = json_array_size(arr);
         sl_restore_part *parts = sl_xcalloc(n ? n : 1, sizeof *parts);
         char **dirs = sl_xcalloc(n ? n : 1, sizeof(char *));
@@ -1117,7 +1110,7 @@ sl_status sl_cp_restore_task(sl_checkpointer *cp, sl_task *t, sl_error *err)
             if (st) sl_error_detail(err, "while restoring operator %s from '%s'", op->description ? op->description : op->id, cp->restore_desc);
             else if (cp->set.log_each)
                 cp_log(cp, "Restored %s in subtask %s from %d part%s of checkpoint %" PRId64 " in %.1f ms.", op->vt->name, sl_task_name(t), np,
-                       np == 1 ? "" : "s", cid, (double)(now_ns() - t0) / 1e6);
+                       np == 1 ? "" : "s", cid, (double)(sl_mono_ns() - t0) / 1e6);
         }
         for (int k = 0; k < np; k++) {
             if (dirs[k]) {

@@ -35,11 +35,4 @@ struct sl_cp_storage {
 /* A storage rooted at a local directory (a path or a file:// URI); the root is created. */
 sl_status sl_cp_storage_fs(const char *root, sl_cp_storage **out, sl_error *err);
 
-/* Local file helpers shared by the checkpoint code. */
-sl_status sl_fs_mkdirs(const char *path, sl_error *err);       /* mkdir -p */
-void sl_fs_remove_tree(const char *path);                       /* rm -rf; missing is fine */
-sl_status sl_fs_copy(const char *from, const char *to, int do_fsync, uint64_t *bytes, sl_error *err);
-/* file:///a/b and /a/b → /a/b (a malloc'd copy); NULL for a scheme other than file:// */
-char *sl_fs_path_of_uri(const char *uri);
-
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/hash.h"
 #include "common/mem.h"
 #include "runtime/checkpoint.h"
@@ -107,12 +108,6 @@ struct sl_task {
     uint64_t start_ns;
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- job context ---------------------------------------------------------------------------- */
 
@@ -325,13 +320,13 @@ static void send_buffer(sl_task *t, sl_channel *c)
     gate *g = &c->consumer->g;
     pthread_mutex_lock(&g->m);
     if (c->queued >= c->credits && !cancelled(t)) {
-        uint64_t t0 = now_ns();
+        uint64_t t0 = sl_mono_ns();
         while (c->queued >= c->credits && !cancelled(t)) {
             c->producer_waiting = true;
             pthread_cond_wait(&c->space, &g->m);
         }
         c->producer_waiting = false;
-        t->m.backpressured_ns += now_ns() - t0;
+        t->m.backpressured_ns += sl_mono_ns() - t0;
     }
     if (c->q_tail) c->q_tail->next = b;
     else c->q_head = b;
@@ -350,7 +345,7 @@ static inline void put_entry(sl_task *t, sl_channel *c, uint32_t type, const voi
     if (!c->cur) {
         c->cur = get_buffer(c, need);
         if (t->flush_deadline_ns == 0 && t->job->buffer_timeout_ms > 0)
-            t->flush_deadline_ns = now_ns() + (uint64_t)t->job->buffer_timeout_ms * 1000000u;
+            t->flush_deadline_ns = sl_mono_ns() + (uint64_t)t->job->buffer_timeout_ms * 1000000u;
     }
     uint8_t *p = c->cur->data + c->cur->len;
     uint64_t hdr = ((uint64_t)type << 32) | len;
@@ -468,12 +463,6 @@ void sl_op_emit_idle(sl_operator *op, bool idle)
 
 /* ---- processing-time timers ---------------------------------------------------------------- */
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void sl_op_register_proctime_timer(sl_operator *op, int64_t when_ms)
 {
@@ -510,7 +499,7 @@ static struct ptimer pop_timer(sl_task *t)
 static sl_status fire_timers(sl_task *t, sl_error *err)
 {
     if (!t->ntimers) return SL_OK;
-    int64_t now = wall_ms();
+    int64_t now = sl_wall_ms();
     while (t->ntimers && t->timers[0].when_ms <= now) {
         struct ptimer x = pop_timer(t);
         sl_status st = x.op->vt->on_timer ? x.op->vt->on_timer(x.op, x.when_ms, err) : SL_OK;
@@ -525,8 +514,8 @@ static uint64_t next_deadline(sl_task *t)
 {
     uint64_t d = t->flush_deadline_ns;
     if (t->ntimers) {
-        int64_t ms = t->timers[0].when_ms - wall_ms();
-        uint64_t td = now_ns() + (ms > 0 ? (uint64_t)ms * 1000000u : 0);
+        int64_t ms = t->timers[0].when_ms - sl_wall_ms();
+        uint64_t td = sl_mono_ns() + (ms > 0 ? (uint64_t)ms * 1000000u : 0);
         if (!d || td < d) d = td;
     }
     return d;
@@ -541,7 +530,7 @@ static void publish(sl_task *t)
     atomic_store_explicit(&t->pub_bytes_in, t->m.bytes_in, memory_order_relaxed);
     atomic_store_explicit(&t->pub_bytes_out, t->m.bytes_out, memory_order_relaxed);
     atomic_store_explicit(&t->pub_dropped, t->m.dropped, memory_order_relaxed);
-    atomic_store_explicit(&t->pub_busy, (now_ns() - t->start_ns) - t->m.idle_ns - t->m.backpressured_ns, memory_order_relaxed);
+    atomic_store_explicit(&t->pub_busy, (sl_mono_ns() - t->start_ns) - t->m.idle_ns - t->m.backpressured_ns, memory_order_relaxed);
     atomic_store_explicit(&t->pub_idle, t->m.idle_ns, memory_order_relaxed);
     atomic_store_explicit(&t->pub_bp, t->m.backpressured_ns, memory_order_relaxed);
     atomic_store_explicit(&t->pub_wm, t->m.current_watermark, memory_order_relaxed);
@@ -569,13 +558,13 @@ void sl_task_metrics_get(const sl_task *t, sl_task_metrics *m)
 
 static void maybe_flush(sl_task *t)
 {
-    if (t->flush_deadline_ns && now_ns() >= t->flush_deadline_ns) flush_outputs(t);
+    if (t->flush_deadline_ns && sl_mono_ns() >= t->flush_deadline_ns) flush_outputs(t);
 }
 
 /* Waits on the gate until signalled or the deadline (CLOCK_MONOTONIC ns; 0 = none). */
 static void gate_wait(sl_task *t, uint64_t deadline_ns)
 {
-    uint64_t t0 = now_ns();
+    uint64_t t0 = sl_mono_ns();
     t->g.waiting = true;
     if (deadline_ns) {
         /* the condition variable uses CLOCK_REALTIME: convert the remaining time */
@@ -589,7 +578,7 @@ static void gate_wait(sl_task *t, uint64_t deadline_ns)
     } else
         pthread_cond_wait(&t->g.nonempty, &t->g.m);
     t->g.waiting = false;
-    t->m.idle_ns += now_ns() - t0;
+    t->m.idle_ns += sl_mono_ns() - t0;
 }
 
 void sl_task_wake(sl_task *t)
@@ -760,7 +749,7 @@ static sl_status run_consumer(sl_task *t, sl_error *err)
 {
     sl_status st;
     int ended = 0;
-    uint64_t last_publish = now_ns();
+    uint64_t last_publish = sl_mono_ns();
     while (!cancelled(t)) {
         if ((st = notify_checkpoints(t, err))) return st;
         pthread_mutex_lock(&t->g.m);
@@ -779,12 +768,12 @@ static sl_status run_consumer(sl_task *t, sl_error *err)
                 pthread_mutex_unlock(&t->g.m);
                 break;
             }
-            if (t->flush_deadline_ns && now_ns() >= t->flush_deadline_ns) {
+            if (t->flush_deadline_ns && sl_mono_ns() >= t->flush_deadline_ns) {
                 pthread_mutex_unlock(&t->g.m);
                 flush_outputs(t);
                 continue;
             }
-            if (t->ntimers && t->timers[0].when_ms <= wall_ms()) {
+            if (t->ntimers && t->timers[0].when_ms <= sl_wall_ms()) {
                 pthread_mutex_unlock(&t->g.m);
                 if ((st = fire_timers(t, err))) return st;
                 continue;
@@ -833,7 +822,7 @@ static sl_status run_consumer(sl_task *t, sl_error *err)
         if (c->ended && !was_ended) ended++;
         if ((st = fire_timers(t, err))) return st;
         maybe_flush(t);
-        uint64_t now = now_ns();
+        uint64_t now = sl_mono_ns();
         if (now - last_publish > 50000000u) {
             publish(t);
             last_publish = now;
@@ -847,7 +836,7 @@ static sl_status run_source(sl_task *t, sl_error *err)
 {
     sl_operator *h = t->ops[0];
     sl_status st;
-    uint64_t last_publish = now_ns();
+    uint64_t last_publish = sl_mono_ns();
     uint64_t wm_interval = (uint64_t)(t->job->watermark_interval_ms > 0 ? t->job->watermark_interval_ms : 200) * 1000000u;
     uint64_t next_periodic = last_publish + wm_interval;
     for (;;) {
@@ -859,13 +848,11 @@ static sl_status run_source(sl_task *t, sl_error *err)
             if ((st = take_checkpoint(t, trig, false, err))) return st;
         }
         if ((st = notify_checkpoints(t, err))) return st;
-        if (now_ns() >= next_periodic) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        if (sl_mono_ns() >= next_periodic) {
+            int64_t now_ms = sl_wall_ms();
             for (int i = 0; i < t->nops; i++)
                 if (t->ops[i]->vt->periodic && (st = t->ops[i]->vt->periodic(t->ops[i], now_ms, err))) return st;
-            next_periodic = now_ns() + wm_interval;
+            next_periodic = sl_mono_ns() + wm_interval;
         }
         sl_source_state s = SL_SOURCE_MORE;
         int wait_ms = 0;
@@ -878,7 +865,7 @@ static sl_status run_source(sl_task *t, sl_error *err)
             break;
         }
         maybe_flush(t);
-        uint64_t now = now_ns();
+        uint64_t now = sl_mono_ns();
         if (now - last_publish > 50000000u) {
             publish(t);
             last_publish = now;
@@ -887,7 +874,7 @@ static sl_status run_source(sl_task *t, sl_error *err)
             flush_outputs(t);
             if (wait_ms <= 0) wait_ms = 1;
             pthread_mutex_lock(&t->g.m);
-            uint64_t until = now_ns() + (uint64_t)wait_ms * 1000000u;
+            uint64_t until = sl_mono_ns() + (uint64_t)wait_ms * 1000000u;
             if (until > next_periodic) until = next_periodic;
             uint64_t timer = next_deadline(t);
             if (timer && timer < until) until = timer;
@@ -909,7 +896,7 @@ static void *task_main(void *arg)
     sl_task *t = arg;
     sl_error err;
     sl_error_clear(&err);
-    t->start_ns = now_ns();
+    t->start_ns = sl_mono_ns();
     sl_status st = SL_OK;
     for (int i = 0; i < t->nops && !st; i++)
         if (t->ops[i]->vt->open) st = t->ops[i]->vt->open(t->ops[i], &err);

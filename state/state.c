@@ -1,13 +1,11 @@
 /* state/state.c — the keyed state interface: argument checks, dispatch to the backend, and what the
  * backends share (TTL header, RocksDB key encoding, working directories). */
-#define _XOPEN_SOURCE 700 /* nftw */
 #define SL_STATE_INTERNAL
 #include "state/state.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/mem.h"
 
 #define WORKDIR_PREFIX "sluice-state-"
@@ -77,20 +76,7 @@ size_t sl_state_key_encode(uint8_t *out, int sid, int kg, const void *key, size_
 
 /* ---- working directories ---- */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path); /* best effort: keep going */
-    return 0;
-}
-
-void sl_state_workdir_remove(const char *path)
-{
-    if (!path || !*path) return;
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
+void sl_state_workdir_remove(const char *path) { sl_fs_remove_tree(path); }
 
 /* The pid in "sluice-state-<pid>-...", or -1. */
 static long workdir_pid(const char *name)
@@ -132,41 +118,6 @@ int sl_state_workdir_cleanup(const char *dir)
     return removed;
 }
 
-/* mkdir -p; returns 0 or -1 with errno set. */
-static int mkdirs(const char *dir)
-{
-    struct stat st;
-    if (stat(dir, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) return 0;
-        errno = ENOTDIR;
-        return -1;
-    }
-    char *p = sl_xstrdup(dir);
-    for (char *q = p + 1; *q; q++) {
-        if (*q != '/') continue;
-        *q = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            int e = errno;
-            free(p);
-            errno = e;
-            return -1;
-        }
-        *q = '/';
-    }
-    int rc = mkdir(p, 0777);
-    int e = errno;
-    free(p);
-    if (rc != 0 && e != EEXIST) {
-        errno = e;
-        return -1;
-    }
-    if (stat(dir, &st) != 0) return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
 
 static sl_status dir_error(sl_error *err, const char *what, const char *path, int e)
 {
@@ -182,7 +133,7 @@ sl_status sl_state_workdir_create(const char *dir, const char *name, char **path
 {
     *path = NULL;
     if (!dir || !*dir) dir = "/tmp";
-    if (mkdirs(dir) != 0) return dir_error(err, "in", dir, errno);
+    if (sl_fs_mkdirs(dir) != 0) return dir_error(err, "in", dir, errno);
     sl_state_workdir_cleanup(dir);
 
     /* The name may come from operator ids: keep it to a safe, short file name part. */
@@ -310,64 +261,6 @@ bool sl_state_iter_next_entry(sl_state_iter *it, const void **key, size_t *klen,
 
 /* ---- snapshots ---- */
 
-int sl_state_copy_file(const char *src, const char *dst)
-{
-    int in = open(src, O_RDONLY | O_CLOEXEC);
-    if (in < 0) return -1;
-    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (out < 0) {
-        int e = errno;
-        close(in);
-        errno = e;
-        return -1;
-    }
-    enum { BUF = 1 << 18 };
-    char *buf = sl_xmalloc(BUF);
-    int rc = 0;
-    for (;;) {
-        ssize_t n = read(in, buf, BUF);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            rc = -1;
-            break;
-        }
-        if (n == 0) break;
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(out, buf + off, (size_t)(n - off));
-            if (w < 0 && errno == EINTR) continue;
-            if (w < 0) {
-                rc = -1;
-                break;
-            }
-            off += w;
-        }
-        if (rc) break;
-    }
-    int e = errno;
-    free(buf);
-    close(in);
-    if (close(out) != 0 && rc == 0) {
-        rc = -1;
-        e = errno;
-    }
-    if (rc) {
-        unlink(dst);
-        errno = e;
-    }
-    return rc;
-}
-
-int sl_state_fsync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return rc;
-}
-
 /* Writes a small text file into dir and fsyncs it. */
 static sl_status write_small_file(const char *dir, const char *name, const char *text, sl_error *err)
 {
@@ -409,7 +302,7 @@ sl_status sl_state_snapshot(sl_state *s, const char *dir, sl_error *err)
     char *slash = strrchr(d, '/');
     if (slash && slash != d) { /* the parent, created if missing */
         *slash = '\0';
-        int rc = mkdirs(d);
+        int rc = sl_fs_mkdirs(d);
         int e = errno;
         *slash = '/';
         if (rc != 0) {
@@ -431,7 +324,7 @@ sl_status sl_state_snapshot(sl_state *s, const char *dir, sl_error *err)
                  sl_state_kind_name(s->kind), s->ttl_ms > 0 ? 1 : 0);
         rc = write_small_file(d, SL_STATE_FILE_META, meta, err);
     }
-    if (rc == SL_OK && sl_state_fsync_path(d) != 0)
+    if (rc == SL_OK && sl_fs_fsync_path(d) != 0)
         rc = sl_error_set(err, SL_ERR_IO, "could not sync the state snapshot directory \"%s\": %s", d, strerror(errno));
     if (rc != SL_OK && lstat(d, &st) == 0) sl_state_workdir_remove(d); /* it did not exist before: ours */
     free(d);

@@ -219,10 +219,6 @@ sl_status sl_state_hashmap_read_snapshot(const char *dir, bool has_ts, int kg_lo
 /* rocksdb fast restore: the store (empty) takes over the files of the rocksdb snapshot in dir and
  * deletes the key groups outside [kg_lo, kg_hi]. */
 sl_status sl_state_rocksdb_restore_files(sl_state *s, const char *dir, int kg_lo, int kg_hi, sl_error *err);
-/* Copies the regular file src to dst (created, must not exist); 0 or -1 with errno set. */
-int sl_state_copy_file(const char *src, const char *dst);
-/* fsyncs a file or directory; 0 or -1 with errno set. */
-int sl_state_fsync_path(const char *path);
 /* rocksdb white-box hooks for tests: flush + full compaction; number of raw rows in the DB (expired
  * or not). */
 void sl_state_rocksdb_compact(sl_state *s);

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/mem.h"
 
 #define DEFAULT_CACHE_BYTES (8u << 20)
@@ -638,7 +639,7 @@ static sl_status take_files(const char *dir, const char *to, sl_error *err)
                 done = link(src, dst) == 0;
                 if (!done) can_link = false; /* EXDEV, EPERM, EMLINK...: copy from now on */
             }
-            if (!done && sl_state_copy_file(src, dst) != 0) {
+            if (!done && sl_fs_copy_file(src, dst, true, false, NULL) != 0) {
                 char what[600];
                 snprintf(what, sizeof what, "could not copy %s to \"%s\": %s", n, to, strerror(errno));
                 st = snapshot_error(err, dir, what, NULL);
