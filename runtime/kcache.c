@@ -41,9 +41,15 @@ struct sl_kcache {
     uint64_t bloom_mask; /* bits - 1 */
     bool store_may_have_data;
     sl_kcache_stats st;
+    /* the dirty bound (0: none): a FIFO of the hashes of entries that became dirty, oldest first
+     * (an entry cleaned since leaves a stale hash, skipped when popped) */
+    size_t dirty_limit, ndirty;
+    uint64_t *ring;
+    size_t ring_cap, ring_head, ring_len;
 };
 
 enum { ENTRY_OVERHEAD = 16 }; /* malloc's own bookkeeping, roughly */
+enum { FLUSH_BATCH = 4096 };  /* write-backs per RocksDB write batch in a full flush */
 
 static uint64_t key_hash(int sid, int kg, const void *key, size_t klen)
 {
@@ -75,7 +81,20 @@ void sl_kcache_destroy(sl_kcache *c)
         if (c->slots[i].hash) free(c->slots[i].b);
     free(c->slots);
     free(c->bloom);
+    free(c->ring);
     free(c);
+}
+
+void sl_kcache_set_dirty_limit(sl_kcache *c, size_t limit)
+{
+    c->dirty_limit = limit;
+    free(c->ring);
+    c->ring = NULL;
+    c->ring_cap = c->ring_head = c->ring_len = 0;
+    if (limit) {
+        c->ring_cap = 4 * limit;
+        c->ring = sl_xmalloc(sizeof(uint64_t) * c->ring_cap);
+    }
 }
 
 static void bloom_add(sl_kcache *c, uint64_t h)
@@ -137,8 +156,12 @@ static sl_status write_back(sl_kcache *c, kc_entry *e, sl_error *err)
     }
     c->st.store_writes++;
     e->b->flags &= (uint8_t)~F_DIRTY;
+    c->ndirty--;
     return st;
 }
+
+/* An entry became dirty: count it, and with a dirty bound remember it in order. */
+static sl_status became_dirty(sl_kcache *c, uint64_t h, sl_error *err);
 
 /* Evicts entries (clock) until the cache is within its budget; `keep` is not evicted. */
 static sl_status shrink(sl_kcache *c, const kc_entry *keep_e, sl_error *err)
@@ -264,8 +287,11 @@ sl_status sl_kcache_put(sl_kcache *c, int sid, int kg, const void *key, size_t k
     uint64_t h = key_hash(sid, kg, key, klen);
     kc_entry *e = find(c, h, sid, kg, key, klen);
     if (!e) e = insert(c, h, sid, kg, key, klen);
+    bool was_dirty = e->b->flags & F_DIRTY;
     set_value(c, e, val, vlen, F_DIRTY | F_REF);
-    return shrink(c, e, err);
+    sl_status st = shrink(c, e, err);
+    if (!st && !was_dirty) st = became_dirty(c, h, err);
+    return st;
 }
 
 sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_t klen, sl_error *err)
@@ -275,6 +301,7 @@ sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_
     bool maybe_stored = bloom_maybe(c, h);
     if (!maybe_stored) {
         if (e) {
+            if (e->b->flags & F_DIRTY) c->ndirty--;
             c->used -= (uint64_t)e->b->cap + sizeof(kc_block) + ENTRY_OVERHEAD;
             free(e->b);
             remove_slot(c, (size_t)(e - c->slots));
@@ -282,21 +309,68 @@ sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_
         return SL_OK;
     }
     if (!e) e = insert(c, h, sid, kg, key, klen);
+    bool was_dirty = e->b->flags & F_DIRTY;
     set_value(c, e, NULL, 0, F_DIRTY | F_DEL | F_REF); /* a tombstone, written back on eviction */
-    return shrink(c, e, err);
+    sl_status st = shrink(c, e, err);
+    if (!st && !was_dirty) st = became_dirty(c, h, err);
+    return st;
+}
+
+/* Writes back the dirty entry with hash h, if there is one (a stale ring entry finds none). */
+static sl_status clean_hash(sl_kcache *c, uint64_t h, sl_error *err)
+{
+    for (size_t i = h & (c->nslots - 1);; i = (i + 1) & (c->nslots - 1)) {
+        kc_entry *e = &c->slots[i];
+        if (!e->hash) return SL_OK;
+        if (e->hash == h && (e->b->flags & F_DIRTY)) return write_back(c, e, err);
+    }
+}
+
+static sl_status ring_pop_clean(sl_kcache *c, sl_error *err)
+{
+    uint64_t h = c->ring[c->ring_head];
+    c->ring_head = (c->ring_head + 1) % c->ring_cap;
+    c->ring_len--;
+    return clean_hash(c, h, err);
+}
+
+static sl_status became_dirty(sl_kcache *c, uint64_t h, sl_error *err)
+{
+    c->ndirty++;
+    if (!c->dirty_limit) return SL_OK;
+    sl_status st = SL_OK;
+    /* over the bound (or the ring full of stale entries): the oldest dirty values go to the
+     * backend, down to half the bound, so this happens in batches */
+    if (c->ndirty > c->dirty_limit || c->ring_len == c->ring_cap) {
+        sl_state_batch_begin(c->store);
+        while (c->ring_len && !st && (c->ndirty > c->dirty_limit / 2 || c->ring_len > c->ring_cap / 2)) st = ring_pop_clean(c, err);
+        sl_status cst = sl_state_batch_commit(c->store, err);
+        if (!st) st = cst;
+    }
+    c->ring[(c->ring_head + c->ring_len) % c->ring_cap] = h;
+    c->ring_len++;
+    return st;
 }
 
 void sl_kcache_store_has_data(sl_kcache *c) { c->store_may_have_data = true; }
 
 sl_status sl_kcache_flush(sl_kcache *c, sl_error *err)
 {
-    for (size_t i = 0; i < c->nslots; i++) {
-        kc_entry *e = &c->slots[i];
-        if (!e->hash) continue;
-        sl_status st = write_back(c, e, err);
-        if (st) return st;
+    /* with a dirty bound, the ring knows every dirty entry: no table scan; one write batch */
+    sl_status st = SL_OK;
+    uint64_t w0 = c->st.store_writes;
+    sl_state_batch_begin(c->store);
+    while (c->ring_len && !st) st = ring_pop_clean(c, err);
+    for (size_t i = 0; i < c->nslots && c->ndirty && !st; i++) {
+        if (c->slots[i].hash) st = write_back(c, &c->slots[i], err);
+        if (!st && c->st.store_writes - w0 >= FLUSH_BATCH) { /* a batch holds its values: keep it small */
+            st = sl_state_batch_commit(c->store, err);
+            sl_state_batch_begin(c->store);
+            w0 = c->st.store_writes;
+        }
     }
-    return SL_OK;
+    sl_status cst = sl_state_batch_commit(c->store, err);
+    return st ? st : cst;
 }
 
 void sl_kcache_get_stats(const sl_kcache *c, sl_kcache_stats *st)

@@ -27,10 +27,16 @@ typedef struct sl_kcache sl_kcache;
 sl_kcache *sl_kcache_create(sl_state *store, uint64_t budget_bytes, bool store_may_have_data);
 /* Frees the cache without writing anything back (the state is being discarded). */
 void sl_kcache_destroy(sl_kcache *c);
-/* Writes every dirty value to the backend (before a snapshot, or to keep the state). */
 /* The store behind the cache was filled from elsewhere (a restore): reads must consult it for
  * keys the cache never wrote. */
 void sl_kcache_store_has_data(sl_kcache *c);
+/* Bounds the dirty values (written to the cache, not yet to the backend) to about `limit`: past it,
+ * the oldest dirty values are written back (newest stay cached, clean). With checkpoints on, this
+ * bounds what a snapshot must write synchronously (sl_kcache_flush); 0 (the default) = no bound,
+ * values go to the backend only when evicted. */
+void sl_kcache_set_dirty_limit(sl_kcache *c, size_t limit);
+#define SL_KCACHE_CHECKPOINT_DIRTY_LIMIT 16384
+/* Writes every dirty value to the backend (before a snapshot, or to keep the state). */
 sl_status sl_kcache_flush(sl_kcache *c, sl_error *err);
 
 /* The value of a key; *val is valid until the next call on the cache. */

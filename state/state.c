@@ -253,6 +253,13 @@ sl_status sl_state_scan_group(sl_state *s, int sid, int kg, sl_state_iter **it, 
     return s->vt->scan_group(s, sid, kg, it, err);
 }
 
+void sl_state_batch_begin(sl_state *s)
+{
+    if (s->vt->batch_begin) s->vt->batch_begin(s);
+}
+
+sl_status sl_state_batch_commit(sl_state *s, sl_error *err) { return s->vt->batch_commit ? s->vt->batch_commit(s, err) : SL_OK; }
+
 bool sl_state_iter_next_entry(sl_state_iter *it, const void **key, size_t *klen, const void **ukey, size_t *uklen,
                               const void **val, size_t *vlen)
 {

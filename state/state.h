@@ -90,6 +90,12 @@ bool sl_state_iter_next(sl_state_iter *it, const void **ukey, size_t *uklen, con
 sl_status sl_state_iter_error(const sl_state_iter *it, sl_error *err);
 void sl_state_iter_free(sl_state_iter *it);
 
+/* Write batching: between sl_state_batch_begin and sl_state_batch_commit, puts and deletes are
+ * collected and applied together at commit (rocksdb: one WriteBatch, much cheaper than one write
+ * each); reads and scans during a batch do not see them. hashmap: applied at once. */
+void sl_state_batch_begin(sl_state *s);
+sl_status sl_state_batch_commit(sl_state *s, sl_error *err);
+
 typedef struct sl_state_stats {
     uint64_t expired;         /* entries dropped because their TTL passed */
     uint64_t memory_bytes;    /* hashmap: heap bytes held; rocksdb: memtables + block cache usage */
@@ -159,6 +165,8 @@ typedef struct sl_state_vt {
     sl_status (*scan_group)(sl_state *s, int sid, int kg, sl_state_iter **it, sl_error *err);
     bool (*next_entry)(sl_state_iter *it, const void **key, size_t *klen, const void **ukey, size_t *uklen,
                        const void **val, size_t *vlen);
+    void (*batch_begin)(sl_state *s);                     /* NULL: writes apply at once */
+    sl_status (*batch_commit)(sl_state *s, sl_error *err);
 } sl_state_vt;
 
 /* One entry read from a snapshot. */

@@ -68,6 +68,8 @@ typedef struct rdb_store {
     char *parent, *name;        /* of the working directory (a restore makes a new one) */
     rocksdb_writebatch_t *load; /* restore: the batch being filled */
     int load_rows;
+    rocksdb_writebatch_t *batch; /* sl_state_batch_begin .. commit: writes collected here */
+    bool in_batch;
 } rdb_store;
 
 static sl_status rdb_error(sl_error *err, rdb_store *r, const char *what, char *e)
@@ -173,9 +175,32 @@ static sl_status rdb_put(sl_state *s, int sid, int kg, const void *key, size_t k
         v = (const char *)r->vbuf;
         vl = need;
     }
+    if (r->in_batch) {
+        rocksdb_writebatch_put(r->batch, (const char *)k, kl, v ? v : "", vl);
+        return SL_OK;
+    }
     char *e = NULL;
     rocksdb_put(r->db, r->wo, (const char *)k, kl, v ? v : "", vl, &e);
     if (e) return rdb_error(err, r, "put", e);
+    return SL_OK;
+}
+
+static void rdb_batch_begin(sl_state *s)
+{
+    rdb_store *r = (rdb_store *)s;
+    if (!r->batch) r->batch = rocksdb_writebatch_create();
+    r->in_batch = true;
+}
+
+static sl_status rdb_batch_commit(sl_state *s, sl_error *err)
+{
+    rdb_store *r = (rdb_store *)s;
+    r->in_batch = false;
+    if (!r->batch || rocksdb_writebatch_count(r->batch) == 0) return SL_OK;
+    char *e = NULL;
+    rocksdb_write(r->db, r->wo, r->batch, &e);
+    rocksdb_writebatch_clear(r->batch);
+    if (e) return rdb_error(err, r, "write (batch)", e);
     return SL_OK;
 }
 
@@ -186,6 +211,10 @@ static sl_status rdb_del(sl_state *s, int sid, int kg, const void *key, size_t k
     release_pin(r);
     size_t kl;
     const uint8_t *k = encode_key(r, sid, kg, key, klen, ukey, uklen, &kl);
+    if (r->in_batch) {
+        rocksdb_writebatch_delete(r->batch, (const char *)k, kl);
+        return SL_OK;
+    }
     char *e = NULL;
     rocksdb_delete(r->db, r->wo, (const char *)k, kl, &e);
     if (e) return rdb_error(err, r, "delete", e);
@@ -422,6 +451,7 @@ static void rdb_free(rdb_store *r)
         free(r->base.workdir);
     }
     if (r->load) rocksdb_writebatch_destroy(r->load);
+    if (r->batch) rocksdb_writebatch_destroy(r->batch);
     free(r->parent);
     free(r->name);
     free(r->kbuf);
@@ -748,6 +778,8 @@ static const sl_state_vt rdb_vt = {
     .iter_free = rdb_iter_free,
     .stats = rdb_stats,
     .close = rdb_close,
+    .batch_begin = rdb_batch_begin,
+    .batch_commit = rdb_batch_commit,
     .snapshot = rdb_snapshot,
     .is_empty = rdb_is_empty,
     .load = rdb_load,
