@@ -137,6 +137,7 @@ typedef struct pending {
     strlist refs;   /* shared files referenced */
     bool failed, benign, done_notified, completed;
     int64_t sp_req; /* the savepoint request it answers (savepoints) */
+    bool terminal;  /* a stop with savepoint */
     char reason[1024];
     struct pending *next;
 } pending;
@@ -180,6 +181,8 @@ struct sl_checkpointer {
     int consecutive_failed;
     uint64_t last_trigger_ns, last_complete_ns;
     int64_t savepoint_req, savepoint_reqs; /* the request waiting to be triggered (0: none), requests so far */
+    bool savepoint_terminal;
+    _Atomic int64_t terminal_id; /* the stop-with-savepoint triggered (0: none) */
     sp_result *sps;
     int nsps;
 
@@ -352,6 +355,7 @@ sl_status sl_cp_create(const sl_cp_settings *s, const char *tmp_dir, FILE *log, 
         memcpy(rnd + 8, &b, 8);
     }
     for (int i = 0; i < 16; i++) snprintf(cp->job_id + 2 * i, 3, "%02x", rnd[i]);
+    atomic_init(&cp->terminal_id, 0);
     pthread_mutex_init(&cp->m, NULL);
     pthread_cond_init(&cp->work, NULL);
     pthread_cond_init(&cp->idle, NULL);
@@ -678,6 +682,8 @@ static void trigger(sl_checkpointer *cp, int64_t sp_req)
     p->id = ++cp->last_id;
     p->savepoint = savepoint;
     p->sp_req = sp_req;
+    p->terminal = savepoint && cp->savepoint_terminal;
+    if (p->terminal) atomic_store(&cp->terminal_id, p->id);
     p->t0_ns = sl_mono_ns();
     p->ntasks = cp->ntasks;
     p->has_acked = sl_xcalloc((size_t)cp->ntasks, sizeof(bool));
@@ -788,13 +794,14 @@ sl_status sl_cp_tick(sl_checkpointer *cp, sl_error *err)
     return st;
 }
 
-int64_t sl_cp_request_savepoint(sl_checkpointer *cp)
+int64_t sl_cp_request_savepoint(sl_checkpointer *cp, bool terminal)
 {
     pthread_mutex_lock(&cp->m);
     int64_t req = -1;
     if (cp->set.savepoint_dir) {
         req = ++cp->savepoint_reqs;
         cp->savepoint_req = req;
+        cp->savepoint_terminal = terminal;
     }
     pthread_mutex_unlock(&cp->m);
     return req;
@@ -816,6 +823,8 @@ int sl_cp_savepoint_status(sl_checkpointer *cp, int64_t req, const char **path)
 /* ---- task side ------------------------------------------------------------------------------------ */
 
 bool sl_cp_exactly_once(const sl_checkpointer *cp) { return cp->set.exactly_once; }
+
+bool sl_cp_is_terminal(sl_checkpointer *cp, int64_t id) { return id > 0 && atomic_load(&cp->terminal_id) == id; }
 
 static int task_index(sl_checkpointer *cp, const sl_task *t)
 {

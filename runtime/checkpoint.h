@@ -77,8 +77,11 @@ int64_t sl_cp_prepare_restart(sl_checkpointer *cp);
 /* The monitor's periodic call; an error when the tolerable failed checkpoints are exceeded. */
 sl_status sl_cp_tick(sl_checkpointer *cp, sl_error *err);
 /* Requests a savepoint (taken as soon as no checkpoint is in flight); the request's number, -1
- * without execution.checkpointing.savepoint-dir. */
-int64_t sl_cp_request_savepoint(sl_checkpointer *cp);
+ * without execution.checkpointing.savepoint-dir. terminal: a stop with savepoint (sources end at
+ * its barrier, tasks end once it completed). */
+int64_t sl_cp_request_savepoint(sl_checkpointer *cp, bool terminal);
+/* Whether checkpoint id is a stop-with-savepoint (task threads). */
+bool sl_cp_is_terminal(sl_checkpointer *cp, int64_t id);
 /* 0 in progress, 1 completed (*path: its directory, owned by cp), -1 failed (*path: the reason). */
 int sl_cp_savepoint_status(sl_checkpointer *cp, int64_t req, const char **path);
 

@@ -273,7 +273,13 @@ static sl_status iv_watermark(sl_operator *op, int64_t wm, sl_error *err)
 }
 
 /* End of input: every window closes. */
-static sl_status iv_finish(sl_operator *op, sl_error *err) { return iv_watermark(op, INT64_MAX, err); }
+/* End of input closes every row's window (outer rows that never matched go out); a graceful stop
+ * keeps them in state for the savepoint, as Flink's stop without --drain. */
+static sl_status iv_finish(sl_operator *op, sl_error *err)
+{
+    if (sl_task_stopping(op->task)) return SL_OK;
+    return iv_watermark(op, INT64_MAX, err);
+}
 
 static sl_status iv_open(sl_operator *op, sl_error *err)
 {

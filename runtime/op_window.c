@@ -375,9 +375,12 @@ static sl_status win_on_timer(sl_operator *op, int64_t when_ms, sl_error *err)
 
 /* End of input: every window fires (event time: the maximum watermark; processing time too, so a
  * bounded job does not lose its last windows). */
+/* End of input fires every window; a graceful stop does not (as Flink's stop without --drain):
+ * the windows stay in state, which the savepoint taken on stop carries to the next run. */
 static sl_status win_finish(sl_operator *op, sl_error *err)
 {
     win *a = op->impl;
+    if (sl_task_stopping(op->task)) return SL_OK;
     a->progress = INT64_MAX;
     sl_status st = fire_due(op, a, err);
     if (st || a->proctime) return st;
@@ -441,6 +444,7 @@ static sl_status win_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_erro
             const uint8_t *b = uk;
             uint64_t e = 0;
             for (int i = 0; i < 8; i++) e = e << 8 | b[i];
+            e ^= UINT64_C(1) << 63; /* put_be64 flips the sign bit so negative ends sort first */
             bool added, new_end;
             pend_add(a, (int64_t)e, kg, &added, &new_end);
             if (new_end && a->proctime) sl_op_register_proctime_timer(op, trigger_of(a, (int64_t)e));

@@ -138,5 +138,9 @@ struct sl_job_context *sl_task_job(const sl_task *t);
 void sl_task_count_dropped(sl_task *t, uint64_t n);
 /* Whether the job asked its sources to stop (SIGINT/SIGTERM, or a failure elsewhere). */
 bool sl_task_stop_requested(const sl_task *t);
+/* Whether the job is ending by a stop rather than by the end of its input (a stop requested, or a
+ * stop with savepoint under way): at finish, operators must not emit partial results (windows
+ * that have not closed) or publish what the savepoint does not cover. */
+bool sl_task_stopping(const sl_task *t);
 
 #endif

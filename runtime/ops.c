@@ -217,6 +217,30 @@ sl_status sl_op_calc_create(const json_t *spec, const sl_job_context *job, sl_ar
     return SL_OK;
 }
 
+/* ---- union ----------------------------------------------------------------------------------- */
+
+/* UNION ALL: every input's rows go out unchanged (the planner gives every input the output's row
+ * type); the task combines the inputs' watermarks (the minimum) and forwards them. */
+static sl_status union_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
+{
+    (void)input;
+    return sl_op_emit(op, row, err);
+}
+
+static const sl_op_vtable union_vt = {.name = "Union", .process = union_process};
+
+sl_status sl_op_union_create(const json_t *spec, const sl_job_context *job, sl_arena *types, sl_operator **out, sl_error *err)
+{
+    (void)job;
+    const sql_type *outt = sl_row_type_from_json(types, json_object_get(spec, "output"), err);
+    if (!outt) return err->code;
+    sl_status st = check_phys(outt, "output", err);
+    if (st) return st;
+    *out = sl_operator_new(&union_vt, NULL, NULL, NULL);
+    (*out)->out_type = outt;
+    return SL_OK;
+}
+
 /* ---- scan ------------------------------------------------------------------------------------ */
 
 /* A computed column, evaluated over the connector row (non-computed columns in table order). */
@@ -238,6 +262,11 @@ typedef struct scan {
     uint64_t seen;             /* rows since the last periodic call */
     int64_t last_active_ms;
     bool idle;
+    /* per-split watermarks: the source before this scan generates watermarks and idleness
+     * itself (sl_scan_take_over_watermarks); the scan reports each row's watermark value */
+    bool delegated;
+    bool row_wm_valid;         /* the last row's watermark expression was not NULL */
+    int64_t row_wm;            /* its value (ms) */
 } scan;
 
 const sql_type *sl_scan_connector_row(const json_t *spec, sl_arena *types, sl_error *err)
@@ -286,7 +315,8 @@ static sl_status scan_process(sl_operator *op, int input, const uint8_t *row, sl
     scan *s = op->impl;
     scan_reset(s);
     s->seen++;
-    if (s->idle) {
+    s->row_wm_valid = false;
+    if (s->idle && !s->delegated) {
         s->idle = false;
         sl_op_emit_idle(op, false);
     }
@@ -311,6 +341,8 @@ static sl_status scan_process(sl_operator *op, int input, const uint8_t *row, sl
         if (!v.null) {
             int64_t ms = sl_floor_div(v.i, 1000);
             if (ms > s->max_wm) s->max_wm = ms;
+            s->row_wm_valid = true;
+            s->row_wm = ms;
         }
     }
     const uint8_t *out = full;
@@ -328,6 +360,7 @@ static sl_status scan_process(sl_operator *op, int input, const uint8_t *row, sl
 static sl_status scan_periodic(sl_operator *op, int64_t now_ms, sl_error *err)
 {
     scan *s = op->impl;
+    if (s->delegated) return SL_OK; /* the source does both (per split) */
     /* idleness: no rows for idle-timeout, so downstream stops waiting for this source's
      * watermark */
     if (s->seen || !s->last_active_ms) s->last_active_ms = now_ms;
@@ -344,6 +377,7 @@ static sl_status scan_periodic(sl_operator *op, int64_t now_ms, sl_error *err)
 static sl_status scan_watermark(sl_operator *op, int64_t wm, sl_error *err)
 {
     scan *s = op->impl;
+    if (s->delegated) return sl_op_emit_watermark(op, wm, err); /* the source's per-split watermark */
     /* end of input (the maximum watermark) always passes; otherwise a table with a WATERMARK
      * clause makes its own and a table without one has no event time */
     if (wm == INT64_MAX || !s->watermark) return wm == INT64_MAX ? sl_op_emit_watermark(op, wm, err) : SL_OK;
@@ -368,6 +402,23 @@ static void scan_close(sl_operator *op)
 
 static const sl_op_vtable scan_vt = {
     .name = "Scan", .process = scan_process, .watermark = scan_watermark, .periodic = scan_periodic, .close = scan_close};
+
+bool sl_scan_take_over_watermarks(sl_operator *op)
+{
+    if (!op || op->vt != &scan_vt || !op->impl) return false;
+    scan *s = op->impl;
+    if (!s->watermark) return false;
+    s->delegated = true;
+    return true;
+}
+
+bool sl_scan_row_watermark(const sl_operator *op, int64_t *ms)
+{
+    const scan *s = op->impl;
+    if (!s->row_wm_valid) return false;
+    *ms = s->row_wm;
+    return true;
+}
 
 sl_status sl_op_scan_create(const json_t *spec, const sl_job_context *job, sl_arena *types, sl_operator **out, sl_error *err)
 {

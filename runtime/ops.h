@@ -2,6 +2,7 @@
  * (planner/jobgraph.c spec_of), and the helpers other builders share.
  *
  *   calc  projection + filter over one input ({"input", "select", "where", "output"})
+ *   union UNION ALL: rows of any input go out unchanged ({"inputs", "output"})
  *   scan  what a table source adds to its connector's rows: computed columns (PROCTIME(), any
  *         expression over the physical and metadata columns), the WATERMARK assigner, the pushed
  *         filter and the projection down to the columns the plan reads. Connectors produce rows of
@@ -35,6 +36,19 @@ sl_expr_env sl_task_expr_env(const struct sl_job_context *job, uint64_t seed);
 
 sl_status sl_op_calc_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
                             sl_error *err);
+
+/* UNION ALL: forwards the rows of every input ({"inputs", "output"}; the inputs have the output's
+ * row type). */
+sl_status sl_op_union_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
+                             sl_error *err);
+
+/* Per-split watermarks (e.g. the Kafka source's, per partition). take_over: when `op` is a scan
+ * with a WATERMARK, the source chained before it generates the watermarks (and idleness) from now
+ * on: the scan forwards the source's watermarks instead of computing its own; false when there is
+ * nothing to take over. row_watermark: the watermark expression's value (ms) for the row the scan
+ * processed last (call right after sl_op_emit); false when it was NULL. */
+bool sl_scan_take_over_watermarks(sl_operator *op);
+bool sl_scan_row_watermark(const sl_operator *op, int64_t *ms);
 
 /* Keyed operators (state in state/state.h; the input arrives HASH-partitioned by the key). */
 sl_status sl_op_join_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,

@@ -96,6 +96,7 @@ struct sl_task {
     _Atomic int64_t cp_complete; /* the latest completed checkpoint */
     int64_t cp_cur;              /* the checkpoint being aligned / last taken */
     int64_t cp_notified;         /* the last completed checkpoint the operators heard of */
+    int64_t cp_terminal;         /* a stop-with-savepoint this task took part in: it ends after it */
     bool cp_aligning, cp_cancel;
     pthread_t thread;
     bool started;
@@ -124,6 +125,7 @@ void sl_job_context_init(sl_job_context *job)
     pthread_mutex_init(&job->fail_lock, NULL);
     atomic_init(&job->stop, false);
     atomic_init(&job->cancel, false);
+    atomic_init(&job->stopping, false);
 }
 
 void sl_job_context_destroy(sl_job_context *job)
@@ -261,6 +263,7 @@ const char *sl_task_name(const sl_task *t) { return t->name; }
 sl_job_context *sl_task_job(const sl_task *t) { return t->job; }
 void sl_task_count_dropped(sl_task *t, uint64_t n) { t->m.dropped += n; }
 bool sl_task_stop_requested(const sl_task *t) { return atomic_load_explicit(&t->job->stop, memory_order_relaxed); }
+bool sl_task_stopping(const sl_task *t) { return sl_task_stop_requested(t) || atomic_load_explicit(&t->job->stopping, memory_order_relaxed); }
 bool sl_task_is_source(const sl_task *t) { return t->nops && t->ops[0]->vt->poll != NULL; }
 bool sl_task_is_sink(const sl_task *t) { return t->nout == 0; }
 bool sl_task_finished(const sl_task *t) { return atomic_load(&t->finished); }
@@ -635,6 +638,7 @@ static sl_status take_checkpoint(sl_task *t, int64_t id, bool cancelled, sl_erro
     if (!declined) {
         sl_status st = sl_cp_snapshot_task(t->job->cp, t, id, &declined, err);
         if (st) return st;
+        if (!declined && sl_cp_is_terminal(t->job->cp, id)) t->cp_terminal = id;
     }
     emit_event_all(t, declined ? EV_CANCEL : EV_BARRIER, id);
     flush_outputs(t);
@@ -856,12 +860,14 @@ static sl_status run_source(sl_task *t, sl_error *err)
         }
         sl_source_state s = SL_SOURCE_MORE;
         int wait_ms = 0;
+        /* a stop with savepoint: nothing after its barrier (Flink's synchronous savepoint) */
+        if (t->cp_terminal) break;
         if ((st = h->vt->poll(h, 256, &s, &wait_ms, err))) return st;
         if ((st = fire_timers(t, err))) return st;
         if (s == SL_SOURCE_END) {
             /* a drained bounded input ends event time; a stopped job (SIGINT) does not, as
              * Flink's stop without --drain */
-            if (!sl_task_stop_requested(t) && (st = sl_op_emit_watermark(h, WM_MAX, err))) return st;
+            if (!sl_task_stopping(t) && (st = sl_op_emit_watermark(h, WM_MAX, err))) return st;
             break;
         }
         maybe_flush(t);
@@ -891,6 +897,22 @@ static sl_status run_source(sl_task *t, sl_error *err)
     return finish_chain(t, err);
 }
 
+/* After a stop-with-savepoint barrier: the operators hear that the savepoint completed (a
+ * transactional sink commits up to it) before the task ends; if it fails, the job's stop (set by
+ * the coordinator's caller then) ends the wait. */
+static sl_status await_terminal(sl_task *t, sl_error *err)
+{
+    for (;;) {
+        sl_status st = notify_checkpoints(t, err);
+        if (st) return st;
+        pthread_mutex_lock(&t->g.m);
+        bool done = t->cp_notified >= t->cp_terminal || cancelled(t) || sl_task_stop_requested(t);
+        if (!done && atomic_load_explicit(&t->cp_complete, memory_order_acquire) <= t->cp_notified) gate_wait(t, 0);
+        pthread_mutex_unlock(&t->g.m);
+        if (done) return SL_OK;
+    }
+}
+
 static void *task_main(void *arg)
 {
     sl_task *t = arg;
@@ -902,6 +924,7 @@ static void *task_main(void *arg)
         if (t->ops[i]->vt->open) st = t->ops[i]->vt->open(t->ops[i], &err);
     if (!st && t->job->cp) st = sl_cp_restore_task(t->job->cp, t, &err);
     if (!st) st = sl_task_is_source(t) ? run_source(t, &err) : run_consumer(t, &err);
+    if (!st && t->cp_terminal) st = await_terminal(t, &err);
     if (st) {
         sl_job_fail(t->job, t->name, &err);
     } else if (!cancelled(t)) {

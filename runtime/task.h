@@ -56,6 +56,8 @@ typedef struct sl_job_context {
     FILE *err_out;
     pthread_mutex_t out_lock;
     atomic_bool stop;                  /* graceful stop: sources end their input */
+    atomic_bool stopping;              /* a stop with savepoint is under way: sources end at the
+                                          savepoint's barrier; operators flush nothing partial */
     atomic_bool cancel;                /* failure: every task leaves at once */
     pthread_mutex_t fail_lock;
     bool failed;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/arena.h"
+#include "common/clock.h"
 #include "common/mem.h"
 #include "common/memory.h"
 #include "common/strbuf.h"
@@ -34,12 +35,6 @@ typedef struct deployment {
     int narenas;
 } deployment;
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* table.local-time-zone: 'default' is the machine's zone (TZ or /etc/localtime). */
 static sl_status zone_offset(const sl_config *cfg, int32_t *off, sl_error *err)
@@ -78,7 +73,9 @@ static sl_status check_supported(const jobgraph *g, sl_error *err)
         for (int k = 0; k < g->vertices[i].nops; k++) {
             const jg_operator *o = &g->vertices[i].ops[k];
             const char *kind = op_kind(o);
-            if (strcmp(kind, "source") == 0 || strcmp(kind, "calc") == 0 || strcmp(kind, "sink") == 0 || is_keyed(kind)) continue;
+            if (strcmp(kind, "source") == 0 || strcmp(kind, "calc") == 0 || strcmp(kind, "union") == 0 || strcmp(kind, "sink") == 0 ||
+                is_keyed(kind))
+                continue;
             sl_error_set(err, SL_ERR_UNSUPPORTED, "The job needs the operator %s, which this build of Sluice cannot run yet.",
                          o->description ? o->description : kind);
             sl_error_hint(err, "window joins, SESSION windows and RANK/DENSE_RANK are being built (issue 6); "
@@ -203,6 +200,8 @@ static sl_status build_chain(deployment *d, const jg_vertex *v, int subtask, boo
             st = sl_op_scan_create(o->spec, &d->job, a, &ops[n], err);
         } else if (strcmp(kind, "calc") == 0) {
             st = sl_op_calc_create(o->spec, &d->job, a, &ops[n], err);
+        } else if (strcmp(kind, "union") == 0) {
+            st = sl_op_union_create(o->spec, &d->job, a, &ops[n], err);
         } else if (strcmp(kind, "join") == 0) {
             st = sl_op_join_create(o->spec, &d->job, a, &ops[n], err);
         } else if (strcmp(kind, "aggregate") == 0) {
@@ -352,12 +351,6 @@ static const char **graph_op_ids(const jobgraph *g, int *n)
     return ids;
 }
 
-static int64_t wall_ms_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The job context's settings, the same for every attempt. */
 static sl_status job_settings(deployment *d, const jobgraph *g, const sl_config *cfg, const sl_run_options *opt, const char *tmp_dir,
@@ -405,7 +398,7 @@ static sl_status run_attempt(const jobgraph *g, const sl_config *cfg, const sl_r
     for (int i = 0; i < d.nv; i++)
         for (int s = 0; s < d.vs[i].v->parallelism; s++) all[ntasks++] = d.vs[i].t[s];
     if (cp) sl_cp_attach(cp, all, ntasks);
-    uint64_t t0 = mono_ns();
+    uint64_t t0 = sl_mono_ns();
     int started = 0;
     for (int i = 0; i < ntasks && !st; i++) {
         st = sl_task_start(all[i], err);
@@ -425,7 +418,11 @@ static sl_status run_attempt(const jobgraph *g, const sl_config *cfg, const sl_r
         for (int i = 0; i < ntasks && all_done; i++) all_done = sl_task_finished(all[i]) || st;
         if (all_done) break;
         if (!stop_sent && opt->stop && *opt->stop) {
-            if (cp && sp_req == 0) sp_req = sl_cp_request_savepoint(cp);
+            if (cp && sp_req == 0) {
+                sp_req = sl_cp_request_savepoint(cp, true);
+                /* a stop with savepoint: nothing partial is flushed from here on */
+                if (sp_req > 0) atomic_store(&d.job.stopping, true);
+            }
             const char *what = NULL;
             int sp = sp_req > 0 ? sl_cp_savepoint_status(cp, sp_req, &what) : -2;
             if (sp != 0) {
@@ -459,7 +456,7 @@ static sl_status run_attempt(const jobgraph *g, const sl_config *cfg, const sl_r
             for (int i = 0; i < ntasks; i++) sl_task_wake(all[i]);
             cancel_sent = true;
         }
-        uint64_t now = mono_ns();
+        uint64_t now = sl_mono_ns();
         if (opt->progress && now - last_progress >= 1000000000u) {
             sl_job_result r;
             collect(&d, &r);
@@ -490,13 +487,22 @@ static sl_status run_attempt(const jobgraph *g, const sl_config *cfg, const sl_r
         sl_error_clear(&e);
         sl_cp_tick(cp, &e);
     }
+    if (sp_req > 0 && !stop_sent) {
+        /* the stop-with-savepoint ended the tasks before the loop saw its outcome */
+        const char *what = NULL;
+        int sp = sl_cp_savepoint_status(cp, sp_req, &what);
+        if (sp == 1) fprintf(d.job.err_out, "Savepoint completed. Path: file:%s\n", what);
+        else fprintf(d.job.err_out, "Savepoint failed: %s\n", sp == -1 ? what : "the job ended before it completed");
+        fflush(d.job.err_out);
+        res->stopped = true;
+    }
     if (cp) sl_cp_detach(cp);
     if (opt->progress) {
         fprintf(d.job.err_out, "\r\033[K");
         fflush(d.job.err_out);
     }
     collect(&d, res);
-    res->seconds += (double)(mono_ns() - t0) / 1e9;
+    res->seconds += (double)(sl_mono_ns() - t0) / 1e9;
     if (d.job.failed) {
         *err = d.job.failure;
         if (!err->detail[0]) sl_error_detail(err, "in task %s", d.job.failed_task);
@@ -571,7 +577,7 @@ sl_status sl_job_run_local(const jobgraph *g, const sl_config *cfg, const sl_run
         if (!st || !ran || res->stopped || (opt->stop && *opt->stop)) break;
         int64_t delay;
         char how[512];
-        if (!sl_restart_on_failure(&rs, wall_ms_now(), &delay)) {
+        if (!sl_restart_on_failure(&rs, sl_wall_ms(), &delay)) {
             sl_restart_describe(&rs, how, sizeof how);
             if (rs.kind != SL_RESTART_NONE) {
                 char old[SL_ERROR_AUX_MAX];
@@ -589,8 +595,8 @@ sl_status sl_job_run_local(const jobgraph *g, const sl_config *cfg, const sl_run
                 err->detail[0] ? " — " : "", err->detail, delay, fromtxt, how);
         fflush(log);
         /* the backoff: a stop request ends the wait (and the job) */
-        uint64_t until = mono_ns() + (uint64_t)delay * 1000000u;
-        while (mono_ns() < until && !(opt->stop && *opt->stop)) {
+        uint64_t until = sl_mono_ns() + (uint64_t)delay * 1000000u;
+        while (sl_mono_ns() < until && !(opt->stop && *opt->stop)) {
             struct timespec ts = {0, 20 * 1000000L};
             nanosleep(&ts, NULL);
         }
