@@ -14,11 +14,12 @@
 #include "runtime/task.h"
 
 static const sl_connector *const factories[] = {&sl_connector_blackhole, &sl_connector_datagen, &sl_connector_filesystem,
-                                                &sl_connector_kafka,     &sl_connector_print,   &sl_connector_socket};
+                                                &sl_connector_kafka,     &sl_connector_print,   &sl_connector_socket,
+                                                &sl_connector_upsert_kafka};
 enum { NFACTORIES = sizeof factories / sizeof factories[0] };
 
 /* Connectors Flink has that arrive with a later capability. */
-static const char *const later[] = {"upsert-kafka", NULL};
+static const char *const later[] = {NULL};
 
 const sl_connector *sl_connector_find(const char *name)
 {
@@ -234,6 +235,30 @@ static sl_status build(const json_t *spec, sl_job_context *job, int subtask, int
     a.types = types;
     a.physical = sl_scan_physical_row(spec, types, err);
     if (!a.physical) return err->code;
+    /* the primary key: table column indexes in the spec, physical column indexes here */
+    a.npk = -1;
+    const json_t *pkj = json_object_get(spec, "primary_key");
+    if (json_is_array(pkj)) {
+        const json_t *schema = json_object_get(spec, "schema");
+        int *pk = sl_arena_zalloc(types, sizeof(int) * (json_array_size(pkj) + 1));
+        int npk = 0;
+        size_t i;
+        const json_t *c;
+        json_array_foreach(pkj, i, c)
+        {
+            json_int_t col = json_integer_value(c);
+            int phys = -1, k = 0;
+            for (json_int_t j = 0; j < (json_int_t)json_array_size(schema) && phys < 0; j++) {
+                const char *kind = json_string_value(json_object_get(json_array_get(schema, (size_t)j), "kind"));
+                bool physical = !kind || strcmp(kind, "physical") == 0;
+                if (j == col && physical) phys = k;
+                if (physical) k++;
+            }
+            if (phys >= 0) pk[npk++] = phys;
+        }
+        a.pk = pk;
+        a.npk = npk;
+    }
     if (source) {
         a.row = sl_scan_connector_row(spec, types, err);
         if (!a.row) return err->code;

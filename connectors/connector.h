@@ -44,6 +44,10 @@ typedef struct sl_conn_args {
     int subtask, parallelism;
     struct sl_job_context *job;
     sl_arena *types;           /* lives as long as the operator */
+    /* The table's PRIMARY KEY as indexes into `physical`, in declaration order (the JobGraph
+     * spec's "primary_key"); npk = -1 when the spec does not say (a sink spec, today) */
+    const int *pk;
+    int npk;
 } sl_conn_args;
 
 typedef struct sl_connector {
@@ -100,5 +104,6 @@ extern const sl_connector sl_connector_blackhole;
 extern const sl_connector sl_connector_filesystem;
 extern const sl_connector sl_connector_socket;
 extern const sl_connector sl_connector_kafka;
+extern const sl_connector sl_connector_upsert_kafka;
 
 #endif

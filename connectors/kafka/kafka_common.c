@@ -75,6 +75,52 @@ const sl_connector sl_connector_kafka = {
     .create_sink = kafka_sink_create,
 };
 
+/* ---- upsert-kafka ------------------------------------------------------------------------------
+ * The same source and sink, with Flink's upsert-kafka options: the PRIMARY KEY is the message
+ * key (key.format), the value (value.format) an upsert, a null value a delete. */
+
+static const char *const upsert_guarantees[] = {"none", "at-least-once", "exactly-once", NULL};
+
+static const sl_option upsert_options[] = {
+    {"topic", SL_OPT_STRING, NULL, NULL, NULL, NULL, SL_RANGE_ANY, 0, "Topic(s) to read, ';'-separated; the topic to write."},
+    {"properties.bootstrap.servers", SL_OPT_STRING, NULL, NULL, NULL, NULL, SL_RANGE_ANY, 0, "Kafka brokers, host:port,..."},
+    {"key.format", SL_OPT_STRING, NULL, NULL, NULL, NULL, SL_RANGE_ANY, 0, "Format of the message key (the PRIMARY KEY columns)."},
+    {"value.format", SL_OPT_STRING, NULL, NULL, NULL, NULL, SL_RANGE_ANY, 0, "Format of the message value."},
+    {"key.fields-prefix", SL_OPT_STRING, NULL, NULL, NULL, NULL, SL_RANGE_ANY, 0, "Prefix of the key columns' names."},
+    {"value.fields-include", SL_OPT_ENUM, "ALL", includes, NULL, NULL, SL_RANGE_ANY, 0, "Whether the value holds the key columns too."},
+    {"scan.bounded.mode", SL_OPT_ENUM, "unbounded", bounded_modes, NULL, NULL, SL_RANGE_ANY, 0, "Where a bounded source ends."},
+    {"scan.bounded.specific-offsets", SL_OPT_STRING, NULL, NULL, NULL, NULL, SL_RANGE_ANY, 0, "partition:0,offset:42;partition:1,offset:300"},
+    {"scan.bounded.timestamp-millis", SL_OPT_LONG, NULL, NULL, NULL, NULL, SL_RANGE_NON_NEGATIVE, 0, "End timestamp (ms since the epoch)."},
+    {"sink.parallelism", SL_OPT_INT, NULL, NULL, NULL, NULL, SL_RANGE_MIN_ONE, 0, "Parallelism of the sink."},
+    {"sink.buffer-flush.max-rows", SL_OPT_INT, "0", NULL, NULL, NULL, SL_RANGE_NON_NEGATIVE, 0,
+     "Buffer up to this many rows, the last one per key (with sink.buffer-flush.interval; 0 = off)."},
+    {"sink.buffer-flush.interval", SL_OPT_DURATION, "0", NULL, NULL, NULL, SL_RANGE_NON_NEGATIVE, 0,
+     "Flush the buffer at least this often (with sink.buffer-flush.max-rows; 0 = off)."},
+    {"sink.delivery-guarantee", SL_OPT_ENUM, "at-least-once", upsert_guarantees, NULL, NULL, SL_RANGE_ANY, 0,
+     "none or at-least-once (exactly-once is refused)."},
+};
+enum { UPSERT_NOPTIONS = sizeof upsert_options / sizeof upsert_options[0] };
+
+static const char *const upsert_required[] = {"topic", "properties.bootstrap.servers", "key.format", "value.format", NULL};
+static const char *const upsert_prefixes[] = {"properties.", "value.", "key.", NULL};
+
+static sl_status upsert_check(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, sl_strbuf *warnings, int *bad,
+                              sl_error *err);
+
+const sl_connector sl_connector_upsert_kafka = {
+    .name = "upsert-kafka",
+    .options = upsert_options,
+    .noptions = UPSERT_NOPTIONS,
+    .required = upsert_required,
+    .prefixes = upsert_prefixes,
+    .format = false,
+    .source = true,
+    .sink = true,
+    .check = upsert_check,
+    .create_source = kafka_source_create,
+    .create_sink = kafka_sink_create,
+};
+
 /* ---- small helpers ---------------------------------------------------------------------------- */
 
 int64_t kafka_now_ms(void)
@@ -151,8 +197,8 @@ static bool in_keys(const char *const *keys, const char *k)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-static sl_status unsupported_options(const sl_kv *opts, const int *which, int nwhich, const char *vf, const char *kf, int *bad,
-                                     sl_error *err)
+static sl_status unsupported_options(const sl_kv *opts, int nopts, const int *which, int nwhich, const char *vf, const char *kf,
+                                     int *bad, sl_error *err)
 {
     sl_strbuf un = SL_STRBUF_INIT, sup = SL_STRBUF_INIT;
     for (int i = 0; i < nwhich; i++) sl_strbuf_printf(&un, "\n%s", opts[which[i]].key);
@@ -164,7 +210,9 @@ static sl_status unsupported_options(const sl_kv *opts, const int *which, int nw
     char **owned = sl_xcalloc(cap, sizeof(char *));
     size_t n = 0, no = 0;
     keys[n++] = "connector";
-    for (int i = 0; i < KAFKA_NOPTIONS; i++) keys[n++] = kafka_options[i].key;
+    bool upsert = kafka_is_upsert(opts, nopts);
+    const sl_option *own = upsert ? upsert_options : kafka_options;
+    for (int i = 0, no2 = upsert ? UPSERT_NOPTIONS : KAFKA_NOPTIONS; i < no2; i++) keys[n++] = own[i].key;
     for (const char *const *k = vk; k && *k; k++) {
         keys[n++] = *k;
         size_t l = strlen(*k) + 7;
@@ -181,8 +229,8 @@ static sl_status unsupported_options(const sl_kv *opts, const int *which, int nw
     qsort(keys, n, sizeof(char *), cmp_str);
     for (size_t i = 0; i < n; i++) sl_strbuf_printf(&sup, "\n%s", keys[i]);
     sl_strbuf_puts(&sup, "\nproperties.*");
-    sl_error_set(err, SL_ERR_VALIDATION, "Unsupported options found for 'kafka'.\n\nUnsupported options:\n%s\n\nSupported options:\n%s",
-                 sl_strbuf_cstr(&un) + 1, sl_strbuf_cstr(&sup) + 1);
+    sl_error_set(err, SL_ERR_VALIDATION, "Unsupported options found for '%s'.\n\nUnsupported options:\n%s\n\nSupported options:\n%s",
+                 kafka_is_upsert(opts, nopts) ? "upsert-kafka" : "kafka", sl_strbuf_cstr(&un) + 1, sl_strbuf_cstr(&sup) + 1);
     const char *s = sl_suggest(opts[which[0]].key, keys, n, true);
     if (s) sl_error_hint(err, "did you mean '%s'?", s);
     *bad = which[0];
@@ -198,6 +246,8 @@ static bool declared(const char *k)
 {
     for (int i = 0; i < KAFKA_NOPTIONS; i++)
         if (strcmp(kafka_options[i].key, k) == 0) return true;
+    for (int i = 0; i < UPSERT_NOPTIONS; i++) /* the generic validation keeps each connector to its own */
+        if (strcmp(upsert_options[i].key, k) == 0) return true;
     return false;
 }
 
@@ -337,7 +387,7 @@ sl_status kafka_layout_build(const sl_kv *opts, int nopts, const sql_type *physi
             unknown[nunknown++] = i;
         }
     }
-    if (nunknown) return unsupported_options(opts, unknown, nunknown, l->value_format, l->key_format, bad, err);
+    if (nunknown) return unsupported_options(opts, nopts, unknown, nunknown, l->value_format, l->key_format, bad, err);
     /* option values: create each format once */
     sl_format *f = NULL;
     int fbad = -1;
@@ -699,6 +749,82 @@ static sl_status kafka_check(const sl_kv *opts, int nopts, const sql_type *physi
     if (st) goto out;
     st = check_servers(opts, nopts, bad, err);
 out:
+    sl_arena_destroy(a);
+    return st;
+}
+
+/* ---- upsert-kafka: the primary key as the message key ----------------------------------------------- */
+
+bool kafka_is_upsert(const sl_kv *opts, int nopts)
+{
+    const char *c = sl_kv_get(opts, nopts, "connector");
+    return c && strcmp(c, "upsert-kafka") == 0;
+}
+
+sl_status kafka_upsert_options(const sl_kv *opts, int nopts, const sql_type *physical, const int *pk, int npk, sl_arena *a,
+                               sl_kv **out, int *nout, sl_error *err)
+{
+    sl_strbuf keys = SL_STRBUF_INIT;
+    int nk = 0;
+    if (npk >= 0) {
+        for (int i = 0; i < npk; i++)
+            if (pk[i] >= 0 && pk[i] < physical->nfields) sl_strbuf_printf(&keys, "%s%s", nk++ ? ";" : "", physical->field_names[pk[i]]);
+    } else { /* not known here: the key columns are NOT NULL (a PRIMARY KEY makes them so) */
+        for (int i = 0; i < physical->nfields; i++)
+            if (!physical->field_types[i]->nullable) sl_strbuf_printf(&keys, "%s%s", nk++ ? ";" : "", physical->field_names[i]);
+    }
+    if (nk == 0) {
+        sl_strbuf_free(&keys);
+        sl_error_set(err, SL_ERR_VALIDATION,
+                     "'upsert-kafka' tables require to define a PRIMARY KEY constraint. The PRIMARY KEY specifies which columns should "
+                     "be read from or write to the Kafka message key. The PRIMARY KEY also defines records in the 'upsert-kafka' table "
+                     "should update or delete on which keys.");
+        sl_error_hint(err, "add e.g. PRIMARY KEY (id) NOT ENFORCED to the table's columns");
+        return SL_ERR_VALIDATION;
+    }
+    sl_kv *kv = sl_arena_zalloc(a, sizeof(sl_kv) * (size_t)(nopts + 2));
+    int n = 0;
+    for (int i = 0; i < nopts; i++) kv[n++] = opts[i];
+    kv[n++] = (sl_kv){"key.fields", sl_arena_strdup(a, sl_strbuf_cstr(&keys))};
+    kv[n++] = (sl_kv){"scan.startup.mode", "earliest-offset"}; /* an upsert table is read from its beginning */
+    sl_strbuf_free(&keys);
+    *out = kv;
+    *nout = n;
+    return SL_OK;
+}
+
+static sl_status upsert_check(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, sl_strbuf *warnings, int *bad,
+                              sl_error *err)
+{
+    int vfi = opt_index(opts, nopts, "value.format");
+    if (vfi >= 0 && sl_format_exists(opts[vfi].value) && sl_format_is_changelog(opts[vfi].value))
+        return validation(err, bad, vfi, "'upsert-kafka' connector doesn't support '%s' as value format, because '%s' is not in insert-only mode.",
+                          opts[vfi].value, opts[vfi].value);
+    int gi = opt_index(opts, nopts, "sink.delivery-guarantee");
+    if (!as_source && gi >= 0 && strcasecmp(opts[gi].value, "exactly-once") == 0) {
+        *bad = gi;
+        sl_error_set(err, SL_ERR_UNSUPPORTED, "The 'upsert-kafka' sink does not support 'sink.delivery-guarantee' = 'exactly-once'.");
+        sl_error_hint(err, "use 'at-least-once' (the default): an upsert topic is idempotent per key, a replayed row rewrites the same "
+                           "latest value; or write to a 'kafka' table with 'exactly-once'");
+        return SL_ERR_UNSUPPORTED;
+    }
+    int mri = opt_index(opts, nopts, "sink.buffer-flush.max-rows"), ivi = opt_index(opts, nopts, "sink.buffer-flush.interval");
+    if (!as_source && (mri >= 0 || ivi >= 0)) {
+        int64_t rows = mri >= 0 ? strtoll(opts[mri].value, NULL, 10) : 0, ms = 0;
+        if (ivi >= 0) sl_parse_duration_ms(opts[ivi].value, &ms, NULL, 0);
+        if ((rows > 0) != (ms > 0))
+            return validation(err, bad, mri >= 0 ? mri : ivi,
+                              "'sink.buffer-flush.max-rows' and 'sink.buffer-flush.interval' must be set to be greater than zero together "
+                              "to enable sink buffer flushing.");
+    }
+    sl_arena *a = sl_arena_create(0);
+    sl_kv *kv;
+    int n;
+    sl_status st = kafka_upsert_options(opts, nopts, physical, NULL, -1, a, &kv, &n, err);
+    if (!st) {
+        st = kafka_check(kv, n, physical, as_source, warnings, bad, err);
+        if (st && *bad >= nopts) *bad = -1; /* an option the table does not have ('key.fields' = the primary key) */
+    }
     sl_arena_destroy(a);
     return st;
 }

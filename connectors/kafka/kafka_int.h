@@ -132,6 +132,14 @@ void kafka_client_destroy(kafka_client *c);
 
 int64_t kafka_now_ms(void);
 
+/* upsert-kafka: whether the options are an upsert-kafka table's, and the options as the Kafka
+ * code reads them: the table's plus 'key.fields' = the PRIMARY KEY columns (pk/npk as in
+ * sl_conn_args; npk < 0: the NOT NULL physical columns, which a PRIMARY KEY makes NOT NULL) and
+ * 'scan.startup.mode' = 'earliest-offset'. No key column: Flink's error. */
+bool kafka_is_upsert(const sl_kv *opts, int nopts);
+sl_status kafka_upsert_options(const sl_kv *opts, int nopts, const sql_type *physical, const int *pk, int npk, sl_arena *a,
+                               sl_kv **out, int *nout, sl_error *err);
+
 /* The operators (kafka_source.c, kafka_sink.c). */
 sl_status kafka_source_create(const sl_conn_args *a, sl_operator **out, sl_error *err);
 sl_status kafka_sink_create(const sl_conn_args *a, sl_operator **out, sl_error *err);

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/fsutil.h"
 #include "common/mem.h"
 #include "connectors/conn_util.h"
 #include "connectors/kafka/kafka_int.h"
@@ -89,6 +90,7 @@ typedef struct kafka_sink {
     uint64_t failures;
     /* sink.delivery-guarantee */
     bool none;                /* 'none': no flush on checkpoints */
+    bool upsert;              /* upsert-kafka: key = PRIMARY KEY; +I/+U values, -D tombstones, -U dropped */
     bool eos;                 /* 'exactly-once' */
     /* exactly-once: the write-ahead log */
     bool checkpointing;       /* execution.checkpointing.interval is set, or a checkpoint came */
@@ -153,10 +155,10 @@ static bool cancelled(sl_operator *op)
     return job && atomic_load(&job->cancel);
 }
 
-/* The sub-row of r with fields idx (the key, or the value without the key columns). */
-static const uint8_t *project(sl_row_writer *w, const uint8_t *r, const int *idx, const sql_type *t)
+/* The sub-row of r with fields idx (the key, or the value without the key columns), of kind `kind`. */
+static const uint8_t *project(sl_row_writer *w, const uint8_t *r, const int *idx, const sql_type *t, sl_row_kind kind)
 {
-    sl_rw_begin(w, t->nfields, sl_row_get_kind(r));
+    sl_rw_begin(w, t->nfields, kind);
     for (int i = 0; i < t->nfields; i++)
         if (!sl_row_is_null(r, idx[i])) sl_rw_copy(w, i, r, idx[i], sl_phys_of(t->field_types[i]));
     return sl_rw_finish(w);
@@ -231,27 +233,6 @@ static sl_status wal_cut(kafka_sink *s, int64_t id, sl_error *err)
 }
 
 /* Hard-links (or, across file systems, copies) src to dst. */
-static int link_or_copy(const char *src, const char *dst)
-{
-    if (link(src, dst) == 0) return 0;
-    if (errno != EXDEV && errno != EPERM && errno != EMLINK) return -1;
-    FILE *in = fopen(src, "rb");
-    if (!in) return -1;
-    FILE *out = fopen(dst, "wb");
-    if (!out) {
-        fclose(in);
-        return -1;
-    }
-    char buf[65536];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n) rc = -1;
-    if (ferror(in)) rc = -1;
-    fclose(in);
-    if (fclose(out) != 0) rc = -1;
-    return rc;
-}
 
 static void wal_drop_first(kafka_sink *s)
 {
@@ -489,15 +470,21 @@ static sl_status sink_process(sl_operator *op, int input, const uint8_t *row, sl
     sl_status st;
     const void *key = NULL;
     size_t keylen = 0;
+    sl_row_kind kind = sl_row_get_kind(r);
+    if (s->upsert && kind == SL_ROW_UPDATE_BEFORE) return SL_OK; /* upsert: the +U that follows overwrites the key */
+    /* an upsert row is written as a plain value (the key says which row it replaces) */
+    sl_row_kind enc = s->upsert ? SL_ROW_INSERT : kind;
     if (s->kfmt) {
         sl_strbuf_reset(&s->kbuf);
-        if ((st = sl_format_encode(s->kfmt, project(&s->kw, r, s->lay.key_idx, s->lay.key_type), &s->kbuf, err))) return st;
+        if ((st = sl_format_encode(s->kfmt, project(&s->kw, r, s->lay.key_idx, s->lay.key_type, enc), &s->kbuf, err))) return st;
         key = s->kbuf.buf ? s->kbuf.buf : "";
         keylen = s->kbuf.len;
     }
     sl_strbuf_reset(&s->vbuf);
-    const uint8_t *vr = s->lay.value_is_physical ? r : project(&s->vw, r, s->lay.value_idx, s->lay.value_type);
-    if ((st = sl_format_encode(s->vfmt, vr, &s->vbuf, err))) return st;
+    bool tombstone = s->upsert && kind == SL_ROW_DELETE;
+    const uint8_t *vr = s->lay.value_is_physical && enc == kind ? r : project(&s->vw, r, s->lay.value_idx, s->lay.value_type, enc);
+    if (!tombstone && (st = sl_format_encode(s->vfmt, vr, &s->vbuf, err))) return st;
+    const char *val = tombstone ? NULL : s->vbuf.buf ? s->vbuf.buf : "";
     int32_t partition = RD_KAFKA_PARTITION_UA;
     if (s->partitioner == KAFKA_PART_FIXED) partition = s->subtask % s->npartitions;
     else if (s->partitioner == KAFKA_PART_ROUND_ROBIN) partition = (int32_t)(s->rr++ % (uint64_t)s->npartitions);
@@ -506,7 +493,7 @@ static sl_status sink_process(sl_operator *op, int input, const uint8_t *row, sl
         op->records_out++;
         return SL_OK;
     }
-    if ((st = produce(s, &s->c, partition, key, keylen, s->vbuf.buf ? s->vbuf.buf : "", s->vbuf.len, op, err))) return st;
+    if ((st = produce(s, &s->c, partition, key, keylen, val, tombstone ? 0 : s->vbuf.len, op, err))) return st;
     op->records_out++;
     if (++s->since_poll >= 64) {
         s->since_poll = 0;
@@ -561,7 +548,7 @@ static sl_status sink_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json
     for (int i = 0; i < s->npending; i++) {
         char dst[PATH_MAX];
         snprintf(dst, sizeof dst, "%s/wal-%" PRId64, ctx->dir, s->pending[i].id);
-        if (link_or_copy(s->pending[i].path, dst) != 0) {
+        if (sl_fs_link_or_copy(s->pending[i].path, dst) != 0) {
             json_decref(epochs);
             return wal_io_error(s, "copy into the checkpoint", dst, err);
         }
@@ -647,7 +634,7 @@ static sl_status sink_finish(sl_operator *op, sl_error *err)
 {
     kafka_sink *s = op->impl;
     if (!s->eos) return flush_all(op, false, err);
-    if (s->checkpointing && sl_task_stop_requested(op->task)) {
+    if (s->checkpointing && sl_task_stopping(op->task)) {
         uint64_t n = s->cur_records;
         for (int i = 0; i < s->npending; i++) n += s->pending[i].records;
         if (n) {
@@ -709,11 +696,22 @@ static const sl_op_vtable sink_vt = {.name = "KafkaSink",
                                      .restore = sink_restore,
                                      .notify_complete = sink_notify};
 
-sl_status kafka_sink_create(const sl_conn_args *a, sl_operator **out, sl_error *err)
+sl_status kafka_sink_create(const sl_conn_args *args, sl_operator **out, sl_error *err)
 {
     kafka_sink *s = sl_xcalloc(1, sizeof *s);
     sl_operator tmp = {.impl = s};
     s->a = sl_arena_create(0);
+    sl_conn_args up = *args;
+    const sl_conn_args *a = &up;
+    if (kafka_is_upsert(args->opts, args->nopts)) { /* the primary key is the message key */
+        s->upsert = true;
+        sl_status st = kafka_upsert_options(args->opts, args->nopts, args->physical, args->pk, args->npk, s->a, (sl_kv **)&up.opts, &up.nopts, err);
+        if (st) {
+            sl_error_detail(err, "table '%s'", args->table ? args->table : "?");
+            sink_close(&tmp);
+            return st;
+        }
+    }
     s->table = sl_arena_strdup(s->a, a->table ? a->table : "?");
     s->subtask = a->subtask;
     s->parallelism = a->parallelism > 0 ? a->parallelism : 1;

@@ -13,6 +13,7 @@
  * job with its topic, partition and offset, or is skipped and counted with ignore-parse-errors.
  * A null value (tombstone) carries no row. */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <regex.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/hash.h"
 #include "common/mem.h"
 #include "connectors/conn_util.h"
 #include "connectors/kafka/kafka_int.h"
@@ -39,7 +41,27 @@ typedef struct kpart {
     int64_t stop;     /* bounded: the first offset not to read; INT64_MAX when unbounded */
     bool done;
     bool restored;
+    /* per-partition watermark: the largest WATERMARK value of its rows, idleness */
+    int64_t wm;          /* INT64_MIN: no row yet */
+    uint64_t seen;       /* rows since the last periodic call */
+    int64_t last_active_ms;
+    bool idle;
 } kpart;
+
+/* upsert-kafka: the last row emitted per (partition, key), to emit +I / -U +U / -D (what Flink's
+ * ChangelogNormalize makes of an upsert stream; Sluice's planner has no such step). */
+typedef struct up_entry {
+    struct up_entry *next;
+    uint64_t hash;
+    int part;            /* index in parts */
+    uint32_t klen, rlen;
+    uint8_t *row;        /* the row (rlen bytes) then the key (klen bytes): one allocation */
+} up_entry;
+
+typedef struct up_map {
+    up_entry **b;
+    size_t nb, n;
+} up_map;
 
 typedef struct ktopic {
     const char *name;
@@ -100,6 +122,17 @@ typedef struct kafka_source {
         int64_t *next;      /* per partition: next offset, or -1 */
     } snaps[KS_MAX_SNAPS];
     int nsnaps;
+    /* upsert-kafka */
+    bool upsert;
+    up_map up;
+    up_entry **up_slot;     /* the current message's key: its slot in up */
+    uint64_t up_hash;
+    /* watermarks per partition (when the scan after the source has a WATERMARK) */
+    bool wm_own;
+    int64_t emitted_wm;
+    int64_t idle_timeout_ms;
+    bool out_idle;          /* the subtask said idle (every partition idle) */
+    kpart *curp;            /* the partition of the message being decoded */
     /* the message being decoded */
     sl_operator *op;
     const rd_kafka_message_t *cur;
@@ -188,6 +221,185 @@ static void write_meta(kafka_source *s, int i, const field_src *f, const rd_kafk
     }
 }
 
+/* ---- emitting: per-partition watermarks ---------------------------------------------------------- */
+
+/* Emits a row of the current message's partition; with watermarks of its own, the source takes
+ * the row's watermark value from the scan (which evaluated the WATERMARK expression). */
+static sl_status emit_row(kafka_source *s, const uint8_t *row, sl_error *err)
+{
+    if (s->out_idle) {
+        s->out_idle = false;
+        sl_op_emit_idle(s->op, false);
+    }
+    sl_status st = sl_op_emit(s->op, row, err);
+    kpart *p = s->curp;
+    if (st || !s->wm_own || !p) return st;
+    p->seen++;
+    int64_t ms;
+    if (sl_scan_row_watermark(s->op->next, &ms) && ms > p->wm) p->wm = ms;
+    return SL_OK;
+}
+
+/* Every pipeline.auto-watermark-interval: the watermark is the minimum over the partitions
+ * that are neither finished nor idle (no record for table.exec.source.idle-timeout) of each
+ * one's largest WATERMARK value; a partition without a record yet holds it back (as Flink's).
+ * Every partition idle: the subtask is idle. */
+static sl_status ks_periodic(sl_operator *op, int64_t now_ms, sl_error *err)
+{
+    kafka_source *s = op->impl;
+    if (!s->wm_own || !s->assigned) return SL_OK;
+    int64_t wm = INT64_MAX;
+    int active = 0, open = 0;
+    for (int i = 0; i < s->nparts; i++) {
+        kpart *p = &s->parts[i];
+        if (p->done) continue;
+        open++;
+        if (p->seen || !p->last_active_ms) {
+            p->last_active_ms = now_ms;
+            p->idle = false;
+        }
+        p->seen = 0;
+        if (s->idle_timeout_ms > 0 && now_ms - p->last_active_ms >= s->idle_timeout_ms) p->idle = true;
+        if (p->idle) continue;
+        active++;
+        if (p->wm < wm) wm = p->wm;
+    }
+    if (!open) return SL_OK; /* every partition finished: the end of input ends event time */
+    if (!active) {
+        if (!s->out_idle) {
+            s->out_idle = true;
+            sl_op_emit_idle(op, true);
+        }
+        return SL_OK;
+    }
+    if (s->out_idle) {
+        s->out_idle = false;
+        sl_op_emit_idle(op, false);
+    }
+    if (wm == INT64_MIN || wm <= s->emitted_wm) return SL_OK;
+    s->emitted_wm = wm;
+    return sl_op_emit_watermark(op, wm, err);
+}
+
+/* ---- upsert-kafka: the last row per key ----------------------------------------------------------- */
+
+static const uint8_t *up_key(const up_entry *e) { return e->row + e->rlen; }
+
+static up_entry **up_find(up_map *m, int part, const uint8_t *key, uint32_t klen, uint64_t h)
+{
+    if (!m->nb) {
+        m->nb = 1024;
+        m->b = sl_xcalloc(m->nb, sizeof(up_entry *));
+    }
+    up_entry **pe = &m->b[h & (m->nb - 1)];
+    for (; *pe; pe = &(*pe)->next)
+        if ((*pe)->hash == h && (*pe)->part == part && (*pe)->klen == klen && memcmp(up_key(*pe), key, klen) == 0) return pe;
+    return pe;
+}
+
+static void up_grow(up_map *m)
+{
+    size_t nb = m->nb * 2;
+    up_entry **b = sl_xcalloc(nb, sizeof(up_entry *));
+    for (size_t i = 0; i < m->nb; i++)
+        for (up_entry *e = m->b[i], *next; e; e = next) {
+            next = e->next;
+            e->next = b[e->hash & (nb - 1)];
+            b[e->hash & (nb - 1)] = e;
+        }
+    free(m->b);
+    m->b = b;
+    m->nb = nb;
+}
+
+/* Stores row for the key at *slot (replacing what is there). */
+static void up_store(up_map *m, up_entry **slot, int part, uint64_t h, const uint8_t *key, uint32_t klen, const uint8_t *row)
+{
+    uint32_t rlen = sl_row_len(row);
+    up_entry *old = *slot;
+    up_entry *e = sl_xmalloc(sizeof *e);
+    e->hash = h;
+    e->part = part;
+    e->klen = klen;
+    e->rlen = rlen;
+    e->row = sl_xmalloc((size_t)rlen + klen + 1);
+    memcpy(e->row, row, rlen);
+    if (klen) memcpy(e->row + rlen, key, klen);
+    e->next = old ? old->next : NULL;
+    *slot = e;
+    if (old) {
+        free(old->row);
+        free(old);
+    } else if (++m->n > m->nb) {
+        up_grow(m);
+    }
+}
+
+static void up_remove(up_map *m, up_entry **slot)
+{
+    up_entry *e = *slot;
+    *slot = e->next;
+    free(e->row);
+    free(e);
+    m->n--;
+}
+
+static void up_free(up_map *m)
+{
+    for (size_t i = 0; i < m->nb; i++)
+        for (up_entry *e = m->b[i], *next; e; e = next) {
+            next = e->next;
+            free(e->row);
+            free(e);
+        }
+    free(m->b);
+    memset(m, 0, sizeof *m);
+}
+
+static uint64_t up_hash(int part, const uint8_t *key, uint32_t klen) { return sl_hash64_seed(key, klen, (uint64_t)part * 0x9e3779b97f4a7c15ull); }
+
+/* The current message's key (the decoded key row; none: the empty key) and its slot. */
+static void up_locate(kafka_source *s)
+{
+    const uint8_t *key = s->has_key ? s->keyrow : (const uint8_t *)"";
+    uint32_t klen = s->has_key ? sl_row_len(s->keyrow) : 0;
+    int part = (int)(s->curp - s->parts);
+    s->up_hash = up_hash(part, key, klen);
+    s->up_slot = up_find(&s->up, part, key, klen, s->up_hash);
+}
+
+/* A value for the key: +I the first time, else -U (the previous row) and +U; an identical row
+ * again emits nothing (as ChangelogNormalize without state TTL). */
+static sl_status up_upsert(kafka_source *s, const uint8_t *row, sl_error *err)
+{
+    up_entry *e = *s->up_slot;
+    uint32_t rlen = sl_row_len(row);
+    if (e && e->rlen == rlen && memcmp(e->row + 1, row + 1, rlen - 1) == 0) return SL_OK;
+    sl_status st;
+    if (e) {
+        sl_row_set_kind(e->row, SL_ROW_UPDATE_BEFORE);
+        if ((st = emit_row(s, e->row, err))) return st;
+    }
+    const uint8_t *key = s->has_key ? s->keyrow : (const uint8_t *)"";
+    uint32_t klen = s->has_key ? sl_row_len(s->keyrow) : 0;
+    up_store(&s->up, s->up_slot, (int)(s->curp - s->parts), s->up_hash, key, klen, row); /* may grow: slot invalid */
+    s->up_slot = NULL;
+    return emit_row(s, row, err);
+}
+
+/* A tombstone: -D with the key's last row; a key not seen is ignored (as ChangelogNormalize). */
+static sl_status up_delete(kafka_source *s, sl_error *err)
+{
+    up_locate(s);
+    up_entry *e = *s->up_slot;
+    if (!e) return SL_OK;
+    sl_row_set_kind(e->row, SL_ROW_DELETE);
+    sl_status st = emit_row(s, e->row, err);
+    up_locate(s); /* emitting does not change the map, but stay safe */
+    if (*s->up_slot) up_remove(&s->up, s->up_slot);
+    return st;
+}
+
 /* ---- decoding ----------------------------------------------------------------------------------- */
 
 static void on_key(void *ctx, const uint8_t *row)
@@ -208,10 +420,15 @@ static void on_value(void *ctx, const uint8_t *row)
     kafka_source *s = ctx;
     if (s->st) return;
     if (s->fast) {
-        s->st = sl_op_emit(s->op, row, s->err);
+        s->st = emit_row(s, row, s->err);
         return;
     }
-    sl_rw_begin(&s->w, s->nrow, sl_row_get_kind(row));
+    sl_row_kind kind = sl_row_get_kind(row);
+    if (s->upsert) {
+        up_locate(s);
+        kind = *s->up_slot ? SL_ROW_UPDATE_AFTER : SL_ROW_INSERT;
+    }
+    sl_rw_begin(&s->w, s->nrow, kind);
     for (int i = 0; i < s->nrow; i++) {
         const field_src *f = &s->map[i];
         if (f->src == SRC_VALUE) {
@@ -222,7 +439,8 @@ static void on_value(void *ctx, const uint8_t *row)
             write_meta(s, i, f, s->cur);
         }
     }
-    s->st = sl_op_emit(s->op, sl_rw_finish(&s->w), s->err);
+    const uint8_t *out = sl_rw_finish(&s->w);
+    s->st = s->upsert ? up_upsert(s, out, s->err) : emit_row(s, out, s->err);
 }
 
 static sl_status decode(kafka_source *s, sl_operator *op, const rd_kafka_message_t *m, sl_error *err)
@@ -242,6 +460,8 @@ static sl_status decode(kafka_source *s, sl_operator *op, const rd_kafka_message
     if (!st && m->payload) { /* a null value (tombstone) is no row for an insert-only table */
         in_key = false;
         st = sl_format_decode(s->vfmt, m->payload, m->len, on_value, s, &skipped, err);
+    } else if (!st && s->upsert) { /* ... and a delete for an upsert table */
+        st = up_delete(s, err);
     }
     if (skipped) sl_task_count_dropped(op->task, skipped);
     if (st == SL_ERR_INVALID) {
@@ -316,6 +536,12 @@ static sl_status ks_open(sl_operator *op, sl_error *err)
     kafka_source *s = op->impl;
     if (!s->nparts || s->opened) return SL_OK;
     sl_status st = SL_OK;
+    s->op = op;
+    /* watermarks per partition, when the table has a WATERMARK (the scan after us evaluates it) */
+    s->wm_own = sl_scan_take_over_watermarks(op->next);
+    s->emitted_wm = INT64_MIN;
+    s->idle_timeout_ms = sl_task_job(op->task) ? sl_task_job(op->task)->idle_timeout_ms : 0;
+    for (int i = 0; i < s->nparts; i++) s->parts[i].wm = INT64_MIN;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts);
     /* stop offsets */
     if (s->bounded != KAFKA_MODE_UNBOUNDED) {
@@ -463,7 +689,9 @@ static sl_status handle(kafka_source *s, sl_operator *op, const rd_kafka_message
         return SL_OK;
     }
     p->next = m->offset + 1;
+    s->curp = p;
     sl_status st = decode(s, op, m, err);
+    s->curp = NULL;
     if (st) return st;
     if (p->next >= p->stop) part_done(s, p);
     return SL_OK;
@@ -554,6 +782,79 @@ static sl_status ks_finish(sl_operator *op, sl_error *err)
     return SL_OK;
 }
 
+/* upsert-kafka: the last row per key goes into the checkpoint as the file 'upsert-rows': per
+ * entry a header (topic length, partition, key length, row length), the topic, the key, the row. */
+typedef struct up_rec {
+    uint32_t topic_len;
+    int32_t partition;
+    uint32_t klen, rlen;
+} up_rec;
+
+static sl_status up_save(kafka_source *s, const char *dir, sl_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/upsert-rows", dir);
+    FILE *f = fopen(path, "wb");
+    if (!f) return sl_error_set(err, SL_ERR_IO, "table '%s': cannot create '%s': %s", s->table, path, strerror(errno));
+    bool ok = true;
+    for (size_t i = 0; ok && i < s->up.nb; i++)
+        for (const up_entry *e = s->up.b[i]; ok && e; e = e->next) {
+            const kpart *p = &s->parts[e->part];
+            up_rec h = {(uint32_t)strlen(p->topic), p->partition, e->klen, e->rlen};
+            ok = fwrite(&h, sizeof h, 1, f) == 1 && fwrite(p->topic, h.topic_len, 1, f) == 1 &&
+                 (!e->klen || fwrite(up_key(e), e->klen, 1, f) == 1) && fwrite(e->row, e->rlen, 1, f) == 1;
+        }
+    if (fclose(f) != 0) ok = false;
+    if (!ok) return sl_error_set(err, SL_ERR_IO, "table '%s': cannot write '%s': %s", s->table, path, strerror(errno));
+    return SL_OK;
+}
+
+/* Takes the entries of this subtask's partitions from an old subtask's file. */
+static sl_status up_load(kafka_source *s, const char *dir, sl_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/upsert-rows", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) return SL_OK; /* that subtask had no upsert state */
+    up_rec h;
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    sl_status st = SL_OK;
+    while (fread(&h, sizeof h, 1, f) == 1) {
+        size_t need = (size_t)h.topic_len + h.klen + h.rlen + 1;
+        if (h.topic_len > 4096 || h.rlen < SL_ROW_HEADER || need > ((size_t)1 << 31)) {
+            st = sl_error_set(err, SL_ERR_STATE, "table '%s': malformed upsert-kafka state '%s'", s->table, path);
+            break;
+        }
+        if (need > cap) {
+            free(buf);
+            cap = need * 2;
+            buf = sl_xmalloc(cap);
+        }
+        if (fread(buf, need - 1, 1, f) != 1) {
+            st = sl_error_set(err, SL_ERR_STATE, "table '%s': truncated upsert-kafka state '%s'", s->table, path);
+            break;
+        }
+        buf[h.topic_len + h.klen + h.rlen] = 0;
+        int part = -1;
+        for (int k = 0; k < s->nparts && part < 0; k++)
+            if (s->parts[k].partition == h.partition && strlen(s->parts[k].topic) == h.topic_len &&
+                memcmp(s->parts[k].topic, buf, h.topic_len) == 0)
+                part = k;
+        if (part < 0) continue; /* another subtask's partition now */
+        const uint8_t *key = buf + h.topic_len, *row = key + h.klen;
+        if (sl_row_len(row) != h.rlen) {
+            st = sl_error_set(err, SL_ERR_STATE, "table '%s': malformed upsert-kafka state '%s'", s->table, path);
+            break;
+        }
+        uint64_t hash = up_hash(part, key, h.klen);
+        up_store(&s->up, up_find(&s->up, part, key, h.klen, hash), part, hash, key, h.klen, row);
+    }
+    free(buf);
+    fclose(f);
+    return st;
+}
+
 /* The offsets of every partition: [{"topic": t, "partition": p, "offset": o[, "stop": x]}, ...]
  * (offset: the next to read, or the logical start offset when nothing was read yet; stop: a
  * bounded source's end, so a restarted job ends where the first run would have). */
@@ -571,6 +872,14 @@ static sl_status ks_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t
         json_array_append_new(a, e);
     }
     *out = a;
+    if (s->upsert && ctx->dir) {
+        sl_status st = up_save(s, ctx->dir, err);
+        if (st) {
+            json_decref(a);
+            *out = NULL;
+            return st;
+        }
+    }
     if (s->commit) {
         if (s->nsnaps == KS_MAX_SNAPS) { /* the oldest is never going to be needed alone */
             free(s->snaps[0].next);
@@ -607,6 +916,10 @@ static sl_status ks_notify(sl_operator *op, int64_t checkpoint_id, sl_error *err
 static sl_status ks_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
 {
     kafka_source *s = op->impl;
+    for (int pi = 0; s->upsert && pi < ctx->nparts; pi++) {
+        sl_status st;
+        if (ctx->parts[pi].dir && (st = up_load(s, ctx->parts[pi].dir, err))) return st;
+    }
     for (int pi = 0; pi < ctx->nparts; pi++) {
         const json_t *in = ctx->parts[pi].state;
         if (!in) continue;
@@ -646,6 +959,7 @@ static void ks_close(sl_operator *op)
     kafka_source *s = op->impl;
     if (!s) return;
     for (int i = 0; i < s->nsnaps; i++) free(s->snaps[i].next);
+    up_free(&s->up);
     if (s->q) rd_kafka_queue_destroy(s->q);
     kafka_client_destroy(&s->c);
     sl_format_destroy(s->vfmt);
@@ -661,6 +975,7 @@ static void ks_close(sl_operator *op)
 static const sl_op_vtable ks_vt = {.name = "KafkaSource",
                                    .open = ks_open,
                                    .poll = ks_poll,
+                                   .periodic = ks_periodic,
                                    .finish = ks_finish,
                                    .close = ks_close,
                                    .snapshot = ks_snapshot,
@@ -819,11 +1134,22 @@ static sl_status list_partitions(kafka_source *s, const sl_conn_args *a, sl_erro
     return SL_OK;
 }
 
-sl_status kafka_source_create(const sl_conn_args *a, sl_operator **out, sl_error *err)
+sl_status kafka_source_create(const sl_conn_args *args, sl_operator **out, sl_error *err)
 {
     kafka_source *s = sl_xcalloc(1, sizeof *s);
     sl_operator tmp = {.impl = s};
     s->a = sl_arena_create(0);
+    sl_conn_args up = *args;
+    const sl_conn_args *a = &up;
+    if (kafka_is_upsert(args->opts, args->nopts)) { /* the primary key is the message key */
+        s->upsert = true;
+        sl_status st = kafka_upsert_options(args->opts, args->nopts, args->physical, args->pk, args->npk, s->a, (sl_kv **)&up.opts, &up.nopts, err);
+        if (st) {
+            sl_error_detail(err, "table '%s'", args->table ? args->table : "?");
+            ks_close(&tmp);
+            return st;
+        }
+    }
     s->table = sl_arena_strdup(s->a, a->table ? a->table : "?");
     s->subtask = a->subtask;
     s->ltz_offset = a->job ? a->job->ltz_offset : 0;

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Per-partition watermarks of the Kafka source: one source subtask reads a topic of two
+# partitions; partition 0 runs ahead (event times 0..58 s), partition 1 lags (1..25 s); a 10 s
+# TUMBLE window aggregate (WATERMARK ts - 1 s) prints the windows it closes. The job is
+# unbounded and stopped with SIGTERM; windows are checked while it runs.
+#   A. no idle timeout: the watermark is the minimum over the partitions (24 s): only the
+#      windows at 0 and 10 s close, also after partition 0 gets more records; records at 41
+#      and 43 s on partition 1 then close the windows at 20 and 30 s, not the one at 40 s
+#   B. table.exec.source.idle-timeout = 1 s: once partition 1 is idle, a new record on
+#      partition 0 (59 s) alone moves the watermark to 58 s: windows up to 40 s close (not 50 s)
+set -u
+BIN="${SLUICE_BIN_DIR:?}/sluice"
+command -v kcat >/dev/null || { echo "kcat is not installed (scripts/install-deps.sh)"; exit 1; }
+tmp=$(mktemp -d)
+pid=""
+jpid=""
+cleanup() {
+  for p in $jpid $pid; do
+    if kill -0 "$p" 2>/dev/null; then kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+export SLUICE_NO_PROGRESS=1
+pass=0
+fail=0
+check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+die() { echo "FAIL: $1"; cat "$tmp/dev.err" 2>/dev/null; exit 1; }
+produce() { # topic partition seconds...
+  local t=$1 p=$2
+  shift 2
+  for s in "$@"; do printf '{"id":%d,"ts":"2024-01-01 00:00:%02d"}\n' "$s" "$s"; done | kcat -P -b "$bs" -t "$t" -p "$p"
+}
+# the window starts printed so far (seconds), space-separated
+windows() { sed -n 's/^+I\[2024-01-01T00:00:\{0,1\}\([0-9]*\),.*/\1/p' "$1" 2>/dev/null | sed 's/^$/0/' | sort -n | tr '\n' ' '; }
+# waits up to 20 s for the printed windows to be $2, then 1.5 s more to see that no other closes
+expect_windows() {
+  for _ in $(seq 100); do [ "$(windows "$1")" = "$2" ] && break; sleep 0.2; done
+  sleep 1.5
+  [ "$(windows "$1")" = "$2" ]
+}
+
+"$BIN" kafka-dev --topic wma:2 --topic wmb:2 --bootstrap-file "$tmp/bs" >"$tmp/dev.out" 2>"$tmp/dev.err" </dev/null &
+pid=$!
+for _ in $(seq 200); do [ -s "$tmp/bs" ] && break; kill -0 "$pid" 2>/dev/null || die "kafka-dev exited"; sleep 0.1; done
+[ -s "$tmp/bs" ] || die "no bootstrap file"
+bs=$(sed -n 's/^bootstrap\.servers=//p' "$tmp/bs")
+
+job() { # topic, extra -D ...
+  local t=$1
+  shift
+  cat >"$tmp/$t.sql" <<EOF
+CREATE TABLE ev (id INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector' = 'kafka',
+  'topic' = '$t', 'properties.bootstrap.servers' = '$bs', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset');
+CREATE TABLE p (ws TIMESTAMP(3), cnt BIGINT) WITH ('connector' = 'print');
+INSERT INTO p SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+  GROUP BY window_start, window_end;
+EOF
+  "$BIN" sql -f "$tmp/$t.sql" -D parallelism.default=1 -D pipeline.auto-watermark-interval=100ms "$@" >"$tmp/$t.out" 2>"$tmp/$t.err" &
+  jpid=$!
+}
+stop() {
+  kill -TERM "$jpid" 2>/dev/null
+  wait "$jpid"
+  local st=$?
+  jpid=""
+  ! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$1" && [ "$st" -eq 0 ]
+}
+
+# ---- A. the lagging partition holds event time back
+produce wma 0 $(seq 0 2 58)
+produce wma 1 $(seq 1 2 25)
+job wma
+expect_windows "$tmp/wma.out" "0 10 "
+check "A: partition 1 (25 s) holds the watermark: windows 0, 10 only (got: $(windows "$tmp/wma.out"))" $?
+produce wma 0 59
+expect_windows "$tmp/wma.out" "0 10 "
+check "A: more on partition 0 does not close more windows (got: $(windows "$tmp/wma.out"))" $?
+produce wma 1 41 43
+expect_windows "$tmp/wma.out" "0 10 20 30 "
+check "A: partition 1 at 43 s closes windows 20 and 30, not 40 (got: $(windows "$tmp/wma.out"))" $?
+grep -q '^+I\[2024-01-01T00:00:20, 8\]$' "$tmp/wma.out" && grep -q '^+I\[2024-01-01T00:00:30, 5\]$' "$tmp/wma.out"
+check "A: window counts include both partitions' rows" $?
+stop "$tmp/wma.err"
+check "A: the job stops cleanly" $?
+
+# ---- B. the lagging partition idle-timed-out
+produce wmb 0 $(seq 0 2 58)
+produce wmb 1 $(seq 1 2 25)
+job wmb -D table.exec.source.idle-timeout=1s
+expect_windows "$tmp/wmb.out" "0 10 "
+check "B: before idleness, windows 0, 10 only (got: $(windows "$tmp/wmb.out"))" $?
+sleep 1
+produce wmb 0 59
+expect_windows "$tmp/wmb.out" "0 10 20 30 40 "
+check "B: partition 1 idle: partition 0 alone (58 s) closes windows up to 40 (got: $(windows "$tmp/wmb.out"))" $?
+stop "$tmp/wmb.err"
+check "B: the job stops cleanly" $?
+
+echo "kafka_watermarks: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
