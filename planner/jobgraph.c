@@ -211,16 +211,26 @@ static json_t *spec_of(const plan_node *n)
         json_object_set_new(j, "input_changelog", json_integer((int)n->input[0]->changelog));
         return j;
     }
-    case PLAN_SINK:
-        return json_pack("{s:s, s:o, s:o, s:o, s:i}", "table", n->sink->name, "options", options_json(n->sink), "schema",
-                         schema_json(n->sink, NULL), "input", row_json(n->input[0]->row), "changelog", (int)n->changelog);
+    case PLAN_UNION:
+        /* UNION ALL: rows of any input go out unchanged; every input has the output's row type
+         * (the planner casts inputs to it) */
+        return json_pack("{s:i, s:o, s:i}", "inputs", n->ninputs, "output", row_json(n->row), "changelog", (int)n->changelog);
+    case PLAN_SINK: {
+        json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:i}", "table", n->sink->name, "options", options_json(n->sink), "schema",
+                              schema_json(n->sink, NULL), "input", row_json(n->input[0]->row), "changelog", (int)n->changelog);
+        /* the table's PRIMARY KEY (column indexes): upsert sinks key their records by it */
+        json_t *pk = json_array();
+        for (int i = 0; i < n->sink->npk; i++) json_array_append_new(pk, json_integer(n->sink->pk[i]));
+        json_object_set_new(j, "primary_key", pk);
+        return j;
+    }
     }
     return json_null();
 }
 
 static const char *op_kind(plan_kind k)
 {
-    static const char *const names[] = {"source", "calc", "join", "sink", "aggregate", "window_aggregate", "rank"};
+    static const char *const names[] = {"source", "calc", "join", "sink", "aggregate", "window_aggregate", "rank", "union"};
     return names[k];
 }
 
@@ -326,6 +336,18 @@ static int emit(builder *b, const plan_node *n)
         add_edge(b, in, vid, 0, keyed ? JG_HASH : JG_GLOBAL, n->part, n->npart);
         return vid;
     }
+    case PLAN_UNION: {
+        /* a vertex whose head takes every input (input i from the i-th query); the operators
+         * above chain onto it */
+        int ins[PLAN_MAX_INPUTS];
+        for (int i = 0; i < n->ninputs; i++) ins[i] = emit(b, n->input[i]);
+        vid = new_vertex(b, b->opt->parallelism)->id;
+        add_op(b, vid, n);
+        for (int i = 0; i < n->ninputs; i++)
+            add_edge(b, ins[i], vid, i, b->g->vertices[ins[i] - 1].parallelism == b->opt->parallelism ? JG_FORWARD : JG_REBALANCE,
+                     NULL, 0);
+        return vid;
+    }
     case PLAN_SINK: {
         int in = emit(b, n->input[0]);
         int p = sink_parallelism(n, b->g->vertices[in - 1].parallelism);
@@ -356,6 +378,7 @@ static void name_vertices(jobgraph *g)
             else if (strcmp(op->kind, "join") == 0) sl_strbuf_puts(&sb, "Join");
             else if (strcmp(op->kind, "interval_join") == 0) sl_strbuf_puts(&sb, "IntervalJoin");
             else if (strcmp(op->kind, "aggregate") == 0) sl_strbuf_puts(&sb, "GroupAggregate");
+            else if (strcmp(op->kind, "union") == 0) sl_strbuf_puts(&sb, "Union");
             else if (strcmp(op->kind, "window_aggregate") == 0) sl_strbuf_puts(&sb, "WindowAggregate");
             else if (strcmp(op->kind, "rank") == 0) sl_strbuf_puts(&sb, strncmp(op->description, "Dedup", 5) == 0 ? "Deduplicate" : "Rank");
             else sl_strbuf_puts(&sb, "Calc");
@@ -512,8 +535,13 @@ void jg_explain(sl_strbuf *out, const jobgraph *g)
     }
     for (int i = 0; i < g->nedges; i++) {
         const jg_edge *e = &g->edges[i];
-        sl_strbuf_printf(out, "Edge: vertex %d -> vertex %d (%s input): %s", e->source, e->target,
-                         e->target_input ? "right" : "left", part_names[e->partitioning]);
+        const jg_vertex *dst = &g->vertices[e->target - 1];
+        if (dst->nops && strcmp(dst->ops[0].kind, "union") == 0)
+            sl_strbuf_printf(out, "Edge: vertex %d -> vertex %d (input %d): %s", e->source, e->target, e->target_input,
+                             part_names[e->partitioning]);
+        else
+            sl_strbuf_printf(out, "Edge: vertex %d -> vertex %d (%s input): %s", e->source, e->target,
+                             e->target_input ? "right" : "left", part_names[e->partitioning]);
         if (e->nkeys) {
             const jg_vertex *src = &g->vertices[e->source - 1];
             const json_t *spec = src->ops[src->nops - 1].spec;

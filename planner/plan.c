@@ -14,6 +14,16 @@
 
 #include "sql/functions.h"
 
+/* Common table expressions in scope: a list from the innermost WITH item outwards. A CTE's query is
+ * planned where it is referenced, in the scope it was defined in (the items before it). */
+typedef struct cte_scope {
+    const sql_node *cte; /* SQL_CTE: text = name; kids: [columns|NULL, query] */
+    const struct cte_scope *up;
+} cte_scope;
+
+/* How many references to views and CTEs one statement may inline (each plans the whole query). */
+#define MAX_INLINED 256
+
 typedef struct pctx {
     sl_arena *a;
     const sql_session *session;
@@ -29,14 +39,25 @@ typedef struct pctx {
     int64_t *ttl_vals;
     bool *ttl_used;
     int nttl;
+    const cte_scope *ctes;
+    /* while inlining a view defined in another script: the reference errors point at */
+    const sql_node *loc;
+    int ninlined;
 } pctx;
+
+/* Where an error at `at` points: `at`, or the view reference being inlined from another script. */
+static void error_at(pctx *c, const sql_node *at)
+{
+    if (c->loc) at = c->loc;
+    if (at) sl_error_at_offset(c->err, c->script, at->off, at->len);
+}
 
 #define AGG_SLOT(i) (-1000 - (i))
 
 static sl_status unsupported(pctx *c, const sql_node *at, const char *what)
 {
     sl_error_set(c->err, SL_ERR_UNSUPPORTED, "not supported yet in the planner: %s", what);
-    if (at) sl_error_at_offset(c->err, c->script, at->off, at->len);
+    error_at(c, at);
     sl_error_hint(c->err, "the statement is valid Flink SQL; the planner grows shape by shape (see docs/planner.md)");
     return SL_ERR_UNSUPPORTED;
 }
@@ -249,6 +270,74 @@ static plan_node *scan_of(pctx *c, const sql_table *t, const sql_type *row)
     return s;
 }
 
+/* The row of a table's columns (names and types as declared). */
+static const sql_type *table_row(pctx *c, const sql_table *t)
+{
+    sql_type *row = sl_arena_zalloc(c->a, sizeof *row);
+    row->id = SQL_T_ROW;
+    row->precision = row->scale = -1;
+    row->nfields = t->ncols;
+    row->field_names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(t->ncols ? t->ncols : 1));
+    row->field_types = sl_arena_alloc(c->a, sizeof(sql_type *) * (size_t)(t->ncols ? t->ncols : 1));
+    for (int i = 0; i < t->ncols; i++) {
+        row->field_names[i] = t->cols[i].name;
+        row->field_types[i] = t->cols[i].type;
+    }
+    return row;
+}
+
+static plan_node *calc_over(pctx *c, plan_node *in);
+
+/* n with its fields named as in `row` (same width and types): n itself, or a renaming Calc (which
+ * the Calc merging rule folds into its neighbours). */
+static plan_node *relabel(pctx *c, plan_node *n, const sql_type *row)
+{
+    bool same = n->row->nfields == row->nfields;
+    for (int i = 0; same && i < row->nfields; i++) same = strcmp(n->row->field_names[i], row->field_names[i]) == 0;
+    if (same || n->row->nfields != row->nfields) return n;
+    plan_node *k = calc_over(c, n);
+    int w = row->nfields;
+    k->nexprs = w;
+    k->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(w ? w : 1));
+    k->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(w ? w : 1));
+    sql_type *t = sl_arena_zalloc(c->a, sizeof *t);
+    *t = *n->row;
+    t->field_names = k->names;
+    for (int i = 0; i < w; i++) {
+        k->exprs[i] = px_input(c, i, n->row->field_types[i]);
+        k->names[i] = row->field_names[i];
+    }
+    k->row = t;
+    return k;
+}
+
+static sl_status build_query(pctx *c, const sql_node *q, plan_node **out);
+
+static const cte_scope *find_cte(const pctx *c, const char *name)
+{
+    for (const cte_scope *s = c->ctes; s; s = s->up)
+        if (strcmp(s->cte->text, name) == 0) return s;
+    return NULL;
+}
+
+/* Plans the query of a view or CTE where `ref` references it (Flink inlines both: a query
+ * referencing one twice reads its sources twice), with `scope` the CTEs visible to it. */
+static sl_status inline_query(pctx *c, const sql_node *q, const cte_scope *scope, const sql_table *view, const sql_node *ref,
+                              plan_node **out)
+{
+    if (++c->ninlined > MAX_INLINED)
+        return unsupported(c, ref, "more than 256 references to views and common table expressions in one statement");
+    const cte_scope *saved = c->ctes;
+    const sql_node *saved_loc = c->loc;
+    c->ctes = scope;
+    /* a view from another script: its AST's offsets are into that script's text */
+    if (view && !c->loc && (!view->script || !c->script || strcmp(view->script, c->script) != 0)) c->loc = ref;
+    sl_status st = build_query(c, q, out);
+    c->ctes = saved;
+    c->loc = saved_loc;
+    return st;
+}
+
 static sl_status build_from(pctx *c, const sql_node *f, plan_node **out)
 {
     sl_status st;
@@ -256,12 +345,32 @@ static sl_status build_from(pctx *c, const sql_node *f, plan_node **out)
     case SQL_TABLE_REF: {
         if (f->kids[2]) return unsupported(c, f->kids[2], "temporal joins (FOR SYSTEM_TIME AS OF)");
         if (f->kids[3]) return unsupported(c, f->kids[3], "table hints");
-        /* WITH is rejected before we get here, so the name is a catalog object */
-        const sql_table *t = sql_session_table(c->session, f->kids[0]->text);
-        if (!t) return unsupported(c, f, "references to common table expressions");
-        if (t->is_view) return unsupported(c, f, "views");
-        if (f->kids[4]) return unsupported(c, f->kids[4], "column aliases on tables");
-        *out = scan_of(c, t, f->type);
+        const sql_node *id = f->kids[0];
+        const cte_scope *ce = id->nkids == 1 ? find_cte(c, id->text) : NULL;
+        plan_node *in;
+        if (ce) { /* WITH name AS (query): the query, its columns renamed by WITH name (a, b) */
+            if ((st = inline_query(c, ce->cte->kids[1], ce->up, NULL, f, &in))) return st;
+        } else {
+            /* the object the statement was validated against, even if dropped or replaced since */
+            const sql_table *t = f->ival > 0 ? sql_session_table_version(c->session, f->ival) : sql_session_table(c->session, id->text);
+            const sql_type *bound = f->type;
+            bool changed = !t || !bound || bound->nfields != t->ncols;
+            for (int i = 0; !changed && i < t->ncols; i++) changed = !sql_type_equals(bound->field_types[i], t->cols[i].type, false);
+            if (changed) {
+                sl_error_set(c->err, SL_ERR_VALIDATION, "Table or view '%s' was dropped or replaced after this query was validated",
+                             id->text);
+                error_at(c, f);
+                sl_error_hint(c->err, "Sluice validates a whole script before it plans its INSERTs: keep tables and views as they "
+                                      "are until the last statement that reads them");
+                return SL_ERR_VALIDATION;
+            }
+            if (t->is_view) {
+                if ((st = inline_query(c, t->query, NULL, t, f, &in))) return st;
+            } else {
+                in = scan_of(c, t, table_row(c, t));
+            }
+        }
+        *out = relabel(c, in, f->type); /* CTE / view column lists, t AS x (a, b) */
         return SL_OK;
     }
     case SQL_JOIN: {
@@ -309,7 +418,13 @@ static sl_status build_from(pctx *c, const sql_node *f, plan_node **out)
         *out = j;
         return SL_OK;
     }
-    case SQL_SUBQUERY: return unsupported(c, f, "subqueries in FROM");
+    case SQL_SUBQUERY: {
+        if (f->flags & SQL_F_LATERAL) return unsupported(c, f, "LATERAL subqueries");
+        plan_node *in;
+        if ((st = build_query(c, f->kids[0], &in))) return st;
+        *out = relabel(c, in, f->type);
+        return SL_OK;
+    }
     case SQL_TVF: return unsupported(c, f, "window table functions in joins (window joins)");
     default: return unsupported(c, f, sql_kind_name(f->kind));
     }
@@ -503,7 +618,7 @@ static sl_status window_error(pctx *c, const sql_node *at, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     sl_error_set(c->err, SL_ERR_VALIDATION, "%s", msg);
-    sl_error_at_offset(c->err, c->script, at->off, at->len);
+    error_at(c, at);
     return SL_ERR_VALIDATION;
 }
 
@@ -524,8 +639,8 @@ static sl_status window_from(pctx *c, const sql_node *tvf, win_from *w, plan_nod
     else return unsupported(c, call, fn);
     const sql_node *targ = args->kids[0], *desc = args->kids[1], *id = targ->kids[0];
     const char *name = id->nkids ? id->kids[id->nkids - 1]->text : id->text;
-    const sql_table *t = sql_session_table(c->session, name);
-    if (!t) return unsupported(c, targ, "window table functions over common table expressions");
+    const sql_table *t = targ->ival > 0 ? sql_session_table_version(c->session, targ->ival) : sql_session_table(c->session, name);
+    if (!t || (id->nkids == 1 && find_cte(c, name))) return unsupported(c, targ, "window table functions over common table expressions");
     if (t->is_view) return unsupported(c, targ, "views");
     w->ncols = t->ncols;
     int tc = -1;
@@ -584,17 +699,7 @@ static sl_status window_from(pctx *c, const sql_node *tvf, win_from *w, plan_nod
         break;
     }
     /* the scan reads the table's columns (the time column keeps its time attribute) */
-    sql_type *row = sl_arena_zalloc(c->a, sizeof *row);
-    row->id = SQL_T_ROW;
-    row->precision = row->scale = -1;
-    row->nfields = t->ncols;
-    row->field_names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(t->ncols ? t->ncols : 1));
-    row->field_types = sl_arena_alloc(c->a, sizeof(sql_type *) * (size_t)(t->ncols ? t->ncols : 1));
-    for (int i = 0; i < t->ncols; i++) {
-        row->field_names[i] = t->cols[i].name;
-        row->field_types[i] = t->cols[i].type;
-    }
-    *scan = scan_of(c, t, row);
+    *scan = scan_of(c, t, table_row(c, t));
     return SL_OK;
 }
 
@@ -807,8 +912,8 @@ static plan_expr *and_of(pctx *c, plan_expr *a, plan_expr *b);
 
 static sl_status not_topn(pctx *c, const sql_node *at)
 {
-    /* the message goldens know; the top-N shape is the one subquery in FROM planned so far */
-    return unsupported(c, at, "subqueries in FROM");
+    return unsupported(c, at, "ROW_NUMBER() in a subquery outside the top-N shape (SELECT ... FROM (SELECT ..., ROW_NUMBER() "
+                              "OVER (PARTITION BY ... ORDER BY ...) AS rn FROM ...) WHERE rn <= N)");
 }
 
 static void rank_conjuncts(plan_expr *e, plan_expr **out, int *n, int cap)
@@ -1031,7 +1136,7 @@ static sl_status read_hints(pctx *c, const sql_node *hints)
             const sql_node *o = h->kids[k];
             if (o->kind != SQL_OPTION) {
                 sl_error_set(c->err, SL_ERR_VALIDATION, "STATE_TTL takes options: 'input table or alias' = 'duration'");
-                sl_error_at_offset(c->err, c->script, o->off, o->len);
+                error_at(c, o);
                 return SL_ERR_VALIDATION;
             }
             int64_t ms = 0;
@@ -1040,7 +1145,7 @@ static sl_status read_hints(pctx *c, const sql_node *hints)
             if (!parsed || ms <= 0) {
                 sl_error_set(c->err, SL_ERR_VALIDATION, "Invalid STATE_TTL duration '%s' for '%s': %s", o->kids[1]->text,
                              o->kids[0]->text, parsed ? "expected a positive duration such as '1 d' or '12 h'" : why);
-                sl_error_at_offset(c->err, c->script, o->kids[1]->off, o->kids[1]->len);
+                error_at(c, o->kids[1]);
                 return SL_ERR_VALIDATION;
             }
             c->ttl_opts = sl_xrealloc(c->ttl_opts, sizeof(sql_node *) * (size_t)(c->nttl + 1));
@@ -1070,19 +1175,25 @@ static sl_status check_hints_used(pctx *c)
     return SL_OK;
 }
 
+/* Whether FROM (subquery) is the top-N shape: the subquery's select list has an OVER window. */
+static bool topn_shape(const sql_node *from)
+{
+    const sql_node *sub = from->kids[0];
+    if (!sub || sub->kind != SQL_SELECT) return false;
+    for (int i = 0; i < sub->kids[0]->nkids; i++) {
+        const sql_node *it = sub->kids[0]->kids[i];
+        if (it->kind == SQL_SELECT_ITEM && has_window_call(it->kids[0])) return true;
+    }
+    return false;
+}
+
 static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
 {
     sl_status st0;
-    if (q->kind != SQL_SELECT) {
-        const char *what = q->kind == SQL_SET_OP ? "UNION / INTERSECT / EXCEPT"
-                         : q->kind == SQL_ORDER_BY ? "ORDER BY / LIMIT"
-                         : q->kind == SQL_WITH ? "WITH (common table expressions)" : sql_kind_name(q->kind);
-        return unsupported(c, q, what);
-    }
     const sql_node *items = q->kids[0], *from = q->kids[1], *where = q->kids[2];
     if (q->kids[5] && (st0 = read_hints(c, q->kids[5]))) return st0;
     if (!from) return unsupported(c, q, "SELECT without FROM");
-    if (from->kind == SQL_SUBQUERY) return build_rank(c, q, out);
+    if (from->kind == SQL_SUBQUERY && topn_shape(from)) return build_rank(c, q, out);
     for (int i = 0; i < items->nkids; i++) {
         const sql_node *e = items->kids[i]->kind == SQL_SELECT_ITEM ? items->kids[i]->kids[0] : NULL;
         if (e && has_window_call(e)) return unsupported(c, e, "OVER windows");
@@ -1136,6 +1247,119 @@ static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
     k->row = q->type;
     *out = k;
     return SL_OK;
+}
+
+/* A Calc over n that casts each field whose type differs from row's (ignoring nullability) to it
+ * (a UNION input coerced to the union's common type); n itself when none does. */
+static plan_node *coerce(pctx *c, plan_node *n, const sql_type *row)
+{
+    bool same = true;
+    for (int i = 0; same && i < row->nfields; i++) same = sql_type_equals(n->row->field_types[i], row->field_types[i], true);
+    if (same) return n;
+    plan_node *k = calc_over(c, n);
+    int w = row->nfields;
+    k->nexprs = w;
+    k->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(w ? w : 1));
+    k->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(w ? w : 1));
+    for (int i = 0; i < w; i++) {
+        const sql_type *from = n->row->field_types[i];
+        plan_expr *x = px_input(c, i, from);
+        if (!sql_type_equals(from, row->field_types[i], true)) {
+            plan_expr *args[1] = {x};
+            x = px_call(c, "CAST", sql_type_with_nullable(c->a, row->field_types[i], from->nullable), 1, args);
+        }
+        k->exprs[i] = x;
+        k->names[i] = n->row->field_names[i];
+    }
+    k->row = calc_row(c, k);
+    return k;
+}
+
+/* A Union of n inputs (nested when there are more than PLAN_MAX_INPUTS). */
+static plan_node *union_of(pctx *c, plan_node **in, int n, const sql_type *row)
+{
+    if (n > PLAN_MAX_INPUTS) {
+        int ngroups = (n + PLAN_MAX_INPUTS - 1) / PLAN_MAX_INPUTS;
+        plan_node **groups = sl_arena_alloc(c->a, sizeof(plan_node *) * (size_t)ngroups);
+        for (int g = 0; g < ngroups; g++) {
+            int from = g * PLAN_MAX_INPUTS, cnt = n - from < PLAN_MAX_INPUTS ? n - from : PLAN_MAX_INPUTS;
+            groups[g] = cnt == 1 ? in[from] : union_of(c, in + from, cnt, row);
+        }
+        return union_of(c, groups, ngroups, row);
+    }
+    plan_node *u = node(c, PLAN_UNION);
+    u->ninputs = n;
+    for (int i = 0; i < n; i++) u->input[i] = in[i];
+    u->row = row;
+    return u;
+}
+
+/* The queries a UNION [ALL] combines: UNION ALL flattens UNION ALLs below it; UNION (distinct)
+ * flattens every UNION below it (the distinct on top absorbs theirs). */
+static int union_leaves(const sql_node *q, bool distinct, const sql_node **out, int n)
+{
+    if (q->kind == SQL_SET_OP && strcmp(q->text, "UNION") == 0 && (distinct || (q->flags & SQL_F_ALL))) {
+        n = union_leaves(q->kids[0], distinct, out, n);
+        return union_leaves(q->kids[1], distinct, out, n);
+    }
+    if (out) out[n] = q;
+    return n + 1;
+}
+
+/* UNION ALL: a Union of the inputs, each coerced to the common type the validator chose (as
+ * Flink's); UNION: the same under a GroupAggregate on every column (Flink's plan). */
+static sl_status build_union(pctx *c, const sql_node *q, plan_node **out)
+{
+    if (strcmp(q->text, "UNION") != 0) return unsupported(c, q, "INTERSECT and EXCEPT");
+    bool distinct = !(q->flags & SQL_F_ALL);
+    int n = union_leaves(q, distinct, NULL, 0);
+    const sql_node **leaves = sl_arena_alloc(c->a, sizeof(sql_node *) * (size_t)n);
+    union_leaves(q, distinct, leaves, 0);
+    plan_node **in = sl_arena_alloc(c->a, sizeof(plan_node *) * (size_t)n);
+    /* the union's row: the common types, without time attributes (Flink materializes them) */
+    sql_type *row = sl_arena_zalloc(c->a, sizeof *row);
+    *row = *q->type;
+    row->field_types = sl_arena_alloc(c->a, sizeof(sql_type *) * (size_t)(row->nfields ? row->nfields : 1));
+    for (int i = 0; i < row->nfields; i++) row->field_types[i] = sql_type_with_attr(c->a, q->type->field_types[i], SQL_TA_NONE);
+    for (int i = 0; i < n; i++) {
+        sl_status st = build_query(c, leaves[i], &in[i]);
+        if (st) return st;
+        in[i] = coerce(c, in[i], row);
+    }
+    plan_node *u = union_of(c, in, n, row);
+    if (distinct) {
+        plan_node *g = node(c, PLAN_AGG);
+        g->input[0] = u;
+        g->ninputs = 1;
+        g->ngroup = row->nfields;
+        g->aggs = sl_arena_zalloc(c->a, sizeof(plan_agg_call));
+        g->row = row;
+        u = g;
+    }
+    *out = u;
+    return SL_OK;
+}
+
+static sl_status build_query(pctx *c, const sql_node *q, plan_node **out)
+{
+    switch (q->kind) {
+    case SQL_SELECT: return build_select(c, q, out);
+    case SQL_SET_OP: return build_union(c, q, out);
+    case SQL_WITH: {
+        const cte_scope *saved = c->ctes;
+        for (int i = 0; i < q->kids[0]->nkids; i++) {
+            cte_scope *s = sl_arena_alloc(c->a, sizeof *s);
+            s->cte = q->kids[0]->kids[i];
+            s->up = c->ctes;
+            c->ctes = s;
+        }
+        sl_status st = build_query(c, q->kids[1], out);
+        c->ctes = saved;
+        return st;
+    }
+    case SQL_ORDER_BY: return unsupported(c, q, "ORDER BY / LIMIT");
+    default: return unsupported(c, q, sql_kind_name(q->kind));
+    }
 }
 
 /* ---- rules ---------------------------------------------------------------------------------- */
@@ -1195,17 +1419,55 @@ static plan_expr *and_of(pctx *c, plan_expr *a, plan_expr *b)
     return px_call(c, "AND", boolean_type(c, a->type->nullable || b->type->nullable), 2, args);
 }
 
-/* Adds a filter on top of a join input: into its Calc if it is one with no projection change,
- * else through a new identity Calc. */
+/* Calls whose every evaluation differs: a Calc computing one is not merged into the expressions
+ * reading it (which would evaluate it again). */
+static bool nondeterministic(const plan_expr *e)
+{
+    if (!e) return false;
+    if (e->kind == PX_CALL && (strcasecmp(e->op, "RAND") == 0 || strcasecmp(e->op, "RAND_INTEGER") == 0 || strcasecmp(e->op, "UUID") == 0))
+        return true;
+    for (int i = 0; i < e->nargs; i++)
+        if (nondeterministic(e->args[i])) return true;
+    return false;
+}
+
+/* Whether e, over a Calc's output, can be rewritten over the Calc's input (it reads no field the
+ * Calc computes nondeterministically). */
+static bool can_inline(const plan_expr *e, const plan_node *k)
+{
+    if (!e) return true;
+    if (e->kind == PX_INPUT) return e->input < 0 || e->input >= k->nexprs || !nondeterministic(k->exprs[e->input]);
+    for (int i = 0; i < e->nargs; i++)
+        if (!can_inline(e->args[i], k)) return false;
+    return true;
+}
+
+/* e over a Calc's output rewritten over its input: each field replaced by its expression. */
+static plan_expr *inline_exprs(pctx *c, const plan_expr *e, plan_expr *const *exprs)
+{
+    if (!e) return NULL;
+    if (e->kind == PX_INPUT && e->input >= 0) return exprs[e->input];
+    plan_expr *x = sl_arena_alloc(c->a, sizeof *x);
+    *x = *e;
+    if (e->nargs) {
+        x->args = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++) x->args[i] = inline_exprs(c, e->args[i], exprs);
+    }
+    return x;
+}
+
+/* Adds a filter (over in's output) on top of an input: into its condition if it is a Calc (the
+ * filter rewritten over the Calc's input), else through a new identity Calc. */
 static plan_node *filter_input(pctx *c, plan_node *in, plan_expr *cond)
 {
-    if (in->kind != PLAN_CALC) {
-        plan_node *k = calc_over(c, in);
-        set_identity(c, k);
-        in = k;
+    if (in->kind == PLAN_CALC && can_inline(cond, in)) {
+        in->cond = and_of(c, in->cond, inline_exprs(c, cond, in->exprs));
+        return in;
     }
-    in->cond = and_of(c, in->cond, cond);
-    return in;
+    plan_node *k = calc_over(c, in);
+    set_identity(c, k);
+    k->cond = cond;
+    return k;
 }
 
 /* Pushes conjuncts of a condition over a join's input row into the join's inputs, as outer-join
@@ -1236,6 +1498,17 @@ static void pushdown(pctx *c, plan_node *n)
 {
     if (!n) return;
     if (n->kind == PLAN_CALC && n->cond && n->input[0]->kind == PLAN_JOIN) n->cond = push_into_join(c, n->input[0], n->cond, true);
+    /* through a projection (a subquery, view or CTE in FROM) */
+    if (n->kind == PLAN_CALC && n->cond && n->input[0]->kind == PLAN_CALC && can_inline(n->cond, n->input[0])) {
+        n->input[0] = filter_input(c, n->input[0], n->cond);
+        n->cond = NULL;
+    }
+    /* into every input of a UNION ALL */
+    if (n->kind == PLAN_CALC && n->cond && n->input[0]->kind == PLAN_UNION) {
+        plan_node *u = n->input[0];
+        for (int i = 0; i < u->ninputs; i++) u->input[i] = filter_input(c, u->input[i], n->cond);
+        n->cond = NULL;
+    }
     if (n->kind == PLAN_JOIN) {
         n->residual = push_into_join(c, n, n->residual, false);
         /* join keys: equalities between a left field and a right field */
@@ -1415,6 +1688,34 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
         for (int i = 0; i < iw; i++) map[i] = cmap[i];
         if (n->output_rn) map[iw] = nin->nfields;
         return r;
+    }
+    case PLAN_UNION: {
+        /* every input produces exactly the needed fields, in order */
+        plan_node *u = sl_arena_alloc(c->a, sizeof *u);
+        *u = *n;
+        u->row = sub_row(c, n->row, all, map);
+        int nw = u->row->nfields;
+        for (int i = 0; i < n->ninputs; i++) {
+            int *imap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
+            plan_node *p = prune(c, n->input[i], all, imap);
+            bool exact = p->row->nfields == nw;
+            for (int f = 0; exact && f < w; f++) exact = !all[f] || imap[f] == map[f];
+            if (!exact) {
+                plan_node *k = calc_over(c, p);
+                k->nexprs = nw;
+                k->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(nw ? nw : 1));
+                k->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(nw ? nw : 1));
+                for (int f = 0; f < w; f++)
+                    if (all[f]) {
+                        k->exprs[map[f]] = px_input(c, imap[f], p->row->field_types[imap[f]]);
+                        k->names[map[f]] = p->row->field_names[imap[f]];
+                    }
+                k->row = calc_row(c, k);
+                p = k;
+            }
+            u->input[i] = p;
+        }
+        return u;
     }
     case PLAN_JOIN: {
         int lw = n->input[0]->row->nfields, rw = n->input[1]->row->nfields;
@@ -1639,6 +1940,10 @@ static void infer(pctx *c, plan_node *n)
         break;
     }
     case PLAN_SINK: n->changelog = n->input[0]->changelog; break;
+    case PLAN_UNION: /* whatever any input emits; no unique key (inputs may share keys) */
+        n->changelog = 0;
+        for (int i = 0; i < n->ninputs; i++) n->changelog |= n->input[i]->changelog;
+        break;
     case PLAN_AGG:
         /* one result row per group, updated as rows arrive (-U/+U); retractions can empty a group (-D) */
         n->changelog = PLAN_CL_INSERT | PLAN_CL_UPDATE_BEFORE | PLAN_CL_UPDATE_AFTER |
@@ -1757,6 +2062,30 @@ static sl_status check_sink(pctx *c, const plan_node *sink, const sql_node *at)
     return SL_ERR_VALIDATION;
 }
 
+/* Calc merging: a Calc over a Calc becomes one (the upper one's expressions over the lower one's
+ * input, both conditions), as Flink's CalcMergeRule, unless that would evaluate a nondeterministic
+ * call twice. (Subqueries, views and CTEs in FROM leave such pairs.) */
+static plan_node *merge_calcs(pctx *c, plan_node *n)
+{
+    for (int i = 0; i < n->ninputs; i++) n->input[i] = merge_calcs(c, n->input[i]);
+    if (n->kind != PLAN_CALC) return n;
+    plan_node *in = n->input[0];
+    if (in->kind == PLAN_CALC) {
+        bool ok = can_inline(n->cond, in);
+        for (int i = 0; ok && i < n->nexprs; i++) ok = can_inline(n->exprs[i], in);
+        if (ok) {
+            plan_node *k = sl_arena_alloc(c->a, sizeof *k);
+            *k = *n;
+            k->input[0] = in->input[0];
+            k->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(n->nexprs ? n->nexprs : 1));
+            for (int i = 0; i < n->nexprs; i++) k->exprs[i] = inline_exprs(c, n->exprs[i], in->exprs);
+            k->cond = and_of(c, in->cond, inline_exprs(c, n->cond, in->exprs));
+            n = k;
+        }
+    }
+    return n;
+}
+
 static sl_status plan_build_ctx(pctx *c, const sql_node *stmt, plan_node **out);
 
 sl_status plan_build(sl_arena *a, const sql_session *session, const sql_node *stmt, const char *script, plan_node **out,
@@ -1778,13 +2107,13 @@ static sl_status plan_build_ctx(pctx *c, const sql_node *stmt, plan_node **out)
         if (stmt->kids[1]) return unsupported(c, stmt->kids[1], "INSERT with a target column list");
         if (stmt->flags & SQL_F_OVERWRITE) return unsupported(c, stmt, "INSERT OVERWRITE");
         plan_node *q;
-        if ((st = build_select(c, stmt->kids[2], &q))) return st;
+        if ((st = build_query(c, stmt->kids[2], &q))) return st;
         root = node(c, PLAN_SINK);
         root->sink = sql_session_table(c->session, stmt->kids[0]->text);
         root->input[0] = q;
         root->ninputs = 1;
         root->row = q->row;
-    } else if ((st = build_select(c, stmt, &root))) {
+    } else if ((st = build_query(c, stmt, &root))) {
         return st;
     }
     if ((st = check_hints_used(c))) return st;
@@ -1792,6 +2121,7 @@ static sl_status plan_build_ctx(pctx *c, const sql_node *stmt, plan_node **out)
     int w = root->row->nfields;
     int *map = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
     root = prune(c, root, NULL, map);
+    root = merge_calcs(c, root);
     infer(c, root);
     if ((st = check_window_inputs(c, root, stmt->kind == SQL_INSERT ? stmt->kids[2] : stmt))) return st;
     if (root->kind == PLAN_SINK && (st = check_sink(c, root, stmt->kids[0]))) return st;
@@ -2007,6 +2337,11 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         sl_strbuf_puts(out, "])");
         break;
     }
+    case PLAN_UNION:
+        sl_strbuf_puts(out, "Union(all=[true], union=[");
+        print_names(out, n->row);
+        sl_strbuf_puts(out, "])");
+        break;
     case PLAN_SCAN: {
         sl_strbuf_printf(out, "TableSourceScan(table=[[default_catalog, default_database, %s", n->table->name);
         if (n->nfields != n->table->ncols) {

@@ -33,7 +33,10 @@ struct plan_expr {
     const sql_node *src;  /* the AST node it came from (literals; printing) */
 };
 
-typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK, PLAN_AGG, PLAN_WINDOW_AGG, PLAN_RANK } plan_kind;
+typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK, PLAN_AGG, PLAN_WINDOW_AGG, PLAN_RANK, PLAN_UNION } plan_kind;
+
+/* Inputs a node can have: a join two, a Union (UNION ALL) up to this many (longer unions nest). */
+#define PLAN_MAX_INPUTS 16
 
 /* The window of a WindowAggregate (a window table function: TUMBLE, HOP, CUMULATE). Sizes in ms. */
 typedef enum plan_window_kind { PLAN_WIN_TUMBLE, PLAN_WIN_HOP, PLAN_WIN_CUMULATE } plan_window_kind;
@@ -75,7 +78,7 @@ enum {
 typedef struct plan_node plan_node;
 struct plan_node {
     plan_kind kind;
-    plan_node *input[2];
+    plan_node *input[PLAN_MAX_INPUTS]; /* PLAN_UNION: ninputs of them, each with the Union's row type */
     int ninputs;
     const sql_type *row; /* output row */
     unsigned changelog;  /* PLAN_CL_* bits the node may emit */

@@ -20,6 +20,8 @@ struct sql_session {
     sl_arena *arena; /* everything the catalog keeps: tables, types, names */
     sql_table **tables;
     size_t ntables, captables;
+    sql_table **defined; /* every table and view ever created, by serial - 1 (views keep reading them) */
+    size_t ndefined, capdefined;
     sql_script **scripts;
     size_t nscripts, capscripts;
     sl_config *cfg; /* SET statements apply here; not owned, may be NULL */
@@ -138,6 +140,7 @@ void sql_session_destroy(sql_session *s)
     for (size_t i = 0; i < s->nscripts; i++) sql_script_destroy(s->scripts[i]);
     free(s->scripts);
     free(s->tables);
+    free(s->defined);
     sl_arena_destroy(s->arena);
     free(s);
 }
@@ -152,6 +155,11 @@ const sql_table *sql_session_table(const sql_session *s, const char *name)
 }
 
 int sql_session_table_count(const sql_session *s) { return (int)s->ntables; }
+
+const sql_table *sql_session_table_version(const sql_session *s, int64_t serial)
+{
+    return serial >= 1 && (size_t)serial <= s->ndefined ? s->defined[serial - 1] : NULL;
+}
 const sql_table *sql_session_table_at(const sql_session *s, int i) { return s->tables[i]; }
 
 static void remove_table(sql_session *s, const char *name)
@@ -877,6 +885,7 @@ static sl_status bind_tvf(vctx *v, scope *sc, sql_node *tvf)
     if (!(row = find_cte(v, tname))) {
         const sql_table *t = find_table_or_fail(v, targ->kids[0]);
         if (!t) return v->err->code;
+        targ->ival = t->serial;
         row = table_row(v, t);
     }
     if (targ->kids[1] && strcasecmp(fn, "SESSION") != 0)
@@ -938,6 +947,7 @@ static sl_status bind_from(vctx *v, scope *sc, sql_node *f)
         if (!row) {
             const sql_table *t = find_table_or_fail(v, f->kids[0]);
             if (!t) return v->err->code;
+            f->ival = t->serial;
             row = table_row(v, t);
         }
         if (f->kids[2]) { /* FOR SYSTEM_TIME AS OF: bound against the tables to its left */
@@ -1204,6 +1214,9 @@ static void add_table(sql_session *s, sql_table *t)
 {
     SL_GROW(s->tables, s->captables, s->ntables + 1);
     s->tables[s->ntables++] = t;
+    SL_GROW(s->defined, s->capdefined, s->ndefined + 1);
+    s->defined[s->ndefined++] = t;
+    t->serial = (int)s->ndefined;
 }
 
 static sl_status create_table(vctx *v, sql_node *stmt)

@@ -48,6 +48,7 @@ typedef struct sql_table {
     const char *comment;
     const sql_node *query;  /* views: the query */
     bool is_view;
+    int serial;             /* which definition of the session this is, from 1 (sql_session_table_version) */
 } sql_table;
 
 typedef struct sql_session sql_session;
@@ -69,6 +70,10 @@ sl_status sql_session_validate(sql_session *s, sql_script *script, sl_error *err
 /* Looks up a table or view by (case-sensitive) name; NULL if absent. */
 const sql_table *sql_session_table(const sql_session *s, const char *name);
 int sql_session_table_count(const sql_session *s);
+/* The table or view a validated reference was bound to, even if it was dropped or replaced since:
+ * the validator sets a SQL_TABLE_REF's (and a TVF's SQL_TABLE_ARG's) ival to the object's serial
+ * (-1 for a common table expression). NULL for an unknown serial. */
+const sql_table *sql_session_table_version(const sql_session *s, int64_t serial);
 const sql_table *sql_session_table_at(const sql_session *s, int i);
 
 /* After validation, a query node's `type` is a ROW type whose fields are its output columns. */

@@ -479,7 +479,33 @@ TOPN = [
          watermarks={"L": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"}),
 ]
 
-CASES = STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + INTERVAL_JOINS + TOPN
+# UNION ALL / UNION, WITH (CTEs) and subqueries in FROM: the planner inlines CTEs and subqueries,
+# coerces union inputs to their common type and plans UNION as UNION ALL under a grouping.
+SETOPS = [
+    Case("union_all_coerce", "setops",
+         cols("k INT, v BIGINT, s STRING"),
+         "SELECT k, v, s FROM L WHERE v > 0 UNION ALL SELECT k, b, k2 FROM R WHERE f"),
+    Case("union_all_filter_above", "setops",
+         cols("k INT, v INT"),
+         "SELECT k, v FROM (SELECT k, v FROM L UNION ALL SELECT k, w FROM R UNION ALL SELECT v, k FROM L) AS u "
+         "WHERE v > 200 OR k IS NULL"),
+    Case("union_distinct", "setops",
+         cols("k INT, k2 STRING"),
+         "SELECT k, k2 FROM L UNION SELECT k, k2 FROM R"),
+    Case("union_all_agg", "setops",
+         cols("k INT, c BIGINT, sv BIGINT"),
+         "SELECT k, COUNT(*), SUM(CAST(v AS BIGINT)) FROM (SELECT k, v FROM L UNION ALL SELECT k, w FROM R) AS u GROUP BY k"),
+    Case("cte_join", "setops",
+         cols("k INT, v INT, w INT"),
+         "WITH a AS (SELECT k, v FROM L WHERE v > 100), b (key, w) AS (SELECT k, w FROM R) "
+         "SELECT a.k, a.v, b.w FROM a JOIN b ON a.k = b.key"),
+    Case("cte_twice_subquery", "setops",
+         cols("k INT, v INT, v2 INT"),
+         "WITH x AS (SELECT k, v FROM L WHERE s IS NOT NULL) "
+         "SELECT p.k, p.v, q.v FROM x AS p JOIN (SELECT k, v + 1 AS v FROM x) AS q ON p.k = q.k WHERE p.v < q.v"),
+]
+
+CASES = STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + INTERVAL_JOINS + TOPN + SETOPS
 
 
 # ------------------------------------------------------------------------------------------------

@@ -253,5 +253,31 @@ printf 'be 100\nis 50\nnot 50\nor 50\nquestion 50\nthat 50\nthe 50\nto 100\n' | 
 grep -q '^-U\[to, 1\]' "$tmp/out" && grep -q '^+U\[to, 2\]' "$tmp/out"; check "word count: updates as -U/+U" $?
 wait "$srv_pid" 2>/dev/null; srv_pid=
 
+# 14. WITH, views, subqueries in FROM and UNION ALL / UNION: two datagen sequences, a view over one,
+#     a CTE over the other, their union into a csv file (UNION ALL: every row, the INT side cast to
+#     BIGINT; the WHERE above the union applies to both sides) and the distinct union into print
+cat > "$tmp/union.sql" <<EOF
+CREATE TABLE ua (id BIGINT, name STRING) WITH ('connector' = 'datagen', 'number-of-rows' = '6', 'rows-per-second' = '1000000',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '6', 'fields.name.length' = '3');
+CREATE TABLE ub (k INT) WITH ('connector' = 'datagen', 'number-of-rows' = '5', 'rows-per-second' = '1000000',
+  'fields.k.kind' = 'sequence', 'fields.k.start' = '4', 'fields.k.end' = '8');
+CREATE TABLE uout (id BIGINT, src STRING) WITH ('connector' = 'filesystem', 'path' = '$tmp/uout', 'format' = 'csv');
+CREATE TABLE uprint (id BIGINT) WITH ('connector' = 'print');
+CREATE VIEW small (x, tag) AS SELECT id, 'a' FROM ua WHERE id <= 3;
+INSERT INTO uout
+WITH evens AS (SELECT k FROM ub WHERE MOD(k, 2) = 0), tagged (n, t) AS (SELECT k, 'b' FROM evens)
+SELECT * FROM (SELECT x, tag FROM small UNION ALL SELECT n, t FROM tagged) AS u WHERE x <> 2;
+INSERT INTO uprint SELECT id FROM ua UNION SELECT k FROM ub;
+EOF
+run sql -D parallelism.default=2 -D taskmanager.numberOfTaskSlots=2 -f "$tmp/union.sql"
+check "union/CTE/view job exits 0" $status; [ $status -eq 0 ] || show
+sort -t, -k1n "$tmp"/uout/part-* > "$tmp/uout_all" 2>/dev/null
+printf '1,a\n3,a\n4,b\n6,b\n8,b\n' | cmp -s - "$tmp/uout_all"; check "UNION ALL of a view and a CTE: exact rows" $?
+grep -oE '\+I\[[0-9]+\]' "$tmp/out" | tr -dc '0-9\n' | sort -n | tr '\n' ' ' > "$tmp/udist"
+[ "$(cat "$tmp/udist")" = "1 2 3 4 5 6 7 8 " ]; check "UNION (distinct): each id once" $?
+! grep -qE '[-+]U\[' "$tmp/out"; check "UNION (distinct): no updates for repeated rows" $?
+run explain -f "$tmp/union.sql"
+has "Union(all=[true], union=[x, tag])" "$tmp/out" && has "GroupAggregate(groupBy=[id], select=[id])" "$tmp/out"; check "explain: the Union and the distinct aggregate" $?
+
 echo "sql_run: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

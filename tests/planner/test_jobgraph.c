@@ -106,6 +106,57 @@ static void test_json_round_trip(void **state)
     jobgraph_free(g);
 }
 
+/* UNION ALL of a view and a CTE over three tables: one Union vertex takes every input (input i on
+ * edge i, FORWARD at equal parallelism) and the sink chains onto it; the graph round-trips. */
+static void test_union_graph(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "CREATE TABLE a (id INT, name STRING) WITH ('connector' = 'datagen');\n"
+        "CREATE TABLE b (id BIGINT, name STRING) WITH ('connector' = 'datagen');\n"
+        "CREATE TABLE c (id INT, name STRING) WITH ('connector' = 'datagen');\n"
+        "CREATE TABLE p (id BIGINT, name STRING) WITH ('connector' = 'print');\n"
+        "CREATE VIEW va AS SELECT id, name FROM a WHERE id > 0;\n"
+        "INSERT INTO p WITH cb AS (SELECT id, name FROM b) SELECT * FROM va UNION ALL SELECT * FROM cb UNION ALL SELECT id, name FROM c;\n";
+    sl_error err;
+    sql_script *s = sql_parse("union.sql", text, sizeof text - 1, &err);
+    assert_non_null(s);
+    sql_session *session = sql_session_create();
+    assert_int_equal(sql_session_validate(session, s, &err), SL_OK);
+    sl_arena *a = sl_arena_create(0);
+    plan_node *plan;
+    assert_int_equal(plan_build(a, session, sql_script_stmt(s, 5), "union.sql", &plan, &err), SL_OK);
+    assert_int_equal(plan->kind, PLAN_SINK);
+    assert_int_equal(plan->input[0]->kind, PLAN_UNION);
+    assert_int_equal(plan->input[0]->ninputs, 3);
+    jg_options opt = {"union", 3, 128};
+    jobgraph *g;
+    assert_int_equal(jg_build(plan, &opt, &g, &err), SL_OK);
+    assert_int_equal(g->nvertices, 4);
+    assert_string_equal(g->vertices[3].name, "Union -> Sink: p");
+    assert_string_equal(g->vertices[3].ops[0].kind, "union");
+    assert_int_equal(g->nedges, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(g->edges[i].target, 4);
+        assert_int_equal(g->edges[i].target_input, i);
+        assert_int_equal(g->edges[i].partitioning, JG_FORWARD);
+    }
+    json_t *j1 = jg_to_json(g);
+    jobgraph *g2;
+    assert_int_equal(jg_from_json(j1, &g2, &err), SL_OK);
+    json_t *j2 = jg_to_json(g2);
+    assert_true(json_equal(j1, j2));
+    json_t *spec = json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(j2, "vertices"), 3), "operators"), 0), "spec");
+    assert_int_equal(json_integer_value(json_object_get(spec, "inputs")), 3);
+    assert_int_equal(json_array_size(json_object_get(spec, "output")), 2);
+    json_decref(j1);
+    json_decref(j2);
+    jobgraph_free(g2);
+    jobgraph_free(g);
+    sl_arena_destroy(a);
+    sql_session_destroy(session);
+}
+
 static void expect_bad(const char *text, const char *path)
 {
     json_error_t je;
@@ -144,6 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flagship_graph),
         cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_union_graph),
         cmocka_unit_test(test_malformed_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
