@@ -17,22 +17,14 @@
 #     warning and a default directory),
 #     state no operator claims (and -n to allow it), a changed max parallelism.
 set -u
-BIN="${SLUICE_BIN_DIR:?}/sluice"
 tmp=$(mktemp -d)
+. "${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 job_pid=
 mnt=
 trap '[ -n "$job_pid" ] && kill -9 "$job_pid" 2>/dev/null; [ -n "$mnt" ] && umount "$mnt" 2>/dev/null; rm -rf "$tmp"' EXIT
-export SLUICE_NO_PROGRESS=1
 KILLS=${SLUICE_CHECKPOINT_KILLS:-3}
-pass=0; fail=0
-check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
 show() { echo "--- stderr"; head -30 "$1"; }
-has() { grep -qF -- "$1" "$2"; }
 
-latest_chk() {
-    ls -d "$1"/*/chk-*/ 2>/dev/null | sed 's|/$||' | while read -r d; do [ -f "$d/_metadata" ] && echo "${d##*chk-} $d"; done |
-        sort -n | tail -1 | cut -d' ' -f2
-}
 
 N=150000
 # job_sql <file> <rows per second> [extra SET lines...]

@@ -8,21 +8,14 @@
 #  3. the same with a rescale 2 -> 3 on restart: every sequence value exactly once;
 #  4. a filesystem -> filesystem job killed and restarted: every input line exactly once.
 set -u
-BIN="${SLUICE_BIN_DIR:?}/sluice"
 tmp=$(mktemp -d)
+. "${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 job_pid=
 trap '[ -n "$job_pid" ] && kill -9 "$job_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-export SLUICE_NO_PROGRESS=1
-pass=0; fail=0
-check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
 show() { echo "--- stderr"; head -30 "$1"; }
 rows_of() { cat "$1"/part-* 2>/dev/null | sort; }
 hidden_of() { ls -A "$1" | grep '^\.' ; }
 # The newest completed checkpoint under $1 (a chk-<n> directory with _metadata), or nothing.
-latest_chk() {
-    ls -d "$1"/*/chk-*/ 2>/dev/null | sed 's|/$||' | while read -r d; do [ -f "$d/_metadata" ] && echo "${d##*chk-} $d"; done |
-        sort -n | tail -1 | cut -d' ' -f2
-}
 # Waits (up to $2 s) until a checkpoint under $1 is complete and the job $job_pid still runs.
 wait_chk() {
     local i

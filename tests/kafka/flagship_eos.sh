@@ -12,10 +12,10 @@
 # The script runs as it is except for: the bootstrap servers, the sink's delivery guarantee
 # ('exactly-once' + a transactional id prefix) and the checkpoint settings (SET lines in front).
 set -u
-BIN="${SLUICE_BIN_DIR:?}/sluice"
 SRC="${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
-command -v kcat >/dev/null || { echo "kcat is not installed (scripts/install-deps.sh)"; exit 1; }
 tmp=$(mktemp -d)
+. "${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
+need_kcat
 dev_pid=""
 feed_pid=""
 job_pid=""
@@ -24,25 +24,16 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-export SLUICE_NO_PROGRESS=1
-pass=0
-fail=0
-check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
 die() { echo "FAIL: $1"; for f in "$tmp"/*.err*; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
 N=${FLAGSHIP_EOS_ROWS:-20000}   # rows per input topic
 RATE=${FLAGSHIP_EOS_RATE:-1500} # rows per second per topic written by the feeder
 KILLS=${FLAGSHIP_EOS_KILLS:-3}
 PAR=2
-latest_chk() {
-  ls -d "$1"/*/chk-*/ 2>/dev/null | sed 's|/$||' | while read -r d; do [ -f "$d/_metadata" ] && echo "${d##*chk-} $d"; done |
-    sort -n | tail -1 | cut -d' ' -f2
-}
 
 "$BIN" kafka-dev --brokers 1 --topic kafka_Flink_xiaoneng_1kb_006:4 --topic kafka_Flink_xiaoneng_1kb_005:4 \
   --topic kafka_Flink_1302:2 --bootstrap-file "$tmp/bs" </dev/null >"$tmp/dev.out" 2>"$tmp/dev.err" &
 dev_pid=$!
-for _ in $(seq 200); do [ -s "$tmp/bs" ] && break; kill -0 "$dev_pid" 2>/dev/null || die "kafka-dev exited"; sleep 0.1; done
-bs=$(sed -n 's/^bootstrap\.servers=//p' "$tmp/bs")
+wait_kafka_dev "$dev_pid"
 
 # ---- the feeder: ids 1..N left (a quarter with name1 NULL), N/2+1..3N/2 right, at RATE rows/s
 cols='`name` STRING, `id` INTEGER, `name1` STRING, `num_dou` DOUBLE, `num_float` DOUBLE, `num_int` INTEGER, `stringmessages` STRING'

@@ -11,10 +11,10 @@
 #     checkpoints every 500 ms; the output grows while the job runs (at checkpoints) and is
 #     complete, once, at the end
 set -u
-BIN="${SLUICE_BIN_DIR:?}/sluice"
 SRC="${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
-command -v kcat >/dev/null || { echo "kcat is not installed (scripts/install-deps.sh)"; exit 1; }
 tmp=$(mktemp -d)
+. "${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
+need_kcat
 pid=""
 jpid=""
 cleanup() {
@@ -24,18 +24,6 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-export SLUICE_NO_PROGRESS=1
-pass=0
-fail=0
-check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
-has() { grep -qF -- "$1" "$2"; }
-show() { echo "--- stdout"; head -20 "$tmp/out"; echo "--- stderr"; head -40 "$tmp/err"; }
-clean_asan() { ! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$1"; }
-run() {
-  timeout 120 "$BIN" "$@" >"$tmp/out" 2>"$tmp/err"
-  status=$?
-  clean_asan "$tmp/err" || { fail=$((fail + 1)); echo "FAIL: sanitizer report from: sluice $*"; head -60 "$tmp/err"; }
-}
 die() { echo "FAIL: $1"; cat "$tmp/dev.err" 2>/dev/null; exit 1; }
 # ids of a topic's JSON values {"id":n,...}, one per line, sorted; $2: isolation level
 ids() { timeout 60 kcat -C -b "$bs" -t "$1" -X isolation.level="$2" -o beginning -e -q 2>/dev/null | sed -n 's/^{"id":\([0-9]*\).*/\1/p' | sort -n; }
@@ -46,9 +34,7 @@ once() { # topic, n: ids 1..n exactly once in both isolation levels
 "$BIN" kafka-dev --brokers 3 --topic eos:3 --topic alo:3 --topic src:2 --topic e2e:2 --topic live:2 --topic ck:3 \
   --bootstrap-file "$tmp/bs" >"$tmp/dev.out" 2>"$tmp/dev.err" &
 pid=$!
-for _ in $(seq 200); do [ -s "$tmp/bs" ] && break; kill -0 "$pid" 2>/dev/null || die "kafka-dev exited"; sleep 0.1; done
-[ -s "$tmp/bs" ] || die "no bootstrap file"
-bs=$(sed -n 's/^bootstrap\.servers=//p' "$tmp/bs")
+wait_kafka_dev "$pid"
 mkdir -p "$tmp/io"
 
 # ---- 1. exactly-once, no checkpointing: committed at the end of input, every row once

@@ -9,9 +9,9 @@
 #   B. table.exec.source.idle-timeout = 1 s: once partition 1 is idle, a new record on
 #      partition 0 (59 s) alone moves the watermark to 58 s: windows up to 40 s close (not 50 s)
 set -u
-BIN="${SLUICE_BIN_DIR:?}/sluice"
-command -v kcat >/dev/null || { echo "kcat is not installed (scripts/install-deps.sh)"; exit 1; }
 tmp=$(mktemp -d)
+. "${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
+need_kcat
 pid=""
 jpid=""
 cleanup() {
@@ -21,10 +21,6 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-export SLUICE_NO_PROGRESS=1
-pass=0
-fail=0
-check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
 die() { echo "FAIL: $1"; cat "$tmp/dev.err" 2>/dev/null; exit 1; }
 produce() { # topic partition seconds...
   local t=$1 p=$2
@@ -42,9 +38,7 @@ expect_windows() {
 
 "$BIN" kafka-dev --topic wma:2 --topic wmb:2 --bootstrap-file "$tmp/bs" >"$tmp/dev.out" 2>"$tmp/dev.err" </dev/null &
 pid=$!
-for _ in $(seq 200); do [ -s "$tmp/bs" ] && break; kill -0 "$pid" 2>/dev/null || die "kafka-dev exited"; sleep 0.1; done
-[ -s "$tmp/bs" ] || die "no bootstrap file"
-bs=$(sed -n 's/^bootstrap\.servers=//p' "$tmp/bs")
+wait_kafka_dev "$pid"
 
 job() { # topic, extra -D ...
   local t=$1

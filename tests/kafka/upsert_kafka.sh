@@ -14,9 +14,9 @@
 #      parallelism 2, restarted from it at parallelism 1, an update and a tombstone written in
 #      between come out as -U/+U and -D with the rows read before the stop
 set -u
-BIN="${SLUICE_BIN_DIR:?}/sluice"
-command -v kcat >/dev/null || { echo "kcat is not installed (scripts/install-deps.sh)"; exit 1; }
 tmp=$(mktemp -d)
+. "${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
+need_kcat
 pid=""
 pid2=""
 cleanup() {
@@ -26,27 +26,14 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-export SLUICE_NO_PROGRESS=1
-pass=0
-fail=0
-check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
-has() { grep -qF -- "$1" "$2"; }
 show() { echo "--- stdout"; head -30 "$tmp/out"; echo "--- stderr"; head -40 "$tmp/err"; }
-clean_asan() { ! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$1"; }
-run() {
-  timeout 120 "$BIN" "$@" >"$tmp/out" 2>"$tmp/err"
-  status=$?
-  clean_asan "$tmp/err" || { fail=$((fail + 1)); echo "FAIL: sanitizer report from: sluice $*"; head -60 "$tmp/err"; }
-}
 die() { echo "FAIL: $1"; cat "$tmp/dev.err" 2>/dev/null; exit 1; }
 # partition offset key|value, in offset order per partition
 dump() { timeout 60 kcat -C -b "$bs" -t "$1" -o beginning -e -q -Z -f '%p %o %k|%s\n' 2>/dev/null | sort -k1,1n -k2,2n; }
 
 "$BIN" kafka-dev --topic agg:3 --topic cdc:2 --topic upsrc:1 --topic us:2 --bootstrap-file "$tmp/bs" >"$tmp/dev.out" 2>"$tmp/dev.err" </dev/null &
 pid=$!
-for _ in $(seq 200); do [ -s "$tmp/bs" ] && break; kill -0 "$pid" 2>/dev/null || die "kafka-dev exited"; sleep 0.1; done
-[ -s "$tmp/bs" ] || die "no bootstrap file"
-bs=$(sed -n 's/^bootstrap\.servers=//p' "$tmp/bs")
+wait_kafka_dev "$pid"
 
 # ---- 1. GROUP BY aggregate -> upsert-kafka: the latest value per key is the aggregate
 cat >"$tmp/agg.sql" <<EOF
