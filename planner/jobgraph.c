@@ -9,6 +9,7 @@
 #include "common/hash.h"
 #include "common/mem.h"
 
+
 static const char *const part_names[] = {"FORWARD", "HASH", "REBALANCE", "BROADCAST", "GLOBAL"};
 
 const char *jg_partitioning_name(jg_partitioning p) { return part_names[p]; }
@@ -173,9 +174,9 @@ static json_t *spec_of(const plan_node *n)
     }
     case PLAN_WINDOW_AGG: {
         /* as PLAN_AGG's, plus the window: size_ms is TUMBLE's and HOP's size and CUMULATE's max
-         * size; the output is the keys, the calls, then window_start, window_end (and window_time
-         * when "window_time" is true) */
-        static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE"};
+         * size, gap_ms SESSION's gap; the output is the keys, the calls, then window_start,
+         * window_end (and window_time when "window_time" is true) */
+        static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
         const plan_window *w = &n->window;
         json_t *calls = json_array(), *keys = json_array();
         for (int i = 0; i < n->naggs; i++) {
@@ -190,6 +191,10 @@ static json_t *spec_of(const plan_node *n)
                                 "slide_ms", (json_int_t)(w->kind == PLAN_WIN_HOP ? w->slide_ms : 0), "step_ms",
                                 (json_int_t)(w->kind == PLAN_WIN_CUMULATE ? w->slide_ms : 0), "offset_ms", (json_int_t)w->offset_ms,
                                 "window_time", w->window_time);
+        if (w->kind == PLAN_WIN_SESSION) { /* SESSION: the gap instead of sizes (sessions are per group key) */
+            json_object_del(win, "size_ms");
+            json_object_set_new(win, "gap_ms", json_integer((json_int_t)w->size_ms));
+        }
         return json_pack("{s:o, s:i, s:o, s:o, s:o, s:o, s:i, s:i}", "input", row_json(n->input[0]->row), "group", n->ngroup,
                          "group_keys", keys, "calls", calls, "window", win, "output", row_json(n->row), "changelog",
                          (int)n->changelog, "input_changelog", (int)n->input[0]->changelog);

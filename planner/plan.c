@@ -545,12 +545,17 @@ static plan_expr *lift(pctx *c, const plan_expr *e, plan_expr *const *keys, cons
 
 /* ---- window table functions ------------------------------------------------------------------ */
 
-/* FROM TABLE(TUMBLE | HOP | CUMULATE(TABLE t, DESCRIPTOR(col), ...)) under a window aggregate. */
+/* SESSION windows: plan.h's plan_window_kind has no name for them yet (TUMBLE, HOP, CUMULATE are
+ * 0..2); jobgraph.c defines the same value. The gap is in size_ms. */
+
+/* FROM TABLE(TUMBLE | HOP | CUMULATE | SESSION(TABLE t [PARTITION BY cols], DESCRIPTOR(col), ...))
+ * under a window aggregate. */
 typedef struct win_from {
     const sql_node *tvf;
     int ncols;        /* the table's columns: FROM-row fields ncols, ncols + 1, ncols + 2 are window_start,
                        * window_end, window_time */
     plan_window spec; /* time_field: the table column (the pre-aggregate Calc's field once built) */
+    const sql_table *table;
 } win_from;
 
 /* Whether an expression reads an input field at or after `first`. */
@@ -635,7 +640,7 @@ static sl_status window_from(pctx *c, const sql_node *tvf, win_from *w, plan_nod
     if (strcasecmp(fn, "TUMBLE") == 0) w->spec.kind = PLAN_WIN_TUMBLE;
     else if (strcasecmp(fn, "HOP") == 0) w->spec.kind = PLAN_WIN_HOP;
     else if (strcasecmp(fn, "CUMULATE") == 0) w->spec.kind = PLAN_WIN_CUMULATE;
-    else if (strcasecmp(fn, "SESSION") == 0) return unsupported(c, call, "SESSION windows");
+    else if (strcasecmp(fn, "SESSION") == 0) w->spec.kind = PLAN_WIN_SESSION;
     else return unsupported(c, call, fn);
     const sql_node *targ = args->kids[0], *desc = args->kids[1], *id = targ->kids[0];
     const char *name = id->nkids ? id->kids[id->nkids - 1]->text : id->text;
@@ -643,6 +648,7 @@ static sl_status window_from(pctx *c, const sql_node *tvf, win_from *w, plan_nod
     if (!t || (id->nkids == 1 && find_cte(c, name))) return unsupported(c, targ, "window table functions over common table expressions");
     if (t->is_view) return unsupported(c, targ, "views");
     w->ncols = t->ncols;
+    w->table = t;
     int tc = -1;
     for (int i = 0; i < t->ncols && tc < 0; i++)
         if (strcmp(t->cols[i].name, desc->kids[0]->text) == 0) tc = i;
@@ -658,9 +664,10 @@ static sl_status window_from(pctx *c, const sql_node *tvf, win_from *w, plan_nod
         if (!interval_ms(args->kids[2 + i], &v[i])) return unsupported(c, args->kids[2 + i], "window sizes that are not INTERVAL literals");
         if (v[i] > WINDOW_MAX_MS || v[i] < -WINDOW_MAX_MS) return unsupported(c, args->kids[2 + i], "windows longer than 10^13 ms (about 300 years)");
     }
-    const sql_node *size_at = args->kids[w->spec.kind == PLAN_WIN_TUMBLE ? 2 : 3], *slide_at = args->kids[2];
-    int noff = w->spec.kind == PLAN_WIN_TUMBLE ? 1 : 2;
-    if (w->spec.kind == PLAN_WIN_TUMBLE) {
+    bool one_size = w->spec.kind == PLAN_WIN_TUMBLE || w->spec.kind == PLAN_WIN_SESSION;
+    const sql_node *size_at = args->kids[one_size ? 2 : 3], *slide_at = args->kids[2];
+    int noff = one_size ? 1 : 2;
+    if (one_size) {
         w->spec.size_ms = v[0];
     } else {
         w->spec.slide_ms = v[0];
@@ -668,7 +675,12 @@ static sl_status window_from(pctx *c, const sql_node *tvf, win_from *w, plan_nod
     }
     w->spec.has_offset = nv > noff;
     w->spec.offset_ms = w->spec.has_offset ? v[noff] : 0;
-    switch (w->spec.kind) {
+    switch ((int)w->spec.kind) {
+    case PLAN_WIN_SESSION: /* the validator allows no offset */
+        if (w->spec.size_ms <= 0)
+            return window_error(c, size_at, "Session Window parameters must satisfy gap > 0, but got gap %" PRId64 "ms.",
+                                w->spec.size_ms);
+        break;
     case PLAN_WIN_TUMBLE:
         if (w->spec.size_ms <= 0)
             return window_error(c, size_at, "Tumbling Window parameters must satisfy size > 0, but got size %" PRId64 "ms.",
@@ -704,6 +716,42 @@ static sl_status window_from(pctx *c, const sql_node *tvf, win_from *w, plan_nod
 }
 
 static const sql_type *calc_row(pctx *c, const plan_node *k);
+
+/* The PARTITION BY list of a SESSION window's TABLE argument (NULL without one). */
+static const sql_node *session_partition(const plan_window *w)
+{
+    if (!w->src || w->kind != PLAN_WIN_SESSION) return NULL;
+    const sql_node *targ = w->src->kids[0]->kids[0]->kids[0];
+    return targ->kind == SQL_TABLE_ARG ? targ->kids[1] : NULL;
+}
+
+static const char *last_name(const sql_node *id) { return id->nkids ? id->kids[id->nkids - 1]->text : id->text; }
+
+/* A session is per group key (the window aggregate's GROUP BY keys besides the window columns): a
+ * PARTITION BY list must name exactly those columns. */
+static sl_status session_partition_keys(pctx *c, const win_from *win, plan_expr *const *keys, int ngroup)
+{
+    const sql_node *part = session_partition(&win->spec);
+    if (!part) return SL_OK;
+    const sql_table *t = win->table;
+    bool same = part->nkids > 0 && t;
+    for (int i = 0; i < part->nkids && same; i++) {
+        int col = -1;
+        for (int k = 0; k < t->ncols && col < 0; k++)
+            if (strcmp(t->cols[k].name, last_name(part->kids[i])) == 0) col = k;
+        bool in_keys = false;
+        for (int k = 0; k < ngroup && !in_keys; k++) in_keys = keys[k]->kind == PX_INPUT && keys[k]->input == col;
+        same = col >= 0 && in_keys;
+    }
+    for (int k = 0; k < ngroup && same; k++) {
+        bool in_part = false;
+        for (int i = 0; i < part->nkids && !in_part; i++)
+            in_part = keys[k]->kind == PX_INPUT && strcmp(t->cols[keys[k]->input].name, last_name(part->kids[i])) == 0;
+        same = in_part;
+    }
+    if (!same) return unsupported(c, part, "SESSION windows whose PARTITION BY columns are not the GROUP BY keys");
+    return SL_OK;
+}
 
 /* SELECT ... GROUP BY / HAVING / DISTINCT over `in` (the FROM plan with the WHERE condition in
  * `where`): a Calc computing the keys and aggregate arguments, the GroupAggregate, and a Calc for
@@ -750,6 +798,7 @@ static sl_status build_aggregate(pctx *c, const sql_node *q, plan_node *in, plan
     }
     if (win && !(props[0] && props[1]))
         return unsupported(c, group, "GROUP BY over a window table function without both window_start and window_end");
+    if (win && win->spec.kind == PLAN_WIN_SESSION && (st = session_partition_keys(c, win, keys, ngroup))) return st;
     /* the Calc below the aggregate: keys, then every aggregate's arguments and FILTER */
     plan_node *pre = calc_over(c, in);
     int maxe = ngroup + 2;
@@ -2297,11 +2346,16 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         const plan_window *w = &n->window;
         sl_strbuf_puts(out, "WindowAggregate(");
         print_group_by(out, n, in);
-        static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE"};
+        static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
         sl_strbuf_printf(out, "window=[%s(time_col=[%s], %s=[", kinds[w->kind], in->field_names[w->time_field],
-                         w->kind == PLAN_WIN_CUMULATE ? "max_size" : "size");
+                         w->kind == PLAN_WIN_CUMULATE ? "max_size" : w->kind == PLAN_WIN_SESSION ? "gap" : "size");
         print_duration(out, w->size_ms);
-        if (w->kind != PLAN_WIN_TUMBLE) {
+        const sql_node *part = session_partition(w);
+        if (part) { /* the keys of the aggregate's input (the Calc below names the columns) */
+            sl_strbuf_puts(out, "], partition keys=[");
+            for (int i = 0; i < part->nkids; i++) sl_strbuf_printf(out, "%s%s", i ? ", " : "", last_name(part->kids[i]));
+        }
+        if (w->kind == PLAN_WIN_HOP || w->kind == PLAN_WIN_CUMULATE) {
             sl_strbuf_printf(out, "], %s=[", w->kind == PLAN_WIN_HOP ? "slide" : "step");
             print_duration(out, w->slide_ms);
         }

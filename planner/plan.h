@@ -39,7 +39,7 @@ typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK, PLAN_AGG, P
 #define PLAN_MAX_INPUTS 16
 
 /* The window of a WindowAggregate (a window table function: TUMBLE, HOP, CUMULATE). Sizes in ms. */
-typedef enum plan_window_kind { PLAN_WIN_TUMBLE, PLAN_WIN_HOP, PLAN_WIN_CUMULATE } plan_window_kind;
+typedef enum plan_window_kind { PLAN_WIN_TUMBLE, PLAN_WIN_HOP, PLAN_WIN_CUMULATE, PLAN_WIN_SESSION } plan_window_kind;
 
 typedef struct plan_window {
     plan_window_kind kind;

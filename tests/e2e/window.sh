@@ -161,5 +161,72 @@ check "late data: the late row is not in any window" $?; [ $? -eq 0 ] || cat "$t
 has "6 records read, 4 written, 1 dropped" "$tmp/err"; check "late data: dropped and counted in the summary" $?; [ $? -eq 0 ] || show
 wait "$srv_pid" 2>/dev/null; srv_pid=
 
+# 6. SESSION windows: bursts per id with gaps, shuffled by up to 4 s (the watermark waits 5 s, so no
+#    row is late); the expected sessions computed here: per id in time order, a row more than the gap
+#    (3 s) after the previous one opens a new session [first, last + gap). Parallelism 1 and 2.
+mkdir -p "$tmp/sin"
+python3 - "$tmp" <<'PY'
+import json, random, sys, datetime, collections
+tmp = sys.argv[1]
+random.seed(11)
+base = datetime.datetime(2024, 3, 1, 12, 0, 0)
+GAP = 3000
+rows = []
+for k in range(8):
+    t = random.randint(0, 5000)
+    for i in range(400):
+        rows.append((t + random.randint(-4000, 0), k, random.randint(-20, 40), t))
+        t += random.randint(4000, 9000) if random.random() < 0.12 else random.randint(50, 2800)
+rows.sort(key=lambda r: r[0])
+def ts(ms): return (base + datetime.timedelta(milliseconds=ms)).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+def out_ts(ms):
+    s = ts(ms)
+    return s[:-4] if s.endswith(".000") else s
+with open(tmp + "/sin/events.json", "w") as f:
+    for _, k, v, t in rows:
+        f.write(json.dumps({"id": k, "v": v, "ts": ts(t)}) + "\n")
+by_key = collections.defaultdict(list)
+for _, k, v, t in rows: by_key[k].append((t, v))
+out = []
+for k, evs in by_key.items():
+    evs.sort()
+    cur = None
+    for t, v in evs:
+        if cur is None or t - cur["last"] > GAP:
+            if cur: out.append(cur)
+            cur = {"k": k, "first": t, "last": t, "vs": []}
+        cur["last"] = t; cur["vs"].append(v)
+    out.append(cur)
+with open(tmp + "/expect_session", "w") as f:
+    for r in sorted((out_ts(s["first"]), out_ts(s["last"] + GAP), s["k"], len(s["vs"]), sum(s["vs"]), max(s["vs"]), len(set(s["vs"]))) for s in out):
+        f.write("%s|%s|%d|%d|%d|%d|%d\n" % r)
+PY
+check "python wrote the session input and expectations" $?
+cat > "$tmp/sess.sql" <<EOF
+CREATE TABLE events (id INT, v BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+  WITH ('connector' = 'filesystem', 'path' = '$tmp/sin', 'format' = 'json');
+CREATE TABLE session_out (window_start TIMESTAMP(3), window_end TIMESTAMP(3), id INT, cnt BIGINT, total BIGINT, mx BIGINT, nd BIGINT)
+  WITH ('connector' = 'filesystem', 'path' = '$tmp/OUTDIR', 'format' = 'json');
+INSERT INTO session_out SELECT window_start, window_end, id, COUNT(*), SUM(v), MAX(v), COUNT(DISTINCT v)
+  FROM TABLE(SESSION(TABLE events PARTITION BY id, DESCRIPTOR(ts), INTERVAL '3' SECOND)) GROUP BY window_start, window_end, id;
+EOF
+normalize_session() {
+  python3 -c '
+import json, sys
+rows = [json.loads(l) for f in sys.argv[1:] for l in open(f) if l.strip()]
+for r in sorted((r["window_start"], r["window_end"], r["id"], r["cnt"], r["total"], r["mx"], r["nd"]) for r in rows):
+    print("%s|%s|%d|%d|%d|%d|%d" % r)' "$1"/part-*
+}
+for par in 1 2; do
+  sed "s|OUTDIR|session$par|" "$tmp/sess.sql" > "$tmp/sess$par.sql"
+  run sql -D parallelism.default=$par -D taskmanager.numberOfTaskSlots=2 -f "$tmp/sess$par.sql"
+  check "session job (parallelism $par) exits 0" $status; [ $status -eq 0 ] || show
+  normalize_session "$tmp/session$par" > "$tmp/got_session$par" 2>"$tmp/norm_err"
+  cmp -s "$tmp/got_session$par" "$tmp/expect_session"
+  check "session (parallelism $par): every session as computed independently ($(wc -l < "$tmp/expect_session") rows)" $?
+  cmp -s "$tmp/got_session$par" "$tmp/expect_session" || { diff "$tmp/got_session$par" "$tmp/expect_session" | head -5; cat "$tmp/norm_err"; }
+  has "0 dropped" "$tmp/err"; check "session (parallelism $par): nothing dropped" $?
+done
+
 echo "window: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -230,6 +230,146 @@ static void test_ltz_day_windows(void **unused)
     wh_free(&h);
 }
 
+/* SESSION on event time: rows of a key within the gap form one session [first, last + gap); the
+ * session's end moves as it grows (its firing moves with it); a row whose own session would have
+ * fired already is late; two keys have their own sessions. */
+static void test_session_gaps(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        wh h;
+        wh_init(&h,
+                TABLE_T "SELECT id, COUNT(*), SUM(v), window_start, window_end "
+                        "FROM TABLE(SESSION(TABLE t PARTITION BY id, DESCRIPTOR(ts), INTERVAL '5' SECOND)) GROUP BY window_start, window_end, id",
+                backend, 0, "id,v,ts");
+        push(&h, "1|1|1000");
+        push(&h, "1|2|3000");  /* [1, 8) */
+        push(&h, "1|4|20000"); /* more than the gap later: its own session [20, 25) */
+        push(&h, "2|8|2000");  /* key 2: [2, 7) */
+        watermark(&h, 6998);
+        expect(&h, "");
+        watermark(&h, 6999);
+        expect(&h, "+I[2, 1, 8, 2024-01-01 00:00:02.000, 2024-01-01 00:00:07.000]\n");
+        push(&h, "1|16|7500"); /* extends [1, 8) to [1, 12.5): it no longer fires at 7999 */
+        watermark(&h, 7999);
+        expect(&h, "");
+        watermark(&h, 12499);
+        expect(&h, "+I[1, 3, 19, 2024-01-01 00:00:01.000, 2024-01-01 00:00:12.500]\n");
+        push(&h, "1|100|5000"); /* [5, 10) would have fired, and no open session is near: late */
+        assert_int_equal(sl_op_window_late_rows(h.op), 1);
+        push(&h, "2|32|10000"); /* [10, 15) has not fired: a new session */
+        push(&h, "1|64|15000"); /* touches [20, 25) (15 + 5 = 20): one session [15, 25), as Flink's intersects */
+        assert_int_equal(sl_op_window_late_rows(h.op), 1);
+        finish(&h);
+        expect(&h, "+I[1, 2, 68, 2024-01-01 00:00:15.000, 2024-01-01 00:00:25.000]\n"
+                   "+I[2, 1, 32, 2024-01-01 00:00:10.000, 2024-01-01 00:00:15.000]\n");
+        assert_int_equal(h.cap.wm, INT64_MAX);
+        wh_free(&h);
+    }
+}
+
+/* SESSION without PARTITION BY (the GROUP BY keys are the session key): out-of-order rows open
+ * separate sessions that a later row bridges; the accumulators merge (COUNT, SUM, AVG, MIN, MAX) and
+ * DISTINCT merges its value sets (a value both sessions saw counts once). */
+static void test_session_merge_distinct(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        wh h;
+        wh_init(&h,
+                TABLE_T "SELECT id, COUNT(*), COUNT(DISTINCT s), SUM(DISTINCT v), MIN(s), MAX(v), AVG(v), window_start, window_end "
+                        "FROM TABLE(SESSION(TABLE t, DESCRIPTOR(ts), INTERVAL '5' SECOND)) GROUP BY window_start, window_end, id",
+                backend, 0, "id,s,v,ts");
+        push(&h, "1|a|1|0");     /* [0, 5) */
+        push(&h, "1|b|2|20000"); /* [20, 25) */
+        push(&h, "1|a|1|12000"); /* [12, 17) */
+        push(&h, "2|z|7|1000");  /* key 2: [1, 6) */
+        watermark(&h, 4998);
+        expect(&h, "");
+        push(&h, "1|c|3|8000");  /* [8, 13) overlaps [12, 17): [8, 17) */
+        push(&h, "1|b|2|4000");  /* [4, 9) bridges [0, 5) and [8, 17): [0, 17) */
+        watermark(&h, 16998);    /* key 2's session fires; key 1's [0, 17) not yet */
+        expect(&h, "+I[2, 1, 1, 7, z, 7, 7, 2024-01-01 00:00:01.000, 2024-01-01 00:00:06.000]\n");
+        push(&h, "1|a|5|16000"); /* [16, 21) bridges [0, 17) and [20, 25): one session [0, 25) */
+        watermark(&h, 16999);
+        expect(&h, "");
+        watermark(&h, 24999);
+        /* 6 rows; s: a, b, c; v: 1, 2, 3, 5; AVG of integers is an integer: 14 / 6 = 2 */
+        expect(&h, "+I[1, 6, 3, 11, a, 5, 2, 2024-01-01 00:00:00.000, 2024-01-01 00:00:25.000]\n");
+        push(&h, "1|a|9|26000"); /* a new session: its DISTINCT sets start over */
+        finish(&h);
+        expect(&h, "+I[1, 1, 1, 9, a, 9, 9, 2024-01-01 00:00:26.000, 2024-01-01 00:00:31.000]\n");
+        assert_int_equal(sl_op_window_late_rows(h.op), 0);
+        wh_free(&h);
+    }
+}
+
+/* SESSION state survives a snapshot and restore: the sessions, their accumulators and DISTINCT
+ * sets are in keyed state, the pending index is rebuilt from it; a row after the restore still
+ * bridges sessions opened before. */
+static void test_session_snapshot_restore(void **unused)
+{
+    const char *sql = TABLE_T "SELECT id, COUNT(*), COUNT(DISTINCT v), window_start, window_end, window_time "
+                              "FROM TABLE(SESSION(TABLE t PARTITION BY id, DESCRIPTOR(ts), INTERVAL '5' SECOND)) "
+                              "GROUP BY window_start, window_end, window_time, id";
+    for (int backend = 0; backend < 2; backend++) {
+        char dir[] = "/tmp/sluice-test-session-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        wh h;
+        wh_init(&h, sql, backend, 0, "id,v,ts");
+        push(&h, "1|1|0");
+        push(&h, "1|2|10000"); /* [0, 5) and [10, 15) */
+        push(&h, "2|1|3000");  /* [3, 8) */
+        sl_error err;
+        json_t *meta = NULL;
+        sl_snapshot_ctx sc = {.checkpoint_id = 1, .dir = dir};
+        assert_int_equal(h.op->vt->snapshot(h.op, &sc, &meta, &err), SL_OK);
+        wh_free(&h);
+
+        wh r;
+        wh_init(&r, sql, backend, 0, "id,v,ts");
+        sl_restore_part part = {.subtask = 0, .parallelism = 1, .kg_lo = 0, .kg_hi = 127, .state = meta, .dir = dir};
+        sl_restore_ctx rc = {.checkpoint_id = 1, .kg_lo = 0, .kg_hi = 127, .nparts = 1, .parts = &part};
+        if (r.op->vt->restore(r.op, &rc, &err)) fail_msg("%s", err.message);
+        json_decref(meta);
+        watermark(&r, 4000);
+        expect(&r, "");
+        push(&r, "1|1|5000"); /* bridges [0, 5) and [10, 15): [0, 15); v = 1 is in both sets */
+        watermark(&r, 7999);  /* key 2's [3, 8) fires from the rebuilt index */
+        expect(&r, "+I[2, 1, 1, 2024-01-01 00:00:03.000, 2024-01-01 00:00:08.000, 2024-01-01 00:00:07.999]\n");
+        watermark(&r, 14998);
+        expect(&r, "");
+        watermark(&r, 14999);
+        expect(&r, "+I[1, 3, 2, 2024-01-01 00:00:00.000, 2024-01-01 00:00:15.000, 2024-01-01 00:00:14.999]\n");
+        finish(&r);
+        expect(&r, "");
+        wh_free(&r);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
+/* SESSION on processing time: the session's timer moves with its end; a stale timer fires nothing. */
+static void test_session_proctime(void **unused)
+{
+    wh h;
+    wh_init(&h,
+            TABLE_T "SELECT id, COUNT(*), window_start, window_end FROM TABLE(SESSION(TABLE t, DESCRIPTOR(pt), INTERVAL '10' SECOND)) "
+                    "GROUP BY window_start, window_end, id",
+            1, 0, "id,pt");
+    push(&h, "1|1000");
+    push(&h, "1|6000"); /* [1, 16) */
+    sl_error err;
+    assert_int_equal(h.op->vt->on_timer(h.op, BASE_MS + 10999, &err), SL_OK); /* the first end's timer: stale */
+    expect(&h, "");
+    assert_int_equal(h.op->vt->on_timer(h.op, BASE_MS + 15999, &err), SL_OK);
+    expect(&h, "+I[1, 2, 2024-01-01 00:00:01.000, 2024-01-01 00:00:16.000]\n");
+    push(&h, "1|2000"); /* read before the timer fired: moved past it, a new session */
+    finish(&h);
+    expect(&h, "+I[1, 1, 2024-01-01 00:00:16.000, 2024-01-01 00:00:26.000]\n");
+    assert_int_equal(sl_op_window_late_rows(h.op), 0);
+    wh_free(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +380,10 @@ int main(void)
         cmocka_unit_test(test_functions_and_window_time),
         cmocka_unit_test(test_proctime),
         cmocka_unit_test(test_ltz_day_windows),
+        cmocka_unit_test(test_session_gaps),
+        cmocka_unit_test(test_session_merge_distinct),
+        cmocka_unit_test(test_session_snapshot_restore),
+        cmocka_unit_test(test_session_proctime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
