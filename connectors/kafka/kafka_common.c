@@ -42,8 +42,9 @@ static const sl_option kafka_options[] = {
     {"scan.bounded.mode", SL_OPT_ENUM, "unbounded", bounded_modes, NULL, NULL, SL_RANGE_ANY, 0, "Where a bounded source ends."},
     {"scan.bounded.specific-offsets", SL_OPT_STRING, NULL, NULL, NULL, NULL, SL_RANGE_ANY, 0, "partition:0,offset:42;partition:1,offset:300"},
     {"scan.bounded.timestamp-millis", SL_OPT_LONG, NULL, NULL, NULL, NULL, SL_RANGE_NON_NEGATIVE, 0, "End timestamp (ms since the epoch)."},
-    {"scan.topic-partition-discovery.interval", SL_OPT_DURATION, NULL, NULL, NULL, NULL, SL_RANGE_NON_NEGATIVE, 0,
-     "Accepted; partition discovery is not implemented yet (warning)."},
+    {"scan.topic-partition-discovery.interval", SL_OPT_DURATION, "5 min", NULL, NULL, NULL, SL_RANGE_NON_NEGATIVE, 0,
+     "Source: how often each subtask lists its topics' partitions (and the topics 'topic-pattern' matches) again and starts "
+     "reading new ones from the earliest offset; 0 disables it. Unbounded sources only."},
     {"sink.partitioner", SL_OPT_STRING, "default", NULL, NULL, NULL, SL_RANGE_ANY, 0, "default, fixed or round-robin."},
     {"sink.delivery-guarantee", SL_OPT_ENUM, "at-least-once", guarantees, NULL, NULL, SL_RANGE_ANY, 0, "none, at-least-once or exactly-once (Kafka transactions, sink.transactional-id-prefix)."},
     {"sink.semantic", SL_OPT_ENUM, NULL, semantics, NULL, NULL, SL_RANGE_ANY, 0, "Deprecated name of sink.delivery-guarantee."},
@@ -421,6 +422,7 @@ typedef enum prop_kind {
     PK_COMMIT,    /* commit.offsets.on.checkpoint (a Flink KafkaSource property) */
     PK_PREFIX,    /* client.id.prefix (Flink) */
     PK_DROP,      /* means nothing here; dropped silently */
+    PK_DISCOVERY, /* partition.discovery.interval.ms (KafkaSource), flink.partition-discovery.interval-millis (legacy) */
     PK_WARN       /* no equivalent: one warning with the reason */
 } prop_kind;
 
@@ -442,9 +444,8 @@ static const struct {
     {"value.serializer", PK_WARN, "Sluice encodes keys and values with the table's formats"},
     {"key.deserializer", PK_WARN, "Sluice decodes keys and values with the table's formats"},
     {"value.deserializer", PK_WARN, "Sluice decodes keys and values with the table's formats"},
-    {"partition.discovery.interval.ms", PK_WARN, "partition discovery is not implemented yet: new partitions are not picked up"},
-    {"flink.partition-discovery.interval-millis", PK_WARN,
-     "partition discovery is not implemented yet: new partitions are not picked up"},
+    {"partition.discovery.interval.ms", PK_DISCOVERY, NULL},
+    {"flink.partition-discovery.interval-millis", PK_DISCOVERY, NULL},
 };
 
 /* Values of a PlainLoginModule / ScramLoginModule JAAS line: key="value". */
@@ -553,6 +554,15 @@ sl_status kafka_apply_properties(const sl_kv *opts, int nopts, bool consumer, rd
                 break;
             }
             case PK_PREFIX: co->client_id_prefix = value; break;
+            case PK_DISCOVERY: { /* milliseconds; 0 or negative disables (as Flink's Long property) */
+                int64_t v;
+                if (!sl_parse_long(value, INT64_MIN, INT64_MAX, &v, why, sizeof why))
+                    return validation(err, bad, i, "Invalid value for option '%s': '%s' (%s).", o->key, value, why);
+                if (!consumer) warn_line(warnings, "'%s' is ignored: only a Kafka source discovers partitions", o->key);
+                co->discovery = true;
+                co->discovery_ms = v;
+                break;
+            }
             case PK_DROP: break;
             case PK_WARN: warn_line(warnings, "'%s' is ignored: %s", o->key, prop_table[t].to); break;
             }
@@ -678,9 +688,12 @@ static sl_status kafka_check(const sl_kv *opts, int nopts, const sql_type *physi
                                        "scan.bounded.timestamp-millis", pi >= 0 ? 2 : ntopics, bad, err)))
             goto out;
         int di = opt_index(opts, nopts, "scan.topic-partition-discovery.interval");
-        if (di >= 0)
-            warn_line(warnings, "'scan.topic-partition-discovery.interval' is accepted but partition discovery is not implemented yet: "
-                                "partitions are listed once, when the job starts");
+        if (di >= 0 && kafka_mode_parse(kafka_opt(opts, nopts, "scan.bounded.mode")) != KAFKA_MODE_UNBOUNDED) {
+            int64_t ms = 0;
+            if (sl_parse_duration_ms(opts[di].value, &ms, NULL, 0) && ms > 0)
+                warn_line(warnings, "'scan.topic-partition-discovery.interval' is ignored: a bounded source ('scan.bounded.mode') "
+                                    "reads the partitions it found at the start only, as Flink's");
+        }
     } else {
         if (pi >= 0) {
             st = validation(err, bad, pi, "Option 'topic-pattern' is not supported for a Kafka sink: set one 'topic'.");

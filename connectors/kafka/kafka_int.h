@@ -25,6 +25,10 @@
 #define KAFKA_METADATA_TIMEOUT_MS 30000
 /* Requests made while a source starts (offsets for times, committed offsets). */
 #define KAFKA_REQUEST_TIMEOUT_MS 30000
+/* The longest a partition discovery waits for the metadata, beyond fetch.wait.max.ms (the answer
+ * can queue behind a fetch long-poll on the same connection). It runs on its own thread; a slower
+ * answer is a failed round, retried at the next interval; stopping the job waits for it at worst. */
+#define KAFKA_DISCOVERY_TIMEOUT_MS 1500
 
 /* scan.startup.mode / scan.bounded.mode */
 typedef enum kafka_mode {
@@ -88,13 +92,16 @@ typedef struct kafka_client_opts {
     bool partitioner;           /* properties.partitioner given */
     bool commit_offsets;        /* properties.commit.offsets.on.checkpoint (default true) */
     const char *client_id_prefix;
+    bool discovery;             /* properties.partition.discovery.interval.ms (or Flink's legacy
+                                 * flink.partition-discovery.interval-millis) given */
+    int64_t discovery_ms;       /* its value; <= 0 disables partition discovery */
 } kafka_client_opts;
 
 /* Applies the table's 'properties.*' to conf (which may be a scratch configuration, for
  * validation): names librdkafka knows pass as they are; Java client names are translated where
  * librdkafka has an equivalent (max.poll.records, buffer.memory, max.request.size,
- * sasl.jaas.config, auto.offset.reset=none); any other name is ignored with one line appended
- * to *warnings (when not NULL). A value librdkafka rejects is SL_ERR_VALIDATION with *bad set. */
+ * sasl.jaas.config, auto.offset.reset=none, partition.discovery.interval.ms); any other name
+ * is ignored with one line appended to *warnings (when not NULL). A value librdkafka rejects is SL_ERR_VALIDATION with *bad set. */
 sl_status kafka_apply_properties(const sl_kv *opts, int nopts, bool consumer, rd_kafka_conf_t *conf, kafka_client_opts *co,
                                  sl_strbuf *warnings, int *bad, sl_error *err);
 

@@ -2,11 +2,20 @@
  *
  * Each source subtask is one librdkafka consumer. When the operator is built, the cluster's
  * metadata is read (a missing topic or an unreachable cluster fails the job before it runs) and
- * the partitions of the topics are sorted by (topic, partition): partition i goes to subtask
- * i mod parallelism. The subtask assigns its partitions with rd_kafka_assign (no group
- * rebalancing; the group id only names where offsets are committed) at the offsets
- * scan.startup.mode asks for, and reads them until the offsets scan.bounded.mode sets (bounded) or
- * forever. The next offset of every partition is kept in the operator (snapshot/restore hooks).
+ * the subtask takes the partitions of the topics it owns: part_owner(), Flink's function of the
+ * topic and partition only, so every subtask agrees on the owner of a partition whenever it
+ * finds it. The subtask assigns its partitions with rd_kafka_assign (no group rebalancing; the
+ * group id only names where offsets are committed) at the offsets scan.startup.mode asks for, and
+ * reads them until the offsets scan.bounded.mode sets (bounded) or forever. The next offset of
+ * every partition is kept in the operator (snapshot/restore hooks).
+ *
+ * Partition discovery (unbounded sources, every scan.topic-partition-discovery.interval): the
+ * subtask lists the partitions of its topics (or of the topics topic-pattern matches) again and
+ * adds the new ones it owns to its assignment (rd_kafka_incremental_assign) at the earliest
+ * offset, as Flink does; from then on they are in its snapshots. The metadata request runs on a
+ * helper thread (its answer can wait behind a fetch long-poll, fetch.wait.max.ms, on the same
+ * connection), so the poll loop only takes a finished listing. A failed listing is one warning
+ * and is retried at the next interval; it never fails the job.
  *
  * Each message value (and key, with key.format) is decoded by the format; the connector row is
  * the table's physical columns and METADATA columns in table order. A malformed record fails the
@@ -15,16 +24,19 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/config.h"
 #include "common/hash.h"
 #include "common/mem.h"
+#include "common/units.h"
 #include "connectors/conn_util.h"
 #include "connectors/kafka/kafka_int.h"
 #include "runtime/ops.h"
@@ -63,7 +75,7 @@ typedef struct up_map {
     size_t nb, n;
 } up_map;
 
-typedef struct ktopic {
+typedef struct ktopic { /* an index: topic -> partition -> index in parts (rebuilt when parts grow) */
     const char *name;
     const rd_kafka_topic_t *seen; /* the handle messages of this topic carry */
     int nslots;
@@ -91,10 +103,30 @@ typedef struct kafka_source {
     int64_t startup_ts, bounded_ts;
     kafka_part_offset *start_offsets, *stop_offsets;
     int nstart_offsets, nstop_offsets;
-    kpart *parts;
-    int nparts, nactive;
-    ktopic *topics;
+    kpart *parts;           /* heap; grows with partition discovery (an index into it stays valid) */
+    int nparts, nactive, partcap;
+    ktopic *topics;         /* heap, as their slots */
     int ntopics;
+    int parallelism;
+    /* what the source reads: 'topic' (names, and handles so that a metadata request asks for
+     * them only) or 'topic-pattern' (re) */
+    char **names;
+    int nnames;
+    rd_kafka_topic_t **rkts;
+    regex_t re;
+    bool use_re;
+    /* partition discovery: 0 = off. The helper thread lists the metadata every discovery_ms
+     * and leaves the result in disc_md / disc_err (under disc_lock) for the poll loop. */
+    int64_t discovery_ms;
+    int disc_timeout_ms;    /* fetch.wait.max.ms + KAFKA_DISCOVERY_TIMEOUT_MS */
+    bool discovery_warned;  /* the current run of failed listings has been reported */
+    int64_t discovery_warned_ms;
+    bool disc_started, disc_stop, disc_ready;
+    pthread_t disc_thread;
+    pthread_mutex_t disc_lock;
+    pthread_cond_t disc_cond;
+    const struct rd_kafka_metadata *disc_md;
+    rd_kafka_resp_err_t disc_err;
     kafka_layout lay;
     sl_format *vfmt, *kfmt;
     bool fast;              /* the value row is the connector row */
@@ -114,12 +146,14 @@ typedef struct kafka_source {
     bool commit;            /* commit offsets for the user's group (properties.group.id, commit.offsets.on.checkpoint) */
     bool opened;
     bool checkpointing;     /* execution.checkpointing.interval is set, or a checkpoint came */
+    bool from_state;        /* restored from a checkpoint's Kafka source state */
     const char *group;
     /* the offsets of the checkpoints taken and not known complete yet (committed to the group on
      * notify_complete), oldest first */
     struct ks_snap {
         int64_t id;
         int64_t *next;      /* per partition: next offset, or -1 */
+        int n;              /* partitions then (discovery may have added some since) */
     } snaps[KS_MAX_SNAPS];
     int nsnaps;
     /* upsert-kafka */
@@ -509,6 +543,237 @@ static int cmp_part(const void *a, const void *b)
     return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
+/* The subtask that reads a partition: Flink's KafkaSourceEnumerator.getSplitOwner,
+ * (((topic.hashCode() * 31) & 0x7FFFFFFF) % parallelism + partition) % parallelism. It depends on
+ * the topic and partition only, so a partition found later (discovery) goes to the same subtask
+ * whichever subtask lists it and whenever; a topic's partitions are spread evenly, starting at
+ * the subtask its name chooses. Java's String.hashCode over UTF-16 units: topic names are ASCII. */
+static int part_owner(const char *topic, int32_t partition, int parallelism)
+{
+    if (parallelism <= 1) return 0;
+    uint32_t h = 0;
+    for (const unsigned char *c = (const unsigned char *)topic; *c; c++) h = h * 31u + *c;
+    int start = (int)(((h * 31u) & 0x7FFFFFFFu) % (uint32_t)parallelism);
+    return (int)(((int64_t)start + partition) % parallelism);
+}
+
+/* Rebuilds the topic -> partition -> index map of parts. */
+static void index_parts(kafka_source *s)
+{
+    for (int t = 0; t < s->ntopics; t++) free(s->topics[t].slot);
+    free(s->topics);
+    s->topics = sl_xcalloc((size_t)(s->nparts ? s->nparts : 1), sizeof(ktopic));
+    s->ntopics = 0;
+    for (int i = 0; i < s->nparts; i++) {
+        ktopic *kt = NULL;
+        for (int t = 0; t < s->ntopics && !kt; t++)
+            if (strcmp(s->topics[t].name, s->parts[i].topic) == 0) kt = &s->topics[t];
+        if (!kt) {
+            kt = &s->topics[s->ntopics++];
+            kt->name = s->parts[i].topic;
+        }
+        if (s->parts[i].partition >= kt->nslots) kt->nslots = s->parts[i].partition + 1;
+    }
+    for (int t = 0; t < s->ntopics; t++) {
+        ktopic *kt = &s->topics[t];
+        kt->slot = sl_xmalloc(sizeof(int) * (size_t)(kt->nslots ? kt->nslots : 1));
+        for (int k = 0; k < kt->nslots; k++) kt->slot[k] = -1;
+    }
+    for (int i = 0; i < s->nparts; i++)
+        for (int t = 0; t < s->ntopics; t++)
+            if (strcmp(s->parts[i].topic, s->topics[t].name) == 0) {
+                s->topics[t].slot[s->parts[i].partition] = i;
+                break;
+            }
+}
+
+static bool have_part(const kafka_source *s, const char *topic, int32_t partition)
+{
+    for (int t = 0; t < s->ntopics; t++)
+        if (strcmp(s->topics[t].name, topic) == 0) return partition >= 0 && partition < s->topics[t].nslots && s->topics[t].slot[partition] >= 0;
+    return false;
+}
+
+static void add_part(kafka_source *s, const char *topic, int32_t partition)
+{
+    if (s->nparts == s->partcap) {
+        s->partcap = s->partcap ? s->partcap * 2 : 16;
+        s->parts = sl_xrealloc(s->parts, sizeof(kpart) * (size_t)s->partcap);
+    }
+    s->parts[s->nparts++] = (kpart){.topic = sl_arena_strdup(s->a, topic),
+                                    .partition = partition,
+                                    .start = RD_KAFKA_OFFSET_BEGINNING,
+                                    .next = -1,
+                                    .stop = INT64_MAX,
+                                    .wm = INT64_MIN};
+}
+
+static void add_topic_parts(kafka_source *s, const struct rd_kafka_metadata_topic *mt)
+{
+    for (int p = 0; p < mt->partition_cnt; p++) {
+        int32_t id = mt->partitions[p].id;
+        if (part_owner(mt->topic, id, s->parallelism) == s->subtask && !have_part(s, mt->topic, id)) add_part(s, mt->topic, id);
+    }
+}
+
+/* Appends the partitions of the table's topics in md that this subtask owns and has not got
+ * yet (unsorted; the index is not updated). strict (when the job starts): a listed topic that
+ * does not exist or whose metadata has an error fails; otherwise such a topic is skipped (it
+ * is listed again at the next discovery). */
+static sl_status take_partitions(kafka_source *s, const struct rd_kafka_metadata *md, bool strict, sl_error *err)
+{
+    for (int k = 0; k < s->nnames; k++) {
+        const struct rd_kafka_metadata_topic *mt = NULL;
+        for (int t = 0; t < md->topic_cnt && !mt; t++)
+            if (strcmp(md->topics[t].topic, s->names[k]) == 0) mt = &md->topics[t];
+        if (!mt || mt->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || mt->partition_cnt == 0) {
+            if (!strict) continue;
+            sl_error_set(err, SL_ERR_NOT_FOUND, "Topic '%s' of table '%s' does not exist in the Kafka cluster at '%s' (option 'topic').",
+                         s->names[k], s->table, s->c.servers);
+            sl_error_hint(err, "create the topic first (e.g. 'sluice kafka-dev --topic %s:4', or kafka-topics.sh --create), or fix 'topic'",
+                          s->names[k]);
+            return SL_ERR_NOT_FOUND;
+        }
+        if (mt->err) {
+            if (!strict) continue;
+            return sl_error_set(err, SL_ERR_KAFKA, "table '%s': cannot read the metadata of topic '%s': %s", s->table, s->names[k],
+                                rd_kafka_err2str(mt->err));
+        }
+        add_topic_parts(s, mt);
+    }
+    if (s->use_re)
+        for (int t = 0; t < md->topic_cnt; t++) {
+            const struct rd_kafka_metadata_topic *mt = &md->topics[t];
+            if (mt->err || regexec(&s->re, mt->topic, 0, NULL, 0) != 0) continue;
+            add_topic_parts(s, mt);
+        }
+    return SL_OK;
+}
+
+/* A failed discovery: one warning for a run of failures (and at most one a minute). */
+static void discovery_warn(kafka_source *s, const char *what)
+{
+    int64_t now = kafka_now_ms();
+    if (s->discovery_warned || (s->discovery_warned_ms && now - s->discovery_warned_ms < 60000)) return;
+    s->discovery_warned = true;
+    s->discovery_warned_ms = now;
+    s->c.last_warned_ms = 0; /* not swallowed by the rate limit of the client's other warnings */
+    char every[32];
+    sl_format_duration(s->discovery_ms, every, sizeof every);
+    kafka_client_warn(&s->c, "partition discovery failed: %s (retrying every %s; the partitions found so far are read)", what, every);
+}
+
+/* The helper thread: every discovery_ms, the metadata of the topics ('topic': only those, the
+ * consumer knows them: rkts; 'topic-pattern': all). rd_kafka_metadata is thread-safe. */
+static void *discovery_main(void *arg)
+{
+    kafka_source *s = arg;
+    pthread_mutex_lock(&s->disc_lock);
+    for (;;) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += (time_t)(s->discovery_ms / 1000);
+        until.tv_nsec += (long)(s->discovery_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        int rc = 0;
+        while (!s->disc_stop && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&s->disc_cond, &s->disc_lock, &until);
+        if (s->disc_stop) break;
+        pthread_mutex_unlock(&s->disc_lock);
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t e = rd_kafka_metadata(s->c.rk, s->use_re ? 1 : 0, NULL, &md, s->disc_timeout_ms);
+        pthread_mutex_lock(&s->disc_lock);
+        if (s->disc_md) rd_kafka_metadata_destroy(s->disc_md); /* not taken yet: the newer one replaces it */
+        s->disc_md = e ? NULL : md;
+        s->disc_err = e;
+        s->disc_ready = true;
+        if (s->disc_stop) break;
+    }
+    pthread_mutex_unlock(&s->disc_lock);
+    return NULL;
+}
+
+static void discovery_start(kafka_source *s)
+{
+    s->disc_started = true; /* also when the thread cannot start: tried once */
+    pthread_mutex_init(&s->disc_lock, NULL);
+    pthread_cond_init(&s->disc_cond, NULL);
+    int e = pthread_create(&s->disc_thread, NULL, discovery_main, s);
+    if (e) {
+        pthread_cond_destroy(&s->disc_cond);
+        pthread_mutex_destroy(&s->disc_lock);
+        s->discovery_ms = 0;
+        s->c.last_warned_ms = 0;
+        kafka_client_warn(&s->c, "partition discovery is off: cannot start its thread: %s", strerror(e));
+    }
+}
+
+static void discovery_stop(kafka_source *s)
+{
+    if (!s->disc_started || !s->discovery_ms) return;
+    pthread_mutex_lock(&s->disc_lock);
+    s->disc_stop = true;
+    pthread_cond_signal(&s->disc_cond);
+    pthread_mutex_unlock(&s->disc_lock);
+    pthread_join(s->disc_thread, NULL);
+    if (s->disc_md) rd_kafka_metadata_destroy(s->disc_md);
+    s->disc_md = NULL;
+    pthread_cond_destroy(&s->disc_cond);
+    pthread_mutex_destroy(&s->disc_lock);
+    s->disc_started = false;
+}
+
+/* Partition discovery, on the poll loop: takes the helper thread's newest listing, if any, and
+ * starts reading the new partitions this subtask owns from the earliest offset. Never fails the
+ * job: a failure is a warning (once until a listing succeeds again); the next interval retries. */
+static void discover(kafka_source *s)
+{
+    if (!s->disc_started) discovery_start(s);
+    if (!s->discovery_ms) return;
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+    bool ready = false;
+    if (pthread_mutex_trylock(&s->disc_lock) != 0) return; /* the thread is storing a listing: next poll */
+    if (s->disc_ready) {
+        ready = true;
+        md = s->disc_md;
+        e = s->disc_err;
+        s->disc_md = NULL;
+        s->disc_ready = false;
+    }
+    pthread_mutex_unlock(&s->disc_lock);
+    if (!ready) return;
+    if (e || !md) {
+        discovery_warn(s, rd_kafka_err2str(e));
+        return;
+    }
+    s->discovery_warned = false;
+    int before = s->nparts;
+    (void)take_partitions(s, md, false, NULL);
+    rd_kafka_metadata_destroy(md);
+    int added = s->nparts - before;
+    if (!added) return;
+    qsort(s->parts + before, (size_t)added, sizeof(kpart), cmp_part);
+    index_parts(s);
+    if (!s->assigned) return; /* the first assignment (ks_assign) takes them */
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(added);
+    for (int i = before; i < s->nparts; i++) rd_kafka_topic_partition_list_add(l, s->parts[i].topic, s->parts[i].partition)->offset = s->parts[i].start;
+    rd_kafka_error_t *ae = rd_kafka_incremental_assign(s->c.rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (ae) { /* forget them: the next discovery finds them again */
+        char what[512];
+        snprintf(what, sizeof what, "cannot assign %d new partition%s: %s", added, added == 1 ? "" : "s", rd_kafka_error_string(ae));
+        rd_kafka_error_destroy(ae);
+        s->nparts = before;
+        index_parts(s);
+        discovery_warn(s, what);
+        return;
+    }
+    s->nactive += added;
+}
+
 static int64_t specific(const kafka_part_offset *po, int n, int32_t partition, int64_t dflt)
 {
     for (int i = 0; i < n; i++)
@@ -534,7 +799,7 @@ static sl_status offsets_for_times(kafka_source *s, rd_kafka_topic_partition_lis
 static sl_status ks_open(sl_operator *op, sl_error *err)
 {
     kafka_source *s = op->impl;
-    if (!s->nparts || s->opened) return SL_OK;
+    if (s->opened) return SL_OK;
     sl_status st = SL_OK;
     s->op = op;
     /* watermarks per partition, when the table has a WATERMARK (the scan after us evaluates it) */
@@ -542,6 +807,12 @@ static sl_status ks_open(sl_operator *op, sl_error *err)
     s->emitted_wm = INT64_MIN;
     s->idle_timeout_ms = sl_task_job(op->task) ? sl_task_job(op->task)->idle_timeout_ms : 0;
     for (int i = 0; i < s->nparts; i++) s->parts[i].wm = INT64_MIN;
+    s->checkpointing = sl_task_job(op->task) && sl_task_job(op->task)->config &&
+                       sl_config_has_value(sl_task_job(op->task)->config, "execution.checkpointing.interval");
+    if (!s->nparts) { /* partitions found later (discovery) start at the earliest offset */
+        s->opened = true;
+        return SL_OK;
+    }
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts);
     /* stop offsets */
     if (s->bounded != KAFKA_MODE_UNBOUNDED) {
@@ -589,7 +860,7 @@ static sl_status ks_open(sl_operator *op, sl_error *err)
     if (!st) {
         for (int i = 0; i < s->nparts; i++) {
             kpart *p = &s->parts[i];
-            if (p->restored) continue;
+            if (p->restored || s->from_state) continue; /* restore set the start (whichever runs first) */
             switch (s->startup) {
             case KAFKA_MODE_EARLIEST: p->start = RD_KAFKA_OFFSET_BEGINNING; break;
             case KAFKA_MODE_LATEST: p->start = RD_KAFKA_OFFSET_END; break;
@@ -614,8 +885,6 @@ static sl_status ks_open(sl_operator *op, sl_error *err)
     rd_kafka_topic_partition_list_destroy(l);
     if (st) return st;
     s->opened = true;
-    s->checkpointing = sl_task_job(op->task) && sl_task_job(op->task)->config &&
-                       sl_config_has_value(sl_task_job(op->task)->config, "execution.checkpointing.interval");
     return SL_OK;
 }
 
@@ -705,6 +974,7 @@ static sl_status ks_poll(sl_operator *op, int max, sl_source_state *state, int *
         return SL_OK;
     }
     bool bounded = s->bounded != KAFKA_MODE_UNBOUNDED;
+    if (s->discovery_ms > 0) discover(s);
     if (!s->nparts) {
         if (bounded) {
             *state = SL_SOURCE_END;
@@ -713,7 +983,10 @@ static sl_status ks_poll(sl_operator *op, int max, sl_source_state *state, int *
         if (!s->idle_sent) { /* no partition: never holds the watermark back */
             sl_op_emit_idle(op, true);
             s->idle_sent = true;
+            s->out_idle = true; /* until a discovered partition delivers a row */
         }
+        sl_status pst = kafka_client_poll(&s->c, 0, err);
+        if (pst) return pst;
         *state = SL_SOURCE_IDLE;
         *wait_ms = 200;
         return SL_OK;
@@ -745,10 +1018,10 @@ static sl_status ks_poll(sl_operator *op, int max, sl_source_state *state, int *
 
 /* Commits offsets for the user's group (informational only, as in Flink: the job's position is
  * its checkpoint). A failure is a warning, never a job failure. */
-static void commit_offsets(kafka_source *s, const int64_t *next, bool async)
+static void commit_offsets(kafka_source *s, const int64_t *next, int n, bool async)
 {
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts ? s->nparts : 1);
-    for (int i = 0; i < s->nparts; i++)
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n ? n : 1);
+    for (int i = 0; i < n; i++)
         if (next[i] >= 0) rd_kafka_topic_partition_list_add(l, s->parts[i].topic, s->parts[i].partition)->offset = next[i];
     if (l->cnt) {
         rd_kafka_resp_err_t e = rd_kafka_commit(s->c.rk, l, async ? 1 : 0);
@@ -777,7 +1050,7 @@ static sl_status ks_finish(sl_operator *op, sl_error *err)
     if (!s->commit || !s->assigned || s->checkpointing) return SL_OK;
     int64_t *next = sl_xmalloc(sizeof(int64_t) * (size_t)(s->nparts ? s->nparts : 1));
     for (int i = 0; i < s->nparts; i++) next[i] = s->parts[i].next;
-    commit_offsets(s, next, false);
+    commit_offsets(s, next, s->nparts, false);
     free(next);
     return SL_OK;
 }
@@ -888,6 +1161,7 @@ static sl_status ks_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t
         }
         struct ks_snap *sn = &s->snaps[s->nsnaps++];
         sn->id = ctx->checkpoint_id;
+        sn->n = s->nparts;
         sn->next = sl_xmalloc(sizeof(int64_t) * (size_t)(s->nparts ? s->nparts : 1));
         for (int i = 0; i < s->nparts; i++) sn->next[i] = s->parts[i].next;
     }
@@ -903,7 +1177,7 @@ static sl_status ks_notify(sl_operator *op, int64_t checkpoint_id, sl_error *err
     int last = -1;
     for (int i = 0; i < s->nsnaps && s->snaps[i].id <= checkpoint_id; i++) last = i;
     if (last < 0) return SL_OK;
-    if (s->assigned) commit_offsets(s, s->snaps[last].next, true);
+    if (s->assigned) commit_offsets(s, s->snaps[last].next, s->snaps[last].n, true);
     for (int i = 0; i <= last; i++) free(s->snaps[i].next);
     memmove(s->snaps, s->snaps + last + 1, sizeof s->snaps[0] * (size_t)(s->nsnaps - last - 1));
     s->nsnaps -= last + 1;
@@ -911,8 +1185,9 @@ static sl_status ks_notify(sl_operator *op, int64_t checkpoint_id, sl_error *err
 }
 
 /* Each partition of this subtask takes its offset (and bounded end) from whichever old part has
- * it (union state: the old parallelism may differ); partitions in no part keep the start
- * offset scan.startup.mode chose (e.g. partitions added since). */
+ * it (union state: the old parallelism may differ); partitions in no part were created since
+ * the checkpoint and start at the earliest offset, as discovered ones (Flink's enumerator treats
+ * them as newly discovered too), not where scan.startup.mode says. */
 static sl_status ks_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
 {
     kafka_source *s = op->impl;
@@ -923,6 +1198,7 @@ static sl_status ks_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error
     for (int pi = 0; pi < ctx->nparts; pi++) {
         const json_t *in = ctx->parts[pi].state;
         if (!in) continue;
+        s->from_state = true;
         if (!json_is_array(in))
             return sl_error_set(err, SL_ERR_STATE, "table '%s': malformed Kafka source state (old subtask %d)", s->table, ctx->parts[pi].subtask);
         size_t i;
@@ -944,6 +1220,8 @@ static sl_status ks_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error
                 }
         }
     }
+    for (int k = 0; s->from_state && k < s->nparts; k++)
+        if (!s->parts[k].restored) s->parts[k].start = RD_KAFKA_OFFSET_BEGINNING;
     if (s->assigned) { /* not expected (restore comes before the first poll): assign again */
         s->assigned = false;
         for (int k = 0; k < s->nparts; k++) {
@@ -959,9 +1237,17 @@ static void ks_close(sl_operator *op)
     kafka_source *s = op->impl;
     if (!s) return;
     for (int i = 0; i < s->nsnaps; i++) free(s->snaps[i].next);
+    discovery_stop(s); /* before the client goes */
     up_free(&s->up);
     if (s->q) rd_kafka_queue_destroy(s->q);
+    for (int i = 0; s->rkts && i < s->nnames; i++)
+        if (s->rkts[i]) rd_kafka_topic_destroy(s->rkts[i]);
+    free(s->rkts);
     kafka_client_destroy(&s->c);
+    if (s->use_re) regfree(&s->re);
+    for (int t = 0; t < s->ntopics; t++) free(s->topics[t].slot);
+    free(s->topics);
+    free(s->parts);
     sl_format_destroy(s->vfmt);
     sl_format_destroy(s->kfmt);
     sl_rw_free(&s->w);
@@ -1039,7 +1325,8 @@ static sl_status map_fields(kafka_source *s, const sl_conn_args *a, sl_error *er
     return SL_OK;
 }
 
-/* The partitions of the table's topics (sorted by topic, partition), this subtask's share. */
+/* What the table reads ('topic' names, without repeats, or the compiled 'topic-pattern'), the
+ * partitions of it this subtask owns (sorted by topic, partition) and their index. */
 static sl_status list_partitions(kafka_source *s, const sl_conn_args *a, sl_error *err)
 {
     const sl_kv *o = a->opts;
@@ -1047,89 +1334,32 @@ static sl_status list_partitions(kafka_source *s, const sl_conn_args *a, sl_erro
     const char *topic = sl_kv_get(o, n, "topic"), *pattern = sl_kv_get(o, n, "topic-pattern");
     char **names = NULL;
     int nnames = topic ? kafka_split_list(s->a, topic, &names) : 0;
-    regex_t re;
-    bool use_re = false;
+    s->names = sl_arena_zalloc(s->a, sizeof(char *) * (size_t)(nnames ? nnames : 1));
+    for (int k = 0; k < nnames; k++) {
+        bool dup = false;
+        for (int j = 0; j < s->nnames && !dup; j++) dup = strcmp(s->names[j], names[k]) == 0;
+        if (!dup) s->names[s->nnames++] = names[k];
+    }
     if (pattern) {
         char *anchored = sl_arena_zalloc(s->a, strlen(pattern) + 5);
         sprintf(anchored, "^(%s)$", pattern);
-        if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) != 0)
+        if (regcomp(&s->re, anchored, REG_EXTENDED | REG_NOSUB) != 0)
             return sl_error_set(err, SL_ERR_VALIDATION, "table '%s': 'topic-pattern' '%s' is not a valid regular expression", s->table, pattern);
-        use_re = true;
+        s->use_re = true;
     }
+    s->parallelism = a->parallelism > 0 ? a->parallelism : 1;
     const struct rd_kafka_metadata *md = NULL;
     sl_status st = kafka_client_metadata(&s->c, NULL, &md, err);
-    if (st) {
-        if (use_re) regfree(&re);
-        return st;
-    }
-    /* all partitions of the wanted topics */
-    size_t total = 0;
-    for (int t = 0; t < md->topic_cnt; t++) total += (size_t)md->topics[t].partition_cnt;
-    kpart *all = sl_xcalloc(total ? total : 1, sizeof(kpart));
-    size_t nall = 0;
-    for (int k = 0; k < nnames && !st; k++) {
-        const struct rd_kafka_metadata_topic *mt = NULL;
-        for (int t = 0; t < md->topic_cnt && !mt; t++)
-            if (strcmp(md->topics[t].topic, names[k]) == 0) mt = &md->topics[t];
-        for (int j = 0; j < k && names[k]; j++)
-            if (names[j] && strcmp(names[j], names[k]) == 0) names[k] = NULL; /* listed twice */
-        if (!names[k]) continue;
-        if (!mt || mt->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || mt->partition_cnt == 0) {
-            st = sl_error_set(err, SL_ERR_NOT_FOUND, "Topic '%s' of table '%s' does not exist in the Kafka cluster at '%s' (option 'topic').",
-                              names[k], s->table, s->c.servers);
-            sl_error_hint(err, "create the topic first (e.g. 'sluice kafka-dev --topic %s:4', or kafka-topics.sh --create), or fix 'topic'",
-                          names[k]);
-            break;
-        }
-        if (mt->err) {
-            st = sl_error_set(err, SL_ERR_KAFKA, "table '%s': cannot read the metadata of topic '%s': %s", s->table, names[k],
-                              rd_kafka_err2str(mt->err));
-            break;
-        }
-        for (int p = 0; p < mt->partition_cnt; p++) all[nall++] = (kpart){.topic = sl_arena_strdup(s->a, mt->topic), .partition = mt->partitions[p].id};
-    }
-    if (use_re) {
-        for (int t = 0; t < md->topic_cnt && !st; t++) {
-            const struct rd_kafka_metadata_topic *mt = &md->topics[t];
-            if (mt->err || regexec(&re, mt->topic, 0, NULL, 0) != 0) continue;
-            for (int p = 0; p < mt->partition_cnt; p++) all[nall++] = (kpart){.topic = sl_arena_strdup(s->a, mt->topic), .partition = mt->partitions[p].id};
-        }
-        regfree(&re);
-    }
+    if (st) return st;
+    st = take_partitions(s, md, true, err);
     rd_kafka_metadata_destroy(md);
-    if (st) {
-        free(all);
-        return st;
-    }
-    qsort(all, nall, sizeof(kpart), cmp_part);
-    /* partition i -> subtask i mod parallelism */
-    s->parts = sl_arena_zalloc(s->a, sizeof(kpart) * (nall ? nall : 1));
-    for (size_t i = (size_t)a->subtask; i < nall; i += (size_t)(a->parallelism > 0 ? a->parallelism : 1)) {
-        kpart *p = &s->parts[s->nparts++];
-        *p = all[i];
-        p->start = RD_KAFKA_OFFSET_BEGINNING;
-        p->next = -1;
-        p->stop = INT64_MAX;
-    }
-    free(all);
-    /* topic -> partition -> slot */
-    s->topics = sl_arena_zalloc(s->a, sizeof(ktopic) * (size_t)(s->nparts ? s->nparts : 1));
-    for (int i = 0; i < s->nparts; i++) {
-        ktopic *kt = NULL;
-        for (int t = 0; t < s->ntopics && !kt; t++)
-            if (strcmp(s->topics[t].name, s->parts[i].topic) == 0) kt = &s->topics[t];
-        if (!kt) {
-            kt = &s->topics[s->ntopics++];
-            kt->name = s->parts[i].topic;
-        }
-        if (s->parts[i].partition >= kt->nslots) kt->nslots = s->parts[i].partition + 1;
-    }
-    for (int t = 0; t < s->ntopics; t++) {
-        ktopic *kt = &s->topics[t];
-        kt->slot = sl_arena_alloc(s->a, sizeof(int) * (size_t)kt->nslots);
-        for (int k = 0; k < kt->nslots; k++) kt->slot[k] = -1;
-        for (int i = 0; i < s->nparts; i++)
-            if (strcmp(s->parts[i].topic, kt->name) == 0) kt->slot[s->parts[i].partition] = i;
+    if (st) return st;
+    if (s->nparts) qsort(s->parts, (size_t)s->nparts, sizeof(kpart), cmp_part);
+    index_parts(s);
+    /* handles for the listed topics: a discovery's metadata request asks for these only */
+    if (s->discovery_ms > 0 && s->nnames) {
+        s->rkts = sl_xcalloc((size_t)s->nnames, sizeof(rd_kafka_topic_t *));
+        for (int k = 0; k < s->nnames; k++) s->rkts[k] = rd_kafka_topic_new(s->c.rk, s->names[k], NULL);
     }
     return SL_OK;
 }
@@ -1202,8 +1432,21 @@ sl_status kafka_source_create(const sl_conn_args *args, sl_operator **out, sl_er
     rd_kafka_conf_get(conf, "group.id", buf, &gl);
     s->group = sl_arena_strdup(s->a, buf);
     s->commit = co.group_id && co.commit_offsets;
+    gl = sizeof buf;
+    long fetch_wait = 500;
+    if (rd_kafka_conf_get(conf, "fetch.wait.max.ms", buf, &gl) == RD_KAFKA_CONF_OK) fetch_wait = strtol(buf, NULL, 10);
+    s->disc_timeout_ms = (int)(fetch_wait > 0 && fetch_wait < 300000 ? fetch_wait : 500) + KAFKA_DISCOVERY_TIMEOUT_MS;
     if (s->commit) rd_kafka_conf_set_offset_commit_cb(conf, on_commit);
     s->batch = co.max_poll_records > 0 ? co.max_poll_records : 500;
+    /* partition discovery: the table option, else the KafkaSource property, else the option's
+     * default (5 min); 0 or less disables it, and a bounded source never discovers (as Flink's) */
+    if ((v = sl_kv_get(o, n, "scan.topic-partition-discovery.interval")) || !co.discovery) {
+        if (!v) v = kafka_opt(o, n, "scan.topic-partition-discovery.interval");
+        if (!v || !sl_parse_duration_ms(v, &s->discovery_ms, NULL, 0)) s->discovery_ms = 0;
+    } else {
+        s->discovery_ms = co.discovery_ms;
+    }
+    if (s->discovery_ms < 0 || s->bounded != KAFKA_MODE_UNBOUNDED) s->discovery_ms = 0;
     if ((st = kafka_client_new(&s->c, RD_KAFKA_CONSUMER, conf, err)) || (st = list_partitions(s, a, err))) {
         ks_close(&tmp);
         return st;
