@@ -71,7 +71,7 @@ for i in $(seq 1000); do echo "key$i:value$i"; done >"$tmp/sent"
 timeout 60 kcat -P -b "$bs" -t t1 -K: <"$tmp/sent" 2>"$tmp/perr"; check "kcat -P produces 1000 keyed messages" $?
 timeout 60 kcat -C -b "$bs" -t t1 -o beginning -e -q -f '%p %k:%s\n' >"$tmp/recv" 2>"$tmp/cerr"
 check "kcat -C consumes to the end" $?
-[ "$(wc -l <"$tmp/recv")" -eq 1000 ]; check "1000 messages back (got $(wc -l <"$tmp/recv"))" $?
+[ "$(wc -l <"$tmp/recv")" -eq 1000 ]; rc=$?; check "1000 messages back (got $(wc -l <"$tmp/recv"))" $rc
 diff <(sort "$tmp/sent") <(cut -d' ' -f2- "$tmp/recv" | sort) >/dev/null; check "the same keys and values back" $?
 [ "$(cut -d' ' -f1 "$tmp/recv" | sort -u | tr '\n' ' ')" = "0 1 2 3 " ]; check "messages spread over all 4 partitions" $?
 
@@ -92,7 +92,7 @@ echo "up all" >&3
 wait_for "'ok broker all up'" has "ok broker all up" "$tmp/out"
 timeout 30 kcat -L -b "$bs" -t t1 >"$tmp/meta3" 2>&1; check "metadata works after 'up all'" $?
 timeout 60 kcat -C -b "$bs" -t t1 -o beginning -e -q >"$tmp/recv2" 2>/dev/null
-[ "$(wc -l <"$tmp/recv2")" -eq 1000 ]; check "data still there after down/up (got $(wc -l <"$tmp/recv2"))" $?
+[ "$(wc -l <"$tmp/recv2")" -eq 1000 ]; rc=$?; check "data still there after down/up (got $(wc -l <"$tmp/recv2"))" $rc
 
 stop_with TERM "$tmp/bs"
 exec 3>&-

@@ -66,13 +66,13 @@ produce wma 0 $(seq 0 2 58)
 produce wma 1 $(seq 1 2 25)
 job wma
 expect_windows "$tmp/wma.out" "0 10 "
-check "A: partition 1 (25 s) holds the watermark: windows 0, 10 only (got: $(windows "$tmp/wma.out"))" $?
+rc=$?; check "A: partition 1 (25 s) holds the watermark: windows 0, 10 only (got: $(windows "$tmp/wma.out"))" $rc
 produce wma 0 59
 expect_windows "$tmp/wma.out" "0 10 "
-check "A: more on partition 0 does not close more windows (got: $(windows "$tmp/wma.out"))" $?
+rc=$?; check "A: more on partition 0 does not close more windows (got: $(windows "$tmp/wma.out"))" $rc
 produce wma 1 41 43
 expect_windows "$tmp/wma.out" "0 10 20 30 "
-check "A: partition 1 at 43 s closes windows 20 and 30, not 40 (got: $(windows "$tmp/wma.out"))" $?
+rc=$?; check "A: partition 1 at 43 s closes windows 20 and 30, not 40 (got: $(windows "$tmp/wma.out"))" $rc
 grep -q '^+I\[2024-01-01T00:00:20, 8\]$' "$tmp/wma.out" && grep -q '^+I\[2024-01-01T00:00:30, 5\]$' "$tmp/wma.out"
 check "A: window counts include both partitions' rows" $?
 stop "$tmp/wma.err"
@@ -83,11 +83,11 @@ produce wmb 0 $(seq 0 2 58)
 produce wmb 1 $(seq 1 2 25)
 job wmb -D table.exec.source.idle-timeout=1s
 expect_windows "$tmp/wmb.out" "0 10 "
-check "B: before idleness, windows 0, 10 only (got: $(windows "$tmp/wmb.out"))" $?
+rc=$?; check "B: before idleness, windows 0, 10 only (got: $(windows "$tmp/wmb.out"))" $rc
 sleep 1
 produce wmb 0 59
 expect_windows "$tmp/wmb.out" "0 10 20 30 40 "
-check "B: partition 1 idle: partition 0 alone (58 s) closes windows up to 40 (got: $(windows "$tmp/wmb.out"))" $?
+rc=$?; check "B: partition 1 idle: partition 0 alone (58 s) closes windows up to 40 (got: $(windows "$tmp/wmb.out"))" $rc
 stop "$tmp/wmb.err"
 check "B: the job stops cleanly" $?
 
