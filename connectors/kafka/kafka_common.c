@@ -943,3 +943,20 @@ sl_status kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *va
     if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) == RD_KAFKA_CONF_OK) return SL_OK;
     return sl_error_set(err, SL_ERR_INTERNAL, "cannot set librdkafka's '%s' to '%s': %s", name, value, errstr);
 }
+
+sl_status kafka_resolve_args(const sl_conn_args *args, sl_arena *a, sl_conn_args *up, bool *upsert, sl_error *err)
+{
+    *up = *args;
+    *upsert = kafka_is_upsert(args->opts, args->nopts);
+    if (!*upsert) return SL_OK;
+    sl_kv *opts;
+    int nopts;
+    sl_status st = kafka_upsert_options(args->opts, args->nopts, args->physical, args->pk, args->npk, a, &opts, &nopts, err);
+    if (st) {
+        sl_error_detail(err, "table '%s'", args->table ? args->table : "?");
+        return st;
+    }
+    up->opts = opts;
+    up->nopts = nopts;
+    return SL_OK;
+}

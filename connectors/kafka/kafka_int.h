@@ -144,6 +144,9 @@ int64_t kafka_now_ms(void);
  * sl_conn_args; npk < 0: the NOT NULL physical columns, which a PRIMARY KEY makes NOT NULL) and
  * 'scan.startup.mode' = 'earliest-offset'. No key column: Flink's error. */
 bool kafka_is_upsert(const sl_kv *opts, int nopts);
+/* *up = args, with the upsert-kafka options resolved (kafka_upsert_options) for an upsert-kafka
+ * table (*upsert = true); the error names the table. */
+sl_status kafka_resolve_args(const sl_conn_args *args, sl_arena *a, sl_conn_args *up, bool *upsert, sl_error *err);
 sl_status kafka_upsert_options(const sl_kv *opts, int nopts, const sql_type *physical, const int *pk, int npk, sl_arena *a,
                                sl_kv **out, int *nout, sl_error *err);
 

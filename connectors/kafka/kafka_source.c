@@ -1371,14 +1371,9 @@ sl_status kafka_source_create(const sl_conn_args *args, sl_operator **out, sl_er
     s->a = sl_arena_create(0);
     sl_conn_args up = *args;
     const sl_conn_args *a = &up;
-    if (kafka_is_upsert(args->opts, args->nopts)) { /* the primary key is the message key */
-        s->upsert = true;
-        sl_status st = kafka_upsert_options(args->opts, args->nopts, args->physical, args->pk, args->npk, s->a, (sl_kv **)&up.opts, &up.nopts, err);
-        if (st) {
-            sl_error_detail(err, "table '%s'", args->table ? args->table : "?");
-            ks_close(&tmp);
-            return st;
-        }
+    if (kafka_resolve_args(args, s->a, &up, &s->upsert, err)) {
+        ks_close(&tmp);
+        return err->code;
     }
     s->table = sl_arena_strdup(s->a, a->table ? a->table : "?");
     s->subtask = a->subtask;
