@@ -366,6 +366,24 @@ static void iter_release(hm_iter *it)
 static bool hm_gnext(sl_state_iter *bit, const void **key, size_t *klen, const void **ukey, size_t *uklen,
                      const void **val, size_t *vlen);
 
+/* The next live entry of k below *pos (iterators walk a key's entries downwards; expired ones are
+ * dropped on the way: the last entry, already visited, moves into their place), or NULL. */
+static hm_entry *next_live(hm_store *h, hm_key *k, uint32_t *pos, int64_t now)
+{
+    while (*pos > 0) {
+        uint32_t p = --*pos;
+        if (p >= k->n) continue; /* entries removed behind our back */
+        hm_entry *e = &k->ents[p];
+        if (h->base.ttl_ms > 0 && sl_state_expired(e->ts, h->base.ttl_ms, now)) {
+            inner_remove(h, k, p);
+            h->expired++;
+            continue;
+        }
+        return e;
+    }
+    return NULL;
+}
+
 static bool hm_next(sl_state_iter *bit, const void **ukey, size_t *uklen, const void **val, size_t *vlen)
 {
     if (bit->group) {
@@ -378,15 +396,8 @@ static bool hm_next(sl_state_iter *bit, const void **ukey, size_t *uklen, const 
     hm_key *k = it->k;
     if (!k) return false;
     int64_t now = h->base.ttl_ms > 0 ? sl_state_now(&h->base) : 0;
-    while (it->pos > 0) {
-        uint32_t p = --it->pos;
-        if (p >= k->n) continue; /* entries removed behind our back */
-        hm_entry *e = &k->ents[p];
-        if (h->base.ttl_ms > 0 && sl_state_expired(e->ts, h->base.ttl_ms, now)) {
-            inner_remove(h, k, p); /* the last entry (already visited) moves to p */
-            h->expired++;
-            continue;
-        }
+    hm_entry *e = next_live(h, k, &it->pos, now);
+    if (e) {
         *ukey = e->data;
         *uklen = e->uklen;
         *val = e->data + e->uklen;
@@ -433,15 +444,8 @@ static bool hm_gnext(sl_state_iter *bit, const void **key, size_t *klen, const v
     int64_t now = h->base.ttl_ms > 0 ? sl_state_now(&h->base) : 0;
     while (it->i < it->n) {
         hm_key *k = it->keys[it->i];
-        while (it->pos > 0) {
-            uint32_t p = --it->pos;
-            if (p >= k->n) continue; /* entries removed behind our back */
-            hm_entry *e = &k->ents[p];
-            if (h->base.ttl_ms > 0 && sl_state_expired(e->ts, h->base.ttl_ms, now)) {
-                inner_remove(h, k, p); /* the last entry (already visited) moves to p */
-                h->expired++;
-                continue;
-            }
+        hm_entry *e = next_live(h, k, &it->pos, now);
+        if (e) {
             *key = k->key;
             *klen = k->klen;
             *ukey = e->data;
