@@ -415,6 +415,7 @@ void sl_cp_destroy(sl_checkpointer *cp, bool stopped, bool failed)
         pthread_join(cp->worker, NULL);
     }
     bool keep = cp->set.retention == SL_CP_RETAIN_ON_CANCEL || (cp->set.retention == SL_CP_RETAIN_DELETE_ON_CANCEL && failed && !stopped);
+    if (!cp->ndone) keep = false; /* nothing completed: nothing to retain, no empty job directory left */
     if (cp->ncompleted || cp->nfailed) {
         char p50[32] = "-", p99[32] = "-";
         if (cp->ndur) {
