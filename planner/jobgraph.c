@@ -209,6 +209,10 @@ static json_t *spec_of(const plan_node *n)
         json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:I, s:b}", "input", row_json(n->input[0]->row), "output", row_json(n->row),
                               "partition", ints_json(n->part, n->npart), "order", order, "rank_end", (json_int_t)n->rank_end,
                               "output_rn", n->output_rn);
+        /* "rank_type": ROW_NUMBER (also when absent), RANK or DENSE_RANK */
+        json_object_set_new(j, "rank_type", json_string(n->rank_fn == PLAN_RANK_FN      ? "RANK"
+                                                        : n->rank_fn == PLAN_DENSE_RANK ? "DENSE_RANK"
+                                                                                        : "ROW_NUMBER"));
         json_object_set_new(j, "dedup", json_boolean(n->dedup));
         json_object_set_new(j, "keep_last", json_boolean(n->keep_last));
         json_object_set_new(j, "proctime", json_boolean(n->proctime));

@@ -1014,16 +1014,17 @@ static sl_status build_rank(pctx *c, const sql_node *q, plan_node **out)
         const sql_node *it = sitems->kids[i];
         const sql_node *e = it->kind == SQL_SELECT_ITEM ? it->kids[0] : NULL;
         if (!e || !has_window_call(e)) continue;
-        if (rn_item >= 0 || e->kind != SQL_CALL || strcasecmp(e->text, "ROW_NUMBER") != 0 || e->kids[1] ||
-            (e->kids[0] && e->kids[0]->nkids))
-            return unsupported(c, e, "OVER windows (only ROW_NUMBER() OVER (...) for top-N)");
+        if (rn_item >= 0 || e->kind != SQL_CALL ||
+            (strcasecmp(e->text, "ROW_NUMBER") != 0 && strcasecmp(e->text, "RANK") != 0 && strcasecmp(e->text, "DENSE_RANK") != 0) ||
+            e->kids[1] || (e->kids[0] && e->kids[0]->nkids))
+            return unsupported(c, e, "OVER windows (only ROW_NUMBER(), RANK() or DENSE_RANK() OVER (...) for top-N)");
         rn_item = i;
         call = e;
     }
     if (!call) return not_topn(c, from);
     const sql_node *over = call->kids[2];
     if (over->kind != SQL_OVER || over->text || over->kids[2] || !over->kids[1] || !over->kids[1]->nkids)
-        return unsupported(c, over, "ROW_NUMBER() without ORDER BY, with a window frame or a named window");
+        return unsupported(c, over, "ROW_NUMBER(), RANK() or DENSE_RANK() without ORDER BY, with a window frame or a named window");
     plan_node *in;
     if ((st = build_from(c, sub->kids[1], &in))) return st;
     /* the Calc below: the inner select list without the row number, then the keys it lacks */
@@ -1059,6 +1060,7 @@ static sl_status build_rank(pctx *c, const sql_node *q, plan_node **out)
         pre->names[pre->nexprs++] = sub->type->field_names[o++];
     }
     plan_node *r = node(c, PLAN_RANK);
+    r->rank_fn = strcasecmp(call->text, "RANK") == 0 ? PLAN_RANK_FN : strcasecmp(call->text, "DENSE_RANK") == 0 ? PLAN_DENSE_RANK : PLAN_ROW_NUMBER;
     r->npart = npart;
     r->part = sl_arena_alloc(c->a, sizeof(int) * (size_t)(npart ? npart : 1));
     r->norder = norder;
@@ -1162,7 +1164,7 @@ static sl_status build_rank(pctx *c, const sql_node *q, plan_node **out)
     }
     /* Deduplicate: rn = 1 over one time attribute, the row number not selected (Flink's rule) */
     const sql_type *ot = pre->row->field_types[r->order[0]];
-    if (r->rank_end == 1 && !r->output_rn && norder == 1 && ot->attr != SQL_TA_NONE) {
+    if (r->rank_fn == PLAN_ROW_NUMBER && r->rank_end == 1 && !r->output_rn && norder == 1 && ot->attr != SQL_TA_NONE) {
         r->dedup = true;
         r->keep_last = r->order_desc[0];
         r->proctime = ot->attr == SQL_TA_PROCTIME;
@@ -2009,7 +2011,8 @@ static void infer(pctx *c, plan_node *n)
         n->changelog = !n->dedup ? PLAN_CL_ALL
                      : (n->proctime && !n->keep_last) ? PLAN_CL_INSERT_ONLY
                      : (PLAN_CL_INSERT | PLAN_CL_UPDATE_BEFORE | PLAN_CL_UPDATE_AFTER);
-        if (n->output_rn || n->rank_end == 1) {
+        /* with RANK / DENSE_RANK ties share a rank: neither the partition key nor it with the rank is unique */
+        if (n->rank_fn == PLAN_ROW_NUMBER && (n->output_rn || n->rank_end == 1)) {
             int iw = n->input[0]->row->nfields;
             n->nunique = n->npart + (n->output_rn ? 1 : 0);
             n->unique = sl_arena_alloc(c->a, sizeof(int) * (size_t)(n->nunique ? n->nunique : 1));
@@ -2378,8 +2381,9 @@ static void print_node(sl_strbuf *out, const plan_node *n)
             sl_strbuf_printf(out, "], order=[%s])", n->proctime ? "PROCTIME" : "ROWTIME");
             break;
         }
-        sl_strbuf_printf(out, "Rank(strategy=[%s], rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd=%" PRId64 "], partitionBy=[",
-                         n->input[0]->changelog == PLAN_CL_INSERT_ONLY ? "AppendFastStrategy" : "RetractStrategy", n->rank_end);
+        sl_strbuf_printf(out, "Rank(strategy=[%s], rankType=[%s], rankRange=[rankStart=1, rankEnd=%" PRId64 "], partitionBy=[",
+                         n->input[0]->changelog == PLAN_CL_INSERT_ONLY ? "AppendFastStrategy" : "RetractStrategy",
+                         n->rank_fn == PLAN_RANK_FN ? "RANK" : n->rank_fn == PLAN_DENSE_RANK ? "DENSE_RANK" : "ROW_NUMBER", n->rank_end);
         for (int k = 0; k < n->npart; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[n->part[k]]);
         sl_strbuf_puts(out, "], orderBy=[");
         for (int k = 0; k < n->norder; k++) {

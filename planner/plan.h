@@ -33,6 +33,8 @@ struct plan_expr {
     const sql_node *src;  /* the AST node it came from (literals; printing) */
 };
 
+typedef enum plan_rank_fn { PLAN_ROW_NUMBER, PLAN_RANK_FN, PLAN_DENSE_RANK } plan_rank_fn;
+
 typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK, PLAN_AGG, PLAN_WINDOW_AGG, PLAN_RANK, PLAN_UNION } plan_kind;
 
 /* Inputs a node can have: a join two, a Union (UNION ALL) up to this many (longer unions nest). */
@@ -133,6 +135,8 @@ struct plan_node {
     bool *order_desc;
     bool *order_nulls_first; /* NULLs sort first (default: ASC first, DESC last, as Flink) */
     int64_t rank_end;
+    plan_rank_fn rank_fn; /* ROW_NUMBER, or RANK / DENSE_RANK: ties share a rank and rank_end keeps
+                           * every row ranked <= rank_end (never a Deduplicate) */
     bool output_rn;
     bool dedup, keep_last, proctime;
 };

@@ -1,5 +1,6 @@
-/* runtime/op_rank.c — top-N (Flink's Rank with ROW_NUMBER, AppendFastStrategy) and Deduplicate,
- * over insert-only input (spec: planner/jobgraph.c PLAN_RANK).
+/* runtime/op_rank.c — top-N (Flink's Rank with ROW_NUMBER, AppendFastStrategy; RANK and DENSE_RANK,
+ * which Flink's streaming planner refuses: see rank_ties) and Deduplicate, over insert-only input
+ * (spec: planner/jobgraph.c PLAN_RANK; "rank_type" absent means ROW_NUMBER).
  *
  * State per partition key (key group, partition key bytes): sid 0, no user key, one value holding
  * the partition's current top-N rows in rank order (ties keep arrival order: a new row goes after
@@ -27,6 +28,8 @@
 
 #define RANK_MAX_N 100000
 
+enum { RK_ROW_NUMBER, RK_RANK, RK_DENSE_RANK };
+
 typedef struct rank {
     int npart;
     int *part;
@@ -36,6 +39,7 @@ typedef struct rank {
     bool *desc, *nulls_first;
     sl_phys *order_phys;
     int64_t n;
+    int rank_type; /* RK_ROW_NUMBER, RK_RANK, RK_DENSE_RANK */
     bool output_rn, dedup, keep_last, proctime;
     int arity;
     sl_phys *phys; /* per input field */
@@ -44,6 +48,7 @@ typedef struct rank {
     sl_bytes key, loaded, value, outbuf;
     sl_row_writer w;
     const uint8_t **rows, **next; /* the partition's rows before / after this record */
+    int64_t *rk;                  /* RANK / DENSE_RANK: the rank of rows[i] before this record */
     int cap;
 } rank;
 
@@ -85,6 +90,7 @@ static void reserve(rank *r, int n)
     r->cap = n * 2;
     r->rows = sl_xrealloc(r->rows, sizeof *r->rows * (size_t)r->cap);
     r->next = sl_xrealloc(r->next, sizeof *r->next * (size_t)r->cap);
+    r->rk = sl_xrealloc(r->rk, sizeof *r->rk * (size_t)r->cap);
 }
 
 static sl_status store(rank *r, int kg, const uint8_t *const *rows, int m, sl_error *err)
@@ -92,6 +98,62 @@ static sl_status store(rank *r, int kg, const uint8_t *const *rows, int m, sl_er
     sl_bytes_reset(&r->value);
     for (int i = 0; i < m; i++) sl_bytes_put_aligned(&r->value, rows[i], sl_row_len(rows[i]));
     return sl_state_put(r->st, 0, kg, r->key.p, r->key.n, NULL, 0, r->value.p, r->value.n, err);
+}
+
+/* RANK / DENSE_RANK: the stored rows are every row ranked <= N (ties share a rank, so there may be
+ * more than N), in rank order, ties in arrival order. A new row ranked <= N goes after the rows it
+ * ties with; every row sorting after it moves down one rank (RANK), or one rank if the new row
+ * opens a new rank (DENSE_RANK); rows pushed past N leave. With insert-only input a rank never
+ * goes down, so a row that left (or never entered) cannot come back.
+ * Emits: without the rank  -D for every row that leaves (in rank order), then +I for the new row;
+ *        with the rank     +I for the new row with its rank, then in rank order for every row
+ *                          after it whose rank changes: -U (old rank) / +U (new rank) if it stays,
+ *                          -D (old rank) if it leaves. */
+static sl_status rank_ties(sl_operator *op, rank *r, int kg, const uint8_t *row, int m, sl_error *err)
+{
+    sl_status st;
+    bool dense = r->rank_type == RK_DENSE_RANK;
+    /* the stored rows' ranks; p: the new row's place (after every row sorting before or tying with it) */
+    int p = 0;
+    bool tie = false;
+    int64_t newrk = 1;
+    for (int i = 0; i < m; i++) {
+        r->rk[i] = i == 0 ? 1 : cmp_rows(r, r->rows[i - 1], r->rows[i]) == 0 ? r->rk[i - 1] : dense ? r->rk[i - 1] + 1 : i + 1;
+        int c = cmp_rows(r, r->rows[i], row);
+        if (c > 0) continue;
+        p = i + 1;
+        if (c == 0) {
+            tie = true;
+            newrk = r->rk[i];
+        } else {
+            newrk = dense ? r->rk[i] + 1 : i + 2;
+        }
+    }
+    if (newrk > r->n) return SL_OK;
+    /* rows after the new one: one rank down (DENSE_RANK: only when the new row opens a rank) */
+    int64_t shift = (dense && tie) ? 0 : 1;
+    int mn = 0;
+    for (int i = 0; i < p; i++) r->next[mn++] = r->rows[i];
+    r->next[mn++] = row;
+    int keep = m; /* rows[p..keep) stay */
+    for (int i = p; i < m; i++)
+        if (r->rk[i] + shift > r->n) {
+            keep = i;
+            break;
+        }
+    for (int i = p; i < keep; i++) r->next[mn++] = r->rows[i];
+    if (!r->output_rn) {
+        for (int i = keep; i < m; i++)
+            if ((st = emit_row(op, r, r->rows[i], SL_ROW_DELETE, 0, err))) return st;
+        if ((st = emit_row(op, r, row, SL_ROW_INSERT, 0, err))) return st;
+    } else {
+        if ((st = emit_row(op, r, row, SL_ROW_INSERT, newrk, err))) return st;
+        for (int i = p; shift && i < m; i++) {
+            if ((st = emit_row(op, r, r->rows[i], i < keep ? SL_ROW_UPDATE_BEFORE : SL_ROW_DELETE, r->rk[i], err))) return st;
+            if (i < keep && (st = emit_row(op, r, r->rows[i], SL_ROW_UPDATE_AFTER, r->rk[i] + shift, err))) return st;
+        }
+    }
+    return store(r, kg, r->next, mn, err);
 }
 
 static sl_status rank_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
@@ -132,6 +194,7 @@ static sl_status rank_process(sl_operator *op, int input, const uint8_t *row, sl
         if ((st = emit_row(op, r, row, SL_ROW_UPDATE_AFTER, 1, err))) return st;
         return store(r, kg, &row, 1, err);
     }
+    if (r->rank_type != RK_ROW_NUMBER) return rank_ties(op, r, kg, row, m, err);
     /* the new row's place: after every row that sorts before it or ties with it */
     int p = 0;
     while (p < m && cmp_rows(r, r->rows[p], row) <= 0) p++;
@@ -174,6 +237,7 @@ static void rank_close(sl_operator *op)
     free(r->phys);
     free(r->rows);
     free(r->next);
+    free(r->rk);
     sl_bytes_free(&r->key);
     sl_bytes_free(&r->loaded);
     sl_bytes_free(&r->value);
@@ -235,10 +299,14 @@ sl_status sl_op_rank_create(const json_t *spec, const sl_job_context *job, sl_ar
     r->order_phys = sl_xcalloc((size_t)r->norder, sizeof(sl_phys));
     r->n = json_integer_value(json_object_get(spec, "rank_end"));
     r->output_rn = json_is_true(json_object_get(spec, "output_rn"));
+    const char *rt = json_string_value(json_object_get(spec, "rank_type"));
+    r->rank_type = !rt || strcmp(rt, "ROW_NUMBER") == 0 ? RK_ROW_NUMBER : strcmp(rt, "RANK") == 0 ? RK_RANK
+                 : strcmp(rt, "DENSE_RANK") == 0 ? RK_DENSE_RANK : -1;
     r->dedup = json_is_true(json_object_get(spec, "dedup"));
     r->keep_last = json_is_true(json_object_get(spec, "keep_last"));
     r->proctime = json_is_true(json_object_get(spec, "proctime"));
     sl_status st = SL_OK;
+    if (r->rank_type < 0 || (r->rank_type != RK_ROW_NUMBER && r->dedup)) st = bad_spec(err, "rank_type");
     for (int k = 0; k < r->npart && !st; k++) {
         r->part[k] = (int)json_integer_value(json_array_get(part, (size_t)k));
         if (r->part[k] < 0 || r->part[k] >= r->arity) st = bad_spec(err, "partition field out of range");

@@ -477,6 +477,23 @@ TOPN = [
          "SELECT k, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts DESC) AS rn FROM L) "
          "WHERE rn = 1",
          watermarks={"L": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"}),
+    # RANK / DENSE_RANK: ties share a rank, so the kept rows are a set without tie-breaking; sort
+    # keys with many ties (and the exact duplicate rows of L) on purpose
+    Case("topn_rank_ties_rn", "topn",
+         cols("k INT, v INT, s STRING, rn BIGINT"),
+         "SELECT k, v, s, rn FROM (SELECT k, v, s, RANK() OVER (PARTITION BY k ORDER BY v DESC) AS rn FROM L) "
+         "WHERE rn <= 3"),
+    Case("topn_rank_ties_no_rn", "topn",
+         cols("k2 STRING, f BOOLEAN, v INT"),
+         "SELECT k2, f, v FROM (SELECT *, RANK() OVER (PARTITION BY k2 ORDER BY f DESC, k) AS r FROM L) "
+         "WHERE r < 4"),
+    Case("topn_dense_rank_rn", "topn",
+         cols("k INT, s STRING, v INT, rn BIGINT"),
+         "SELECT k, s, v, rn FROM (SELECT k, s, v, DENSE_RANK() OVER (PARTITION BY k ORDER BY s ASC) AS rn FROM L) "
+         "WHERE rn <= 2"),
+    Case("topn_dense_rank_global_no_rn", "topn",
+         cols("k2 STRING, b BIGINT"),
+         "SELECT k2, b FROM (SELECT k2, b, DENSE_RANK() OVER (ORDER BY k2 DESC) AS rn FROM L) WHERE rn = 1"),
 ]
 
 # UNION ALL / UNION, WITH (CTEs) and subqueries in FROM: the planner inlines CTEs and subqueries,

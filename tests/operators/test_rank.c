@@ -154,6 +154,80 @@ static void test_dedup_rowtime(void **unused)
     wh_free(&h);
 }
 
+#define TOPF2(fn, outer, cond) \
+    TABLE_T "SELECT " outer " FROM (SELECT k, x, v, " fn "() OVER (PARTITION BY k ORDER BY x DESC) AS rn FROM t) WHERE " cond
+
+/* RANK() <= 2: ties share a rank (more than 2 rows kept), a gap after them; rows pushed past rank 2
+ * leave (-D), rows whose rank changes -U/+U; without the rank only -D/+I. */
+static void test_rank_ties(void **unused)
+{
+    (void)unused;
+    for (int backend = 0; backend < 2; backend++) {
+        wh h;
+        wh_init(&h, TOPF2("RANK", "*", "rn <= 2"), backend, 0, "k,x,v");
+        push(&h, "a|3|p");
+        push(&h, "a|1|q");
+        push(&h, "a|1|r"); /* ties with q: rank 2 too */
+        expect(&h, "+I[a, 3, p, 1]\n+I[a, 1, q, 2]\n+I[a, 1, r, 2]\n");
+        push(&h, "a|5|s"); /* rank 1: p to 2, q and r to 3 (leave) */
+        expect(&h, "+I[a, 5, s, 1]\n-U[a, 3, p, 1]\n+U[a, 3, p, 2]\n-D[a, 1, q, 2]\n-D[a, 1, r, 2]\n");
+        push(&h, "a|5|t"); /* ties with s: p to 3 (gap after the tie) */
+        expect(&h, "+I[a, 5, t, 1]\n-D[a, 3, p, 2]\n");
+        push(&h, "a|4|u"); /* rank 3 */
+        expect(&h, "");
+        push(&h, "b|4|u");
+        expect(&h, "+I[b, 4, u, 1]\n");
+        wh_free(&h);
+        wh_init(&h, TOPF2("RANK", "k, x, v", "rn <= 2"), backend, 0, "k,x,v");
+        push(&h, "a|3|p");
+        push(&h, "a|1|q");
+        push(&h, "a|1|r");
+        expect(&h, "+I[a, 3, p]\n+I[a, 1, q]\n+I[a, 1, r]\n");
+        push(&h, "a|5|s");
+        expect(&h, "-D[a, 1, q]\n-D[a, 1, r]\n+I[a, 5, s]\n");
+        push(&h, "a|5|t");
+        expect(&h, "-D[a, 3, p]\n+I[a, 5, t]\n");
+        push(&h, "a|~|n"); /* NULLs last under DESC */
+        expect(&h, "");
+        wh_free(&h);
+    }
+}
+
+/* DENSE_RANK() <= 2: ties share a rank, no gap; a row tying a kept rank moves nobody. */
+static void test_dense_rank_ties(void **unused)
+{
+    (void)unused;
+    for (int backend = 0; backend < 2; backend++) {
+        wh h;
+        wh_init(&h, TOPF2("DENSE_RANK", "*", "rn <= 2"), backend, 0, "k,x,v");
+        push(&h, "a|3|p");
+        push(&h, "a|1|q");
+        push(&h, "a|1|r");
+        expect(&h, "+I[a, 3, p, 1]\n+I[a, 1, q, 2]\n+I[a, 1, r, 2]\n");
+        push(&h, "a|5|s"); /* a new rank 1: p to 2, q and r to 3 (leave) */
+        expect(&h, "+I[a, 5, s, 1]\n-U[a, 3, p, 1]\n+U[a, 3, p, 2]\n-D[a, 1, q, 2]\n-D[a, 1, r, 2]\n");
+        push(&h, "a|3|t"); /* ties with p: rank 2, nobody moves */
+        expect(&h, "+I[a, 3, t, 2]\n");
+        push(&h, "a|4|u"); /* a new rank 2: p and t leave */
+        expect(&h, "+I[a, 4, u, 2]\n-D[a, 3, p, 2]\n-D[a, 3, t, 2]\n");
+        push(&h, "a|5|w"); /* ties with s */
+        expect(&h, "+I[a, 5, w, 1]\n");
+        push(&h, "a|0|z"); /* rank 3 */
+        expect(&h, "");
+        wh_free(&h);
+        /* rn = 1 keeps every row tied first; never a Deduplicate */
+        wh_init(&h, TABLE_T "SELECT k, x FROM (SELECT *, DENSE_RANK() OVER (PARTITION BY k ORDER BY ts) AS rn FROM t) WHERE rn = 1",
+                backend, 0, "k,x,ts");
+        push(&h, "a|1|5000");
+        push(&h, "a|2|5000");
+        push(&h, "a|3|6000");
+        expect(&h, "+I[a, 1, 2024-01-01 00:00:05.000]\n+I[a, 2, 2024-01-01 00:00:05.000]\n");
+        push(&h, "a|4|4000");
+        expect(&h, "-D[a, 1, 2024-01-01 00:00:05.000]\n-D[a, 2, 2024-01-01 00:00:05.000]\n+I[a, 4, 2024-01-01 00:00:04.000]\n");
+        wh_free(&h);
+    }
+}
+
 /* Updating input is refused with SL_ERR_UNSUPPORTED when the operator is built. */
 static void test_updating_input_refused(void **unused)
 {
@@ -180,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_top2_with_rn),          cmocka_unit_test(test_top2_without_rn),
         cmocka_unit_test(test_asc_nulls_and_two_keys), cmocka_unit_test(test_dedup_proctime),
         cmocka_unit_test(test_dedup_rowtime),          cmocka_unit_test(test_updating_input_refused),
+        cmocka_unit_test(test_rank_ties),              cmocka_unit_test(test_dense_rank_ties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
