@@ -78,7 +78,7 @@ static sl_status check_supported(const jobgraph *g, sl_error *err)
                 continue;
             sl_error_set(err, SL_ERR_UNSUPPORTED, "The job needs the operator %s, which this build of Sluice cannot run yet.",
                          o->description ? o->description : kind);
-            sl_error_hint(err, "window joins, window top-N and RANK/DENSE_RANK are being built (issue 6); "
+            sl_error_hint(err, "window joins and window top-N are being built (issue 6); "
                                "'sluice explain' shows the plan already");
             return SL_ERR_UNSUPPORTED;
         }
