@@ -45,16 +45,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export SLUICE_NO_PROGRESS=1
 
-cat > "$tmp/join.sql" <<SQL
-CREATE TABLE kafka01 (name STRING, id INT, name1 STRING, num_dou DOUBLE) WITH ('connector' = 'datagen',
-  'rows-per-second' = '1000000000', 'number-of-rows' = '$KEYS', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',
-  'fields.id.end' = '$KEYS', 'fields.name.length' = '10', 'fields.name1.length' = '10', 'fields.name1.null-rate' = '0.1', 'seed' = '1');
-CREATE TABLE kafka02 (name STRING, id INT, name1 STRING, num_dou DOUBLE) WITH ('connector' = 'datagen',
-  'rows-per-second' = '1000000000', 'number-of-rows' = '$KEYS', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',
-  'fields.id.end' = '$KEYS', 'fields.name.length' = '10', 'fields.name1.length' = '10', 'seed' = '2');
-CREATE TABLE kafka03 (name STRING, id INT) WITH ('connector' = 'blackhole');
-INSERT INTO kafka03 SELECT b.name, a.id FROM kafka01 AS a INNER JOIN kafka02 AS b ON a.id = b.id WHERE a.name1 IS NOT NULL;
-SQL
+. "$root/bench/flagship_join.sh"
+flagship_join_sql "$KEYS" > "$tmp/join.sql"
 
 common=(-D state.backend.type=rocksdb -D parallelism.default=1 -D taskmanager.memory.process.size=2g -D io.tmp.dirs="$tmp")
 cpdir=$tmp/checkpoints

@@ -11,16 +11,8 @@ BIN=build/bin/sluice
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export SLUICE_NO_PROGRESS=1
-cat > "$tmp/join.sql" <<SQL
-CREATE TABLE kafka01 (name STRING, id INT, name1 STRING, num_dou DOUBLE) WITH ('connector' = 'datagen',
-  'rows-per-second' = '1000000000', 'number-of-rows' = '$ROWS', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',
-  'fields.id.end' = '$ROWS', 'fields.name.length' = '10', 'fields.name1.length' = '10', 'fields.name1.null-rate' = '0.1', 'seed' = '1');
-CREATE TABLE kafka02 (name STRING, id INT, name1 STRING, num_dou DOUBLE) WITH ('connector' = 'datagen',
-  'rows-per-second' = '1000000000', 'number-of-rows' = '$ROWS', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',
-  'fields.id.end' = '$ROWS', 'fields.name.length' = '10', 'fields.name1.length' = '10', 'seed' = '2');
-CREATE TABLE kafka03 (name STRING, id INT) WITH ('connector' = 'blackhole');
-INSERT INTO kafka03 SELECT b.name, a.id FROM kafka01 AS a INNER JOIN kafka02 AS b ON a.id = b.id WHERE a.name1 IS NOT NULL;
-SQL
+. bench/flagship_join.sh
+flagship_join_sql "$ROWS" > "$tmp/join.sql"
 cores=$(nproc)
 for backend in rocksdb hashmap; do
   $BIN sql -f "$tmp/join.sql" -D state.backend.type=$backend -D io.tmp.dirs="$tmp" 2> "$tmp/err" || { cat "$tmp/err"; exit 1; }
