@@ -168,9 +168,11 @@ static json_t *spec_of(const plan_node *n)
                                                    "distinct", ac->distinct, "star", ac->star, "filter", ac->filter, "type",
                                                    type_json(ac->type)));
         }
-        return json_pack("{s:o, s:i, s:o, s:o, s:i, s:i}", "input", row_json(n->input[0]->row), "group", n->ngroup, "calls", calls,
-                         "output", row_json(n->row), "changelog", (int)n->changelog, "input_changelog",
-                         (int)n->input[0]->changelog);
+        json_t *j = json_pack("{s:o, s:i, s:o, s:o, s:i, s:i}", "input", row_json(n->input[0]->row), "group", n->ngroup,
+                              "calls", calls, "output", row_json(n->row), "changelog", (int)n->changelog, "input_changelog",
+                              (int)n->input[0]->changelog);
+        if (n->ttl_ms[0]) json_object_set_new(j, "ttl_ms", json_integer(n->ttl_ms[0])); /* the STATE_TTL hint */
+        return j;
     }
     case PLAN_WINDOW_AGG: {
         /* as PLAN_AGG's, plus the window: size_ms is TUMBLE's and HOP's size and CUMULATE's max

@@ -757,9 +757,11 @@ static sl_status session_partition_keys(pctx *c, const win_from *win, plan_expr 
  * `where`): a Calc computing the keys and aggregate arguments, the GroupAggregate, and a Calc for
  * the select list and HAVING. With `win` (FROM is a window table function) the aggregate is a
  * WindowAggregate: window_start and window_end (and window_time) are taken out of the keys and
- * become window properties, and the Calc below also hands on the time attribute. */
+ * become window properties, and the Calc below also hands on the time attribute. The query
+ * block's STATE_TTL options (from index hint0 on) that name its FROM table (or alias) set a group
+ * aggregate's TTL, as Flink's (1.18+). */
 static sl_status build_aggregate(pctx *c, const sql_node *q, plan_node *in, plan_expr *where, const win_from *win,
-                                 plan_node **out)
+                                 int hint0, plan_node **out)
 {
     const sql_node *items = q->kids[0], *group = q->kids[3], *having = q->kids[4];
     bool distinct = (q->flags & SQL_F_DISTINCT) != 0;
@@ -811,6 +813,16 @@ static sl_status build_aggregate(pctx *c, const sql_node *q, plan_node *in, plan
     }
     plan_node *agg = node(c, win ? PLAN_WINDOW_AGG : PLAN_AGG);
     agg->ngroup = ngroup;
+    const sql_node *from = q->kids[1];
+    if (!win && from->kind == SQL_TABLE_REF) { /* STATE_TTL('table or alias' = 'duration') */
+        const char *name = from->kids[1] ? from->kids[1]->text : from->kids[0]->text;
+        for (int h = hint0; h < c->nttl; h++)
+            if (strcmp(c->ttl_opts[h]->kids[0]->text, name) == 0 ||
+                (!from->kids[1] && strcmp(c->ttl_opts[h]->kids[0]->text, from->kids[0]->text) == 0)) {
+                agg->ttl_ms[0] = c->ttl_vals[h];
+                c->ttl_used[h] = true;
+            }
+    }
     agg->naggs = naggs;
     agg->aggs = sl_arena_zalloc(c->a, sizeof(plan_agg_call) * (size_t)(naggs ? naggs : 1));
     for (int i = 0; i < naggs; i++) {
@@ -1176,8 +1188,8 @@ static sl_status build_rank(pctx *c, const sql_node *q, plan_node **out)
     return SL_OK;
 }
 
-/* Query hints: STATE_TTL('<input table or alias>' = '<duration>', ...) on regular joins, as
- * Flink's; other hints are not supported yet. */
+/* Query hints: STATE_TTL('<input table or alias>' = '<duration>', ...) on regular joins and group
+ * aggregates, as Flink's; other hints are not supported yet. */
 static sl_status read_hints(pctx *c, const sql_node *hints)
 {
     for (int i = 0; i < hints->nkids; i++) {
@@ -1210,7 +1222,7 @@ static sl_status read_hints(pctx *c, const sql_node *hints)
     return SL_OK;
 }
 
-/* Every STATE_TTL option must name an input of a join of the query block. */
+/* Every STATE_TTL option must name an input of a join or group aggregate of the query block. */
 static sl_status check_hints_used(pctx *c)
 {
     for (int h = 0; h < c->nttl; h++)
@@ -1218,8 +1230,9 @@ static sl_status check_hints_used(pctx *c)
             sl_error_set(c->err, SL_ERR_VALIDATION,
                          "The options of following hints cannot match the name of input tables or views: '%s' in STATE_TTL",
                          c->ttl_opts[h]->kids[0]->text);
-            sl_error_hint(c->err, "STATE_TTL's keys are the tables (or their aliases) joined in this query; Sluice applies it "
-                                  "to regular joins so far (for aggregates use table.exec.state.ttl)");
+            sl_error_hint(c->err, "STATE_TTL's keys are the tables (or their aliases) joined or grouped in this query: Sluice "
+                                  "applies it to regular joins and group aggregates (for window aggregates use "
+                                  "table.exec.state.ttl)");
             sl_error_at_offset(c->err, c->script, c->ttl_opts[h]->kids[0]->off, c->ttl_opts[h]->kids[0]->len);
             return SL_ERR_VALIDATION;
         }
@@ -1242,6 +1255,7 @@ static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
 {
     sl_status st0;
     const sql_node *items = q->kids[0], *from = q->kids[1], *where = q->kids[2];
+    int hint0 = c->nttl; /* this block's STATE_TTL options: hint0 .. c->nttl - 1 */
     if (q->kids[5] && (st0 = read_hints(c, q->kids[5]))) return st0;
     if (!from) return unsupported(c, q, "SELECT without FROM");
     if (from->kind == SQL_SUBQUERY && topn_shape(from)) return build_rank(c, q, out);
@@ -1265,7 +1279,7 @@ static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
         if (q->kids[3] || q->kids[4] || naggs || (q->flags & SQL_F_DISTINCT) || win) {
             plan_expr *w = NULL;
             if (where && (st = cvt(c, where, 0, &w))) return st;
-            return build_aggregate(c, q, in, w, win, out);
+            return build_aggregate(c, q, in, w, win, hint0, out);
         }
     }
     plan_node *k = calc_over(c, in);
@@ -2341,7 +2355,13 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         print_group_by(out, n, in);
         sl_strbuf_puts(out, "select=[");
         print_agg_select(out, n, in);
-        sl_strbuf_puts(out, "])");
+        sl_strbuf_puts(out, "]");
+        if (n->ttl_ms[0]) { /* the STATE_TTL hint */
+            char t[64];
+            sl_format_duration(n->ttl_ms[0], t, sizeof t);
+            sl_strbuf_printf(out, ", stateTtl=[%s]", t);
+        }
+        sl_strbuf_puts(out, ")");
         break;
     }
     case PLAN_WINDOW_AGG: {
@@ -2461,7 +2481,7 @@ static void warn_rec(sl_strbuf *out, const plan_node *n, int64_t ttl)
                             "arrive. Bound it with table.exec.state.ttl (e.g. SET 'table.exec.state.ttl' = '1 d'), or "
                             "use an interval or window join.\n");
     }
-    if (n->kind == PLAN_AGG && ttl == 0 && n->ngroup) {
+    if (n->kind == PLAN_AGG && ttl == 0 && n->ngroup && !n->ttl_ms[0]) {
         sl_strbuf_puts(out, "WARNING: GroupAggregate(groupBy=[");
         for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", n->input[0]->row->field_names[k]);
         sl_strbuf_puts(out, "]) keeps an accumulator for every group forever: its state grows without bound as new groups "

@@ -104,7 +104,7 @@ struct plan_node {
     int nkeys;
     int *lkeys, *rkeys;  /* key fields of the left / right input */
     plan_expr *residual; /* non-equi part of the condition over the join's input row, or NULL */
-    int64_t ttl_ms[2];   /* STATE_TTL hint per input (ms), 0 = not given */
+    int64_t ttl_ms[2];   /* STATE_TTL hint per input (ms), 0 = not given; PLAN_AGG: ttl_ms[0] */
     /* PLAN_JOIN that is an interval join (Flink's IntervalJoin): insert-only inputs whose residual
      * bounds the left rowtime attribute by the right one: iv_lower_ms <= left time - right time <=
      * iv_upper_ms. residual keeps the whole condition (EXPLAIN's where); iv_rest is what remains

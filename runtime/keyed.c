@@ -103,6 +103,11 @@ sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err)
     return open_store(op, budget_of(op), sl_task_job(op->task)->state_ttl_ms, out, err);
 }
 
+sl_status sl_op_state_open_ttl(sl_operator *op, int64_t ttl_ms, sl_state **out, sl_error *err)
+{
+    return open_store(op, budget_of(op), ttl_ms, out, err);
+}
+
 sl_status sl_op_state_open_cached(sl_operator *op, int64_t ttl_ms, sl_state **out, sl_kcache **cache, sl_error *err)
 {
     sl_job_context *job = sl_task_job(op->task);

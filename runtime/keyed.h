@@ -33,6 +33,8 @@ bool sl_key_has_null(const uint8_t *row, const int *fields, int n);
 /* Opens the operator subtask's state store with the job's backend, directory, memory budget and
  * TTL (sl_job_context). */
 sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err);
+/* The same with the operator's own TTL (a STATE_TTL hint) instead of table.exec.state.ttl. */
+sl_status sl_op_state_open_ttl(sl_operator *op, int64_t ttl_ms, sl_state **out, sl_error *err);
 
 /* The same, with a write-back cache (runtime/kcache.h) in front of a RocksDB store: the budget
  * is split between the cache and RocksDB's block cache and memtables. *cache is NULL for the

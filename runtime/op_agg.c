@@ -31,6 +31,7 @@ typedef struct agg {
     sl_bytes *best;     /* per call: MIN/MAX recomputed from the multiset, the value's bytes */
     const sql_type *in, *out;
     int max_parallelism;
+    int64_t hint_ttl_ms; /* the STATE_TTL hint (spec "ttl_ms"), 0 = none: table.exec.state.ttl */
     sl_state *st;
     sl_bytes key, vkey, loaded; /* loaded: an aligned copy of the group's accumulator row */
     sl_bytes prev_out;          /* the group's previous result row (-U / -D) */
@@ -204,7 +205,10 @@ static sl_status agg_open(sl_operator *op, sl_error *err)
 {
     agg *a = op->impl;
     a->max_parallelism = sl_task_max_parallelism(op->task);
-    return sl_op_state_open(op, &a->st, err);
+    /* the STATE_TTL hint (when set) replaces table.exec.state.ttl for this store: a group's
+     * state expires hint_ttl_ms after its last write */
+    if (!a->hint_ttl_ms) return sl_op_state_open(op, &a->st, err);
+    return sl_op_state_open_ttl(op, a->hint_ttl_ms, &a->st, err);
 }
 
 static void agg_close(sl_operator *op)
@@ -259,6 +263,7 @@ sl_status sl_op_agg_create(const json_t *spec, const sl_job_context *job, sl_are
     a->in = in;
     a->out = outt;
     a->ngroup = (int)json_integer_value(json_object_get(spec, "group"));
+    a->hint_ttl_ms = (int64_t)json_integer_value(json_object_get(spec, "ttl_ms"));
     a->group = sl_xcalloc((size_t)(a->ngroup ? a->ngroup : 1), sizeof(int));
     a->group_phys = sl_xcalloc((size_t)(a->ngroup ? a->ngroup : 1), sizeof(sl_phys));
     for (int g = 0; g < a->ngroup; g++) {

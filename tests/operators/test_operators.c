@@ -439,6 +439,38 @@ static void test_agg_retractions(void **unused)
     }
 }
 
+/* The STATE_TTL hint on a group aggregate: a group's accumulators expire that long after their last
+ * write (no table.exec.state.ttl here); the group then starts over. */
+static void test_agg_state_ttl_hint(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        keyed k;
+        keyed_init(&k,
+                   "CREATE TABLE t (id BIGINT, s STRING) WITH ('connector' = 'datagen');"
+                   "CREATE TABLE p (id BIGINT, c BIGINT) WITH ('connector' = 'print');"
+                   "INSERT INTO p SELECT /*+ STATE_TTL('t' = '1 s') */ id, COUNT(*) FROM t GROUP BY id",
+                   "aggregate", backend, 0);
+        k.now = 10000;
+        push(&k, 0, SL_ROW_INSERT, 1, "a");
+        expect(&k, "+I[1, 1]\n");
+        k.now = 10500;
+        push(&k, 0, SL_ROW_INSERT, 1, "b");
+        expect(&k, "-U[1, 1]\n+U[1, 2]\n");
+        push(&k, 0, SL_ROW_INSERT, 2, "c");
+        expect(&k, "+I[2, 1]\n");
+        k.now = 11400; /* group 1 was written at 10500: still there */
+        push(&k, 0, SL_ROW_INSERT, 1, "d");
+        expect(&k, "-U[1, 2]\n+U[1, 3]\n");
+        k.now = 12000; /* group 2 (written at 10500, TTL 1 s) has expired: it starts over */
+        push(&k, 0, SL_ROW_INSERT, 2, "e");
+        expect(&k, "+I[2, 1]\n");
+        k.now = 13000; /* and so has group 1 (written at 11400) */
+        push(&k, 0, SL_ROW_INSERT, 1, "f");
+        expect(&k, "+I[1, 1]\n");
+        keyed_free(&k);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_join_ttl),
         cmocka_unit_test(test_join_state_ttl_hint),
         cmocka_unit_test(test_agg_retractions),
+        cmocka_unit_test(test_agg_state_ttl_hint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
