@@ -66,23 +66,8 @@ trap 'kill -TERM $dev 2>/dev/null || true; wait $dev 2>/dev/null || true; rm -rf
 for _ in $(seq 200); do [ -s "$tmp/bs" ] && break; sleep 0.1; done
 bs=$(sed -n 's/^bootstrap\.servers=//p' "$tmp/bs")
 echo "kafka-dev: bootstrap.servers=$bs"
-cols='`name` STRING, `id` INTEGER, `name1` STRING, `num_dou` DOUBLE, `num_float` DOUBLE, `num_int` INTEGER, `stringmessages` STRING'
-cat >"$tmp/fill.sql" <<EOF
-CREATE TABLE gen_left ($cols) WITH ('connector' = 'datagen', 'rows-per-second' = '1000000', 'seed' = '6',
-  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '$N', 'fields.name.length' = '8',
-  'fields.name1.length' = '8', 'fields.name1.null-rate' = '0.25', 'fields.stringmessages.length' = '900');
-CREATE TABLE gen_right ($cols) WITH ('connector' = 'datagen', 'rows-per-second' = '1000000', 'seed' = '5',
-  'fields.id.kind' = 'sequence', 'fields.id.start' = '$((N / 2 + 1))', 'fields.id.end' = '$((N + N / 2))',
-  'fields.name.length' = '8', 'fields.name1.length' = '8', 'fields.stringmessages.length' = '900');
-CREATE TABLE in_006 ($cols) WITH ('connector' = 'kafka', 'topic' = 'kafka_Flink_xiaoneng_1kb_006',
-  'properties.bootstrap.servers' = '$bs', 'format' = 'json', 'sink.partitioner' = 'round-robin');
-CREATE TABLE in_005 ($cols) WITH ('connector' = 'kafka', 'topic' = 'kafka_Flink_xiaoneng_1kb_005',
-  'properties.bootstrap.servers' = '$bs', 'format' = 'json', 'sink.partitioner' = 'round-robin');
-EXECUTE STATEMENT SET BEGIN
-INSERT INTO in_006 SELECT * FROM gen_left;
-INSERT INTO in_005 SELECT * FROM gen_right;
-END;
-EOF
+. scripts/flagship_fill.sh
+flagship_fill_sql "$N" "$bs" >"$tmp/fill.sql"
 echo "\$ sluice sql -f fill.sql     # datagen -> Kafka, $N records of ~1 KB per topic"
 SLUICE_NO_PROGRESS=1 $SLUICE sql -f "$tmp/fill.sql"
 sed -e "s/'properties.bootstrap.servers' = 'xxx'/'properties.bootstrap.servers' = '$bs'/" \

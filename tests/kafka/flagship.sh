@@ -38,28 +38,9 @@ for _ in $(seq 200); do [ -s "$tmp/bs" ] && break; kill -0 "$pid" 2>/dev/null ||
 [ -s "$tmp/bs" ] || die "no bootstrap file"
 bs=$(sed -n 's/^bootstrap\.servers=//p' "$tmp/bs")
 
-# ---- fill both inputs with a Sluice job: ids 1..N on the left (a quarter with name1 NULL),
-# N/2+1..3N/2 on the right, so half of each side joins
-cols='`name` STRING, `id` INTEGER, `name1` STRING, `num_dou` DOUBLE, `num_float` DOUBLE, `num_int` INTEGER, `stringmessages` STRING'
-cat >"$tmp/fill.sql" <<EOF
-CREATE TABLE gen_left ($cols) WITH (
-  'connector' = 'datagen', 'rows-per-second' = '1000000', 'seed' = '6',
-  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '$N',
-  'fields.name.length' = '8', 'fields.name1.length' = '8', 'fields.name1.null-rate' = '0.25',
-  'fields.stringmessages.length' = '900');
-CREATE TABLE gen_right ($cols) WITH (
-  'connector' = 'datagen', 'rows-per-second' = '1000000', 'seed' = '5',
-  'fields.id.kind' = 'sequence', 'fields.id.start' = '$((N / 2 + 1))', 'fields.id.end' = '$((N + N / 2))',
-  'fields.name.length' = '8', 'fields.name1.length' = '8', 'fields.stringmessages.length' = '900');
-CREATE TABLE in_006 ($cols) WITH ('connector' = 'kafka', 'topic' = 'kafka_Flink_xiaoneng_1kb_006',
-  'properties.bootstrap.servers' = '$bs', 'format' = 'json', 'sink.partitioner' = 'round-robin');
-CREATE TABLE in_005 ($cols) WITH ('connector' = 'kafka', 'topic' = 'kafka_Flink_xiaoneng_1kb_005',
-  'properties.bootstrap.servers' = '$bs', 'format' = 'json', 'sink.partitioner' = 'round-robin');
-EXECUTE STATEMENT SET BEGIN
-INSERT INTO in_006 SELECT * FROM gen_left;
-INSERT INTO in_005 SELECT * FROM gen_right;
-END;
-EOF
+# ---- fill both inputs with a Sluice job (scripts/flagship_fill.sh)
+. "$SRC/scripts/flagship_fill.sh"
+flagship_fill_sql "$N" "$bs" >"$tmp/fill.sql"
 timeout 300 "$BIN" sql -D parallelism.default="$PAR" -D taskmanager.numberOfTaskSlots="$PAR" -f "$tmp/fill.sql" >"$tmp/fill.out" 2>"$tmp/fill.err"
 st=$?
 check "fill job exits 0 (got $st)" $st; [ $st -eq 0 ] || die "fill job failed"

@@ -14,7 +14,7 @@
 set -u
 SRC="${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 tmp=$(mktemp -d)
-. "${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
+. "$SRC/tests/lib/common.sh"
 need_kcat
 dev_pid=""
 feed_pid=""
@@ -36,23 +36,8 @@ dev_pid=$!
 wait_kafka_dev "$dev_pid"
 
 # ---- the feeder: ids 1..N left (a quarter with name1 NULL), N/2+1..3N/2 right, at RATE rows/s
-cols='`name` STRING, `id` INTEGER, `name1` STRING, `num_dou` DOUBLE, `num_float` DOUBLE, `num_int` INTEGER, `stringmessages` STRING'
-cat >"$tmp/feed.sql" <<EOF
-CREATE TABLE gen_left ($cols) WITH ('connector' = 'datagen', 'rows-per-second' = '$RATE', 'seed' = '6',
-  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '$N',
-  'fields.name.length' = '8', 'fields.name1.length' = '8', 'fields.name1.null-rate' = '0.25', 'fields.stringmessages.length' = '300');
-CREATE TABLE gen_right ($cols) WITH ('connector' = 'datagen', 'rows-per-second' = '$RATE', 'seed' = '5',
-  'fields.id.kind' = 'sequence', 'fields.id.start' = '$((N / 2 + 1))', 'fields.id.end' = '$((N + N / 2))',
-  'fields.name.length' = '8', 'fields.name1.length' = '8', 'fields.stringmessages.length' = '300');
-CREATE TABLE in_006 ($cols) WITH ('connector' = 'kafka', 'topic' = 'kafka_Flink_xiaoneng_1kb_006',
-  'properties.bootstrap.servers' = '$bs', 'format' = 'json', 'sink.partitioner' = 'round-robin');
-CREATE TABLE in_005 ($cols) WITH ('connector' = 'kafka', 'topic' = 'kafka_Flink_xiaoneng_1kb_005',
-  'properties.bootstrap.servers' = '$bs', 'format' = 'json', 'sink.partitioner' = 'round-robin');
-EXECUTE STATEMENT SET BEGIN
-INSERT INTO in_006 SELECT * FROM gen_left;
-INSERT INTO in_005 SELECT * FROM gen_right;
-END;
-EOF
+. "$SRC/scripts/flagship_fill.sh"
+flagship_fill_sql "$N" "$bs" "$RATE" 300 >"$tmp/feed.sql"
 "$BIN" sql -f "$tmp/feed.sql" >"$tmp/feed.out" 2>"$tmp/feed.err" &
 feed_pid=$!
 
