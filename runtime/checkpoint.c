@@ -24,6 +24,20 @@
 
 static char *dup_or_null(const char *s) { return s && *s ? sl_xstrdup(s) : NULL; }
 
+/* A directory setting as a local path (NULL when unset); anything but a path or file:// URI is a
+ * config error naming the key. */
+static sl_status dir_setting(const sl_config *cfg, const char *key, const char *example, char **out, sl_error *err)
+{
+    const char *v = sl_config_get_string(cfg, key);
+    *out = NULL;
+    if (!v || !*v) return SL_OK;
+    *out = sl_fs_path_of_uri(v);
+    if (*out) return SL_OK;
+    sl_error_set(err, SL_ERR_CONFIG, "Invalid value '%s' for '%s': only local paths and file:// URIs are supported.", v, key);
+    sl_error_hint(err, "use a file:// URI, e.g. file:///var/lib/sluice/%s", example);
+    return SL_ERR_CONFIG;
+}
+
 sl_status sl_cp_settings_load(const sl_config *cfg, sl_cp_settings *s, sl_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -41,16 +55,6 @@ sl_status sl_cp_settings_load(const sl_config *cfg, sl_cp_settings *s, sl_error 
     s->retention = !ret || strcmp(ret, "NO_EXTERNALIZED_CHECKPOINTS") == 0 ? SL_CP_RETAIN_NONE
                    : strcmp(ret, "DELETE_ON_CANCELLATION") == 0        ? SL_CP_RETAIN_DELETE_ON_CANCEL
                                                                        : SL_CP_RETAIN_ON_CANCEL;
-    const char *spd = sl_config_get_string(cfg, "execution.checkpointing.savepoint-dir");
-    if (spd && *spd) {
-        s->savepoint_dir = sl_fs_path_of_uri(spd);
-        if (!s->savepoint_dir) {
-            sl_error_set(err, SL_ERR_CONFIG, "Invalid value '%s' for 'execution.checkpointing.savepoint-dir': only local paths and file:// URIs are supported.", spd);
-            sl_error_hint(err, "use a file:// URI, e.g. file:///var/lib/sluice/savepoints");
-            sl_cp_settings_free(s);
-            return SL_ERR_CONFIG;
-        }
-    }
     s->restore_path = dup_or_null(sl_config_get_string(cfg, "execution.savepoint.path"));
     s->ignore_unclaimed = sl_config_get_bool(cfg, "execution.savepoint.ignore-unclaimed-state");
     const char *lvl = sl_config_get_enum(cfg, "log.level");
@@ -58,15 +62,10 @@ sl_status sl_cp_settings_load(const sl_config *cfg, sl_cp_settings *s, sl_error 
     if (s->num_retained < 1) s->num_retained = 1;
     if (s->max_concurrent < 1) s->max_concurrent = 1;
     if (s->timeout_ms <= 0) s->timeout_ms = 600000;
-    const char *dir = sl_config_get_string(cfg, "execution.checkpointing.dir");
-    if (dir && *dir) {
-        s->dir = sl_fs_path_of_uri(dir);
-        if (!s->dir) {
-            sl_error_set(err, SL_ERR_CONFIG, "Invalid value '%s' for 'execution.checkpointing.dir': only local paths and file:// URIs are supported.", dir);
-            sl_error_hint(err, "use a file:// URI, e.g. file:///var/lib/sluice/checkpoints");
-            sl_cp_settings_free(s);
-            return SL_ERR_CONFIG;
-        }
+    if (dir_setting(cfg, "execution.checkpointing.dir", "checkpoints", &s->dir, err) ||
+        dir_setting(cfg, "execution.checkpointing.savepoint-dir", "savepoints", &s->savepoint_dir, err)) {
+        sl_cp_settings_free(s);
+        return SL_ERR_CONFIG;
     }
     return SL_OK;
 }
@@ -386,6 +385,7 @@ sl_status sl_cp_create(const sl_cp_settings *s, const char *tmp_dir, FILE *log, 
 }
 
 const char *sl_cp_job_id(const sl_checkpointer *cp) { return cp->job_id; }
+int64_t sl_cp_interval_ms(const sl_checkpointer *cp) { return cp->set.interval_ms; }
 
 static int cmp_double(const void *a, const void *b)
 {

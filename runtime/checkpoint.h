@@ -58,6 +58,7 @@ typedef struct sl_checkpointer sl_checkpointer;
 sl_status sl_cp_create(const sl_cp_settings *s, const char *tmp_dir, FILE *log, pthread_mutex_t *log_lock, sl_checkpointer **out,
                        sl_error *err);
 const char *sl_cp_job_id(const sl_checkpointer *cp);
+int64_t sl_cp_interval_ms(const sl_checkpointer *cp); /* execution.checkpointing.interval (0: off) */
 /* Ends the coordinator: waits for uploads, applies externalized-checkpoint-retention (stopped:
  * the job was stopped or cancelled; failed: it failed for good), prints the summary, frees. */
 void sl_cp_destroy(sl_checkpointer *cp, bool stopped, bool failed);

@@ -64,6 +64,10 @@ bool sl_key_has_null(const uint8_t *row, const int *fields, int n)
     return false;
 }
 
+/* Whether the job snapshots its state (periodic checkpoints or savepoints): its stores keep what a
+ * snapshot must write synchronously small. */
+static bool takes_checkpoints(const sl_job_context *job) { return job->checkpoint_interval_ms > 0 || job->cp; }
+
 /* memtables of a store whose job takes checkpoints (two of half this size) */
 #define SL_CHECKPOINT_MEMTABLE_BYTES (16u << 20)
 
@@ -76,7 +80,7 @@ static sl_status open_store(sl_operator *op, uint64_t budget, int64_t ttl_ms, sl
     uint64_t wb = (uint64_t)((double)budget * wr);
     /* with checkpoints, a snapshot flushes the memtables synchronously: keep them small (the rest
      * of the budget goes to the block cache) so that flush stays in the tens of milliseconds */
-    if ((job->checkpoint_interval_ms > 0 || job->cp) && wb > SL_CHECKPOINT_MEMTABLE_BYTES) wb = SL_CHECKPOINT_MEMTABLE_BYTES;
+    if (takes_checkpoints(job) && wb > SL_CHECKPOINT_MEMTABLE_BYTES) wb = SL_CHECKPOINT_MEMTABLE_BYTES;
     sl_state_options o = {
         .kind = job->state_backend == 1 ? SL_STATE_HASHMAP : SL_STATE_ROCKSDB,
         .dir = job->state_dir ? job->state_dir : (job->tmp_dir ? job->tmp_dir : "/tmp"),
@@ -100,7 +104,7 @@ static uint64_t budget_of(const sl_operator *op)
 
 sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err)
 {
-    return open_store(op, budget_of(op), sl_task_job(op->task)->state_ttl_ms, out, err);
+    return sl_op_state_open_ttl(op, sl_task_job(op->task)->state_ttl_ms, out, err);
 }
 
 sl_status sl_op_state_open_ttl(sl_operator *op, int64_t ttl_ms, sl_state **out, sl_error *err)
@@ -120,7 +124,7 @@ sl_status sl_op_state_open_cached(sl_operator *op, int64_t ttl_ms, sl_state **ou
     *cache = sl_kcache_create(*out, budget / 2, false);
     /* with checkpoints, a snapshot writes the dirty values synchronously: keep them few (about
      * 10-30 ms of RocksDB writes), the rest cached clean */
-    if (job->checkpoint_interval_ms > 0 || job->cp) sl_kcache_set_dirty_limit(*cache, SL_KCACHE_CHECKPOINT_DIRTY_LIMIT);
+    if (takes_checkpoints(job)) sl_kcache_set_dirty_limit(*cache, SL_KCACHE_CHECKPOINT_DIRTY_LIMIT);
     return SL_OK;
 }
 

@@ -359,8 +359,7 @@ static sl_status job_settings(deployment *d, const jobgraph *g, const sl_config 
     sl_job_context_init(&d->job);
     d->job.config = cfg;
     d->job.cp = cp;
-    d->job.checkpoint_interval_ms =
-        sl_config_is_set(cfg, "execution.checkpointing.interval") ? sl_config_get_duration_ms(cfg, "execution.checkpointing.interval") : 0;
+    d->job.checkpoint_interval_ms = cp ? sl_cp_interval_ms(cp) : 0;
     d->job.out = opt->out ? opt->out : stdout;
     d->job.err_out = opt->err_out ? opt->err_out : stderr;
     d->job.buffer_timeout_ms = sl_config_get_duration_ms(cfg, "execution.buffer-timeout");

@@ -427,19 +427,13 @@ static uint32_t random_run(void)
     return r ? r : 1;
 }
 
-static bool checkpointing_on(sl_operator *op)
-{
-    sl_job_context *job = sl_task_job(op->task);
-    return job && job->config && sl_config_has_value(job->config, "execution.checkpointing.interval");
-}
-
 /* ---- the operator ------------------------------------------------------------------------------- */
 
 static sl_status sink_open(sl_operator *op, sl_error *err)
 {
     kafka_sink *s = op->impl;
     if (!s->eos) return SL_OK;
-    s->checkpointing = checkpointing_on(op);
+    s->checkpointing = sl_task_job(op->task) && sl_task_job(op->task)->checkpoint_interval_ms > 0;
     s->run = random_run();
     sl_job_context *job = sl_task_job(op->task);
     const char *tmp = job && job->tmp_dir && *job->tmp_dir ? job->tmp_dir : "/tmp";

@@ -807,8 +807,7 @@ static sl_status ks_open(sl_operator *op, sl_error *err)
     s->emitted_wm = INT64_MIN;
     s->idle_timeout_ms = sl_task_job(op->task) ? sl_task_job(op->task)->idle_timeout_ms : 0;
     for (int i = 0; i < s->nparts; i++) s->parts[i].wm = INT64_MIN;
-    s->checkpointing = sl_task_job(op->task) && sl_task_job(op->task)->config &&
-                       sl_config_has_value(sl_task_job(op->task)->config, "execution.checkpointing.interval");
+    s->checkpointing = sl_task_job(op->task) && sl_task_job(op->task)->checkpoint_interval_ms > 0;
     if (!s->nparts) { /* partitions found later (discovery) start at the earliest offset */
         s->opened = true;
         return SL_OK;
