@@ -67,6 +67,7 @@ typedef struct up_entry {
     uint64_t hash;
     int part;            /* index in parts */
     uint32_t klen, rlen;
+    uint32_t cap;        /* bytes allocated at row */
     uint8_t *row;        /* the row (rlen bytes) then the key (klen bytes): one allocation */
 } up_entry;
 
@@ -346,27 +347,29 @@ static void up_grow(up_map *m)
     m->nb = nb;
 }
 
-/* Stores row for the key at *slot (replacing what is there). */
+/* Stores row for the key at *slot (replacing what is there: an existing key keeps its entry and,
+ * when the new row fits, its buffer; only a new key allocates). */
 static void up_store(up_map *m, up_entry **slot, int part, uint64_t h, const uint8_t *key, uint32_t klen, const uint8_t *row)
 {
     uint32_t rlen = sl_row_len(row);
-    up_entry *old = *slot;
-    up_entry *e = sl_xmalloc(sizeof *e);
-    e->hash = h;
-    e->part = part;
+    up_entry *e = *slot;
+    bool is_new = e == NULL;
+    if (is_new) {
+        e = sl_xcalloc(1, sizeof *e);
+        e->hash = h;
+        e->part = part;
+        *slot = e;
+    }
+    if ((size_t)rlen + klen + 1 > e->cap) {
+        e->cap = rlen + klen + 1;
+        free(e->row);
+        e->row = sl_xmalloc(e->cap);
+    }
     e->klen = klen;
     e->rlen = rlen;
-    e->row = sl_xmalloc((size_t)rlen + klen + 1);
     memcpy(e->row, row, rlen);
     if (klen) memcpy(e->row + rlen, key, klen);
-    e->next = old ? old->next : NULL;
-    *slot = e;
-    if (old) {
-        free(old->row);
-        free(old);
-    } else if (++m->n > m->nb) {
-        up_grow(m);
-    }
+    if (is_new && ++m->n > m->nb) up_grow(m);
 }
 
 static void up_remove(up_map *m, up_entry **slot)
