@@ -50,6 +50,7 @@ sl_status sl_cp_settings_load(const sl_config *cfg, sl_cp_settings *s, sl_error 
     const char *mode = sl_config_get_enum(cfg, "execution.checkpointing.mode");
     s->exactly_once = !mode || strcmp(mode, "AT_LEAST_ONCE") != 0;
     s->unaligned = sl_config_get_bool(cfg, "execution.checkpointing.unaligned.enabled");
+    s->aligned_timeout_ms = sl_config_get_duration_ms(cfg, "execution.checkpointing.aligned-checkpoint-timeout");
     s->incremental = sl_config_get_bool(cfg, "execution.checkpointing.incremental");
     const char *ret = sl_config_get_enum(cfg, "execution.checkpointing.externalized-checkpoint-retention");
     s->retention = !ret || strcmp(ret, "NO_EXTERNALIZED_CHECKPOINTS") == 0 ? SL_CP_RETAIN_NONE
@@ -133,6 +134,8 @@ typedef struct pending {
     bool *has_acked;
     uint64_t sync_ns_max, bytes, full;
     json_t *parts;  /* every uploaded part */
+    json_t **deferred; /* per task: its parts while it collects in-flight data (unaligned), or NULL */
+    uint64_t inflight_bytes;
     strlist refs;   /* shared files referenced */
     bool failed, benign, done_notified, completed;
     int64_t sp_req; /* the savepoint request it answers (savepoints) */
@@ -195,6 +198,8 @@ struct sl_checkpointer {
     double *durations;
     int ndur, capdur;
     uint64_t sync_ns_max, last_bytes, last_full;
+    int nunaligned;          /* completed unaligned checkpoints */
+    uint64_t inflight_bytes; /* in-flight data they hold, in all */
     char *last_path;
 };
 
@@ -395,6 +400,8 @@ static int cmp_double(const void *a, const void *b)
 
 static void free_pending(pending *p)
 {
+    for (int i = 0; p->deferred && i < p->ntasks; i++) json_decref(p->deferred[i]);
+    free(p->deferred);
     free(p->has_acked);
     json_decref(p->parts);
     if (p->savepoint && p->store) p->store->vt->destroy(p->store);
@@ -423,9 +430,12 @@ void sl_cp_destroy(sl_checkpointer *cp, bool stopped, bool failed)
             snprintf(p50, sizeof p50, "%.0f ms", cp->durations[(cp->ndur - 1) / 2]);
             snprintf(p99, sizeof p99, "%.0f ms", cp->durations[(int)((cp->ndur - 1) * 0.99)]);
         }
-        cp_log(cp, "Checkpoints of job %s: %d completed, %d failed; duration p50 %s, p99 %s; synchronous phase max %.1f ms; last "
+        char ua[160] = "";
+        if (cp->nunaligned)
+            snprintf(ua, sizeof ua, "; %d unaligned, holding %" PRIu64 " bytes of in-flight data in all", cp->nunaligned, cp->inflight_bytes);
+        cp_log(cp, "Checkpoints of job %s: %d completed, %d failed; duration p50 %s, p99 %s; synchronous phase max %.1f ms%s; last "
                    "checkpoint uploaded %" PRIu64 " bytes of %" PRIu64 " referenced%s%s%s",
-               cp->job_id, cp->ncompleted, cp->nfailed, p50, p99, (double)cp->sync_ns_max / 1e6, cp->last_bytes, cp->last_full,
+               cp->job_id, cp->ncompleted, cp->nfailed, p50, p99, (double)cp->sync_ns_max / 1e6, ua, cp->last_bytes, cp->last_full,
                cp->last_path && keep ? " (retained: " : "", cp->last_path && keep ? cp->last_path : "", cp->last_path && keep ? ")" : "");
     }
     if (cp->job_dir && !keep) sl_fs_remove_tree(cp->job_dir);
@@ -481,7 +491,10 @@ sl_status sl_cp_check_restore(sl_checkpointer *cp, const char *const *op_ids, in
     json_object_foreach(json_object_get(cp->restore_meta, "operators"), opid, parts)
     {
         bool claimed = false;
-        for (int i = 0; i < n && !claimed; i++) claimed = op_ids[i] && strcmp(op_ids[i], opid) == 0;
+        /* in-flight data (unaligned checkpoints) belongs to the operator named before the '@' */
+        const char *at = strchr(opid, '@');
+        size_t idlen = at ? (size_t)(at - opid) : strlen(opid);
+        for (int i = 0; i < n && !claimed; i++) claimed = op_ids[i] && strlen(op_ids[i]) == idlen && strncmp(op_ids[i], opid, idlen) == 0;
         if (claimed) continue;
         bool any = false;
         size_t k;
@@ -637,8 +650,12 @@ static sl_status complete(sl_checkpointer *cp, pending *p, sl_error *err)
     }
     cp->durations[cp->ndur++] = ms;
     if (cp->set.log_each)
-        cp_log(cp, "Completed checkpoint %" PRId64 " of job %s (%" PRIu64 " bytes uploaded of %" PRIu64 " referenced, duration %.1f ms, synchronous phase max %.2f ms).",
-               p->id, cp->job_id, p->bytes, p->full, ms, (double)p->sync_ns_max / 1e6);
+        cp_log(cp, "Completed checkpoint %" PRId64 " of job %s (%" PRIu64 " bytes uploaded of %" PRIu64 " referenced, duration %.1f ms, synchronous phase max %.2f ms%s).",
+               p->id, cp->job_id, p->bytes, p->full, ms, (double)p->sync_ns_max / 1e6, p->deferred ? ", unaligned" : "");
+    if (p->deferred) {
+        cp->nunaligned++;
+        cp->inflight_bytes += p->inflight_bytes;
+    }
     cp->ncompleted++;
     cp->consecutive_failed = 0;
     if (p->sync_ns_max > cp->sync_ns_max) cp->sync_ns_max = p->sync_ns_max;
@@ -730,8 +747,9 @@ sl_status sl_cp_tick(sl_checkpointer *cp, sl_error *err)
             char who[600] = "";
             for (int i = 0; i < p->ntasks && i < cp->ntasks; i++)
                 if (!p->has_acked[i]) {
-                    snprintf(who, sizeof who, "subtask %s had not acknowledged it (barrier alignment or synchronous phase)",
-                             sl_task_name(cp->tasks[i]));
+                    snprintf(who, sizeof who, "subtask %s had not acknowledged it (%s)", sl_task_name(cp->tasks[i]),
+                             p->deferred && p->deferred[i] ? "collecting the in-flight data of its inputs (unaligned)"
+                                                          : "barrier alignment or synchronous phase");
                     break;
                 }
             if (!*who) snprintf(who, sizeof who, "the upload of its files was not finished (asynchronous phase)");
@@ -825,6 +843,35 @@ int sl_cp_savepoint_status(sl_checkpointer *cp, int64_t req, const char **path)
 
 bool sl_cp_exactly_once(const sl_checkpointer *cp) { return cp->set.exactly_once; }
 
+bool sl_cp_unaligned(sl_checkpointer *cp, int64_t id, int64_t *timeout_ms)
+{
+    *timeout_ms = cp->set.aligned_timeout_ms;
+    if (!cp->set.unaligned || !cp->set.exactly_once) return false;
+    pthread_mutex_lock(&cp->m);
+    pending *p = find_pending(cp, id);
+    bool ua = p && !p->savepoint;
+    pthread_mutex_unlock(&cp->m);
+    return ua;
+}
+
+/* Hands task ti's parts of checkpoint p to the upload thread and counts its acknowledgement
+ * (under cp->m). */
+static void ack_task(sl_checkpointer *cp, pending *p, int ti, json_t *parts)
+{
+    if (!p->has_acked[ti]) {
+        p->has_acked[ti] = true;
+        p->acked++;
+    }
+    upload *u = sl_xcalloc(1, sizeof *u);
+    u->id = p->id;
+    u->task = ti;
+    u->ops = parts;
+    if (cp->q_tail) cp->q_tail->next = u;
+    else cp->q_head = u;
+    cp->q_tail = u;
+    pthread_cond_signal(&cp->work);
+}
+
 bool sl_cp_is_terminal(sl_checkpointer *cp, int64_t id) { return id > 0 && atomic_load(&cp->terminal_id) == id; }
 
 static int task_index(sl_checkpointer *cp, const sl_task *t)
@@ -846,7 +893,7 @@ void sl_cp_decline(sl_checkpointer *cp, sl_task *t, int64_t id, const char *reas
     pthread_mutex_unlock(&cp->m);
 }
 
-sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool *declined, sl_error *err)
+sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool *declined, char *inflight_dir, size_t n, sl_error *err)
 {
     (void)err;
     *declined = false;
@@ -888,6 +935,23 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
                                                "parallelism", sl_task_parallelism(t), "kg", kr.start, kr.end, "keyed", op->keyed,
                                                "state", state ? state : json_null(), "local", dir, "rel", rel));
     }
+    if (!st && inflight_dir && nops) {
+        /* the in-flight data of the head operator's inputs: a part named <head id>@in */
+        const sl_operator *h = ops[0];
+        const char *hid = h->id ? h->id : "op";
+        snprintf(inflight_dir, n, "%s/chk-%" PRId64 "/%d/in-%s", cp->local_root, id, ti, hid);
+        if (sl_fs_mkdirs(inflight_dir) != 0) {
+            st = sl_error_set(&e, SL_ERR_IO, "cannot create the local snapshot directory '%s': %s", inflight_dir, strerror(errno));
+        } else {
+            char pid[300], rel[600], desc[600];
+            snprintf(pid, sizeof pid, "%s@in", hid);
+            snprintf(rel, sizeof rel, "%d/in-%s", ti, hid);
+            snprintf(desc, sizeof desc, "in-flight data of %s", h->description ? h->description : h->vt->name);
+            json_array_append_new(parts, json_pack("{s:s, s:s, s:i, s:i, s:[i,i], s:b, s:n, s:s, s:s}", "id", pid, "operator", desc, "subtask",
+                                                   sl_task_subtask(t), "parallelism", sl_task_parallelism(t), "kg", kr.start, kr.end, "keyed",
+                                                   false, "state", "local", inflight_dir, "rel", rel));
+        }
+    }
     uint64_t sync_ns = sl_mono_ns() - t0;
     pthread_mutex_lock(&cp->m);
     p = find_pending(cp, id); /* still there: in_flight keeps it */
@@ -899,22 +963,44 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
         json_decref(parts);
         *declined = true;
     } else {
-        if (!p->has_acked[ti]) {
-            p->has_acked[ti] = true;
-            p->acked++;
-        }
         if (sync_ns > p->sync_ns_max) p->sync_ns_max = sync_ns;
-        upload *u = sl_xcalloc(1, sizeof *u);
-        u->id = id;
-        u->task = ti;
-        u->ops = parts;
-        if (cp->q_tail) cp->q_tail->next = u;
-        else cp->q_head = u;
-        cp->q_tail = u;
-        pthread_cond_signal(&cp->work);
+        if (inflight_dir) { /* the acknowledgement waits for the in-flight data */
+            if (!p->deferred) p->deferred = sl_xcalloc((size_t)p->ntasks, sizeof(json_t *));
+            json_decref(p->deferred[ti]);
+            p->deferred[ti] = parts;
+        } else {
+            ack_task(cp, p, ti, parts);
+        }
     }
     pthread_mutex_unlock(&cp->m);
     return SL_OK;
+}
+
+void sl_cp_inflight_done(sl_checkpointer *cp, sl_task *t, int64_t id, uint64_t bytes, const char *failure)
+{
+    pthread_mutex_lock(&cp->m);
+    pending *p = find_pending(cp, id); /* still there: in_flight keeps it */
+    int ti = task_index(cp, t);
+    json_t *parts = p && p->deferred && ti >= 0 ? p->deferred[ti] : NULL;
+    if (parts) {
+        p->deferred[ti] = NULL;
+        if (failure && !p->failed) {
+            char buf[900];
+            snprintf(buf, sizeof buf, "subtask %.150s failed to keep the in-flight data of its inputs: %.600s", sl_task_name(t), failure);
+            abort_pending(cp, p, buf, false);
+        }
+        if (p->failed) { /* nothing to upload: drop the local files */
+            size_t i;
+            json_t *part;
+            json_array_foreach(parts, i, part) sl_fs_remove_tree(json_string_value(json_object_get(part, "local")));
+            json_decref(parts);
+            p->in_flight--;
+        } else {
+            p->inflight_bytes += bytes;
+            ack_task(cp, p, ti, parts);
+        }
+    }
+    pthread_mutex_unlock(&cp->m);
 }
 
 /* ---- the upload thread ---------------------------------------------------------------------------- */
@@ -1053,6 +1139,91 @@ typedef struct restore_dl {
     const char *local;
 } restore_dl;
 
+/* Copies the files a part lists into the local directory d (hard links for immutable state files). */
+static sl_status fetch_part_files(sl_checkpointer *cp, const json_t *files, const char *d, const char *opid, const sl_task *t, sl_error *err)
+{
+    size_t f;
+    const json_t *fj;
+    json_array_foreach(files, f, fj)
+    {
+        const char *path = json_string_value(json_object_get(fj, "path"));
+        const char *ref = json_string_value(json_object_get(fj, "ref"));
+        if (!path || !ref || strstr(path, "..")) {
+            return sl_error_set(err, SL_ERR_STATE, "Cannot restore from '%s': its _metadata lists a malformed file of operator %s",
+                                cp->restore_desc, opid);
+        }
+        char local[8400];
+        snprintf(local, sizeof local, "%s/%s", d, path);
+        size_t pl = strlen(path);
+        /* immutable state files may be hard links; anything a store may append to is a copy */
+        int link_ok = pl > 4 && strcmp(path + pl - 4, ".sst") == 0;
+        sl_status st = cp->restore_store->vt->get_file(cp->restore_store, ref, local, link_ok, err);
+        if (st) {
+            sl_error_detail(err, "while restoring operator %s of subtask %s from '%s'", opid, sl_task_name(t), cp->restore_desc);
+            return st;
+        }
+    }
+    return SL_OK;
+}
+
+/* The in-flight data file: entries of (u32 input, u32 length, the row). */
+sl_status sl_cp_restore_inflight(sl_checkpointer *cp, sl_task *t, sl_cp_inflight_fn fn, void *ctx, sl_error *err)
+{
+    int nops;
+    sl_operator *const *ops = sl_task_chain(t, &nops);
+    if (!cp->restore_meta || !nops || !ops[0]->id) return SL_OK;
+    char key[300];
+    snprintf(key, sizeof key, "%s@in", ops[0]->id);
+    const json_t *arr = json_object_get(json_object_get(cp->restore_meta, "operators"), key);
+    size_t k;
+    const json_t *pj;
+    sl_status st = SL_OK;
+    uint8_t *row = NULL;
+    size_t cap = 0;
+    uint64_t records = 0;
+    json_array_foreach(arr, k, pj)
+    {
+        if (st) break;
+        const json_t *files = json_object_get(pj, "files");
+        if (!json_array_size(files)) continue;
+        int old_sub = (int)json_integer_value(json_object_get(pj, "subtask"));
+        int old_par = (int)json_integer_value(json_object_get(pj, "parallelism"));
+        char d[4200], path[4400];
+        snprintf(d, sizeof d, "%s/restore-%s-%d/%d", cp->local_root, key, sl_task_subtask(t), old_sub);
+        if ((st = fetch_part_files(cp, files, d, key, t, err))) break;
+        snprintf(path, sizeof path, "%s/inflight", d);
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            st = sl_error_set(err, SL_ERR_STATE, "Cannot restore from '%s': the in-flight data of operator %s (subtask %d) is missing: %s",
+                              cp->restore_desc, ops[0]->id, old_sub, strerror(errno));
+            break;
+        }
+        uint32_t h[2];
+        while (!st && fread(h, sizeof h, 1, f) == 1) {
+            if (h[1] > cap) {
+                cap = h[1];
+                row = sl_xrealloc(row, cap);
+            }
+            if (h[1] && fread(row, h[1], 1, f) != 1) {
+                st = sl_error_set(err, SL_ERR_STATE, "Cannot restore from '%s': the in-flight data of operator %s (subtask %d) is truncated",
+                                  cp->restore_desc, ops[0]->id, old_sub);
+                break;
+            }
+            bool taken = false;
+            st = fn(ctx, old_sub, old_par, (int)h[0], row, h[1], &taken, err);
+            records += taken;
+        }
+        fclose(f);
+        char top[4200];
+        snprintf(top, sizeof top, "%s/restore-%s-%d", cp->local_root, key, sl_task_subtask(t));
+        sl_fs_remove_tree(top);
+    }
+    free(row);
+    if (!st && records && cp->set.log_each)
+        cp_log(cp, "Replayed %" PRIu64 " in-flight records into subtask %s.", records, sl_task_name(t));
+    return st;
+}
+
 sl_status sl_cp_restore_task(sl_checkpointer *cp, sl_task *t, sl_error *err)
 {
     if (!cp->restore_meta) return SL_OK;
@@ -1090,27 +1261,7 @@ sl_status sl_cp_restore_task(sl_checkpointer *cp, sl_task *t, sl_error *err)
                 snprintf(d, sizeof d, "%s/restore-%s-%d/%d", cp->local_root, op->id, sl_task_subtask(t), rp->subtask);
                 dirs[np] = sl_xstrdup(d);
                 rp->dir = dirs[np];
-                size_t f;
-                const json_t *fj;
-                json_array_foreach(files, f, fj)
-                {
-                    const char *path = json_string_value(json_object_get(fj, "path"));
-                    const char *ref = json_string_value(json_object_get(fj, "ref"));
-                    if (!path || !ref || strstr(path, "..")) {
-                        st = sl_error_set(err, SL_ERR_STATE, "Cannot restore from '%s': its _metadata lists a malformed file of operator %s",
-                                          cp->restore_desc, op->id);
-                        break;
-                    }
-                    char local[8400];
-                    snprintf(local, sizeof local, "%s/%s", d, path);
-                    size_t pl = strlen(path);
-                    /* immutable state files may be hard links; anything a store may append to is a copy */
-                    int link_ok = pl > 4 && strcmp(path + pl - 4, ".sst") == 0;
-                    if ((st = cp->restore_store->vt->get_file(cp->restore_store, ref, local, link_ok, err))) {
-                        sl_error_detail(err, "while restoring operator %s of subtask %s from '%s'", op->id, sl_task_name(t), cp->restore_desc);
-                        break;
-                    }
-                }
+                st = fetch_part_files(cp, files, d, op->id, t, err);
             }
             np++;
         }

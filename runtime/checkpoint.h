@@ -34,7 +34,8 @@ typedef struct sl_cp_settings {
     int64_t timeout_ms, min_pause_ms;
     int max_concurrent, tolerable_failed, num_retained;
     bool exactly_once; /* execution.checkpointing.mode */
-    bool unaligned;    /* requested; Sluice aligns anyway (see docs) */
+    bool unaligned;    /* execution.checkpointing.unaligned.enabled (with EXACTLY_ONCE only) */
+    int64_t aligned_timeout_ms; /* execution.checkpointing.aligned-checkpoint-timeout (0: unaligned from the start) */
     bool incremental;
     int retention;     /* SL_CP_RETAIN_* */
     char *dir;         /* execution.checkpointing.dir as a local path, or NULL */
@@ -88,14 +89,32 @@ int sl_cp_savepoint_status(sl_checkpointer *cp, int64_t req, const char **path);
 
 /* ---- task side (task threads) ---- */
 bool sl_cp_exactly_once(const sl_checkpointer *cp);
+/* Whether checkpoint id may be unaligned (unaligned checkpoints on, EXACTLY_ONCE, not a savepoint:
+ * savepoints are always aligned, as Flink's), and after how long an alignment switches to
+ * unaligned (*timeout_ms; 0: unaligned from the start). */
+bool sl_cp_unaligned(sl_checkpointer *cp, int64_t id, int64_t *timeout_ms);
 /* The synchronous phase on task t for checkpoint id: snapshots every operator of its chain and
  * hands the files to the upload thread. SL_OK with *declined = true when the checkpoint failed
- * here (it is reported to the coordinator; the task goes on and forwards a cancellation). */
-sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool *declined, sl_error *err);
+ * here (it is reported to the coordinator; the task goes on and forwards a cancellation).
+ * inflight_dir (unaligned checkpoints; NULL otherwise): the task's snapshot is not complete yet,
+ * the in-flight data of its inputs follows: the function creates a local directory for it (its
+ * path in inflight_dir, size n) and the acknowledgement waits for sl_cp_inflight_done(). */
+sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool *declined, char *inflight_dir, size_t n, sl_error *err);
+/* The in-flight data of checkpoint id on task t is in its directory (bytes of it): the task's
+ * snapshot is complete. failure: the collection failed (the checkpoint fails with that reason);
+ * abandoned: the task gave the checkpoint up (a newer one overtook it): nothing is reported. */
+void sl_cp_inflight_done(sl_checkpointer *cp, sl_task *t, int64_t id, uint64_t bytes, const char *failure);
 /* Checkpoint id fails because of task t (benign: not a failure that counts, e.g. a source that
  * finished before it could take part). */
 void sl_cp_decline(sl_checkpointer *cp, sl_task *t, int64_t id, const char *reason, bool benign);
 /* Restores every operator of t's chain that has state in the checkpoint being restored. */
 sl_status sl_cp_restore_task(sl_checkpointer *cp, sl_task *t, sl_error *err);
+/* The in-flight data an unaligned checkpoint holds for the inputs of t's head operator: fn gets
+ * every record of every old subtask's part (old subtask, old parallelism, head-operator input,
+ * the row); it decides which are t's (key groups, subtask mapping), replays them and says so in
+ * *taken. */
+typedef sl_status (*sl_cp_inflight_fn)(void *ctx, int old_subtask, int old_parallelism, int input, const uint8_t *row, uint32_t len,
+                                       bool *taken, sl_error *err);
+sl_status sl_cp_restore_inflight(sl_checkpointer *cp, sl_task *t, sl_cp_inflight_fn fn, void *ctx, sl_error *err);
 
 #endif

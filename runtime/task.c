@@ -14,8 +14,12 @@
 
 /* In-band entries of a channel. EV_BARRIER / EV_CANCEL carry a checkpoint id: barrier n
  * separates the records before checkpoint n from those after; a cancellation marker stands
- * for a barrier of a checkpoint that failed upstream (alignment ends, nothing is snapshotted). */
-enum { EV_RECORD = 0, EV_WATERMARK = 1, EV_END = 2, EV_IDLE = 3, EV_BARRIER = 4, EV_CANCEL = 5 };
+ * for a barrier of a checkpoint that failed upstream (alignment ends, nothing is snapshotted).
+ * EV_BARRIER_UA: the barrier of an unaligned checkpoint. It travels alone in a buffer that the
+ * producer put at the head of the channel's queue, overtaking the `ua_k` buffers queued behind
+ * it: those hold records from before the barrier, which the consumer keeps as in-flight data of
+ * the checkpoint (and processes as usual). */
+enum { EV_RECORD = 0, EV_WATERMARK = 1, EV_END = 2, EV_IDLE = 3, EV_BARRIER = 4, EV_CANCEL = 5, EV_BARRIER_UA = 6 };
 
 #define WM_MIN INT64_MIN
 #define WM_MAX INT64_MAX
@@ -25,6 +29,9 @@ struct sl_buffer {
     uint8_t *data;
     uint32_t len, cap;
     bool oversize;
+    bool ua_barrier; /* holds only an EV_BARRIER_UA that overtook the next ua_k buffers */
+    int ua_k;
+    int64_t ua_id;
     sl_buffer *next;
 };
 
@@ -57,6 +64,13 @@ struct sl_channel {
     bool blocked;     /* delivered the barrier of the checkpoint being aligned: held back */
     sl_buffer *held;  /* a buffer whose entries after a barrier wait for the alignment */
     uint32_t held_off;
+    /* unaligned checkpoints. ua_pending (consumer thread; under gate.m, since producers read it
+     * to place a later overtaking barrier behind them): queued buffers still to come that an
+     * unaligned barrier of checkpoint ua_pending_id overtook. recording: the records processed
+     * from here until this channel's barrier belong to the checkpoint being collected. */
+    int ua_pending;
+    int64_t ua_pending_id;
+    bool recording;
 };
 
 typedef struct output {
@@ -98,6 +112,13 @@ struct sl_task {
     int64_t cp_notified;         /* the last completed checkpoint the operators heard of */
     int64_t cp_terminal;         /* a stop-with-savepoint this task took part in: it ends after it */
     bool cp_aligning, cp_cancel;
+    uint64_t align_start_ns;     /* when the alignment of cp_cur began */
+    int64_t align_timeout_ms;    /* > 0: the alignment turns unaligned after this long */
+    /* unaligned checkpoint cp_cur: operators snapshotted, the inputs' in-flight records go to a file */
+    bool cp_collecting;
+    FILE *inflight;
+    uint64_t inflight_bytes;
+    char inflight_dir[4400];
     pthread_t thread;
     bool started;
     atomic_bool finished;
@@ -310,6 +331,7 @@ static sl_buffer *get_buffer(sl_channel *c, uint32_t need)
         b->data = sl_xmalloc(b->cap);
     }
     b->len = 0;
+    b->ua_barrier = false;
     b->next = NULL;
     return b;
 }
@@ -363,6 +385,51 @@ static void flush_outputs(sl_task *t)
 {
     for (int i = 0; i < t->nout; i++)
         for (int k = 0; k < t->out[i].nch; k++) send_buffer(t, t->out[i].ch[k]);
+    t->flush_deadline_ns = 0;
+}
+
+/* The barrier of unaligned checkpoint id into every output channel, ahead of the buffers queued
+ * there (they and the current, unsent buffer become in-flight data the consumer keeps). It goes
+ * behind the buffers an earlier overtaking barrier still covers, so each barrier's count stays
+ * right. No credit is needed: the barrier's own buffer is freed once read. */
+static void emit_barrier_overtaking(sl_task *t, int64_t id)
+{
+    for (int i = 0; i < t->nout; i++)
+        for (int k = 0; k < t->out[i].nch; k++) {
+            sl_channel *c = t->out[i].ch[k];
+            sl_buffer *bb = sl_xcalloc(1, sizeof *bb);
+            bb->oversize = true;
+            bb->cap = bb->len = 16;
+            bb->data = sl_xmalloc(16);
+            uint64_t hdr = ((uint64_t)EV_BARRIER_UA << 32) | 8u;
+            memcpy(bb->data, &hdr, 8);
+            memcpy(bb->data + 8, &id, 8);
+            bb->ua_barrier = true;
+            bb->ua_id = id;
+            gate *g = &c->consumer->g;
+            pthread_mutex_lock(&g->m);
+            sl_buffer **pp = &c->q_head;
+            int skip = c->ua_pending;
+            for (;;) {
+                while (*pp && skip > 0) {
+                    pp = &(*pp)->next;
+                    skip--;
+                }
+                if (!*pp || !(*pp)->ua_barrier) break;
+                skip = (*pp)->ua_k;
+                pp = &(*pp)->next;
+            }
+            int behind = 0;
+            for (sl_buffer *x = *pp; x; x = x->next) behind++;
+            bb->ua_k = behind + (c->cur && c->cur->len ? 1 : 0);
+            bb->next = *pp;
+            if (!bb->next) c->q_tail = bb;
+            *pp = bb;
+            c->queued++;
+            if (g->waiting) pthread_cond_signal(&g->nonempty);
+            pthread_mutex_unlock(&g->m);
+            send_buffer(t, c); /* the current buffer: counted in ua_k, so it must be the next one */
+        }
     t->flush_deadline_ns = 0;
 }
 
@@ -635,14 +702,103 @@ static sl_status input_watermark(sl_task *t, sl_error *err)
 static sl_status take_checkpoint(sl_task *t, int64_t id, bool cancelled, sl_error *err)
 {
     bool declined = cancelled || !t->job->cp;
+    int64_t timeout = 0;
+    bool overtake = false;
     if (!declined) {
-        sl_status st = sl_cp_snapshot_task(t->job->cp, t, id, &declined, err);
+        sl_status st = sl_cp_snapshot_task(t->job->cp, t, id, &declined, NULL, 0, err);
         if (st) return st;
         if (!declined && sl_cp_is_terminal(t->job->cp, id)) t->cp_terminal = id;
+        /* a source of an unaligned checkpoint: its barrier overtakes what it sent already
+         * (unless checkpoints start aligned: aligned-checkpoint-timeout) */
+        overtake = !declined && t->nin == 0 && sl_cp_unaligned(t->job->cp, id, &timeout) && timeout == 0;
+    }
+    if (overtake) {
+        emit_barrier_overtaking(t, id);
+        return SL_OK;
     }
     emit_event_all(t, declined ? EV_CANCEL : EV_BARRIER, id);
     flush_outputs(t);
     return SL_OK;
+}
+
+/* ---- unaligned checkpoints ---- */
+
+static void unblock_all(sl_task *t);
+
+/* Ends the collection of in-flight data for cp_cur: the file is closed and the coordinator told
+ * (failure: why the collection failed; abandoned: the task gives the checkpoint up). */
+static void end_collecting(sl_task *t, const char *failure)
+{
+    if (!t->cp_collecting) return;
+    t->cp_collecting = false;
+    for (int i = 0; i < t->nin; i++) t->in[i]->recording = false;
+    char why[700] = "";
+    if (t->inflight) {
+        bool bad = ferror(t->inflight) != 0;
+        if (fclose(t->inflight) != 0) bad = true;
+        if (bad) snprintf(why, sizeof why, "writing to '%.400s' failed: %s", t->inflight_dir, strerror(errno));
+        t->inflight = NULL;
+    }
+    if (!failure && *why) failure = why;
+    sl_cp_inflight_done(t->job->cp, t, t->cp_cur, t->inflight_bytes, failure);
+}
+
+/* Checkpoint cp_cur becomes unaligned on this task: the operators snapshot now, the barrier
+ * overtakes the outputs' buffers, and from now until each input delivers its barrier (and the
+ * buffers that barrier overtook are read) the records read are kept as in-flight data. */
+static sl_status go_unaligned(sl_task *t, sl_error *err)
+{
+    int64_t id = t->cp_cur;
+    t->cp_aligning = false;
+    unblock_all(t);
+    bool declined = t->cp_cancel || !t->job->cp;
+    if (!declined) {
+        sl_status st = sl_cp_snapshot_task(t->job->cp, t, id, &declined, t->inflight_dir, sizeof t->inflight_dir, err);
+        if (st) return st;
+    }
+    if (!declined) {
+        char path[4500];
+        snprintf(path, sizeof path, "%s/inflight", t->inflight_dir);
+        t->cp_collecting = true;
+        t->inflight_bytes = 0;
+        t->inflight = fopen(path, "wb");
+        if (!t->inflight) {
+            char why[700];
+            snprintf(why, sizeof why, "cannot create '%.400s': %s", path, strerror(errno));
+            end_collecting(t, why);
+            declined = true;
+        }
+    }
+    if (declined) {
+        emit_event_all(t, EV_CANCEL, id);
+        flush_outputs(t);
+        return SL_OK;
+    }
+    for (int i = 0; i < t->nin; i++) t->in[i]->recording = !t->in[i]->ended && t->in[i]->barrier < id;
+    emit_barrier_overtaking(t, id);
+    return SL_OK;
+}
+
+/* Whether the in-flight data of cp_cur is complete: every input delivered the barrier and the
+ * buffers it overtook were read. */
+static void maybe_end_collecting(sl_task *t)
+{
+    if (!t->cp_collecting) return;
+    for (int i = 0; i < t->nin; i++) {
+        const sl_channel *c = t->in[i];
+        if (!c->ended && c->barrier < t->cp_cur) return;
+        if (c->ua_pending > 0 && c->ua_pending_id == t->cp_cur) return;
+    }
+    end_collecting(t, NULL);
+}
+
+static void keep_inflight(sl_task *t, int input, const uint8_t *row, uint32_t len)
+{
+    uint32_t h[2] = {(uint32_t)input, len};
+    if (!t->inflight) return;
+    fwrite(h, sizeof h, 1, t->inflight);
+    fwrite(row, len, 1, t->inflight);
+    t->inflight_bytes += sizeof h + len;
 }
 
 static bool aligned(const sl_task *t)
@@ -655,6 +811,21 @@ static bool aligned(const sl_task *t)
 static void unblock_all(sl_task *t)
 {
     for (int i = 0; i < t->nin; i++) t->in[i]->blocked = false;
+}
+
+/* A newer checkpoint's barrier arrived while cp_cur was not done here: cp_cur failed. */
+static void give_up_current(sl_task *t)
+{
+    if (t->cp_aligning) { /* a newer checkpoint overtook the one being aligned: that one failed */
+        if (t->job->cp) sl_cp_decline(t->job->cp, t, t->cp_cur, "a newer checkpoint's barrier arrived before its alignment ended", false);
+        emit_event_all(t, EV_CANCEL, t->cp_cur);
+        unblock_all(t);
+        t->cp_aligning = false;
+    }
+    if (t->cp_collecting) {
+        if (t->job->cp) sl_cp_decline(t->job->cp, t, t->cp_cur, "a newer checkpoint's barrier arrived before its in-flight data was complete", false);
+        end_collecting(t, NULL);
+    }
 }
 
 static sl_status end_alignment(sl_task *t, sl_error *err)
@@ -672,19 +843,47 @@ static sl_status on_barrier(sl_task *t, sl_channel *c, int64_t id, bool cancel, 
     if (id > c->barrier) c->barrier = id;
     if (id < t->cp_cur) return SL_OK; /* a checkpoint this task gave up already */
     if (id > t->cp_cur) {
-        if (t->cp_aligning) { /* a newer checkpoint overtook the one being aligned: that one failed */
-            if (t->job->cp) sl_cp_decline(t->job->cp, t, t->cp_cur, "a newer checkpoint's barrier arrived before its alignment ended", false);
-            emit_event_all(t, EV_CANCEL, t->cp_cur);
-            unblock_all(t);
-        }
+        give_up_current(t);
         t->cp_cur = id;
         t->cp_aligning = true;
         t->cp_cancel = false;
+        t->align_start_ns = sl_mono_ns();
+        int64_t timeout = 0;
+        t->align_timeout_ms = t->job->cp && sl_cp_unaligned(t->job->cp, id, &timeout) ? timeout : 0;
     }
     if (cancel) t->cp_cancel = true;
+    if (t->cp_collecting) { /* unaligned already: this input's records from here on are not part of it */
+        c->recording = false;
+        if (cancel) end_collecting(t, NULL);
+        return SL_OK;
+    }
     if (!t->job->cp || sl_cp_exactly_once(t->job->cp)) c->blocked = true;
     if (t->cp_aligning && aligned(t)) return end_alignment(t, err);
     return SL_OK;
+}
+
+/* The barrier of unaligned checkpoint id arrived on channel c (the buffers it overtook follow). */
+static sl_status on_barrier_unaligned(sl_task *t, sl_channel *c, int64_t id, sl_error *err)
+{
+    if (id > c->barrier) c->barrier = id;
+    if (id < t->cp_cur) return SL_OK;
+    if (id > t->cp_cur) {
+        give_up_current(t);
+        t->cp_cur = id;
+        t->cp_cancel = false;
+        return go_unaligned(t, err);
+    }
+    if (t->cp_aligning) return go_unaligned(t, err); /* it was aligning (aligned-checkpoint-timeout): no more */
+    c->recording = false;
+    return SL_OK;
+}
+
+/* The alignment of cp_cur took longer than aligned-checkpoint-timeout: it turns unaligned. */
+static sl_status check_alignment_timeout(sl_task *t, sl_error *err)
+{
+    if (!t->cp_aligning || t->align_timeout_ms <= 0 || t->cp_cancel) return SL_OK;
+    if (sl_mono_ns() - t->align_start_ns < (uint64_t)t->align_timeout_ms * 1000000u) return SL_OK;
+    return go_unaligned(t, err);
 }
 
 static sl_status notify_checkpoints(sl_task *t, sl_error *err)
@@ -702,7 +901,7 @@ static sl_status notify_checkpoints(sl_task *t, sl_error *err)
 
 /* Processes the entries of b from offset off; *stop: where it stopped (b->len when done, less when
  * a barrier blocked the channel: the rest waits for the alignment). */
-static sl_status process_buffer(sl_task *t, sl_channel *c, sl_buffer *b, uint32_t off, uint32_t *stop, sl_error *err)
+static sl_status process_buffer(sl_task *t, sl_channel *c, sl_buffer *b, uint32_t off, bool pre, uint32_t *stop, sl_error *err)
 {
     sl_operator *h = t->ops[0];
     sl_status st;
@@ -721,6 +920,7 @@ static sl_status process_buffer(sl_task *t, sl_channel *c, sl_buffer *b, uint32_
             t->m.records_in++;
             t->m.bytes_in += len;
             h->records_in++;
+            if (t->cp_collecting && (pre || c->recording)) keep_inflight(t, c->input, payload, len);
             if ((st = h->vt->process(h, c->input, payload, err))) return st;
         } else if (type == EV_WATERMARK) {
             int64_t wm;
@@ -739,10 +939,15 @@ static sl_status process_buffer(sl_task *t, sl_channel *c, sl_buffer *b, uint32_
             memcpy(&id, payload, 8);
             if ((st = on_barrier(t, c, id, type == EV_CANCEL, err))) return st;
             if (c->blocked) break;
+        } else if (type == EV_BARRIER_UA) {
+            int64_t id;
+            memcpy(&id, payload, 8);
+            if ((st = on_barrier_unaligned(t, c, id, err))) return st;
         } else if (type == EV_END) {
             c->ended = true;
             if ((st = input_watermark(t, err))) return st;
             if (t->cp_aligning && aligned(t) && (st = end_alignment(t, err))) return st;
+            maybe_end_collecting(t);
         }
     }
     *stop = off;
@@ -756,6 +961,7 @@ static sl_status run_consumer(sl_task *t, sl_error *err)
     uint64_t last_publish = sl_mono_ns();
     while (!cancelled(t)) {
         if ((st = notify_checkpoints(t, err))) return st;
+        if ((st = check_alignment_timeout(t, err))) return st;
         pthread_mutex_lock(&t->g.m);
         /* input selection: of the channels with data (and not held back by a checkpoint
          * alignment), the one consumed least so far, so the inputs of a join advance together in
@@ -787,12 +993,18 @@ static sl_status run_consumer(sl_task *t, sl_error *err)
                 continue;
             }
             publish(t);
-            gate_wait(t, next_deadline(t));
+            uint64_t d = next_deadline(t);
+            if (t->cp_aligning && t->align_timeout_ms > 0) { /* when the alignment turns unaligned */
+                uint64_t at = t->align_start_ns + (uint64_t)t->align_timeout_ms * 1000000u;
+                if (!d || at < d) d = at;
+            }
+            gate_wait(t, d);
             pthread_mutex_unlock(&t->g.m);
             continue;
         }
         sl_buffer *b;
         uint32_t off = 0;
+        bool pre = false; /* a buffer an unaligned barrier overtook */
         if (c->held) {
             b = c->held;
             off = c->held_off;
@@ -802,13 +1014,21 @@ static sl_status run_consumer(sl_task *t, sl_error *err)
             c->q_head = b->next;
             if (!c->q_head) c->q_tail = NULL;
             c->queued--;
+            if (b->ua_barrier) {
+                c->ua_pending = b->ua_k;
+                c->ua_pending_id = b->ua_id;
+            } else if (c->ua_pending > 0) {
+                c->ua_pending--;
+                pre = t->cp_collecting && c->ua_pending_id == t->cp_cur;
+            }
             if (c->producer_waiting) pthread_cond_signal(&c->space);
         }
         pthread_mutex_unlock(&t->g.m);
 
         bool was_ended = c->ended;
         uint32_t stop = b->len;
-        st = process_buffer(t, c, b, off, &stop, err);
+        st = process_buffer(t, c, b, off, pre, &stop, err);
+        if (!st) maybe_end_collecting(t);
 
         pthread_mutex_lock(&t->g.m);
         if (!st && stop < b->len) { /* the rest waits for the checkpoint alignment */
@@ -913,6 +1133,45 @@ static sl_status await_terminal(sl_task *t, sl_error *err)
     }
 }
 
+/* The output (of the producer of channel c) that c belongs to. */
+static const output *channel_output(const sl_channel *c)
+{
+    const sl_task *p = c->producer;
+    for (int i = 0; i < p->nout; i++)
+        for (int k = 0; k < p->out[i].nch; k++)
+            if (p->out[i].ch[k] == c) return &p->out[i];
+    return NULL;
+}
+
+/* A record of an unaligned checkpoint's in-flight data: replayed into the head operator if it is
+ * this subtask's: at the same parallelism, what this subtask kept; rescaled, a hash-partitioned
+ * input's records whose key group this subtask owns, other inputs' old subtasks spread over the
+ * new ones. */
+static sl_status replay_inflight(void *ctx, int old_subtask, int old_par, int input, const uint8_t *row, uint32_t len, bool *taken,
+                                 sl_error *err)
+{
+    sl_task *t = ctx;
+    (void)len;
+    if (old_par == t->parallelism) {
+        if (old_subtask != t->subtask) return SL_OK;
+    } else {
+        const output *o = NULL;
+        for (int i = 0; i < t->nin && !o; i++)
+            if (t->in[i]->input == input) o = channel_output(t->in[i]);
+        if (o && o->part == SL_PART_HASH) {
+            int kg = sl_row_key_group(row, o->keys, o->key_phys, o->nkeys, t->max_parallelism);
+            if (sl_key_group_owner(t->max_parallelism, t->parallelism, kg) != t->subtask) return SL_OK;
+        } else if (old_subtask % t->parallelism != t->subtask) {
+            return SL_OK;
+        }
+    }
+    sl_operator *h = t->ops[0];
+    *taken = true;
+    t->m.records_in++;
+    h->records_in++;
+    return h->vt->process(h, input, row, err);
+}
+
 static void *task_main(void *arg)
 {
     sl_task *t = arg;
@@ -923,7 +1182,9 @@ static void *task_main(void *arg)
     for (int i = 0; i < t->nops && !st; i++)
         if (t->ops[i]->vt->open) st = t->ops[i]->vt->open(t->ops[i], &err);
     if (!st && t->job->cp) st = sl_cp_restore_task(t->job->cp, t, &err);
+    if (!st && t->job->cp && t->nin) st = sl_cp_restore_inflight(t->job->cp, t, replay_inflight, t, &err);
     if (!st) st = sl_task_is_source(t) ? run_source(t, &err) : run_consumer(t, &err);
+    end_collecting(t, "the task ended before its inputs delivered the barrier");
     if (!st && t->cp_terminal) st = await_terminal(t, &err);
     if (st) {
         sl_job_fail(t->job, t->name, &err);

@@ -541,9 +541,9 @@ sl_status sl_job_run_local(const jobgraph *g, const sl_config *cfg, const sl_run
                      "the job after a crash)\n",
                 cps.dir);
     }
-    if (cps.unaligned && cps.interval_ms > 0)
-        fprintf(log, "sluice: warning: 'execution.checkpointing.unaligned.enabled' is not supported yet: checkpoints stay aligned "
-                     "(a barrier waits for the buffers in flight, at most the channel's credits)\n");
+    if (cps.unaligned && cps.interval_ms > 0 && !cps.exactly_once)
+        fprintf(log, "sluice: warning: 'execution.checkpointing.unaligned.enabled' needs 'execution.checkpointing.mode' = 'EXACTLY_ONCE'; "
+                     "with AT_LEAST_ONCE barriers are not aligned anyway, so checkpoints stay as they are\n");
     sl_checkpointer *cp = NULL;
     if (sl_cp_settings_needed(&cps)) {
         int nids;
