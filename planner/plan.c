@@ -2683,7 +2683,21 @@ static void ast_rec(sl_strbuf *out, const plan_node *n, tree_pos pos, const plan
     case PLAN_AGG: print_logical_agg(&t, n, 0, 0); break;
     case PLAN_WINDOW_AGG: {
         const plan_node *k = n->input[0];
-        print_logical_agg(&t, n, k->kind == PLAN_CALC ? k->nexprs : k->row->nfields, n->window.window_time ? 3 : 2);
+        int nprops = n->window.window_time ? 3 : 2;
+        if (n->naggs) {
+            /* Calcite's aggregate emits its group keys (here the keys, then the window columns)
+             * before the calls; the WindowAggregate's row has the calls before the window columns:
+             * a LogicalProject puts them in that order */
+            sl_strbuf_puts(&t, "LogicalProject(");
+            for (int i = 0; i < n->row->nfields; i++) {
+                int from = i < n->ngroup ? i : i < n->ngroup + n->naggs ? i + nprops : i - n->naggs;
+                sl_strbuf_printf(&t, "%s%s=[$%d]", i ? ", " : "", n->row->field_names[i], from);
+            }
+            sl_strbuf_putc(&t, ')');
+            tree_line(out, &pos, sl_strbuf_cstr(&t));
+            sl_strbuf_reset(&t);
+        }
+        print_logical_agg(&t, n, k->kind == PLAN_CALC ? k->nexprs : k->row->nfields, nprops);
         tree_line(out, &pos, sl_strbuf_cstr(&t));
         sl_strbuf_free(&t);
         ast_rec(out, k, pos, n);
