@@ -1,12 +1,14 @@
 /* cli/cmd_explain.c — `sluice explain -f job.sql`: validates the script and prints, for each
- * INSERT (or query), the optimized logical plan and what bounds the state of its stateful
- * operators. */
+ * INSERT (or query), Flink's EXPLAIN sections (the plan before and after the rules), the JobGraph
+ * and what bounds the state of its stateful operators. sl_explain_statement (explain.h) is also
+ * what an EXPLAIN statement in `sluice sql` prints. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli_conf.h"
 #include "cli/commands.h"
+#include "cli/explain.h"
 #include "common/strbuf.h"
 #include "planner/jobgraph.h"
 #include "planner/plan.h"
@@ -18,8 +20,10 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: sluice explain -f FILE [-c FILE] [-D key=value ...]\n"
             "\n"
-            "Prints the optimized plan of each INSERT (or query) in a Flink SQL script, sink at the top\n"
-            "and sources at the leaves, and warns about operators whose state grows without bound.\n"
+            "Prints, for each INSERT (or query) in a Flink SQL script, its plan as first built from the SQL\n"
+            "(== Abstract Syntax Tree ==), its optimized plan with each operator's changelog mode, state\n"
+            "backend and state TTL (== Optimized Physical Plan ==) and its JobGraph, and warns about\n"
+            "operators whose state grows without bound.\n"
             "\n"
             "Options:\n"
             "  -f, --file FILE     the SQL script ('-' reads standard input)\n"
@@ -32,6 +36,60 @@ static bool plannable(const sql_node *st)
 {
     return st->kind == SQL_INSERT || st->kind == SQL_SELECT || st->kind == SQL_SET_OP || st->kind == SQL_ORDER_BY ||
            st->kind == SQL_WITH;
+}
+
+/* The sections of one INSERT or query (see explain.h). */
+static int explain_one(sl_arena *arena, const sql_session *session, const sl_config *cfg, const sql_node *st,
+                       const char *name, const char *text, size_t len, sl_strbuf *out, int *planned)
+{
+    sl_error err;
+    plan_node *ast = NULL, *plan;
+    if (plan_build_explain(arena, session, st, name, &ast, &plan, &err) != SL_OK) {
+        sl_error_print(stderr, &err, text, len);
+        return 2;
+    }
+    int line, col;
+    sl_source_locate(text, len, st->off, &line, &col);
+    sl_strbuf_printf(out, "%s-- %s:%d: ", *planned ? "\n" : "", name, line);
+    if (plan->kind == PLAN_SINK) sl_strbuf_printf(out, "INSERT INTO %s\n", plan->sink->name);
+    else sl_strbuf_puts(out, "query\n");
+    sl_strbuf_puts(out, "== Abstract Syntax Tree ==\n");
+    plan_explain_ast(out, ast);
+    sl_strbuf_puts(out, "\n== Optimized Physical Plan ==\n");
+    int64_t ttl = sl_config_get_duration_ms(cfg, "table.exec.state.ttl");
+    plan_explain_opts po = {sl_config_get_enum(cfg, "state.backend.type"), ttl};
+    plan_explain_physical(out, plan, &po);
+    int par = sl_config_get_int(cfg, "table.exec.resource.default-parallelism");
+    jg_options jo = {sl_config_get_string(cfg, "pipeline.name"), par > 0 ? par : sl_config_get_int(cfg, "parallelism.default"),
+                     sl_config_get_int(cfg, "pipeline.max-parallelism")};
+    jobgraph *g;
+    if (jg_build(plan, &jo, &g, &err) != SL_OK) {
+        sl_error_print(stderr, &err, NULL, 0);
+        return 2;
+    }
+    sl_strbuf_puts(out, "\n== Job Graph ==\n");
+    jg_explain(out, g);
+    jobgraph_free(g);
+    sl_strbuf warn = SL_STRBUF_INIT;
+    plan_state_warnings(&warn, plan, ttl);
+    if (warn.len) sl_strbuf_printf(out, "\n%s", sl_strbuf_cstr(&warn));
+    sl_strbuf_free(&warn);
+    (*planned)++;
+    return 0;
+}
+
+int sl_explain_statement(sl_arena *arena, const sql_session *session, const sl_config *cfg, const sql_node *st,
+                         const char *name, const char *text, size_t len, sl_strbuf *out, int *planned)
+{
+    if (st->kind == SQL_EXPLAIN) st = st->kids[0];
+    if (st->kind == SQL_STATEMENT_SET) {
+        for (int k = 0; k < st->nkids; k++) {
+            int status = plannable(st->kids[k]) ? explain_one(arena, session, cfg, st->kids[k], name, text, len, out, planned) : 0;
+            if (status) return status;
+        }
+        return 0;
+    }
+    return plannable(st) ? explain_one(arena, session, cfg, st, name, text, len, out, planned) : 0;
 }
 
 int sl_cmd_explain(int argc, char **argv)
@@ -87,49 +145,9 @@ int sl_cmd_explain(int argc, char **argv)
             sl_arena *arena = sl_arena_create(0);
             sl_strbuf out = SL_STRBUF_INIT;
             int planned = 0;
-            for (int i = 0; i < sql_script_count(s) && status == 0; i++) {
-                const sql_node *st = sql_script_stmt(s, i);
-                if (st->kind == SQL_EXPLAIN) st = st->kids[0];
-                const sql_node *inserts[1] = {st};
-                int ninserts = 1;
-                const sql_node *const *list = inserts;
-                if (st->kind == SQL_STATEMENT_SET) {
-                    list = (const sql_node *const *)st->kids;
-                    ninserts = st->nkids;
-                }
-                for (int k = 0; k < ninserts && status == 0; k++) {
-                    if (!plannable(list[k])) continue;
-                    plan_node *plan;
-                    if (plan_build(arena, session, list[k], name, &plan, &err) != SL_OK) {
-                        sl_error_print(stderr, &err, sl_strbuf_cstr(&text), text.len);
-                        status = 2;
-                        break;
-                    }
-                    int line, col;
-                    sl_source_locate(sl_strbuf_cstr(&text), text.len, list[k]->off, &line, &col);
-                    sl_strbuf_printf(&out, "%s== Optimized Logical Plan (%s:%d) ==\n", planned ? "\n" : "", name, line);
-                    plan_explain(&out, plan);
-                    jg_options jo = {sl_config_get_string(cfg, "pipeline.name"),
-                                     sl_config_get_int(cfg, "table.exec.resource.default-parallelism") > 0
-                                         ? sl_config_get_int(cfg, "table.exec.resource.default-parallelism")
-                                         : sl_config_get_int(cfg, "parallelism.default"),
-                                     sl_config_get_int(cfg, "pipeline.max-parallelism")};
-                    jobgraph *g;
-                    if (jg_build(plan, &jo, &g, &err) != SL_OK) {
-                        sl_error_print(stderr, &err, NULL, 0);
-                        status = 2;
-                        break;
-                    }
-                    sl_strbuf_puts(&out, "\n== Job Graph ==\n");
-                    jg_explain(&out, g);
-                    jobgraph_free(g);
-                    sl_strbuf out_warn = SL_STRBUF_INIT;
-                    plan_state_warnings(&out_warn, plan, sl_config_get_duration_ms(cfg, "table.exec.state.ttl"));
-                    if (out_warn.len) sl_strbuf_printf(&out, "\n%s", sl_strbuf_cstr(&out_warn));
-                    sl_strbuf_free(&out_warn);
-                    planned++;
-                }
-            }
+            for (int i = 0; i < sql_script_count(s) && status == 0; i++)
+                status = sl_explain_statement(arena, session, cfg, sql_script_stmt(s, i), name, sl_strbuf_cstr(&text), text.len,
+                                              &out, &planned);
             if (status == 0) {
                 if (!planned) sl_strbuf_printf(&out, "%s: no INSERT or query to explain\n", name);
                 fputs(sl_strbuf_cstr(&out), stdout);

@@ -17,6 +17,7 @@
 
 #include "cli/cli_conf.h"
 #include "cli/commands.h"
+#include "cli/explain.h"
 #include "common/strbuf.h"
 #include "common/units.h"
 #include "connectors/connector.h"
@@ -143,10 +144,33 @@ static bool plannable(const sql_node *st)
            st->kind == SQL_WITH;
 }
 
-/* Plans and runs the job of statement i (if it is one). Returns the exit status contribution. */
+/* EXPLAIN statement i: prints what `sluice explain` prints for it (cli/explain.h), with the
+ * configuration in force at it. */
+static int explain_statement(run_ctx *rc, int i)
+{
+    sl_error err;
+    sl_config *cfg = config_at(rc, i, &err);
+    if (!cfg) {
+        sl_error_print(stderr, &err, sl_strbuf_cstr(rc->text), rc->text->len);
+        return 2;
+    }
+    sl_strbuf out = SL_STRBUF_INIT;
+    int planned = 0;
+    int status = sl_explain_statement(rc->arena, rc->session, cfg, sql_script_stmt(rc->script, i), rc->name,
+                                      sl_strbuf_cstr(rc->text), rc->text->len, &out, &planned);
+    if (!status) fputs(sl_strbuf_cstr(&out), stdout);
+    fflush(stdout);
+    sl_strbuf_free(&out);
+    sl_config_destroy(cfg);
+    return status;
+}
+
+/* Plans and runs the job of statement i (if it is one; an EXPLAIN prints its plans). Returns the
+ * exit status contribution. */
 static int run_statement(run_ctx *rc, int i)
 {
     const sql_node *st = sql_script_stmt(rc->script, i);
+    if (st->kind == SQL_EXPLAIN) return explain_statement(rc, i);
     const sql_node *one[1] = {st};
     const sql_node *const *list = one;
     int n = 1;

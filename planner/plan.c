@@ -43,6 +43,7 @@ typedef struct pctx {
     /* while inlining a view defined in another script: the reference errors point at */
     const sql_node *loc;
     int ninlined;
+    plan_node **ast; /* where plan_build_explain wants the plan before the rules, or NULL */
 } pctx;
 
 /* Where an error at `at` points: `at`, or the view reference being inlined from another script. */
@@ -2154,10 +2155,26 @@ static plan_node *merge_calcs(pctx *c, plan_node *n)
 
 static sl_status plan_build_ctx(pctx *c, const sql_node *stmt, plan_node **out);
 
+/* A copy of every node of the plan. The rules rewrite nodes in place but never change an
+ * expression or array they replace, so copying the nodes keeps the plan as it was. */
+static plan_node *snapshot(pctx *c, const plan_node *n)
+{
+    plan_node *k = sl_arena_alloc(c->a, sizeof *k);
+    *k = *n;
+    for (int i = 0; i < n->ninputs; i++) k->input[i] = snapshot(c, n->input[i]);
+    return k;
+}
+
 sl_status plan_build(sl_arena *a, const sql_session *session, const sql_node *stmt, const char *script, plan_node **out,
                      sl_error *err)
 {
-    pctx c = {.a = a, .session = session, .script = script, .err = err};
+    return plan_build_explain(a, session, stmt, script, NULL, out, err);
+}
+
+sl_status plan_build_explain(sl_arena *a, const sql_session *session, const sql_node *stmt, const char *script, plan_node **ast,
+                             plan_node **out, sl_error *err)
+{
+    pctx c = {.a = a, .session = session, .script = script, .err = err, .ast = ast};
     sl_status st = plan_build_ctx(&c, stmt, out);
     free(c.ttl_opts);
     free(c.ttl_vals);
@@ -2183,6 +2200,7 @@ static sl_status plan_build_ctx(pctx *c, const sql_node *stmt, plan_node **out)
         return st;
     }
     if ((st = check_hints_used(c))) return st;
+    if (c->ast) *c->ast = snapshot(c, root); /* EXPLAIN's Abstract Syntax Tree: before any rule */
     pushdown(c, root);
     int w = root->row->nfields;
     int *map = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
@@ -2226,8 +2244,8 @@ static void print_literal(sl_strbuf *out, const sql_node *l)
 static void print_expr(sl_strbuf *out, const plan_expr *e, const sql_type *in)
 {
     switch (e->kind) {
-    case PX_INPUT:
-        if (e->input >= 0 && e->input < in->nfields) sl_strbuf_puts(out, in->field_names[e->input]);
+    case PX_INPUT: /* a name, or $n without a row (the Abstract Syntax Tree's form) */
+        if (in && e->input >= 0 && e->input < in->nfields) sl_strbuf_puts(out, in->field_names[e->input]);
         else sl_strbuf_printf(out, "$%d", e->input);
         return;
     case PX_LITERAL: print_literal(out, e->src); return;
@@ -2339,14 +2357,7 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", l->field_names[n->lkeys[k]]);
         sl_strbuf_puts(out, "], rightKeys=[");
         for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", r->field_names[n->rkeys[k]]);
-        sl_strbuf_puts(out, "]");
-        if (n->ttl_ms[0] || n->ttl_ms[1]) { /* the STATE_TTL hint */
-            char lt[64] = "forever", rt[64] = "forever";
-            if (n->ttl_ms[0]) sl_format_duration(n->ttl_ms[0], lt, sizeof lt);
-            if (n->ttl_ms[1]) sl_format_duration(n->ttl_ms[1], rt, sizeof rt);
-            sl_strbuf_printf(out, ", stateTtl=[left=%s, right=%s]", lt, rt);
-        }
-        sl_strbuf_puts(out, ")");
+        sl_strbuf_puts(out, "])");
         break;
     }
     case PLAN_AGG: {
@@ -2355,13 +2366,7 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         print_group_by(out, n, in);
         sl_strbuf_puts(out, "select=[");
         print_agg_select(out, n, in);
-        sl_strbuf_puts(out, "]");
-        if (n->ttl_ms[0]) { /* the STATE_TTL hint */
-            char t[64];
-            sl_format_duration(n->ttl_ms[0], t, sizeof t);
-            sl_strbuf_printf(out, ", stateTtl=[%s]", t);
-        }
-        sl_strbuf_puts(out, ")");
+        sl_strbuf_puts(out, "])");
         break;
     }
     case PLAN_WINDOW_AGG: {
@@ -2448,27 +2453,329 @@ static const char *input_spec(const plan_node *j, int side)
     return "JoinKeyContainsUniqueKey";
 }
 
-static void explain_rec(sl_strbuf *out, const plan_node *n, const char *prefix, const char *branch)
+/* Where the next line of a plan tree goes: its prefix and branch ("", "+- " or ":- "). Flink's
+ * shape: a node's inputs hang below it, all but the last with ":- ", the last with "+- ". */
+typedef struct tree_pos {
+    char prefix[1024];
+    const char *branch;
+} tree_pos;
+
+/* Prints one line at pos and moves pos to the line's (single) input. */
+static void tree_line(sl_strbuf *out, tree_pos *pos, const char *text)
 {
-    sl_strbuf_printf(out, "%s%s", prefix, branch);
-    print_node(out, n);
-    /* print_node ends with ')': annotate inside it */
-    out->len--;
-    if (n->kind == PLAN_JOIN && !n->interval) sl_strbuf_printf(out, ", leftInputSpec=[%s], rightInputSpec=[%s]", input_spec(n, 0), input_spec(n, 1));
-    sl_strbuf_puts(out, ", changelogMode=");
-    changelog_str(out, n->changelog);
-    sl_strbuf_putc(out, ')');
-    sl_strbuf_putc(out, '\n');
-    for (int i = 0; i < n->ninputs; i++) {
-        bool last = i == n->ninputs - 1;
-        char child_prefix[1024];
-        const char *cont = branch[0] == '\0' ? "" : (strcmp(branch, ":- ") == 0 ? ":  " : "   ");
-        snprintf(child_prefix, sizeof child_prefix, "%s%s", prefix, cont);
-        explain_rec(out, n->input[i], child_prefix, last ? "+- " : ":- ");
-    }
+    sl_strbuf_printf(out, "%s%s%s\n", pos->prefix, pos->branch, text);
+    const char *cont = pos->branch[0] == '\0' ? "" : (strcmp(pos->branch, ":- ") == 0 ? ":  " : "   ");
+    size_t len = strlen(pos->prefix);
+    snprintf(pos->prefix + len, sizeof pos->prefix - len, "%s", cont);
+    pos->branch = "+- ";
 }
 
-void plan_explain(sl_strbuf *out, const plan_node *root) { explain_rec(out, root, "", ""); }
+/* Input i of n inputs of the node whose line moved pos to its inputs. */
+static tree_pos tree_input(const tree_pos *pos, int i, int n)
+{
+    tree_pos p = *pos;
+    p.branch = i == n - 1 ? "+- " : ":- ";
+    return p;
+}
+
+/* The keyed state of a stateful operator (Join, IntervalJoin, GroupAggregate, WindowAggregate,
+ * Rank, Deduplicate): ", state=[rocksdb], stateTtl=[1 d]", the TTL its store runs with (the
+ * STATE_TTL hint, else table.exec.state.ttl; "none" = kept until the operator removes it). */
+static void print_state(sl_strbuf *out, const plan_node *n, const plan_explain_opts *o)
+{
+    bool stateful = n->kind == PLAN_JOIN || n->kind == PLAN_AGG || n->kind == PLAN_WINDOW_AGG || n->kind == PLAN_RANK;
+    if (!stateful || !o) return;
+    sl_strbuf_printf(out, ", state=[%s], stateTtl=[", o->state_backend ? o->state_backend : "rocksdb");
+    int64_t ttl[2] = {o->state_ttl_ms, o->state_ttl_ms};
+    bool hinted = (n->kind == PLAN_JOIN && !n->interval && (n->ttl_ms[0] || n->ttl_ms[1])) || (n->kind == PLAN_AGG && n->ttl_ms[0]);
+    for (int side = 0; hinted && side < 2; side++)
+        if (n->ttl_ms[side]) ttl[side] = n->ttl_ms[side];
+    for (int side = 0; side < (hinted && n->kind == PLAN_JOIN ? 2 : 1); side++) {
+        if (hinted && n->kind == PLAN_JOIN) sl_strbuf_puts(out, side ? ", right=" : "left=");
+        char t[64] = "none";
+        if (ttl[side] > 0) sl_format_duration(ttl[side], t, sizeof t);
+        sl_strbuf_puts(out, t);
+    }
+    sl_strbuf_putc(out, ']');
+}
+
+static void explain_rec(sl_strbuf *out, const plan_node *n, tree_pos pos, const plan_explain_opts *o)
+{
+    sl_strbuf line = SL_STRBUF_INIT;
+    print_node(&line, n);
+    /* print_node ends with ')': annotate inside it */
+    line.len--;
+    if (n->kind == PLAN_JOIN && !n->interval) sl_strbuf_printf(&line, ", leftInputSpec=[%s], rightInputSpec=[%s]", input_spec(n, 0), input_spec(n, 1));
+    print_state(&line, n, o);
+    sl_strbuf_puts(&line, ", changelogMode=");
+    changelog_str(&line, n->changelog);
+    sl_strbuf_putc(&line, ')');
+    tree_line(out, &pos, sl_strbuf_cstr(&line));
+    sl_strbuf_free(&line);
+    for (int i = 0; i < n->ninputs; i++) explain_rec(out, n->input[i], tree_input(&pos, i, n->ninputs), o);
+}
+
+void plan_explain_physical(sl_strbuf *out, const plan_node *root, const plan_explain_opts *opts)
+{
+    tree_pos pos = {"", ""};
+    explain_rec(out, root, pos, opts);
+}
+
+void plan_explain(sl_strbuf *out, const plan_node *root) { plan_explain_physical(out, root, NULL); }
+
+/* ---- EXPLAIN's Abstract Syntax Tree: the plan before the rules, as Calcite's logical nodes ---- */
+
+/* "$0, $1" ... for fields from..to-1. */
+static void print_positions(sl_strbuf *out, const int *f, int n)
+{
+    for (int i = 0; i < n; i++) sl_strbuf_printf(out, "%s$%d", i ? ", " : "", f[i]);
+}
+
+/* A projection: LogicalProject(name=[expr], ...), expressions over the input by position; extra
+ * trailing fields (name, input position) when a window table function adds its columns. */
+static void print_project(sl_strbuf *out, const plan_node *k, const char *const *xnames, const int *xpos, int nx)
+{
+    sl_strbuf_puts(out, "LogicalProject(");
+    for (int i = 0; i < k->nexprs; i++) {
+        sl_strbuf_printf(out, "%s%s=[", i ? ", " : "", k->names[i]);
+        print_expr(out, k->exprs[i], NULL);
+        sl_strbuf_putc(out, ']');
+    }
+    for (int i = 0; i < nx; i++) sl_strbuf_printf(out, "%s%s=[$%d]", k->nexprs + i ? ", " : "", xnames[i], xpos[i]);
+    sl_strbuf_putc(out, ')');
+}
+
+static void print_filter(sl_strbuf *out, const plan_expr *cond)
+{
+    sl_strbuf_puts(out, "LogicalFilter(condition=[");
+    print_expr(out, cond, NULL);
+    sl_strbuf_puts(out, "])");
+}
+
+/* LogicalAggregate(group=[{0, 1}], cnt=[COUNT()], s=[SUM(DISTINCT $2)], f=[COUNT() FILTER $3]);
+ * `extra` more group keys from position `from` (a window aggregate's window_start, ...). */
+static void print_logical_agg(sl_strbuf *out, const plan_node *n, int from, int extra)
+{
+    sl_strbuf_puts(out, "LogicalAggregate(group=[{");
+    for (int k = 0; k < n->ngroup; k++) sl_strbuf_printf(out, "%s%d", k ? ", " : "", k);
+    for (int k = 0; k < extra; k++) sl_strbuf_printf(out, "%s%d", n->ngroup + k ? ", " : "", from + k);
+    sl_strbuf_puts(out, "}]");
+    for (int i = 0; i < n->naggs; i++) {
+        const plan_agg_call *ac = &n->aggs[i];
+        sl_strbuf_printf(out, ", %s=[%s(%s", n->row->field_names[n->ngroup + i], ac->fn, ac->distinct ? "DISTINCT " : "");
+        print_positions(out, ac->args, ac->nargs);
+        sl_strbuf_putc(out, ')');
+        if (ac->filter >= 0) sl_strbuf_printf(out, " FILTER $%d", ac->filter);
+        sl_strbuf_putc(out, ']');
+    }
+    sl_strbuf_putc(out, ')');
+}
+
+/* The window table function a window aggregate reads, over its input (the table's columns):
+ * LogicalTableFunctionScan(invocation=[TUMBLE(DESCRIPTOR($3), INTERVAL '5' SECOND)],
+ * rowType=[RecordType(...)]). */
+static void print_window_tvf(sl_strbuf *out, const plan_window *w, const plan_node *scan)
+{
+    static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
+    const sql_type *in = scan->row;
+    /* the time column: the one the aggregate's Calc reads last (plan_window.time_field is the
+     * Calc's field); found by name in the TVF's input */
+    const sql_node *args = w->src ? w->src->kids[0]->kids[0] : NULL;
+    int tc = -1;
+    for (int i = 0; args && i < in->nfields && tc < 0; i++)
+        if (strcmp(in->field_names[i], args->kids[1]->kids[0]->text) == 0) tc = i;
+    sl_strbuf_printf(out, "LogicalTableFunctionScan(invocation=[%s(", kinds[w->kind]);
+    const sql_node *part = session_partition(w);
+    if (part) {
+        sl_strbuf_puts(out, "PARTITION BY(");
+        for (int p = 0; p < part->nkids; p++)
+            for (int i = 0; i < in->nfields; i++)
+                if (strcmp(in->field_names[i], last_name(part->kids[p])) == 0) sl_strbuf_printf(out, "%s$%d", p ? ", " : "", i);
+        sl_strbuf_puts(out, "), ");
+    }
+    sl_strbuf_printf(out, "DESCRIPTOR($%d)", tc);
+    for (int i = 2; args && i < args->nkids; i++) {
+        sl_strbuf_puts(out, ", ");
+        print_literal(out, args->kids[i]);
+    }
+    sl_strbuf_puts(out, ")], rowType=[RecordType(");
+    const sql_type *row = w->src && w->src->type ? w->src->type : in;
+    for (int i = 0; i < row->nfields; i++) {
+        if (i) sl_strbuf_puts(out, ", ");
+        sql_type_print(out, row->field_types[i]);
+        sl_strbuf_printf(out, " %s", row->field_names[i]);
+    }
+    sl_strbuf_puts(out, ")])");
+}
+
+static void ast_rec(sl_strbuf *out, const plan_node *n, tree_pos pos, const plan_node *window_agg);
+
+/* The Calc below a window aggregate: its projection with the window columns it groups on (after
+ * the Calc's own fields), its WHERE, then the window table function. */
+static void ast_window_input(sl_strbuf *out, const plan_node *k, tree_pos *pos, const plan_node *wagg, sl_strbuf *t)
+{
+    const plan_node *scan = k->kind == PLAN_CALC ? k->input[0] : k;
+    static const char *const names[] = {"window_start", "window_end", "window_time"};
+    int base = scan->row->nfields, pos3[3] = {base, base + 1, base + 2};
+    if (k->kind == PLAN_CALC) {
+        print_project(t, k, names, pos3, wagg->window.window_time ? 3 : 2);
+        tree_line(out, pos, sl_strbuf_cstr(t));
+        sl_strbuf_reset(t);
+        if (k->cond) {
+            print_filter(t, k->cond);
+            tree_line(out, pos, sl_strbuf_cstr(t));
+            sl_strbuf_reset(t);
+        }
+    }
+    print_window_tvf(t, &wagg->window, scan);
+    tree_line(out, pos, sl_strbuf_cstr(t));
+    sl_strbuf_reset(t);
+    ast_rec(out, scan, *pos, NULL);
+}
+
+static void ast_rec(sl_strbuf *out, const plan_node *n, tree_pos pos, const plan_node *window_agg)
+{
+    sl_strbuf t = SL_STRBUF_INIT;
+    if (window_agg) {
+        ast_window_input(out, n, &pos, window_agg, &t);
+        sl_strbuf_free(&t);
+        return;
+    }
+    switch (n->kind) {
+    case PLAN_SINK:
+        sl_strbuf_printf(&t, "LogicalSink(table=[default_catalog.default_database.%s], fields=[", n->sink ? n->sink->name : "?");
+        print_names(&t, n->input[0]->row);
+        sl_strbuf_puts(&t, "])");
+        break;
+    case PLAN_CALC: {
+        const sql_type *in = n->input[0]->row;
+        bool identity = n->nexprs == in->nfields;
+        for (int i = 0; identity && i < n->nexprs; i++)
+            identity = n->exprs[i]->kind == PX_INPUT && n->exprs[i]->input == i && strcmp(n->names[i], in->field_names[i]) == 0;
+        if (!identity || !n->cond) {
+            print_project(&t, n, NULL, NULL, 0);
+            if (n->cond) {
+                tree_line(out, &pos, sl_strbuf_cstr(&t));
+                sl_strbuf_reset(&t);
+            }
+        }
+        if (n->cond) print_filter(&t, n->cond);
+        break;
+    }
+    case PLAN_JOIN: {
+        static const char *const kinds[][2] = {{"LEFT", "left"}, {"RIGHT", "right"}, {"FULL", "full"}};
+        const char *jt = "inner";
+        for (int i = 0; i < 3; i++)
+            if (strcmp(n->join_kind, kinds[i][0]) == 0) jt = kinds[i][1];
+        int lw = n->input[0]->row->nfields, parts = n->nkeys + (n->residual ? 1 : 0);
+        sl_strbuf_puts(&t, "LogicalJoin(condition=[");
+        if (parts > 1) sl_strbuf_puts(&t, "AND(");
+        for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(&t, "%s=($%d, $%d)", k ? ", " : "", n->lkeys[k], lw + n->rkeys[k]);
+        if (n->residual) {
+            if (n->nkeys) sl_strbuf_puts(&t, ", ");
+            print_expr(&t, n->residual, NULL);
+        }
+        if (parts > 1) sl_strbuf_puts(&t, ")");
+        if (parts == 0) sl_strbuf_puts(&t, "true");
+        sl_strbuf_printf(&t, "], joinType=[%s])", jt);
+        break;
+    }
+    case PLAN_AGG: print_logical_agg(&t, n, 0, 0); break;
+    case PLAN_WINDOW_AGG: {
+        const plan_node *k = n->input[0];
+        int nprops = n->window.window_time ? 3 : 2;
+        if (n->naggs) {
+            /* Calcite's aggregate emits its group keys (here the keys, then the window columns)
+             * before the calls; the WindowAggregate's row has the calls before the window columns:
+             * a LogicalProject puts them in that order */
+            sl_strbuf_puts(&t, "LogicalProject(");
+            for (int i = 0; i < n->row->nfields; i++) {
+                int from = i < n->ngroup ? i : i < n->ngroup + n->naggs ? i + nprops : i - n->naggs;
+                sl_strbuf_printf(&t, "%s%s=[$%d]", i ? ", " : "", n->row->field_names[i], from);
+            }
+            sl_strbuf_putc(&t, ')');
+            tree_line(out, &pos, sl_strbuf_cstr(&t));
+            sl_strbuf_reset(&t);
+        }
+        print_logical_agg(&t, n, k->kind == PLAN_CALC ? k->nexprs : k->row->nfields, nprops);
+        tree_line(out, &pos, sl_strbuf_cstr(&t));
+        sl_strbuf_free(&t);
+        ast_rec(out, k, pos, n);
+        return;
+    }
+    case PLAN_RANK: {
+        /* LogicalProject(without the row number) when it is not selected, LogicalFilter(rn <= N),
+         * LogicalProject(..., w0$o0=[ROW_NUMBER() OVER (PARTITION BY $0 ORDER BY $1 DESC NULLS LAST)]) */
+        const sql_type *in = n->input[0]->row;
+        int iw = in->nfields;
+        if (!n->output_rn) {
+            sl_strbuf_puts(&t, "LogicalProject(");
+            for (int i = 0; i < iw; i++) sl_strbuf_printf(&t, "%s%s=[$%d]", i ? ", " : "", in->field_names[i], i);
+            sl_strbuf_putc(&t, ')');
+            tree_line(out, &pos, sl_strbuf_cstr(&t));
+            sl_strbuf_reset(&t);
+        }
+        sl_strbuf_printf(&t, "LogicalFilter(condition=[<=($%d, %" PRId64 ")])", iw, n->rank_end);
+        tree_line(out, &pos, sl_strbuf_cstr(&t));
+        sl_strbuf_reset(&t);
+        sl_strbuf_puts(&t, "LogicalProject(");
+        for (int i = 0; i < iw; i++) sl_strbuf_printf(&t, "%s=[$%d], ", in->field_names[i], i);
+        sl_strbuf_printf(&t, "w0$o0=[%s() OVER (",
+                         n->rank_fn == PLAN_RANK_FN ? "RANK" : n->rank_fn == PLAN_DENSE_RANK ? "DENSE_RANK" : "ROW_NUMBER");
+        if (n->npart) {
+            sl_strbuf_puts(&t, "PARTITION BY ");
+            print_positions(&t, n->part, n->npart);
+            sl_strbuf_putc(&t, ' ');
+        }
+        sl_strbuf_puts(&t, "ORDER BY ");
+        for (int k = 0; k < n->norder; k++)
+            sl_strbuf_printf(&t, "%s$%d%s NULLS %s", k ? ", " : "", n->order[k], n->order_desc[k] ? " DESC" : "",
+                             n->order_nulls_first[k] ? "FIRST" : "LAST");
+        sl_strbuf_puts(&t, ")])");
+        break;
+    }
+    case PLAN_UNION: sl_strbuf_puts(&t, "LogicalUnion(all=[true])"); break;
+    case PLAN_SCAN: {
+        /* LogicalWatermarkAssigner over the computed columns' LogicalProject over the scan of the
+         * other columns (the rules never change a scan before they prune it, so this is the
+         * table's row) */
+        const sql_table *tb = n->table;
+        if (n->watermark && tb->rowtime >= 0) {
+            sl_strbuf_printf(&t, "LogicalWatermarkAssigner(rowtime=[%s], watermark=[", tb->cols[tb->rowtime].name);
+            print_expr(&t, n->watermark, NULL);
+            sl_strbuf_puts(&t, "])");
+            tree_line(out, &pos, sl_strbuf_cstr(&t));
+            sl_strbuf_reset(&t);
+        }
+        bool computed = false;
+        for (int i = 0; i < tb->ncols; i++) computed = computed || tb->cols[i].kind == SQL_COL_COMPUTED;
+        if (computed) {
+            sl_strbuf_puts(&t, "LogicalProject(");
+            for (int i = 0, phys = 0; i < tb->ncols; i++) {
+                sl_strbuf_printf(&t, "%s%s=[", i ? ", " : "", tb->cols[i].name);
+                if (tb->cols[i].kind != SQL_COL_COMPUTED) sl_strbuf_printf(&t, "$%d", phys++);
+                else if (n->computed && n->computed[i]) print_expr(&t, n->computed[i], NULL);
+                else sl_strbuf_puts(&t, "?");
+                sl_strbuf_putc(&t, ']');
+            }
+            sl_strbuf_putc(&t, ')');
+            tree_line(out, &pos, sl_strbuf_cstr(&t));
+            sl_strbuf_reset(&t);
+        }
+        sl_strbuf_printf(&t, "LogicalTableScan(table=[[default_catalog, default_database, %s]])", tb->name);
+        break;
+    }
+    }
+    tree_line(out, &pos, sl_strbuf_cstr(&t));
+    sl_strbuf_free(&t);
+    for (int i = 0; i < n->ninputs; i++) ast_rec(out, n->input[i], tree_input(&pos, i, n->ninputs), NULL);
+}
+
+void plan_explain_ast(sl_strbuf *out, const plan_node *ast)
+{
+    tree_pos pos = {"", ""};
+    ast_rec(out, ast, pos, NULL);
+}
 
 void plan_node_describe(sl_strbuf *out, const plan_node *n) { print_node(out, n); }
 

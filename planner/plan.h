@@ -146,9 +146,32 @@ struct plan_node {
 sl_status plan_build(sl_arena *a, const sql_session *session, const sql_node *stmt, const char *script,
                      plan_node **out, sl_error *err);
 
-/* Prints the plan as an indented tree, sink at the top and scans at the leaves (Flink's EXPLAIN
- * shape). */
+/* plan_build, and a copy of the plan as first built from the SQL, before any rewrite rule
+ * (EXPLAIN's Abstract Syntax Tree; *ast is set once the statement is built, even if a later check
+ * fails). ast may be NULL. */
+sl_status plan_build_explain(sl_arena *a, const sql_session *session, const sql_node *stmt, const char *script,
+                             plan_node **ast, plan_node **out, sl_error *err);
+
+/* What EXPLAIN says about the state of stateful operators: the keyed state backend
+ * (state.backend.type) and table.exec.state.ttl in ms (0 = none). */
+typedef struct plan_explain_opts {
+    const char *state_backend;
+    int64_t state_ttl_ms;
+} plan_explain_opts;
+
+/* Prints the optimized plan as an indented tree, sink at the top and scans at the leaves (Flink's
+ * EXPLAIN shape): one operator per line with its changelog mode and, with opts, each stateful
+ * operator's state=[backend] and stateTtl=[...] (the STATE_TTL hint or opts' TTL; "none"). */
+void plan_explain_physical(sl_strbuf *out, const plan_node *root, const plan_explain_opts *opts);
+
+/* plan_explain_physical without state annotations. */
 void plan_explain(sl_strbuf *out, const plan_node *root);
+
+/* Prints the plan from plan_build_explain's *ast as Flink's `== Abstract Syntax Tree ==` does:
+ * Calcite's logical nodes (LogicalSink, LogicalProject(a=[$0]), LogicalFilter(condition=[...]),
+ * LogicalJoin, LogicalAggregate(group=[{0}]), LogicalUnion, LogicalTableFunctionScan,
+ * LogicalWatermarkAssigner, LogicalTableScan), fields referred to by input position ($n). */
+void plan_explain_ast(sl_strbuf *out, const plan_node *ast);
 
 /* One operator's EXPLAIN line, e.g. "Calc(select=[id], where=[IS NOT NULL(id)])". */
 void plan_node_describe(sl_strbuf *out, const plan_node *n);

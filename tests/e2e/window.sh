@@ -98,7 +98,7 @@ compare tumble "$tmp/tumble2"
 compare hop "$tmp/hop2"
 compare cumulate "$tmp/cumulate2"
 
-# 3. explain shows the WindowAggregate and its HASH edge
+# 3. explain shows the WindowAggregate (with its state) and its HASH edge
 cat > "$tmp/one.sql" <<EOF
 CREATE TABLE events (id INT, v BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
   WITH ('connector' = 'filesystem', 'path' = '$tmp/in', 'format' = 'json');
@@ -109,7 +109,7 @@ INSERT INTO tumble_out SELECT window_start, window_end, id, COUNT(*), SUM(v), MA
 EOF
 run explain -f "$tmp/one.sql"
 check "explain exits 0" $status; [ $status -eq 0 ] || show
-has "WindowAggregate(groupBy=[id], window=[TUMBLE(time_col=[ts], size=[10 s])], select=[id, COUNT(*) AS EXPR\$3, SUM(v) AS EXPR\$4, MAX(v) AS EXPR\$5, start('w\$) AS window_start, end('w\$) AS window_end], changelogMode=[I])" "$tmp/out"
+has "WindowAggregate(groupBy=[id], window=[TUMBLE(time_col=[ts], size=[10 s])], select=[id, COUNT(*) AS EXPR\$3, SUM(v) AS EXPR\$4, MAX(v) AS EXPR\$5, start('w\$) AS window_start, end('w\$) AS window_end], state=[rocksdb], stateTtl=[none], changelogMode=[I])" "$tmp/out"
 check "explain: the WindowAggregate line" $?; [ $? -eq 0 ] || show
 has "Edge: vertex 1 -> vertex 2 (left input): HASH[id]" "$tmp/out"; check "explain: HASH edge on the group key" $?
 
