@@ -1540,6 +1540,11 @@ static sl_status check_columns(sl_format *f, const sql_type *row, sl_error *err)
                               sl_strbuf_cstr(&sb));
             sl_error_hint(err, "the raw format holds CHAR/VARCHAR/STRING, BINARY/VARBINARY/BYTES, BOOLEAN, TINYINT, "
                                "SMALLINT, INT, BIGINT, FLOAT or DOUBLE");
+        } else if (t->id == SQL_T_MAP) {
+            st = sl_error_set(err, SL_ERR_UNSUPPORTED, "The '%s' format does not support column `%s` of type %s yet.",
+                              f->name, row->field_names[c], sl_strbuf_cstr(&sb));
+            sl_error_hint(err, "MAP values can be computed and printed ('print' connector) but no Sluice format encodes or "
+                               "decodes them yet: CAST the map AS STRING, or select its elements (m['key'])");
         } else if (sl_phys_of(t) == SL_PHYS_UNSUPPORTED) {
             st = sl_error_set(err, SL_ERR_UNSUPPORTED, "The '%s' format does not support column `%s` of type %s yet.",
                               f->name, row->field_names[c], sl_strbuf_cstr(&sb));
