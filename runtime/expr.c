@@ -1285,7 +1285,13 @@ static int gen_map_call(sl_expr *e, const char *op, int *args, int n, int dst, c
         return 1;
     }
     if ((strcmp(op, "=") == 0 || strcmp(op, "<>") == 0) && n == 2 && (a0->id == SQL_T_MAP || e->rtype[args[1]]->id == SQL_T_MAP)) {
-        if (!sql_type_equals(a0, e->rtype[args[1]], true)) {
+        const sql_type *ct = sql_type_common(e->types, a0, e->rtype[args[1]]);
+        if (ct && ct->id == SQL_T_MAP && sl_cast_supported(a0, ct) && sl_cast_supported(e->rtype[args[1]], ct)) {
+            args[0] = coerce(e, args[0], ct); /* MAP<STRING, INT> = MAP<STRING, BIGINT>: both as the common type */
+            args[1] = coerce(e, args[1], ct);
+            a0 = ct;
+        }
+        if (!sql_type_equals(e->rtype[args[0]], e->rtype[args[1]], true)) {
             sl_strbuf a = SL_STRBUF_INIT, b = SL_STRBUF_INIT;
             sql_type_print(&a, a0);
             sql_type_print(&b, e->rtype[args[1]]);

@@ -111,5 +111,21 @@ sed -e "s/ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp'/ts BIGINT METADATA FROM 
 run sql -f "$tmp/badts.sql"
 [ $status -ne 0 ] && has "Invalid data type for metadata column 'ts' of table 't'" "$tmp/err"; check "a timestamp of a wrong type: a clear error" $?
 
+# ---- 6. MAP columns where no connector or format can fill them: refused when the job starts
+cat >"$tmp/dg.sql" <<SQL
+CREATE TABLE s (id INT, m MAP<STRING, INT>) WITH ('connector' = 'datagen', 'number-of-rows' = '2');
+CREATE TABLE p (m MAP<STRING, INT>) WITH ('connector' = 'print');
+INSERT INTO p SELECT m FROM s;
+SQL
+run sql -f "$tmp/dg.sql"
+[ $status -ne 0 ] && has "datagen cannot generate column 'm' of type MAP<STRING, INT>." "$tmp/err"; check "datagen refuses a MAP column" $?
+cat >"$tmp/csv.sql" <<SQL
+CREATE TABLE s (id INT) WITH ('connector' = 'datagen', 'number-of-rows' = '2');
+CREATE TABLE f (m MAP<STRING, INT>) WITH ('connector' = 'filesystem', 'path' = '$tmp/csv_out', 'format' = 'csv');
+INSERT INTO f SELECT MAP['a', id] FROM s;
+SQL
+run sql -f "$tmp/csv.sql"
+[ $status -ne 0 ] && has "The 'csv' format does not support column \`m\` of type MAP<STRING, INT> yet." "$tmp/err"; check "csv refuses a MAP column" $?
+
 echo "kafka_metadata: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

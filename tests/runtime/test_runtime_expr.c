@@ -420,6 +420,12 @@ static void test_map_values(void **state)
     EXPECT("CAST(MAP['k', i, 'n', ni] AS STRING), CAST(MAP['b', bn] AS STRING) IS NOT NULL", "{k=7, n=null}, TRUE");
     EXPECT("MAP['h', bn], MAP['t', ts]", "{h=x'0aff'}, {t=2024-02-29 13:45:30.123}");
     EXPECT("MAP['a', i]['a'] + 1, MAP['a', s]['a'] IS NULL", "8, FALSE");
+    EXPECT("MAP['a', i] = MAP['a', CAST(i AS BIGINT)], MAP['a', j] = MAP['a', b]", "TRUE, FALSE");
+    EXPECT("CAST(MAP['a', i] AS MAP<STRING, BIGINT>)['a'] + b", "10000000007");
+    EXPECT("MAP['a', i] = MAP[1, i]", "planner validation error: Cannot apply '=' to arguments of type '<MAP<CHAR(1) NOT NULL, INT> NOT "
+                                      "NULL> = <MAP<INT NOT NULL, INT> NOT NULL>'");
+    EXPECT("COALESCE(MAP['a', ni], MAP['b', 2]), IF(bo, MAP['a', 1], MAP['b', 2])", "{a=null}, {a=1}");
+    EXPECT("MAP['a', i] IN (MAP['a', 7], MAP['b', 1])", "not supported: IN on a MAP value is not supported by the Sluice runtime yet");
 }
 
 static void test_decimal_arithmetic(void **state)
