@@ -100,13 +100,7 @@ static void print_row(sl_strbuf *out, const uint8_t *r, const sql_type *row, int
     for (int i = 0; i < row->nfields; i++) {
         if (i) sl_strbuf_puts(out, ", ");
         const sql_type *t = row->field_types[i];
-        sl_map_elem v = {.null = sl_row_is_null(r, i)};
-        if (!v.null) switch (sl_phys_of(t)) {
-            case SL_PHYS_I64: v.i = sl_row_i64(r, i); break;
-            case SL_PHYS_F64: v.d = sl_row_f64(r, i); break;
-            case SL_PHYS_BYTES: v.p = sl_row_bytes(r, i, &v.n); break;
-            default: break;
-            }
+        sl_map_elem v = sl_row_elem(r, i, sl_phys_of(t));
         print_value(out, t, &v, ltz_offset);
     }
     sl_strbuf_putc(out, ']');

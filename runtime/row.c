@@ -416,15 +416,30 @@ void sl_format_value(sl_strbuf *out, const sql_type *t, const sl_map_elem *e, in
     }
 }
 
-void sl_row_format_field(sl_strbuf *out, const uint8_t *r, int i, const sql_type *t, int32_t ltz_offset)
+sl_map_elem sl_row_elem(const uint8_t *r, int i, sl_phys ph)
 {
     sl_map_elem e = {.null = sl_row_is_null(r, i)};
-    if (!e.null) switch (sl_phys_of(t)) {
+    if (!e.null) switch (ph) {
         case SL_PHYS_I64: e.i = sl_row_i64(r, i); break;
         case SL_PHYS_F64: e.d = sl_row_f64(r, i); break;
         case SL_PHYS_BYTES: e.p = sl_row_bytes(r, i, &e.n); break;
-        default: break;
+        default: e.null = true; break;
         }
+    return e;
+}
+
+void sl_rw_elem(sl_row_writer *w, int i, const sl_map_elem *e, sl_phys ph)
+{
+    if (e->null) sl_rw_null(w, i);
+    else if (ph == SL_PHYS_I64) sl_rw_i64(w, i, e->i);
+    else if (ph == SL_PHYS_F64) sl_rw_f64(w, i, e->d);
+    else if (ph == SL_PHYS_BYTES) sl_rw_bytes(w, i, e->p, e->n);
+    else sl_rw_null(w, i);
+}
+
+void sl_row_format_field(sl_strbuf *out, const uint8_t *r, int i, const sql_type *t, int32_t ltz_offset)
+{
+    sl_map_elem e = sl_row_elem(r, i, sl_phys_of(t));
     sl_format_value(out, t, &e, ltz_offset);
 }
 

@@ -78,6 +78,11 @@ bool sl_map_next(sl_map_iter *it, sl_map_elem *k, sl_map_elem *v);
 /* Whether two elements of class ph are equal (NULLs are equal to each other here: map keys). */
 bool sl_map_elem_eq(const sl_map_elem *a, const sl_map_elem *b, sl_phys ph);
 
+/* Field i of row r (of class ph) as an element, and an element into field i of a row being built. */
+sl_map_elem sl_row_elem(const uint8_t *r, int i, sl_phys ph);
+struct sl_row_writer;
+void sl_rw_elem(struct sl_row_writer *w, int i, const sl_map_elem *e, sl_phys ph);
+
 /* Builds a map encoding in reusable memory (no allocation once grown):
  *   sl_map_builder b = {0};
  *   sl_mb_begin(&b, SL_PHYS_BYTES, SL_PHYS_I64);

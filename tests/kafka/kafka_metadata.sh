@@ -127,5 +127,18 @@ SQL
 run sql -f "$tmp/csv.sql"
 [ $status -ne 0 ] && has "The 'csv' format does not support column \`m\` of type MAP<STRING, INT> yet." "$tmp/err"; check "csv refuses a MAP column" $?
 
+# json reads and writes MAP<STRING, V> as objects
+mkdir -p "$tmp/jin"
+printf '%s\n' '{"id":1,"m":{"a":1,"b":null}}' '{"id":2,"m":{}}' >"$tmp/jin/part-0.json"
+cat >"$tmp/json.sql" <<SQL
+CREATE TABLE j (id INT, m MAP<STRING, INT>) WITH ('connector' = 'filesystem', 'path' = '$tmp/jin', 'format' = 'json');
+CREATE TABLE jo (id INT, m MAP<STRING, INT>, n INT) WITH ('connector' = 'filesystem', 'path' = '$tmp/jout', 'format' = 'json');
+INSERT INTO jo SELECT id, MAP['x', id, 'y', m['a']], CARDINALITY(m) FROM j;
+SQL
+run sql -f "$tmp/json.sql"
+check "json MAP job exits 0 (status $status)" $status; [ $status -eq 0 ] || show
+[ "$(cat "$tmp"/jout/part-* 2>/dev/null | sort | tr '\n' ' ')" = '{"id":1,"m":{"x":1,"y":1},"n":2} {"id":2,"m":{"x":2,"y":null},"n":0} ' ]
+check "json: MAP columns read and written as objects" $?
+
 echo "kafka_metadata: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
