@@ -29,6 +29,7 @@ sl_status sl_sink_conv_init(sl_sink_conv *c, const sql_type *in, const sql_type 
         bool same = strings || bytes ||
                     (a->id == b->id && (a->id != SQL_T_DECIMAL || a->scale == b->scale) && sl_phys_of(a) == sl_phys_of(b));
         if (a->id == SQL_T_NULL) same = false;
+        if (a->id == SQL_T_MAP || b->id == SQL_T_MAP) same = sql_type_equals(a, b, true); /* else element by element */
         c->cast[i] = !same;
         c->any |= !same;
     }

@@ -279,6 +279,32 @@ static sl_status build(const json_t *spec, sl_job_context *job, int subtask, int
         a.row = a.physical;
         a.input = sl_row_type_from_json(types, json_object_get(spec, "input"), err);
         if (!a.input) return err->code;
+        /* the written columns: physical and persisted (non-VIRTUAL) metadata, in table order */
+        json_t *fields = json_array();
+        size_t i, nmeta = 0;
+        const json_t *col;
+        json_array_foreach(json_object_get(spec, "schema"), i, col)
+        {
+            const char *kind = json_string_value(json_object_get(col, "kind"));
+            bool meta = kind && strcmp(kind, "metadata") == 0;
+            if (meta && json_is_true(json_object_get(col, "virtual"))) continue;
+            if (!meta && kind && strcmp(kind, "physical") != 0) continue;
+            json_array_append(fields, (json_t *)col);
+            nmeta += meta;
+        }
+        if (nmeta) {
+            a.written = sl_row_type_from_json(types, fields, err);
+            const char **mk = sl_arena_zalloc(types, sizeof(char *) * json_array_size(fields));
+            json_array_foreach(fields, i, col)
+            {
+                const char *kind = json_string_value(json_object_get(col, "kind")), *key = json_string_value(json_object_get(col, "key"));
+                if (kind && strcmp(kind, "metadata") == 0)
+                    mk[i] = sl_arena_strdup(types, key ? key : json_string_value(json_object_get(col, "name")));
+            }
+            a.meta_keys = mk;
+        }
+        json_decref(fields);
+        if (nmeta && !a.written) return err->code;
     }
     int bad;
     sl_status st = sl_connector_validate(a.opts, a.nopts, a.physical, source, NULL, &bad, err);

@@ -40,7 +40,11 @@ typedef struct sl_conn_args {
     const sql_type *physical;  /* the physical columns (what a format decodes / encodes) */
     const sql_type *input;     /* sink: the type of the rows it receives (cast to `row`) */
     const char *const *meta_keys; /* source: per field of `row`, its METADATA key (FROM '...' or
-                                   * the column name), NULL for a physical column */
+                                   * the column name), NULL for a physical column; sink: the
+                                   * same per field of `written` */
+    const sql_type *written;   /* sink: the columns `input` maps to when the table has persisted
+                                * (non-VIRTUAL) METADATA columns: physical and metadata, in table
+                                * order; NULL when it has none (then `input` maps to `physical`) */
     int subtask, parallelism;
     struct sl_job_context *job;
     sl_arena *types;           /* lives as long as the operator */

@@ -127,7 +127,7 @@ static sl_status datagen_check(const sl_kv *opts, int nopts, const sql_type *row
         const char *kind = field_get(opts, nopts, col, "kind", &ki);
         bool seq = kind && strcasecmp(kind, "sequence") == 0;
         char key[512];
-        if (sl_phys_of(t) == SL_PHYS_UNSUPPORTED || t->id == SQL_T_INTERVAL_YM || t->id == SQL_T_INTERVAL_DT) {
+        if (sl_phys_of(t) == SL_PHYS_UNSUPPORTED || t->id == SQL_T_MAP || t->id == SQL_T_INTERVAL_YM || t->id == SQL_T_INTERVAL_DT) {
             sl_strbuf tsb = SL_STRBUF_INIT;
             sql_type_print(&tsb, t);
             const char *ts = sl_strbuf_cstr(&tsb);

@@ -3,7 +3,8 @@
  * print writes each row in Flink's form, one per line: "+I[1, abc, null]" — Flink prints the
  * Java objects of the row (Row.toString): booleans as true/false, TIMESTAMP as LocalDateTime
  * ("2024-01-31T12:30", seconds and fraction only when not zero), TIMESTAMP_LTZ as Instant
- * ("2024-01-31T11:30:00Z"), TIME as LocalTime, bytes as "[1, -2]". Prefixed with
+ * ("2024-01-31T11:30:00Z"), TIME as LocalTime, bytes as "[1, -2]", a MAP as "{k1=v1, k2=v2}" (its
+ * elements in these forms). Prefixed with
  * "<print-identifier>:<subtask>> " (subtask counted from 1) when the sink runs in more than one
  * subtask, "<print-identifier>> " with one subtask and an identifier, nothing otherwise.
  * 'standard-error' = 'true' writes to stderr. Lines of concurrent subtasks never interleave.
@@ -55,6 +56,43 @@ static void java_date_time(sl_strbuf *out, int64_t micros, bool instant)
     if (instant) sl_strbuf_putc(out, 'Z');
 }
 
+/* One value in its Java form; a MAP as java.util.Map's toString, its elements in Java form too
+ * (Flink's Row.toString prints maps deeply: {k1=[1, 2], k2=null}). */
+static void print_value(sl_strbuf *out, const sql_type *t, const sl_map_elem *v, int32_t ltz_offset)
+{
+    if (v->null) {
+        sl_strbuf_puts(out, "null");
+        return;
+    }
+    switch (t->id) {
+    case SQL_T_BOOLEAN: sl_strbuf_puts(out, v->i ? "true" : "false"); break;
+    case SQL_T_TIMESTAMP: java_date_time(out, v->i, false); break;
+    case SQL_T_TIMESTAMP_LTZ: java_date_time(out, v->i, true); break;
+    case SQL_T_TIME: java_time(out, v->i * 1000, false); break;
+    case SQL_T_BINARY:
+    case SQL_T_VARBINARY:
+        sl_strbuf_putc(out, '[');
+        for (uint32_t k = 0; k < v->n; k++) sl_strbuf_printf(out, "%s%d", k ? ", " : "", (int)(signed char)v->p[k]);
+        sl_strbuf_putc(out, ']');
+        break;
+    case SQL_T_MAP: {
+        sl_map_iter it;
+        sl_map_elem k, e;
+        sl_strbuf_putc(out, '{');
+        if (sl_map_iter_init(&it, v->p, v->n, sl_phys_of(t->elem), sl_phys_of(t->value), NULL))
+            for (int n = 0; sl_map_next(&it, &k, &e); n++) {
+                if (n) sl_strbuf_puts(out, ", ");
+                print_value(out, t->elem, &k, ltz_offset);
+                sl_strbuf_putc(out, '=');
+                print_value(out, t->value, &e, ltz_offset);
+            }
+        sl_strbuf_putc(out, '}');
+        break;
+    }
+    default: sl_format_value(out, t, v, ltz_offset); break;
+    }
+}
+
 static void print_row(sl_strbuf *out, const uint8_t *r, const sql_type *row, int32_t ltz_offset)
 {
     sl_strbuf_puts(out, sl_row_kind_str(sl_row_get_kind(r)));
@@ -62,26 +100,8 @@ static void print_row(sl_strbuf *out, const uint8_t *r, const sql_type *row, int
     for (int i = 0; i < row->nfields; i++) {
         if (i) sl_strbuf_puts(out, ", ");
         const sql_type *t = row->field_types[i];
-        if (sl_row_is_null(r, i)) {
-            sl_strbuf_puts(out, "null");
-            continue;
-        }
-        switch (t->id) {
-        case SQL_T_BOOLEAN: sl_strbuf_puts(out, sl_row_i64(r, i) ? "true" : "false"); break;
-        case SQL_T_TIMESTAMP: java_date_time(out, sl_row_i64(r, i), false); break;
-        case SQL_T_TIMESTAMP_LTZ: java_date_time(out, sl_row_i64(r, i), true); break;
-        case SQL_T_TIME: java_time(out, sl_row_i64(r, i) * 1000, false); break;
-        case SQL_T_BINARY:
-        case SQL_T_VARBINARY: {
-            uint32_t n;
-            const char *b = sl_row_bytes(r, i, &n);
-            sl_strbuf_putc(out, '[');
-            for (uint32_t k = 0; k < n; k++) sl_strbuf_printf(out, "%s%d", k ? ", " : "", (int)(signed char)b[k]);
-            sl_strbuf_putc(out, ']');
-            break;
-        }
-        default: sl_row_format_field(out, r, i, t, ltz_offset); break;
-        }
+        sl_map_elem v = sl_row_elem(r, i, sl_phys_of(t));
+        print_value(out, t, &v, ltz_offset);
     }
     sl_strbuf_putc(out, ']');
 }

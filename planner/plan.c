@@ -201,6 +201,15 @@ static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out)
         if ((st = cvt_args(c, e, 0, shift, args, &n))) return st;
         *out = px_call(c, e->text, e->type, n, args);
         return SL_OK;
+    case SQL_ITEM: /* m['k'] */
+        if (e->kids[0]->type->id != SQL_T_MAP) return unsupported(c, e, "ARRAY element access");
+        if ((st = cvt_args(c, e, 0, shift, args, &n))) return st;
+        *out = px_call(c, "ITEM", e->type, n, args);
+        return SL_OK;
+    case SQL_MAP_CTOR: /* MAP['k', v, ...] */
+        if ((st = cvt_args(c, e, 0, shift, args, &n))) return st;
+        *out = px_call(c, "MAP", e->type, n, args);
+        return SL_OK;
     case SQL_CASE: {
         /* CASE(cond1, val1, cond2, val2, ..., else); a simple CASE (CASE x WHEN v ...) becomes the
          * searched form (WHEN x = v ...), as Calcite does */

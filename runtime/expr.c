@@ -249,6 +249,30 @@ static bool parse_bool_text(const char *p, size_t n, bool *out)
     return false;
 }
 
+/* A map element as a value of its physical class, and back. */
+static void val_of_elem(sl_val *v, const sl_map_elem *m, sl_phys ph)
+{
+    memset(v, 0, sizeof *v);
+    v->null = m->null;
+    if (m->null) return;
+    if (ph == SL_PHYS_I64) v->i = m->i;
+    else if (ph == SL_PHYS_F64) v->d = m->d;
+    else set_str(v, m->p, m->n);
+}
+
+static sl_map_elem elem_of_val(const sl_val *v, sl_phys ph)
+{
+    sl_map_elem m = {.null = v->null};
+    if (v->null) return m;
+    if (ph == SL_PHYS_I64) m.i = v->i;
+    else if (ph == SL_PHYS_F64) m.d = v->d;
+    else {
+        m.p = v->s.p;
+        m.n = v->s.n;
+    }
+    return m;
+}
+
 static void format_value(sl_strbuf *sb, const sl_val *in, const sql_type *from, int32_t ltz)
 {
     /* reuse the row printer on a one-field view */
@@ -265,7 +289,27 @@ static void format_value(sl_strbuf *sb, const sl_val *in, const sql_type *from, 
     case VC_LTZ: sl_format_timestamp(sb, in->i + (int64_t)ltz * 1000000, from->precision, ' '); break;
     case VC_IYM:
     case VC_IDT: sl_format_interval(sb, from, in->i); break;
-    default: break;
+    default:
+        if (from->id == SQL_T_MAP) { /* Flink's MapToStringCastRule: {k1=v1, k2=v2}, elements as CAST to STRING */
+            sl_map_iter it;
+            sl_map_elem k, v;
+            sl_phys kp = sl_phys_of(from->elem), vp = sl_phys_of(from->value);
+            sl_strbuf_putc(sb, '{');
+            if (sl_map_iter_init(&it, in->s.p, in->s.n, kp, vp, NULL))
+                for (int n = 0; sl_map_next(&it, &k, &v); n++) {
+                    sl_val kv, vv;
+                    val_of_elem(&kv, &k, kp);
+                    val_of_elem(&vv, &v, vp);
+                    if (n) sl_strbuf_puts(sb, ", ");
+                    if (kv.null) sl_strbuf_puts(sb, "null");
+                    else format_value(sb, &kv, from->elem, ltz);
+                    sl_strbuf_putc(sb, '=');
+                    if (vv.null) sl_strbuf_puts(sb, "null");
+                    else format_value(sb, &vv, from->value, ltz);
+                }
+            sl_strbuf_putc(sb, '}');
+        }
+        break;
     }
 }
 
@@ -285,6 +329,39 @@ bool sl_cast_value(const sl_val *in, const sql_type *from, const sql_type *to, s
     }
     vclass f = vc_of(from), t = vc_of(to);
     out->null = false;
+    if (from->id == SQL_T_MAP && to->id == SQL_T_MAP) {
+        if (sql_type_equals(from, to, true)) {
+            *out = *in;
+            return true;
+        }
+        /* element by element (MAP<STRING, STRING> -> MAP<STRING, BYTES> ...), in scratch */
+        sl_map_iter it;
+        uint32_t count;
+        sl_phys fk = sl_phys_of(from->elem), fv = sl_phys_of(from->value), tk = sl_phys_of(to->elem), tv = sl_phys_of(to->value);
+        if (!scratch || !sl_map_iter_init(&it, in->s.p, in->s.n, fk, fv, &count)) {
+            snprintf(msg, msglen, "malformed MAP value");
+            return false;
+        }
+        sl_map_builder b = {.ents = (sl_map_elem *)sl_arena_alloc(scratch, sizeof(sl_map_elem) * 2 * (count ? count : 1)),
+                            .cap = (int)(count ? count : 1)};
+        sl_mb_begin(&b, tk, tv);
+        sl_map_elem k, v;
+        while (sl_map_next(&it, &k, &v)) {
+            sl_val kin, vin, kout, vout;
+            val_of_elem(&kin, &k, fk);
+            val_of_elem(&vin, &v, fv);
+            if (!sl_cast_value(&kin, from->elem, to->elem, scratch, ltz, &kout, msg, msglen) ||
+                !sl_cast_value(&vin, from->value, to->value, scratch, ltz, &vout, msg, msglen))
+                return false;
+            sl_map_elem ko = elem_of_val(&kout, tk), vo = elem_of_val(&vout, tv);
+            sl_mb_put(&b, &ko, &vo); /* never grows: at most count entries */
+        }
+        uint32_t n = sl_mb_size(&b);
+        char *d = sl_arena_alloc(scratch, n);
+        sl_mb_write(&b, d);
+        set_str(out, d, n);
+        return true;
+    }
     switch (t) {
     case VC_BOOL:
         if (f == VC_BOOL || f == VC_INT) out->i = in->i != 0;
@@ -482,6 +559,10 @@ unsupported: {
 bool sl_cast_supported(const sql_type *from, const sql_type *to)
 {
     vclass f = vc_of(from), t = vc_of(to);
+    if (from->id == SQL_T_MAP && to->id == SQL_T_MAP) /* element by element */
+        return sl_phys_of(from) == SL_PHYS_BYTES && sl_phys_of(to) == SL_PHYS_BYTES && sl_cast_supported(from->elem, to->elem) &&
+               sl_cast_supported(from->value, to->value);
+    if (from->id == SQL_T_MAP) return t == VC_STR && sl_phys_of(from) == SL_PHYS_BYTES; /* Flink: {k1=v1, k2=v2} */
     if (f == VC_OTHER || t == VC_OTHER) return false;
     if (f == VC_NULL || f == t) return true;
     switch (t) {
@@ -640,7 +721,8 @@ int coerce(sl_expr *e, int reg, const sql_type *to)
     const sql_type *from = e->rtype[reg];
     if (sql_type_equals(from, to, true)) return reg;
     vclass f = vc_of(from), t = vc_of(to);
-    if (f == t && f != VC_DEC && f != VC_INT && f != VC_TS && f != VC_LTZ && f != VC_TIME) return reg;
+    bool maps = from->id == SQL_T_MAP || to->id == SQL_T_MAP; /* MAPs of other types: a CAST */
+    if (!maps && f == t && f != VC_DEC && f != VC_INT && f != VC_TS && f != VC_LTZ && f != VC_TIME) return reg;
     if (f == t && f == VC_INT && from->id == to->id) return reg;
     if (f == VC_NULL) return reg;
     int d = new_reg(e, to);
@@ -1105,6 +1187,131 @@ static int cmp_code(const char *op)
     return -1;
 }
 
+/* ---- MAP values ---------------------------------------------------------------------------------- */
+
+static int op_map_item(sl_expr *e, const ins *x) /* m[k]: NULL when absent */
+{
+    const sql_type *mt = x->at[0];
+    sl_phys kp = sl_phys_of(mt->elem), vp = sl_phys_of(mt->value);
+    const sl_val *m = R(x->args[0]);
+    sl_map_elem key = elem_of_val(R(x->args[1]), kp), k, v;
+    sl_map_iter it;
+    sl_val *d = R(x->dst);
+    d->null = true;
+    if (!sl_map_iter_init(&it, m->s.p, m->s.n, kp, vp, NULL)) return fail(e, x, "malformed MAP value");
+    while (sl_map_next(&it, &k, &v))
+        if (sl_map_elem_eq(&k, &key, kp)) {
+            val_of_elem(d, &v, vp);
+            break;
+        }
+    return 0;
+}
+
+static int op_map_cardinality(sl_expr *e, const ins *x)
+{
+    const sl_val *m = R(x->args[0]);
+    sl_map_iter it;
+    uint32_t n;
+    if (!sl_map_iter_init(&it, m->s.p, m->s.n, SL_PHYS_BYTES, SL_PHYS_BYTES, &n)) return fail(e, x, "malformed MAP value");
+    R(x->dst)->null = false;
+    R(x->dst)->i = n;
+    return 0;
+}
+
+static void builder_cleanup(void *data)
+{
+    sl_mb_free(data);
+    free(data);
+}
+
+static int op_map_ctor(sl_expr *e, const ins *x) /* MAP[k1, v1, ...]: a repeated key keeps its last value */
+{
+    sl_map_builder *b = x->data;
+    sl_phys kp = sl_phys_of(x->t->elem), vp = sl_phys_of(x->t->value);
+    sl_mb_begin(b, kp, vp);
+    for (int i = 0; i + 1 < x->nargs; i += 2) {
+        sl_map_elem k = elem_of_val(R(x->args[i]), kp), v = elem_of_val(R(x->args[i + 1]), vp);
+        sl_mb_put(b, &k, &v);
+    }
+    uint32_t n = sl_mb_size(b);
+    char *d = scratch_alloc(e, n);
+    sl_mb_write(b, d);
+    set_str(R(x->dst), d, n);
+    return 0;
+}
+
+/* a = b (k 0) or a <> b (k 1) on two MAPs of one type: the same entries, in any order */
+static int op_map_eq(sl_expr *e, const ins *x)
+{
+    const sql_type *mt = x->at[0];
+    sl_phys kp = sl_phys_of(mt->elem), vp = sl_phys_of(mt->value);
+    const sl_val *a = R(x->args[0]), *b = R(x->args[1]);
+    sl_map_iter ia, ib;
+    uint32_t na, nb;
+    if (!sl_map_iter_init(&ia, a->s.p, a->s.n, kp, vp, &na) || !sl_map_iter_init(&ib, b->s.p, b->s.n, kp, vp, &nb))
+        return fail(e, x, "malformed MAP value");
+    bool eq = na == nb;
+    sl_map_elem ka, va, kb, vb;
+    while (eq && sl_map_next(&ia, &ka, &va)) {
+        bool found = false;
+        sl_map_iter_init(&ib, b->s.p, b->s.n, kp, vp, NULL);
+        while (!found && sl_map_next(&ib, &kb, &vb))
+            if (sl_map_elem_eq(&ka, &kb, kp)) found = sl_map_elem_eq(&va, &vb, vp);
+        eq = found;
+    }
+    R(x->dst)->null = false;
+    R(x->dst)->i = x->k ? !eq : eq;
+    return 0;
+}
+
+/* MAP element access, constructor, CARDINALITY and (in)equality; 0 = not a MAP operation. */
+static int gen_map_call(sl_expr *e, const char *op, int *args, int n, int dst, const sql_type *t)
+{
+    const sql_type *a0 = n ? e->rtype[args[0]] : NULL;
+    if (strcmp(op, "ITEM") == 0 && n == 2 && a0->id == SQL_T_MAP) {
+        args[1] = coerce(e, args[1], a0->elem);
+        emit(e, op_map_item, dst, t, 2, args, true);
+        return 1;
+    }
+    if (strcasecmp(op, "CARDINALITY") == 0 && n == 1 && a0->id == SQL_T_MAP) {
+        emit(e, op_map_cardinality, dst, t, 1, args, true);
+        return 1;
+    }
+    if (strcmp(op, "MAP") == 0 && t->id == SQL_T_MAP) {
+        for (int i = 0; i < n; i++) args[i] = coerce(e, args[i], i % 2 ? t->value : t->elem);
+        int pc = emit(e, op_map_ctor, dst, t, n, args, false);
+        e->code[pc].data = sl_xcalloc(1, sizeof(sl_map_builder));
+        e->code[pc].cleanup = builder_cleanup;
+        return 1;
+    }
+    if ((strcmp(op, "=") == 0 || strcmp(op, "<>") == 0) && n == 2 && (a0->id == SQL_T_MAP || e->rtype[args[1]]->id == SQL_T_MAP)) {
+        const sql_type *ct = sql_type_common(e->types, a0, e->rtype[args[1]]);
+        if (ct && ct->id == SQL_T_MAP && sl_cast_supported(a0, ct) && sl_cast_supported(e->rtype[args[1]], ct)) {
+            args[0] = coerce(e, args[0], ct); /* MAP<STRING, INT> = MAP<STRING, BIGINT>: both as the common type */
+            args[1] = coerce(e, args[1], ct);
+            a0 = ct;
+        }
+        if (!sql_type_equals(e->rtype[args[0]], e->rtype[args[1]], true)) {
+            sl_strbuf a = SL_STRBUF_INIT, b = SL_STRBUF_INIT;
+            sql_type_print(&a, a0);
+            sql_type_print(&b, e->rtype[args[1]]);
+            compile_error(e, SL_ERR_UNSUPPORTED, "comparing %s with %s is not supported by the Sluice runtime yet", sl_strbuf_cstr(&a),
+                          sl_strbuf_cstr(&b));
+            sl_strbuf_free(&a);
+            sl_strbuf_free(&b);
+            return -1;
+        }
+        int pc = emit(e, op_map_eq, dst, t, 2, args, true);
+        e->code[pc].k = op[0] == '<';
+        return 1;
+    }
+    if (a0 && a0->id == SQL_T_MAP && strcmp(op, "CAST") != 0 && strcmp(op, "TRY_CAST") != 0 && strncmp(op, "IS ", 3) != 0) {
+        compile_error(e, SL_ERR_UNSUPPORTED, "%s on a MAP value is not supported by the Sluice runtime yet", op);
+        return -1;
+    }
+    return 0;
+}
+
 static const sql_type *common2(sl_expr *e, const sql_type *a, const sql_type *b)
 {
     if (a->id == SQL_T_NULL) return b;
@@ -1232,6 +1439,8 @@ static int gen_call(sl_expr *e, const char *op, const json_t *jargs, const sql_t
     int n = gen_args(e, jargs, args, (int)nargs);
     if (n < 0) return -1;
     dst = new_reg(e, t);
+    int mc = gen_map_call(e, op, args, n, dst, t);
+    if (mc) return mc < 0 ? -1 : dst;
     if (strcasecmp(op, "MOD") == 0) op = "%";
     int cc = cmp_code(op);
     if (cc >= 0 && n == 2) {

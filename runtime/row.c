@@ -32,6 +32,11 @@ sl_phys sl_phys_of(const sql_type *t)
     case SQL_T_VARCHAR:
     case SQL_T_BINARY:
     case SQL_T_VARBINARY: return SL_PHYS_BYTES;
+    case SQL_T_MAP:
+        return t->elem && t->value && sl_phys_of(t->elem) != SL_PHYS_UNSUPPORTED && sl_phys_of(t->value) != SL_PHYS_UNSUPPORTED &&
+                       t->elem->id != SQL_T_MAP && t->value->id != SQL_T_MAP
+                   ? SL_PHYS_BYTES
+                   : SL_PHYS_UNSUPPORTED;
     default: return SL_PHYS_UNSUPPORTED;
     }
 }
@@ -233,14 +238,140 @@ void sl_format_interval(sl_strbuf *out, const sql_type *t, int64_t v)
                          a / 3600000 % 24, a / 60000 % 60, a / 1000 % 60, a % 1000);
 }
 
-void sl_row_format_field(sl_strbuf *out, const uint8_t *r, int i, const sql_type *t, int32_t ltz_offset)
+/* ---- MAP values ---------------------------------------------------------------------------------- */
+
+static bool elem_read(const uint8_t **pp, const uint8_t *end, sl_phys ph, sl_map_elem *e)
 {
-    if (sl_row_is_null(r, i)) {
+    const uint8_t *p = *pp;
+    if (p >= end) return false;
+    memset(e, 0, sizeof *e);
+    e->null = *p++ == 0;
+    if (!e->null) {
+        if (ph == SL_PHYS_BYTES) {
+            if (end - p < 4) return false;
+            memcpy(&e->n, p, 4);
+            p += 4;
+            if ((uint64_t)(end - p) < e->n) return false;
+            e->p = (const char *)p;
+            p += e->n;
+        } else {
+            if (end - p < 8) return false;
+            if (ph == SL_PHYS_F64) memcpy(&e->d, p, 8);
+            else memcpy(&e->i, p, 8);
+            p += 8;
+        }
+    }
+    *pp = p;
+    return true;
+}
+
+bool sl_map_iter_init(sl_map_iter *it, const char *buf, uint32_t len, sl_phys kp, sl_phys vp, uint32_t *count)
+{
+    memset(it, 0, sizeof *it);
+    if (len < 4) return false;
+    memcpy(&it->left, buf, 4);
+    it->p = (const uint8_t *)buf + 4;
+    it->end = (const uint8_t *)buf + len;
+    it->kp = kp;
+    it->vp = vp;
+    if (it->left > len / 2) return false; /* every entry takes 2 bytes at least */
+    if (count) *count = it->left;
+    return true;
+}
+
+bool sl_map_next(sl_map_iter *it, sl_map_elem *k, sl_map_elem *v)
+{
+    if (!it->left) return false;
+    if (!elem_read(&it->p, it->end, it->kp, k) || !elem_read(&it->p, it->end, it->vp, v)) {
+        it->left = 0;
+        return false;
+    }
+    it->left--;
+    return true;
+}
+
+bool sl_map_elem_eq(const sl_map_elem *a, const sl_map_elem *b, sl_phys ph)
+{
+    if (a->null || b->null) return a->null == b->null;
+    switch (ph) {
+    case SL_PHYS_I64: return a->i == b->i;
+    case SL_PHYS_F64: return a->d == b->d;
+    case SL_PHYS_BYTES: return a->n == b->n && (a->n == 0 || memcmp(a->p, b->p, a->n) == 0);
+    default: return false;
+    }
+}
+
+void sl_mb_begin(sl_map_builder *b, sl_phys kp, sl_phys vp)
+{
+    b->n = 0;
+    b->kp = kp;
+    b->vp = vp;
+}
+
+void sl_mb_put(sl_map_builder *b, const sl_map_elem *k, const sl_map_elem *v)
+{
+    for (int i = 0; i < b->n; i++)
+        if (sl_map_elem_eq(&b->ents[2 * i], k, b->kp)) {
+            b->ents[2 * i + 1] = *v; /* a repeated key: the last value wins */
+            return;
+        }
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 8;
+        b->ents = sl_xrealloc(b->ents, sizeof *b->ents * 2 * (size_t)b->cap);
+    }
+    b->ents[2 * b->n] = *k;
+    b->ents[2 * b->n + 1] = *v;
+    b->n++;
+}
+
+static uint32_t elem_size(const sl_map_elem *e, sl_phys ph) { return 1u + (e->null ? 0u : ph == SL_PHYS_BYTES ? 4u + e->n : 8u); }
+
+uint32_t sl_mb_size(const sl_map_builder *b)
+{
+    uint32_t n = 4;
+    for (int i = 0; i < b->n; i++) n += elem_size(&b->ents[2 * i], b->kp) + elem_size(&b->ents[2 * i + 1], b->vp);
+    return n;
+}
+
+static char *elem_write(char *d, const sl_map_elem *e, sl_phys ph)
+{
+    *d++ = e->null ? 0 : 1;
+    if (e->null) return d;
+    if (ph == SL_PHYS_BYTES) {
+        memcpy(d, &e->n, 4);
+        if (e->n) memcpy(d + 4, e->p, e->n);
+        return d + 4 + e->n;
+    }
+    memcpy(d, ph == SL_PHYS_F64 ? (const void *)&e->d : (const void *)&e->i, 8);
+    return d + 8;
+}
+
+void sl_mb_write(const sl_map_builder *b, char *dst)
+{
+    uint32_t n = (uint32_t)b->n;
+    memcpy(dst, &n, 4);
+    dst += 4;
+    for (int i = 0; i < b->n; i++) {
+        dst = elem_write(dst, &b->ents[2 * i], b->kp);
+        dst = elem_write(dst, &b->ents[2 * i + 1], b->vp);
+    }
+}
+
+void sl_mb_free(sl_map_builder *b)
+{
+    free(b->ents);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- text forms -------------------------------------------------------------------------------- */
+
+void sl_format_value(sl_strbuf *out, const sql_type *t, const sl_map_elem *e, int32_t ltz_offset)
+{
+    if (e->null) {
         sl_strbuf_puts(out, "null");
         return;
     }
-    int64_t v = 0;
-    if (sl_phys_of(t) == SL_PHYS_I64) v = sl_row_i64(r, i);
+    int64_t v = e->i;
     switch (t->id) {
     case SQL_T_BOOLEAN: sl_strbuf_puts(out, v ? "TRUE" : "FALSE"); break;
     case SQL_T_TINYINT:
@@ -248,35 +379,68 @@ void sl_row_format_field(sl_strbuf *out, const uint8_t *r, int i, const sql_type
     case SQL_T_INT:
     case SQL_T_BIGINT: sl_strbuf_printf(out, "%" PRId64, v); break;
     case SQL_T_DECIMAL: sl_format_decimal(out, v, t->scale); break;
-    case SQL_T_FLOAT: sl_format_double(out, sl_row_f64(r, i), true); break;
-    case SQL_T_DOUBLE: sl_format_double(out, sl_row_f64(r, i), false); break;
+    case SQL_T_FLOAT: sl_format_double(out, e->d, true); break;
+    case SQL_T_DOUBLE: sl_format_double(out, e->d, false); break;
     case SQL_T_CHAR:
-    case SQL_T_VARCHAR: {
-        uint32_t n;
-        const char *s = sl_row_bytes(r, i, &n);
-        sl_strbuf_append(out, s, n);
-        break;
-    }
+    case SQL_T_VARCHAR: sl_strbuf_append(out, e->p, e->n); break;
     case SQL_T_BINARY:
     case SQL_T_VARBINARY: {
-        uint32_t n;
-        const unsigned char *s = (const unsigned char *)sl_row_bytes(r, i, &n);
+        const unsigned char *s = (const unsigned char *)e->p;
         sl_strbuf_putc(out, 'x');
         sl_strbuf_putc(out, '\'');
-        for (uint32_t k = 0; k < n; k++) sl_strbuf_printf(out, "%02x", s[k]);
+        for (uint32_t k = 0; k < e->n; k++) sl_strbuf_printf(out, "%02x", s[k]);
         sl_strbuf_putc(out, '\'');
         break;
     }
     case SQL_T_DATE: sl_format_date(out, v); break;
     case SQL_T_TIME: sl_format_time(out, v, t->precision); break;
     case SQL_T_TIMESTAMP: sl_format_timestamp(out, v, t->precision < 0 ? 6 : t->precision, ' '); break;
-    case SQL_T_TIMESTAMP_LTZ:
-        sl_format_timestamp(out, v + (int64_t)ltz_offset * 1000000, t->precision < 0 ? 6 : t->precision, ' ');
-        break;
+    case SQL_T_TIMESTAMP_LTZ: sl_format_timestamp(out, v + (int64_t)ltz_offset * 1000000, t->precision < 0 ? 6 : t->precision, ' '); break;
     case SQL_T_INTERVAL_YM:
     case SQL_T_INTERVAL_DT: sl_format_interval(out, t, v); break;
+    case SQL_T_MAP: {
+        sl_map_iter it;
+        sl_map_elem k, val;
+        sl_strbuf_putc(out, '{');
+        if (sl_map_iter_init(&it, e->p, e->n, sl_phys_of(t->elem), sl_phys_of(t->value), NULL))
+            for (int n = 0; sl_map_next(&it, &k, &val); n++) {
+                if (n) sl_strbuf_puts(out, ", ");
+                sl_format_value(out, t->elem, &k, ltz_offset);
+                sl_strbuf_putc(out, '=');
+                sl_format_value(out, t->value, &val, ltz_offset);
+            }
+        sl_strbuf_putc(out, '}');
+        break;
+    }
     default: sl_strbuf_puts(out, "?"); break;
     }
+}
+
+sl_map_elem sl_row_elem(const uint8_t *r, int i, sl_phys ph)
+{
+    sl_map_elem e = {.null = sl_row_is_null(r, i)};
+    if (!e.null) switch (ph) {
+        case SL_PHYS_I64: e.i = sl_row_i64(r, i); break;
+        case SL_PHYS_F64: e.d = sl_row_f64(r, i); break;
+        case SL_PHYS_BYTES: e.p = sl_row_bytes(r, i, &e.n); break;
+        default: e.null = true; break;
+        }
+    return e;
+}
+
+void sl_rw_elem(sl_row_writer *w, int i, const sl_map_elem *e, sl_phys ph)
+{
+    if (e->null) sl_rw_null(w, i);
+    else if (ph == SL_PHYS_I64) sl_rw_i64(w, i, e->i);
+    else if (ph == SL_PHYS_F64) sl_rw_f64(w, i, e->d);
+    else if (ph == SL_PHYS_BYTES) sl_rw_bytes(w, i, e->p, e->n);
+    else sl_rw_null(w, i);
+}
+
+void sl_row_format_field(sl_strbuf *out, const uint8_t *r, int i, const sql_type *t, int32_t ltz_offset)
+{
+    sl_map_elem e = sl_row_elem(r, i, sl_phys_of(t));
+    sl_format_value(out, t, &e, ltz_offset);
 }
 
 void sl_row_format(sl_strbuf *out, const uint8_t *r, const sql_type *row_type, int32_t ltz_offset)

@@ -20,7 +20,8 @@
  *                 INTERVAL DAY TO SECOND (milliseconds)
  *   SL_PHYS_F64   double: FLOAT, DOUBLE
  *   SL_PHYS_BYTES u32 offset from the row start << 32 | u32 length: CHAR, VARCHAR (UTF-8),
- *                 BINARY, VARBINARY
+ *                 BINARY, VARBINARY; MAP<K, V> (K and V of these classes) as the map encoding
+ *                 below
  * Rows are 8-byte aligned in memory when built by a writer; readers use memcpy-free loads only
  * on aligned rows (everything the runtime builds), so network buffers keep rows 8-aligned.
  * Host byte order: rows never leave one machine's process family without a format. */
@@ -44,8 +45,59 @@ typedef enum sl_row_kind {
 typedef enum sl_phys { SL_PHYS_I64, SL_PHYS_F64, SL_PHYS_BYTES, SL_PHYS_UNSUPPORTED } sl_phys;
 
 /* The physical class of a SQL type; SL_PHYS_UNSUPPORTED for types the runtime cannot hold yet
- * (ARRAY, MAP, MULTISET, ROW, DECIMAL with precision > 18). */
+ * (ARRAY, MULTISET, ROW, DECIMAL with precision > 18, a MAP whose keys or values are such). */
 sl_phys sl_phys_of(const sql_type *t);
+
+/* MAP values: the bytes of a SL_PHYS_BYTES field,
+ *
+ *   u32 number of entries n (host order), then n entries: key element, value element;
+ *   element: u8 1 = present / 0 = NULL, then (present) I64/F64: 8 bytes, BYTES: u32 length
+ *   and the bytes. No alignment; keys are distinct (a builder keeps the last value of a
+ *   repeated key, at the place of its first occurrence, as a Java LinkedHashMap does).
+ *
+ * Two equal maps built in the same order have equal bytes. */
+typedef struct sl_map_elem {
+    bool null;
+    int64_t i;      /* SL_PHYS_I64 */
+    double d;       /* SL_PHYS_F64 */
+    const char *p;  /* SL_PHYS_BYTES */
+    uint32_t n;
+} sl_map_elem;
+
+typedef struct sl_map_iter {
+    const uint8_t *p, *end;
+    uint32_t left;
+    sl_phys kp, vp;
+} sl_map_iter;
+
+/* Starts reading a map of key class kp and value class vp; *count = its number of entries.
+ * false when the bytes are not a well-formed map encoding. */
+bool sl_map_iter_init(sl_map_iter *it, const char *buf, uint32_t len, sl_phys kp, sl_phys vp, uint32_t *count);
+/* The next entry: true while there is one (false at the end, or when the encoding is cut short). */
+bool sl_map_next(sl_map_iter *it, sl_map_elem *k, sl_map_elem *v);
+/* Whether two elements of class ph are equal (NULLs are equal to each other here: map keys). */
+bool sl_map_elem_eq(const sl_map_elem *a, const sl_map_elem *b, sl_phys ph);
+
+/* Field i of row r (of class ph) as an element, and an element into field i of a row being built. */
+sl_map_elem sl_row_elem(const uint8_t *r, int i, sl_phys ph);
+struct sl_row_writer;
+void sl_rw_elem(struct sl_row_writer *w, int i, const sl_map_elem *e, sl_phys ph);
+
+/* Builds a map encoding in reusable memory (no allocation once grown):
+ *   sl_map_builder b = {0};
+ *   sl_mb_begin(&b, SL_PHYS_BYTES, SL_PHYS_I64);
+ *   sl_mb_put(&b, &k, &v);  ...            // elements' bytes must stay valid until sl_mb_write
+ *   char *dst = sl_rw_bytes_reserve(&w, i, sl_mb_size(&b)); sl_mb_write(&b, dst); */
+typedef struct sl_map_builder {
+    sl_map_elem *ents; /* key, value, key, value ... */
+    int n, cap;        /* entries */
+    sl_phys kp, vp;
+} sl_map_builder;
+void sl_mb_begin(sl_map_builder *b, sl_phys kp, sl_phys vp);
+void sl_mb_put(sl_map_builder *b, const sl_map_elem *k, const sl_map_elem *v);
+uint32_t sl_mb_size(const sl_map_builder *b);
+void sl_mb_write(const sl_map_builder *b, char *dst);
+void sl_mb_free(sl_map_builder *b);
 
 /* "+I", "-U", "+U", "-D" */
 const char *sl_row_kind_str(sl_row_kind k);
@@ -134,6 +186,9 @@ void sl_rw_free(sl_row_writer *w);
 struct sl_strbuf;
 void sl_row_format_field(struct sl_strbuf *out, const uint8_t *r, int i, const sql_type *t, int32_t ltz_offset);
 void sl_row_format(struct sl_strbuf *out, const uint8_t *r, const sql_type *row_type, int32_t ltz_offset);
+/* One value of type t (not a row field): the form of sl_row_format_field; MAP values print as
+ * Flink's CAST(map AS STRING): {k1=v1, k2=v2}. */
+void sl_format_value(struct sl_strbuf *out, const sql_type *t, const sl_map_elem *v, int32_t ltz_offset);
 /* Java's Double.toString (1.0, 1.5E10, NaN, Infinity); is_float rounds as a FLOAT. */
 void sl_format_double(struct sl_strbuf *out, double d, bool is_float);
 /* An unscaled DECIMAL: "-12.50" for (-1250, 2). */

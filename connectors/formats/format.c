@@ -93,6 +93,8 @@ typedef struct fcol {
     char *type_str;     /* its printed form, for messages */
     char *json_key;     /* "\"name\":", escaped, for encoding */
     size_t json_key_len;
+    struct sl_format *vf; /* json, a MAP<STRING, V> column: a one-column format of V converting its values */
+    sl_phys vphys;        /* ... and V's physical class */
 } fcol;
 
 typedef struct csv_field {
@@ -117,6 +119,12 @@ struct sl_format {
     size_t null_lit_len;
     /* raw */
     bool little_endian;
+    /* json MAP columns: map-null-key.mode (0 FAIL, 1 DROP, 2 LITERAL) and .literal; an encoded
+     * map had a NULL key under FAIL */
+    int null_key_mode;
+    char *null_key_lit;
+    bool null_key_failed;
+    sl_strbuf mapbuf; /* a decoded map's encoding */
 
     /* column lookup by name: open addressing over column indexes, plus the column the k-th key
      * of the previous JSON object mapped to (records of one topic keep their key order) */
@@ -671,10 +679,50 @@ static bool text_to_field(sl_format *f, sl_row_writer *w, int i, const char *s, 
 }
 
 /* Converts a JSON value into field i as Flink's JsonToRowDataConverters do. */
+static bool json_to_field(sl_format *f, sl_row_writer *w, int i, json_t *v);
+
+/* A JSON object into a MAP<STRING, V> (its values converted as V's; JSON keys are distinct). */
+static bool json_to_map(sl_format *f, sl_row_writer *w, int i, json_t *v)
+{
+    const fcol *c = &f->cols[i];
+    sl_format *vf = c->vf;
+    sl_strbuf *mb = &f->mapbuf;
+    sl_strbuf_reset(mb);
+    uint32_t n = (uint32_t)json_object_size(v);
+    sl_strbuf_append(mb, (const char *)&n, 4);
+    for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+        uint32_t klen = (uint32_t)json_object_iter_key_len(it);
+        sl_strbuf_putc(mb, 1);
+        sl_strbuf_append(mb, (const char *)&klen, 4);
+        sl_strbuf_append(mb, json_object_iter_key(it), klen);
+        sl_rw_begin(&vf->w, 1, SL_ROW_INSERT);
+        if (!json_to_field(vf, &vf->w, 0, json_object_iter_value(it))) {
+            memcpy(f->why, vf->why, sizeof f->why);
+            memcpy(f->hint, vf->hint, sizeof f->hint);
+            return false;
+        }
+        sl_map_elem e = sl_row_elem(sl_rw_finish(&vf->w), 0, c->vphys);
+        sl_strbuf_putc(mb, e.null ? 0 : 1);
+        if (e.null) continue;
+        if (c->vphys == SL_PHYS_BYTES) {
+            sl_strbuf_append(mb, (const char *)&e.n, 4);
+            sl_strbuf_append(mb, e.p, e.n);
+        } else {
+            sl_strbuf_append(mb, c->vphys == SL_PHYS_F64 ? (const char *)&e.d : (const char *)&e.i, 8);
+        }
+    }
+    sl_rw_bytes(w, i, mb->buf, (uint32_t)mb->len);
+    return true;
+}
+
 static bool json_to_field(sl_format *f, sl_row_writer *w, int i, json_t *v)
 {
     const fcol *c = &f->cols[i];
     sql_type_id id = c->t.id;
+    if (c->vf && !json_is_null(v)) {
+        if (!json_is_object(v)) return bad_json(f, i, v);
+        return json_to_map(f, w, i, v);
+    }
     switch (json_typeof(v)) {
     case JSON_NULL: return true; /* the writer starts with every field NULL */
     case JSON_STRING: return text_to_field(f, w, i, json_string_value(v), json_string_length(v), true);
@@ -905,6 +953,42 @@ static void json_put_field(sl_format *f, sl_strbuf *out, const uint8_t *row, int
     }
 }
 
+/* A MAP<STRING, V> as a JSON object (values in V's JSON form); a NULL key per map-null-key.mode. */
+static void json_put_map(sl_format *f, sl_strbuf *out, const fcol *c, const uint8_t *row, int i)
+{
+    sl_format *vf = c->vf;
+    uint32_t n;
+    const char *p = sl_row_bytes(row, i, &n);
+    sl_map_iter it;
+    sl_map_elem k, v;
+    bool first = true;
+    sl_strbuf_putc(out, '{');
+    if (vf && sl_map_iter_init(&it, p, n, SL_PHYS_BYTES, c->vphys, NULL))
+        while (sl_map_next(&it, &k, &v)) {
+            if (k.null) {
+                if (f->null_key_mode == 1) continue; /* DROP */
+                if (f->null_key_mode == 0) {         /* FAIL */
+                    f->null_key_failed = true;
+                    continue;
+                }
+                k.p = f->null_key_lit ? f->null_key_lit : "null";
+                k.n = (uint32_t)strlen(k.p);
+            }
+            if (!first) sl_strbuf_putc(out, ',');
+            first = false;
+            put_json_string(out, k.p, k.n);
+            sl_strbuf_putc(out, ':');
+            if (v.null) {
+                sl_strbuf_append(out, "null", 4);
+                continue;
+            }
+            sl_rw_begin(&vf->w, 1, SL_ROW_INSERT);
+            sl_rw_elem(&vf->w, 0, &v, c->vphys);
+            json_put_field(vf, out, sl_rw_finish(&vf->w), 0);
+        }
+    sl_strbuf_putc(out, '}');
+}
+
 static void json_put_row(sl_format *f, sl_strbuf *out, const uint8_t *row, bool ignore_nulls)
 {
     sl_strbuf_putc(out, '{');
@@ -916,6 +1000,7 @@ static void json_put_row(sl_format *f, sl_strbuf *out, const uint8_t *row, bool 
         first = false;
         sl_strbuf_append(out, f->cols[i].json_key, f->cols[i].json_key_len);
         if (null) sl_strbuf_append(out, "null", 4);
+        else if (f->cols[i].vf) json_put_map(f, out, &f->cols[i], row, i);
         else json_put_field(f, out, row, i);
     }
     sl_strbuf_putc(out, '}');
@@ -1412,7 +1497,8 @@ static sl_status parse_options(sl_format *f, const sl_kv *opts, int nopts, int *
                 else st = bad_value(o, i, "SQL, ISO-8601", bad, err);
             } else if (key_is(o->key, p, "map-null-key.mode")) {
                 bool ok = false;
-                for (int k = 0; k < 3; k++) ok |= strcasecmp(o->value, null_key_modes[k]) == 0;
+                for (int k = 0; k < 3; k++)
+                    if (strcasecmp(o->value, null_key_modes[k]) == 0) ok = true, f->null_key_mode = k;
                 if (!ok) st = bad_value(o, i, "FAIL, DROP, LITERAL", bad, err);
             } else if (key_is(o->key, p, "encode.decimal-as-plain-number")) {
                 st = opt_bool(o, i, &f->decimal_plain, bad, err);
@@ -1421,7 +1507,10 @@ static sl_status parse_options(sl_format *f, const sl_kv *opts, int nopts, int *
             } else if (f->kind == FK_DEBEZIUM && key_is(o->key, p, "schema-include")) {
                 st = opt_bool(o, i, &f->schema_include, bad, err);
             }
-            /* map-null-key.literal: any string (MAP columns are not supported yet) */
+            else if (key_is(o->key, p, "map-null-key.literal")) {
+                free(f->null_key_lit);
+                f->null_key_lit = sl_xstrdup(o->value);
+            }
         } else if (f->kind == FK_CSV) {
             if (key_is(o->key, p, "field-delimiter")) st = opt_char(o, i, true, &f->delim, bad, err);
             else if (key_is(o->key, p, "quote-character")) {
@@ -1482,7 +1571,10 @@ void sl_format_destroy(sl_format *f)
         free(f->cols[c].name);
         free(f->cols[c].type_str);
         free(f->cols[c].json_key);
+        sl_format_destroy(f->cols[c].vf);
     }
+    free(f->null_key_lit);
+    sl_strbuf_free(&f->mapbuf);
     free(f->cols);
     free(f->null_lit);
     free(f->htab);
@@ -1540,6 +1632,15 @@ static sl_status check_columns(sl_format *f, const sql_type *row, sl_error *err)
                               sl_strbuf_cstr(&sb));
             sl_error_hint(err, "the raw format holds CHAR/VARCHAR/STRING, BINARY/VARBINARY/BYTES, BOOLEAN, TINYINT, "
                                "SMALLINT, INT, BIGINT, FLOAT or DOUBLE");
+        } else if (t->id == SQL_T_MAP && f->kind == FK_JSON && sl_phys_of(t) == SL_PHYS_BYTES) {
+            if (!is_string_type(t->elem->id))
+                st = sl_error_set(err, SL_ERR_UNSUPPORTED, "JSON format doesn't support non-string as key type of map. The type is: %s",
+                                  sl_strbuf_cstr(&sb));
+        } else if (t->id == SQL_T_MAP) {
+            st = sl_error_set(err, SL_ERR_UNSUPPORTED, "The '%s' format does not support column `%s` of type %s yet.",
+                              f->name, row->field_names[c], sl_strbuf_cstr(&sb));
+            sl_error_hint(err, "of the Sluice formats only 'json' encodes and decodes MAP columns (MAP<STRING, V> of scalar V): "
+                               "use it, CAST the map AS STRING, or select its elements (m['key'])");
         } else if (sl_phys_of(t) == SL_PHYS_UNSUPPORTED) {
             st = sl_error_set(err, SL_ERR_UNSUPPORTED, "The '%s' format does not support column `%s` of type %s yet.",
                               f->name, row->field_names[c], sl_strbuf_cstr(&sb));
@@ -1594,12 +1695,25 @@ sl_status sl_format_create(const char *name, const sql_type *row, const sl_kv *o
         col->t.field_types = NULL;
         col->t.nfields = 0;
         sl_strbuf sb = SL_STRBUF_INIT;
-        sql_type_print(&sb, &col->t);
+        sql_type_print(&sb, row->field_types[c]); /* the copy has no element types */
         col->type_str = sl_strbuf_detach(&sb);
         put_json_string(&sb, col->name, col->name_len);
         sl_strbuf_putc(&sb, ':');
         col->json_key_len = sb.len;
         col->json_key = sl_strbuf_detach(&sb);
+        const sql_type *ct = row->field_types[c];
+        if (ct->id == SQL_T_MAP) { /* checked: json, MAP<STRING, V> */
+            const char *names[1] = {row->field_names[c]};
+            const sql_type *types[1] = {ct->value};
+            sql_type vrow = {.id = SQL_T_ROW, .precision = -1, .scale = -1, .nfields = 1, .field_names = names, .field_types = types};
+            col->vphys = sl_phys_of(ct->value);
+            int vbad;
+            st = sl_format_create(name, &vrow, opts, nopts, ltz_offset, &col->vf, &vbad, err);
+            if (st != SL_OK) {
+                sl_format_destroy(f);
+                return st;
+            }
+        }
     }
     build_lookup(f);
     *out = f;
@@ -1632,7 +1746,17 @@ sl_status sl_format_encode(sl_format *f, const uint8_t *row, sl_strbuf *out, sl_
         return SL_ERR_UNSUPPORTED;
     }
     switch (f->kind) {
-    case FK_JSON: json_put_row(f, out, row, f->ignore_nulls); break;
+    case FK_JSON:
+        f->null_key_failed = false;
+        json_put_row(f, out, row, f->ignore_nulls);
+        if (f->null_key_failed) {
+            sl_error_set(err, SL_ERR_RUNTIME,
+                         "JSON format doesn't support to serialize map data with null keys. You can drop null key entries or "
+                         "encode null in literals by specifying map-null-key.mode option.");
+            sl_error_hint(err, "set 'json.map-null-key.mode' = 'DROP', or 'LITERAL' with 'json.map-null-key.literal'");
+            return SL_ERR_RUNTIME;
+        }
+        break;
     case FK_CSV: csv_encode(f, row, out); break;
     case FK_RAW: raw_encode(f, row, out); break;
     default: break;

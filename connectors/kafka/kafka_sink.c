@@ -57,12 +57,22 @@ typedef struct eos_epoch {
     char *path;       /* the local file */
 } eos_epoch;
 
-/* A record in an epoch file: this header, then the key bytes, then the value bytes. */
+/* A record in an epoch file: this header, then the key bytes, the value bytes and the headers
+ * (a MAP<STRING, BYTES> encoding, runtime/row.h). */
 typedef struct wal_rec {
+    int64_t timestamp; /* the record's timestamp in ms; 0: none (the producer's clock) */
     int32_t partition; /* RD_KAFKA_PARTITION_UA: the producer's partitioner decides */
     uint32_t keylen;   /* UINT32_MAX: no key */
-    uint32_t vallen;
+    uint32_t vallen;   /* UINT32_MAX: no value (an upsert-kafka tombstone) */
+    uint32_t hdrlen;   /* 0: no headers */
 } wal_rec;
+
+/* What one record carries besides key and value: the writable metadata. */
+typedef struct rec_meta {
+    int64_t timestamp_ms; /* 0: none */
+    const char *hdrs;     /* a MAP<STRING, BYTES> encoding, or NULL */
+    uint32_t hdrlen;
+} rec_meta;
 
 typedef struct kafka_sink {
     kafka_client c;
@@ -72,6 +82,12 @@ typedef struct kafka_sink {
     rd_kafka_topic_t *rkt;
     kafka_layout lay;
     sl_sink_conv conv;
+    /* writable metadata (non-VIRTUAL METADATA columns), as fields of the converted row (-1: none);
+     * the key and value columns' fields in it */
+    int ts_field, hdr_field;
+    bool ts_wall;             /* the timestamp column is a TIMESTAMP: wall-clock time in ltz */
+    int32_t ltz;
+    const int *key_idx, *value_idx;
     sl_format *vfmt, *kfmt;
     sl_row_writer vw, kw;
     sl_strbuf vbuf, kbuf;
@@ -164,24 +180,47 @@ static const uint8_t *project(sl_row_writer *w, const uint8_t *r, const int *idx
     return sl_rw_finish(w);
 }
 
-/* Produces one record, waiting while the producer's queue is full (backpressure). */
-static sl_status produce(kafka_sink *s, kafka_client *c, int32_t partition, const void *key, size_t keylen, const void *val,
-                         size_t vallen, sl_operator *op, sl_error *err)
+/* Record headers from a MAP<STRING, BYTES> encoding (NULL when it has no entry): one header per
+ * entry, a NULL value is a header without a value; a NULL key has no header form and is left out. */
+static rd_kafka_headers_t *headers_of(const rec_meta *m)
 {
+    sl_map_iter it;
+    uint32_t n;
+    if (!m->hdrs || !sl_map_iter_init(&it, m->hdrs, m->hdrlen, SL_PHYS_BYTES, SL_PHYS_BYTES, &n) || n == 0) return NULL;
+    rd_kafka_headers_t *hs = rd_kafka_headers_new(n);
+    sl_map_elem k, v;
+    while (sl_map_next(&it, &k, &v))
+        if (!k.null) rd_kafka_header_add(hs, k.p, (ssize_t)k.n, v.null ? NULL : v.p, v.null ? 0 : (ssize_t)v.n);
+    return hs;
+}
+
+/* Produces one record (val NULL: a tombstone), waiting while the producer's queue is full
+ * (backpressure). */
+static sl_status produce(kafka_sink *s, kafka_client *c, int32_t partition, const void *key, size_t keylen, const void *val,
+                         size_t vallen, const rec_meta *m, sl_operator *op, sl_error *err)
+{
+    rd_kafka_headers_t *hs = headers_of(m); /* owned by the message once produced */
     for (;;) {
         rd_kafka_resp_err_t e =
             c == &s->c ? rd_kafka_producev(c->rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                           RD_KAFKA_V_VALUE((void *)val, vallen), RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_END)
+                                           RD_KAFKA_V_VALUE((void *)val, vallen), RD_KAFKA_V_KEY(key, keylen),
+                                           RD_KAFKA_V_TIMESTAMP(m->timestamp_ms), RD_KAFKA_V_HEADERS(hs), RD_KAFKA_V_END)
                        : rd_kafka_producev(c->rk, RD_KAFKA_V_TOPIC(s->topic), RD_KAFKA_V_PARTITION(partition),
                                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE((void *)val, vallen),
-                                           RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_END);
+                                           RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_TIMESTAMP(m->timestamp_ms), RD_KAFKA_V_HEADERS(hs),
+                                           RD_KAFKA_V_END);
         if (!e) return SL_OK;
+        sl_status st = SL_OK;
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            return sl_error_set(err, SL_ERR_KAFKA, "table '%s': cannot produce to Kafka topic '%s': %s", s->table, s->topic, rd_kafka_err2str(e));
-        sl_status st;
-        if ((st = kafka_client_poll(c, 10, err))) return st;
-        if (s->failed) return delivery_error(s, err);
-        if (op && cancelled(op)) return sl_error_set(err, SL_ERR_RUNTIME, "table '%s': cancelled while the producer queue was full", s->table);
+            st = sl_error_set(err, SL_ERR_KAFKA, "table '%s': cannot produce to Kafka topic '%s': %s", s->table, s->topic, rd_kafka_err2str(e));
+        else if ((st = kafka_client_poll(c, 10, err))) {
+        } else if (s->failed) st = delivery_error(s, err);
+        else if (op && cancelled(op))
+            st = sl_error_set(err, SL_ERR_RUNTIME, "table '%s': cancelled while the producer queue was full", s->table);
+        if (st) {
+            if (hs) rd_kafka_headers_destroy(hs);
+            return st;
+        }
     }
 }
 
@@ -196,16 +235,18 @@ static sl_status wal_io_error(kafka_sink *s, const char *what, const char *path,
 }
 
 static sl_status wal_append(kafka_sink *s, int32_t partition, const void *key, uint32_t keylen, const void *val, uint32_t vallen,
-                            sl_error *err)
+                            const rec_meta *m, sl_error *err)
 {
     if (!s->cur) {
         s->cur = fopen(s->cur_path, "wb");
         if (!s->cur) return wal_io_error(s, "create", s->cur_path, err);
         s->cur_records = 0;
     }
-    wal_rec h = {.partition = partition, .keylen = key ? keylen : UINT32_MAX, .vallen = vallen};
+    uint32_t hdrlen = m->hdrs ? m->hdrlen : 0;
+    wal_rec h = {.timestamp = m->timestamp_ms, .partition = partition, .keylen = key ? keylen : UINT32_MAX,
+                 .vallen = val ? vallen : UINT32_MAX, .hdrlen = hdrlen};
     if (fwrite(&h, sizeof h, 1, s->cur) != 1 || (key && keylen && fwrite(key, keylen, 1, s->cur) != 1) ||
-        (vallen && fwrite(val, vallen, 1, s->cur) != 1))
+        (val && vallen && fwrite(val, vallen, 1, s->cur) != 1) || (hdrlen && fwrite(m->hdrs, hdrlen, 1, s->cur) != 1))
         return wal_io_error(s, "write", s->cur_path, err);
     s->cur_records++;
     return SL_OK;
@@ -309,7 +350,7 @@ static sl_status txn_commit_epoch(kafka_sink *s, kafka_client *c, kafka_client *
     wal_rec h;
     uint64_t n = 0;
     while (fread(&h, sizeof h, 1, f) == 1) {
-        size_t klen = h.keylen == UINT32_MAX ? 0 : h.keylen, need = klen + h.vallen;
+        size_t klen = h.keylen == UINT32_MAX ? 0 : h.keylen, vlen = h.vallen == UINT32_MAX ? 0 : h.vallen, need = klen + vlen + h.hdrlen;
         if (need > s->rcap) {
             s->rcap = need * 2 > 4096 ? need * 2 : 4096;
             free(s->rbuf);
@@ -322,7 +363,10 @@ static sl_status txn_commit_epoch(kafka_sink *s, kafka_client *c, kafka_client *
             if (ae) rd_kafka_error_destroy(ae);
             goto out;
         }
-        if ((st = produce(s, c, h.partition, h.keylen == UINT32_MAX ? NULL : s->rbuf, klen, s->rbuf + klen, h.vallen, op, err))) goto out;
+        rec_meta m = {.timestamp_ms = h.timestamp, .hdrs = h.hdrlen ? (const char *)s->rbuf + klen + vlen : NULL, .hdrlen = h.hdrlen};
+        if ((st = produce(s, c, h.partition, h.keylen == UINT32_MAX ? NULL : s->rbuf, klen, h.vallen == UINT32_MAX ? NULL : s->rbuf + klen,
+                          vlen, &m, op, err)))
+            goto out;
         if ((++n & 1023) == 0 && (st = kafka_client_poll(c, 0, err))) goto out;
     }
     if (ferror(f)) {
@@ -470,24 +514,33 @@ static sl_status sink_process(sl_operator *op, int input, const uint8_t *row, sl
     sl_row_kind enc = s->upsert ? SL_ROW_INSERT : kind;
     if (s->kfmt) {
         sl_strbuf_reset(&s->kbuf);
-        if ((st = sl_format_encode(s->kfmt, project(&s->kw, r, s->lay.key_idx, s->lay.key_type, enc), &s->kbuf, err))) return st;
+        if ((st = sl_format_encode(s->kfmt, project(&s->kw, r, s->key_idx, s->lay.key_type, enc), &s->kbuf, err))) return st;
         key = s->kbuf.buf ? s->kbuf.buf : "";
         keylen = s->kbuf.len;
     }
     sl_strbuf_reset(&s->vbuf);
     bool tombstone = s->upsert && kind == SL_ROW_DELETE;
-    const uint8_t *vr = s->lay.value_is_physical && enc == kind ? r : project(&s->vw, r, s->lay.value_idx, s->lay.value_type, enc);
+    const uint8_t *vr = s->lay.value_is_physical && s->hdr_field < 0 && s->ts_field < 0 && enc == kind
+                            ? r
+                            : project(&s->vw, r, s->value_idx, s->lay.value_type, enc);
     if (!tombstone && (st = sl_format_encode(s->vfmt, vr, &s->vbuf, err))) return st;
     const char *val = tombstone ? NULL : s->vbuf.buf ? s->vbuf.buf : "";
     int32_t partition = RD_KAFKA_PARTITION_UA;
     if (s->partitioner == KAFKA_PART_FIXED) partition = s->subtask % s->npartitions;
     else if (s->partitioner == KAFKA_PART_ROUND_ROBIN) partition = (int32_t)(s->rr++ % (uint64_t)s->npartitions);
+    rec_meta m = {0};
+    if (s->ts_field >= 0 && !sl_row_is_null(r, s->ts_field)) {
+        int64_t us = sl_row_i64(r, s->ts_field);
+        if (s->ts_wall) us -= (int64_t)s->ltz * 1000000;
+        m.timestamp_ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
+    }
+    if (s->hdr_field >= 0 && !sl_row_is_null(r, s->hdr_field)) m.hdrs = sl_row_bytes(r, s->hdr_field, &m.hdrlen);
     if (s->eos) {
-        if ((st = wal_append(s, partition, key, (uint32_t)keylen, s->vbuf.buf ? s->vbuf.buf : "", (uint32_t)s->vbuf.len, err))) return st;
+        if ((st = wal_append(s, partition, key, (uint32_t)keylen, val, tombstone ? 0 : (uint32_t)s->vbuf.len, &m, err))) return st;
         op->records_out++;
         return SL_OK;
     }
-    if ((st = produce(s, &s->c, partition, key, keylen, val, tombstone ? 0 : s->vbuf.len, op, err))) return st;
+    if ((st = produce(s, &s->c, partition, key, keylen, val, tombstone ? 0 : s->vbuf.len, &m, op, err))) return st;
     op->records_out++;
     if (++s->since_poll >= 64) {
         s->since_poll = 0;
@@ -690,6 +743,64 @@ static const sl_op_vtable sink_vt = {.name = "KafkaSink",
                                      .restore = sink_restore,
                                      .notify_complete = sink_notify};
 
+/* The writable metadata columns (Flink's KafkaDynamicSink: headers, timestamp) and where the
+ * physical columns are in the rows the sink writes (after them, when a->written has metadata). */
+static sl_status sink_metadata(kafka_sink *s, const sl_conn_args *a, sl_error *err)
+{
+    s->ts_field = s->hdr_field = -1;
+    s->key_idx = s->lay.key_idx;
+    s->value_idx = s->lay.value_idx;
+    const sql_type *w = a->written;
+    if (!w) return SL_OK;
+    int *pos = sl_arena_zalloc(s->a, sizeof(int) * (size_t)(a->physical->nfields ? a->physical->nfields : 1)), np = 0;
+    for (int i = 0; i < w->nfields; i++) {
+        const char *key = a->meta_keys ? a->meta_keys[i] : NULL;
+        const sql_type *t = w->field_types[i];
+        if (!key) {
+            if (np < a->physical->nfields) pos[np++] = i;
+            continue;
+        }
+        sl_strbuf tsb = SL_STRBUF_INIT;
+        sql_type_print(&tsb, t);
+        sl_status st = SL_OK;
+        if (strcmp(key, "timestamp") == 0) {
+            if (t->id != SQL_T_TIMESTAMP_LTZ && t->id != SQL_T_TIMESTAMP)
+                st = sl_error_set(err, SL_ERR_VALIDATION,
+                                  "Invalid data type for metadata column '%s' of table '%s'. The column cannot be declared as '%s' "
+                                  "because the type must be castable to metadata type 'TIMESTAMP_LTZ(3)'.",
+                                  w->field_names[i], s->table, sl_strbuf_cstr(&tsb));
+            s->ts_field = i;
+            s->ts_wall = t->id == SQL_T_TIMESTAMP;
+        } else if (strcmp(key, "headers") == 0) {
+            bool str_key = t->id == SQL_T_MAP && t->elem && (t->elem->id == SQL_T_VARCHAR || t->elem->id == SQL_T_CHAR);
+            bool byte_val = t->id == SQL_T_MAP && t->value && sl_phys_of(t->value) == SL_PHYS_BYTES && t->value->id != SQL_T_MAP;
+            if (!str_key || !byte_val || sl_phys_of(t) != SL_PHYS_BYTES)
+                st = sl_error_set(err, SL_ERR_VALIDATION,
+                                  "Invalid data type for metadata column '%s' of table '%s'. The column cannot be declared as '%s' "
+                                  "because the type must be castable to metadata type 'MAP<STRING, BYTES>'.",
+                                  w->field_names[i], s->table, sl_strbuf_cstr(&tsb));
+            s->hdr_field = i;
+        } else {
+            st = sl_error_set(err, SL_ERR_VALIDATION,
+                              "Invalid metadata key '%s' in column '%s' of table '%s'. The DynamicTableSink class 'KafkaDynamicSink' "
+                              "supports the following metadata keys for writing: headers, timestamp",
+                              key, w->field_names[i], s->table);
+            sl_error_hint(err, "declare the column VIRTUAL to read it only, or remove it from the sink table");
+        }
+        sl_strbuf_free(&tsb);
+        if (st) return st;
+    }
+    if (np != a->physical->nfields)
+        return sl_error_set(err, SL_ERR_INTERNAL, "table '%s': %d physical columns written, %d expected", s->table, np, a->physical->nfields);
+    int *ki = sl_arena_zalloc(s->a, sizeof(int) * (size_t)(s->lay.key_type ? s->lay.key_type->nfields + 1 : 1));
+    for (int k = 0; s->lay.key_type && k < s->lay.key_type->nfields; k++) ki[k] = pos[s->lay.key_idx[k]];
+    int *vi = sl_arena_zalloc(s->a, sizeof(int) * (size_t)(s->lay.value_type->nfields + 1));
+    for (int k = 0; k < s->lay.value_type->nfields; k++) vi[k] = pos[s->lay.value_idx[k]];
+    s->key_idx = ki;
+    s->value_idx = vi;
+    return SL_OK;
+}
+
 sl_status kafka_sink_create(const sl_conn_args *args, sl_operator **out, sl_error *err)
 {
     kafka_sink *s = sl_xcalloc(1, sizeof *s);
@@ -727,12 +838,10 @@ sl_status kafka_sink_create(const sl_conn_args *args, sl_operator **out, sl_erro
         snprintf(s->marker_group, sizeof s->marker_group, "%s-marker", s->txn_id);
     }
     int32_t ltz = a->job ? a->job->ltz_offset : 0;
-    sl_status st = SL_OK;
-    if (a->input->nfields != a->physical->nfields)
-        st = sl_error_set(err, SL_ERR_UNSUPPORTED, "table '%s': writing Kafka metadata columns (timestamp, headers) is not supported yet",
-                          s->table);
-    if (!st) st = kafka_layout_build(o, n, a->physical, s->a, &s->lay, &bad, err);
-    if (!st) st = sl_sink_conv_init(&s->conv, a->input, a->row, ltz, err);
+    s->ltz = ltz;
+    sl_status st = kafka_layout_build(o, n, a->physical, s->a, &s->lay, &bad, err);
+    if (!st) st = sink_metadata(s, a, err);
+    if (!st) st = sl_sink_conv_init(&s->conv, a->input, a->written ? a->written : a->row, ltz, err);
     if (!st) st = sl_format_create(s->lay.value_format, s->lay.value_type, s->lay.value_opts, s->lay.nvalue_opts, ltz, &s->vfmt, &bad, err);
     if (!st && s->lay.key_format)
         st = sl_format_create(s->lay.key_format, s->lay.key_type, s->lay.key_opts, s->lay.nkey_opts, ltz, &s->kfmt, &bad, err);

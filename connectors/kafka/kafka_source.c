@@ -21,7 +21,6 @@
  * the table's physical columns and METADATA columns in table order. A malformed record fails the
  * job with its topic, partition and offset, or is skipped and counted with ignore-parse-errors.
  * A null value (tombstone) carries no row. */
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -134,6 +133,7 @@ typedef struct kafka_source {
     int nrow;
     field_src *map;
     sl_row_writer w;
+    sl_map_builder mb;      /* the headers metadata (reused: no allocation per record) */
     uint8_t *keyrow;        /* the decoded key row of the current message (a copy) */
     size_t keycap;
     bool has_key;
@@ -188,31 +188,11 @@ static bool meta_type_ok(int key, const sql_type *t)
     case META_LEADER_EPOCH: return t->id == SQL_T_INT || t->id == SQL_T_BIGINT || is_string(t);
     case META_OFFSET: return t->id == SQL_T_BIGINT || is_string(t);
     case META_TIMESTAMP: return t->id == SQL_T_TIMESTAMP_LTZ || t->id == SQL_T_TIMESTAMP;
+    case META_HEADERS: /* MAP<STRING, BYTES>, or MAP<STRING, STRING> (the same bytes) */
+        return t->id == SQL_T_MAP && t->elem && is_string(t->elem) && t->value &&
+               (is_string(t->value) || t->value->id == SQL_T_VARBINARY || t->value->id == SQL_T_BINARY);
     default: return false;
     }
-}
-
-/* The metadata key a METADATA column reads when the connector arguments carry no key (they do
- * when built from a JobGraph: FROM '...' or the column name, and that is checked strictly): the
- * column's name when it is one, else the key its name contains (kafka_partition -> partition),
- * else the one its type allows (TIMESTAMP_LTZ / TIMESTAMP -> timestamp, MAP -> headers). -1:
- * cannot tell. */
-static int meta_key_of(const char *name, const sql_type *t)
-{
-    char norm[128];
-    size_t n = 0;
-    for (; name[n] && n + 1 < sizeof norm; n++) norm[n] = name[n] == '_' ? '-' : (char)tolower((unsigned char)name[n]);
-    norm[n] = 0;
-    for (int k = 0; k < NMETA; k++)
-        if (strcmp(norm, meta_keys[k]) == 0) return k;
-    /* the longest key the name contains, when its type fits */
-    int best = -1;
-    for (int k = 0; k < NMETA; k++)
-        if (strstr(norm, meta_keys[k]) && (best < 0 || strlen(meta_keys[k]) > strlen(meta_keys[best]))) best = k;
-    if (best >= 0 && (meta_type_ok(best, t) || best == META_HEADERS)) return best;
-    if (t->id == SQL_T_TIMESTAMP_LTZ || t->id == SQL_T_TIMESTAMP) return META_TIMESTAMP;
-    if (t->id == SQL_T_MAP) return META_HEADERS;
-    return best;
 }
 
 static void write_meta(kafka_source *s, int i, const field_src *f, const rd_kafka_message_t *m)
@@ -244,6 +224,22 @@ static void write_meta(kafka_source *s, int i, const field_src *f, const rd_kafk
         return;
     }
     case META_LEADER_EPOCH: return; /* librdkafka 2.0.2 does not expose it: NULL, as Flink's "if available" */
+    case META_HEADERS: { /* a repeated header key keeps its last value, as Flink's map does */
+        rd_kafka_headers_t *hs = NULL;
+        sl_mb_begin(&s->mb, SL_PHYS_BYTES, SL_PHYS_BYTES);
+        if (rd_kafka_message_headers(m, &hs) == RD_KAFKA_RESP_ERR_NO_ERROR && hs) {
+            const char *name;
+            const void *val;
+            size_t size;
+            for (size_t k = 0; rd_kafka_header_get_all(hs, k, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; k++) {
+                sl_map_elem ke = {.p = name, .n = (uint32_t)strlen(name)}, ve = {.null = val == NULL, .p = val, .n = (uint32_t)size};
+                sl_mb_put(&s->mb, &ke, &ve);
+            }
+        }
+        char *d = sl_rw_bytes_reserve(&s->w, i, sl_mb_size(&s->mb));
+        sl_mb_write(&s->mb, d);
+        return;
+    }
     case META_PARTITION: v = m->partition; break;
     case META_OFFSET: v = m->offset; break;
     default: return;
@@ -1253,6 +1249,7 @@ static void ks_close(sl_operator *op)
     sl_format_destroy(s->vfmt);
     sl_format_destroy(s->kfmt);
     sl_rw_free(&s->w);
+    sl_mb_free(&s->mb);
     free(s->keyrow);
     free(s->msgs);
     sl_arena_destroy(s->a);
@@ -1297,26 +1294,22 @@ static sl_status map_fields(kafka_source *s, const sl_conn_args *a, sl_error *er
         meta = true;
         f->src = SRC_META;
         f->idx = -1;
-        for (int k = 0; a->meta_keys && a->meta_keys[j] && k < NMETA; k++) /* METADATA FROM 'key' */
-            if (strcmp(a->meta_keys[j], meta_keys[k]) == 0) f->idx = k;
-        if (f->idx < 0) f->idx = meta_key_of(row->field_names[j], f->type);
+        /* the key: METADATA FROM 'key', else the column's name (as Flink) */
+        const char *key = a->meta_keys && a->meta_keys[j] ? a->meta_keys[j] : row->field_names[j];
+        for (int k = 0; k < NMETA; k++)
+            if (strcmp(key, meta_keys[k]) == 0) f->idx = k;
         sl_strbuf tsb = SL_STRBUF_INIT;
         sql_type_print(&tsb, f->type);
         sl_status st = SL_OK;
-        if (f->idx < 0 || (a->meta_keys && a->meta_keys[j] && strcmp(a->meta_keys[j], meta_keys[f->idx]) != 0)) {
+        if (f->idx < 0) {
             st = sl_error_set(err, SL_ERR_VALIDATION,
-                              "Invalid metadata key '%s' in column '%s' of table '%s'. The Kafka source supports the following "
-                              "metadata keys for reading: topic, partition, headers, leader-epoch, offset, timestamp, timestamp-type",
-                              a->meta_keys && a->meta_keys[j] ? a->meta_keys[j] : row->field_names[j], row->field_names[j], s->table);
-            sl_error_hint(err, "write e.g. `part INT METADATA FROM 'partition' VIRTUAL`");
-        } else if (f->idx == META_HEADERS) {
-            st = sl_error_set(err, SL_ERR_UNSUPPORTED,
-                              "table '%s': the Kafka metadata column '%s' ('headers', MAP<STRING, BYTES>) is not supported: Sluice rows "
-                              "cannot hold MAP values yet.",
-                              s->table, row->field_names[j]);
-            sl_error_hint(err, "remove the column from the table");
+                              "Invalid metadata key '%s' in column '%s' of table '%s'. The DynamicTableSource class 'KafkaDynamicSource' "
+                              "supports the following metadata keys for reading: topic, partition, headers, leader-epoch, offset, timestamp, "
+                              "timestamp-type",
+                              key, row->field_names[j], s->table);
+            sl_error_hint(err, "name the key with FROM, e.g. `part INT METADATA FROM 'partition' VIRTUAL`");
         } else if (!meta_type_ok(f->idx, f->type)) {
-            static const char *const expected[NMETA] = {"STRING", "INT", "BIGINT", "TIMESTAMP_LTZ(3)", "STRING", "MAP", "INT"};
+            static const char *const expected[NMETA] = {"STRING", "INT", "BIGINT", "TIMESTAMP_LTZ(3)", "STRING", "MAP<STRING, BYTES>", "INT"};
             st = sl_error_set(err, SL_ERR_VALIDATION, "table '%s': the Kafka metadata column '%s' ('%s') must be %s, not %s.", s->table,
                               row->field_names[j], meta_keys[f->idx], expected[f->idx], sl_strbuf_cstr(&tsb));
         }
