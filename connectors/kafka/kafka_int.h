@@ -142,8 +142,7 @@ int64_t kafka_now_ms(void);
 
 /* upsert-kafka: whether the options are an upsert-kafka table's, and the options as the Kafka
  * code reads them: the table's plus 'key.fields' = the PRIMARY KEY columns (pk/npk as in
- * sl_conn_args; npk < 0: the NOT NULL physical columns, which a PRIMARY KEY makes NOT NULL) and
- * 'scan.startup.mode' = 'earliest-offset'. No key column: Flink's error. */
+ * sl_conn_args) and 'scan.startup.mode' = 'earliest-offset'. No PRIMARY KEY: Flink's error. */
 bool kafka_is_upsert(const sl_kv *opts, int nopts);
 /* *up = args, with the upsert-kafka options resolved (kafka_upsert_options) for an upsert-kafka
  * table (*upsert = true); the error names the table. */

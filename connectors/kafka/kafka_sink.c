@@ -22,7 +22,14 @@
  *                    epochs of the checkpoint that the marker says are not committed yet. The
  *                    marker makes the commit idempotent, so a crash at any point followed by a
  *                    restart from the last checkpoint writes every row exactly once.
- * A full producer queue backpressures the job. */
+ * A full producer queue backpressures the job.
+ *
+ * upsert-kafka with sink.buffer-flush.max-rows and .interval (Flink's ReducingUpsertWriter): the
+ * encoded records are buffered per message key, the latest change of a key replacing the one
+ * before (a -D becomes the key's tombstone); the buffer is written when it holds max-rows keys,
+ * when interval has passed since the last write (a processing-time timer), before every
+ * checkpoint's snapshot (so the checkpoint covers it), and at the end of input or a graceful
+ * stop. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,9 +42,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/fsutil.h"
 #include "common/mem.h"
+#include "common/units.h"
 #include "connectors/conn_util.h"
 #include "connectors/kafka/kafka_int.h"
 #include "runtime/ops.h"
@@ -109,6 +118,11 @@ typedef struct kafka_sink {
     int npending, cap_pending;
     uint8_t *rbuf;            /* replay buffer (grows to the largest record) */
     size_t rcap;
+    /* upsert-kafka sink.buffer-flush.*: the latest record per message key (val, or a tombstone) */
+    int64_t buf_rows;         /* max-rows; 0: no buffering */
+    int64_t buf_interval_ms;
+    int64_t buf_flushed_ms;   /* wall clock of the last write of the buffer */
+    kafka_kmap buf;
 } kafka_sink;
 
 /* A producer or consumer the sink makes for an old subtask's transactional id at restore. */
@@ -432,6 +446,10 @@ static uint32_t random_run(void)
 static sl_status sink_open(sl_operator *op, sl_error *err)
 {
     kafka_sink *s = op->impl;
+    if (s->buf_rows) {
+        s->buf_flushed_ms = sl_wall_ms();
+        sl_op_register_proctime_timer(op, s->buf_flushed_ms + s->buf_interval_ms);
+    }
     if (!s->eos) return SL_OK;
     s->checkpointing = sl_task_job(op->task) && sl_task_job(op->task)->checkpoint_interval_ms > 0;
     s->run = random_run();
@@ -452,6 +470,72 @@ static sl_status sink_open(sl_operator *op, sl_error *err)
     sl_status st = txn_init(s, &s->c, s->txn_id, err);
     if (!st) s->txn_ready = true;
     return st;
+}
+
+/* One encoded record (val NULL: a tombstone) to Kafka, or exactly-once to the open epoch; the
+ * partition as sink.partitioner says. */
+static sl_status write_record(sl_operator *op, const void *key, size_t keylen, const void *val, size_t vallen, sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    sl_status st;
+    int32_t partition = RD_KAFKA_PARTITION_UA;
+    if (s->partitioner == KAFKA_PART_FIXED) partition = s->subtask % s->npartitions;
+    else if (s->partitioner == KAFKA_PART_ROUND_ROBIN) partition = (int32_t)(s->rr++ % (uint64_t)s->npartitions);
+    if (s->eos) {
+        if ((st = wal_append(s, partition, key, (uint32_t)keylen, val ? val : "", val ? (uint32_t)vallen : 0, err))) return st;
+        op->records_out++;
+        return SL_OK;
+    }
+    if ((st = produce(s, &s->c, partition, key, keylen, val, val ? vallen : 0, op, err))) return st;
+    op->records_out++;
+    if (++s->since_poll >= 64) {
+        s->since_poll = 0;
+        if ((st = kafka_client_poll(&s->c, 0, err))) return st;
+        if (s->failed) return delivery_error(s, err);
+    }
+    return SL_OK;
+}
+
+/* ---- upsert-kafka: the buffer (sink.buffer-flush.*) ------------------------------------------- */
+
+/* Writes the buffered records (one per key, in no particular order across keys, as Flink's
+ * HashMap) and empties the buffer. */
+static sl_status buf_flush(sl_operator *op, sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    s->buf_flushed_ms = sl_wall_ms();
+    for (size_t i = 0; s->buf.n && i < s->buf.nb; i++)
+        for (const kafka_kentry *e = s->buf.b[i]; e; e = e->next) {
+            sl_status st = write_record(op, kafka_kentry_key(e), e->klen, e->null_value ? NULL : e->data, e->vlen, err);
+            if (st) return st;
+        }
+    kafka_kmap_clear(&s->buf);
+    return SL_OK;
+}
+
+/* The record replaces what the buffer holds for its key; a full buffer is written. */
+static sl_status buf_put(sl_operator *op, const void *key, size_t keylen, const void *val, size_t vallen, sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    uint64_t h = kafka_kmap_hash(0, key, (uint32_t)keylen);
+    kafka_kentry **slot = kafka_kmap_find(&s->buf, 0, key, (uint32_t)keylen, h);
+    kafka_kentry *e = kafka_kmap_store(&s->buf, slot, 0, h, key, (uint32_t)keylen, val, val ? (uint32_t)vallen : 0);
+    e->null_value = val == NULL;
+    return (int64_t)s->buf.n >= s->buf_rows ? buf_flush(op, err) : SL_OK;
+}
+
+/* sink.buffer-flush.interval: writes the buffer when the interval has passed since its last
+ * write (a write for max-rows or a checkpoint starts the interval again). */
+static sl_status sink_timer(sl_operator *op, int64_t when_ms, sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    if (!s->buf_rows) return SL_OK;
+    if (when_ms >= s->buf_flushed_ms + s->buf_interval_ms) {
+        sl_status st = buf_flush(op, err);
+        if (st) return st;
+    }
+    sl_op_register_proctime_timer(op, s->buf_flushed_ms + s->buf_interval_ms);
+    return SL_OK;
 }
 
 static sl_status sink_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
@@ -479,22 +563,8 @@ static sl_status sink_process(sl_operator *op, int input, const uint8_t *row, sl
     const uint8_t *vr = s->lay.value_is_physical && enc == kind ? r : project(&s->vw, r, s->lay.value_idx, s->lay.value_type, enc);
     if (!tombstone && (st = sl_format_encode(s->vfmt, vr, &s->vbuf, err))) return st;
     const char *val = tombstone ? NULL : s->vbuf.buf ? s->vbuf.buf : "";
-    int32_t partition = RD_KAFKA_PARTITION_UA;
-    if (s->partitioner == KAFKA_PART_FIXED) partition = s->subtask % s->npartitions;
-    else if (s->partitioner == KAFKA_PART_ROUND_ROBIN) partition = (int32_t)(s->rr++ % (uint64_t)s->npartitions);
-    if (s->eos) {
-        if ((st = wal_append(s, partition, key, (uint32_t)keylen, s->vbuf.buf ? s->vbuf.buf : "", (uint32_t)s->vbuf.len, err))) return st;
-        op->records_out++;
-        return SL_OK;
-    }
-    if ((st = produce(s, &s->c, partition, key, keylen, val, tombstone ? 0 : s->vbuf.len, op, err))) return st;
-    op->records_out++;
-    if (++s->since_poll >= 64) {
-        s->since_poll = 0;
-        if ((st = kafka_client_poll(&s->c, 0, err))) return st;
-        if (s->failed) return delivery_error(s, err);
-    }
-    return SL_OK;
+    if (s->buf_rows) return buf_put(op, key, keylen, val, s->vbuf.len, err);
+    return write_record(op, key, keylen, val, s->vbuf.len, err);
 }
 
 /* Waits until every produced record is acknowledged. A cancelled job returns at once (with an
@@ -533,6 +603,10 @@ static sl_status sink_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json
 {
     kafka_sink *s = op->impl;
     *out = NULL;
+    if (s->buf_rows) { /* the buffer goes into the checkpoint's records (Flink: before the barrier) */
+        sl_status st = buf_flush(op, err);
+        if (st) return st;
+    }
     if (!s->eos) return s->none ? SL_OK : flush_all(op, true, err);
     s->checkpointing = true;
     if (ctx->checkpoint_id > s->last_epoch) s->last_epoch = ctx->checkpoint_id;
@@ -627,6 +701,10 @@ static sl_status sink_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_err
 static sl_status sink_finish(sl_operator *op, sl_error *err)
 {
     kafka_sink *s = op->impl;
+    if (s->buf_rows) {
+        sl_status st = buf_flush(op, err);
+        if (st) return st;
+    }
     if (!s->eos) return flush_all(op, false, err);
     if (s->checkpointing && sl_task_stopping(op->task)) {
         uint64_t n = s->cur_records;
@@ -669,6 +747,7 @@ static void sink_close(sl_operator *op)
     free(s->wal_dir);
     free(s->cur_path);
     free(s->rbuf);
+    kafka_kmap_free(&s->buf);
     sl_format_destroy(s->vfmt);
     sl_format_destroy(s->kfmt);
     sl_sink_conv_free(&s->conv);
@@ -686,6 +765,7 @@ static const sl_op_vtable sink_vt = {.name = "KafkaSink",
                                      .process = sink_process,
                                      .finish = sink_finish,
                                      .close = sink_close,
+                                     .on_timer = sink_timer,
                                      .snapshot = sink_snapshot,
                                      .restore = sink_restore,
                                      .notify_complete = sink_notify};
@@ -718,6 +798,14 @@ sl_status kafka_sink_create(const sl_conn_args *args, sl_operator **out, sl_erro
     if (!g) g = sl_kv_get(o, n, "sink.semantic");
     s->eos = g && strcasecmp(g, "exactly-once") == 0;
     s->none = g && strcasecmp(g, "none") == 0;
+    if (s->upsert) { /* validated: both greater than zero, or buffering is off */
+        const char *mr = sl_kv_get(o, n, "sink.buffer-flush.max-rows"), *iv = sl_kv_get(o, n, "sink.buffer-flush.interval");
+        int64_t ms = 0;
+        if (mr && iv && sl_parse_duration_ms(iv, &ms, NULL, 0) && ms > 0) {
+            s->buf_rows = strtoll(mr, NULL, 10);
+            s->buf_interval_ms = ms;
+        }
+    }
     s->nopts = n;
     s->opts = sl_arena_zalloc(s->a, sizeof(sl_kv) * (size_t)(n ? n : 1));
     for (int i = 0; i < n; i++) s->opts[i] = (sl_kv){sl_arena_strdup(s->a, o[i].key), sl_arena_strdup(s->a, o[i].value)};
