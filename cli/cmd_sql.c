@@ -77,14 +77,18 @@ static sl_status check_table(run_ctx *rc, const sql_table *t, bool as_source, co
     row->id = SQL_T_ROW;
     row->field_names = sl_arena_zalloc(rc->arena, sizeof(char *) * (size_t)(t->ncols ? t->ncols : 1));
     row->field_types = sl_arena_zalloc(rc->arena, sizeof(sql_type *) * (size_t)(t->ncols ? t->ncols : 1));
+    int *phys = sl_arena_zalloc(rc->arena, sizeof(int) * (size_t)(t->ncols ? t->ncols : 1)); /* column -> physical index */
     for (int i = 0; i < t->ncols; i++)
         if (t->cols[i].kind == SQL_COL_PHYSICAL) {
+            phys[i] = row->nfields;
             row->field_names[row->nfields] = t->cols[i].name;
             row->field_types[row->nfields++] = t->cols[i].type;
         }
+    int *pk = sl_arena_zalloc(rc->arena, sizeof(int) * (size_t)(t->npk ? t->npk : 1)); /* PRIMARY KEY columns are physical */
+    for (int i = 0; i < t->npk; i++) pk[i] = phys[t->pk[i]];
     int bad = -1;
     sl_strbuf warnings = SL_STRBUF_INIT;
-    sl_status st = sl_connector_validate(kv, t->nopts, row, as_source, &warnings, &bad, err);
+    sl_status st = sl_connector_validate(kv, t->nopts, row, pk, t->npk, as_source, &warnings, &bad, err);
     /* each line once per table and role, e.g. a Kafka client property librdkafka does not have */
     for (const char *l = warnings.len ? warnings.buf : NULL; l && *l;) {
         const char *nl = strchr(l, '\n');

@@ -92,8 +92,8 @@ static bool field_option(const sl_connector *c, const char *key, const sql_type 
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, sl_strbuf *warnings,
-                                int *bad, sl_error *err)
+sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *physical, const int *pk, int npk, bool as_source,
+                                sl_strbuf *warnings, int *bad, sl_error *err)
 {
     *bad = -1;
     const char *name = sl_kv_get(opts, nopts, "connector");
@@ -206,8 +206,9 @@ sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *ph
             return SL_ERR_VALIDATION;
         }
     }
-    if (c->check) {
-        sl_status st = c->check(opts, nopts, physical, as_source, warnings, bad, err);
+    if (c->check_keyed || c->check) {
+        sl_status st = c->check_keyed ? c->check_keyed(opts, nopts, physical, pk, npk, as_source, warnings, bad, err)
+                                      : c->check(opts, nopts, physical, as_source, warnings, bad, err);
         if (st) return st;
     }
     if (format) {
@@ -236,7 +237,6 @@ static sl_status build(const json_t *spec, sl_job_context *job, int subtask, int
     a.physical = sl_scan_physical_row(spec, types, err);
     if (!a.physical) return err->code;
     /* the primary key: table column indexes in the spec, physical column indexes here */
-    a.npk = -1;
     const json_t *pkj = json_object_get(spec, "primary_key");
     if (json_is_array(pkj)) {
         const json_t *schema = json_object_get(spec, "schema");
@@ -307,7 +307,7 @@ static sl_status build(const json_t *spec, sl_job_context *job, int subtask, int
         if (nmeta && !a.written) return err->code;
     }
     int bad;
-    sl_status st = sl_connector_validate(a.opts, a.nopts, a.physical, source, NULL, &bad, err);
+    sl_status st = sl_connector_validate(a.opts, a.nopts, a.physical, a.pk, a.npk, source, NULL, &bad, err);
     if (st) {
         if (bad >= 0) sl_error_detail(err, "table '%s', option '%s'", a.table ? a.table : "?", a.opts[bad].key);
         else sl_error_detail(err, "table '%s'", a.table ? a.table : "?");

@@ -49,7 +49,7 @@ typedef struct sl_conn_args {
     struct sl_job_context *job;
     sl_arena *types;           /* lives as long as the operator */
     /* The table's PRIMARY KEY as indexes into `physical`, in declaration order (the JobGraph
-     * spec's "primary_key"); npk = -1 when the spec does not say (a sink spec, today) */
+     * spec's "primary_key" of sources and sinks); npk = 0: none (or a spec without one) */
     const int *pk;
     int npk;
 } sl_conn_args;
@@ -74,6 +74,10 @@ typedef struct sl_connector {
      * *warnings as lines, when warnings is not NULL. */
     sl_status (*check)(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, sl_strbuf *warnings, int *bad,
                        sl_error *err);
+    /* Instead of check, for a connector whose rules involve the table's PRIMARY KEY (upsert-kafka):
+     * pk as in sl_conn_args. */
+    sl_status (*check_keyed)(const sl_kv *opts, int nopts, const sql_type *physical, const int *pk, int npk, bool as_source,
+                             sl_strbuf *warnings, int *bad, sl_error *err);
     sl_status (*create_source)(const sl_conn_args *a, sl_operator **out, sl_error *err);
     sl_status (*create_sink)(const sl_conn_args *a, sl_operator **out, sl_error *err);
 } sl_connector;
@@ -81,11 +85,12 @@ typedef struct sl_connector {
 /* The factory for a 'connector' value (or alias); NULL if unknown. */
 const sl_connector *sl_connector_find(const char *name);
 
-/* Validates a table's options for use as a source or a sink. On error: SL_ERR_VALIDATION (or
- * SL_ERR_NOT_FOUND for an unknown connector/format) and *bad_option = index of the option to point
- * at (-1 when the problem is a missing option). */
-sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, sl_strbuf *warnings,
-                                int *bad_option, sl_error *err);
+/* Validates a table's options for use as a source or a sink; pk/npk: its PRIMARY KEY (as in
+ * sl_conn_args). On error: SL_ERR_VALIDATION (or SL_ERR_NOT_FOUND for an unknown
+ * connector/format) and *bad_option = index of the option to point at (-1 when the problem is a
+ * missing option or the key). */
+sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *physical, const int *pk, int npk, bool as_source,
+                                sl_strbuf *warnings, int *bad_option, sl_error *err);
 
 /* Option lookups for factories (the value, or the option's declared default, or NULL). */
 const char *sl_kv_get(const sl_kv *opts, int nopts, const char *key);

@@ -105,8 +105,8 @@ enum { UPSERT_NOPTIONS = sizeof upsert_options / sizeof upsert_options[0] };
 static const char *const upsert_required[] = {"topic", "properties.bootstrap.servers", "key.format", "value.format", NULL};
 static const char *const upsert_prefixes[] = {"properties.", "value.", "key.", NULL};
 
-static sl_status upsert_check(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, sl_strbuf *warnings, int *bad,
-                              sl_error *err);
+static sl_status upsert_check(const sl_kv *opts, int nopts, const sql_type *physical, const int *pk, int npk, bool as_source,
+                              sl_strbuf *warnings, int *bad, sl_error *err);
 
 const sl_connector sl_connector_upsert_kafka = {
     .name = "upsert-kafka",
@@ -117,7 +117,7 @@ const sl_connector sl_connector_upsert_kafka = {
     .format = false,
     .source = true,
     .sink = true,
-    .check = upsert_check,
+    .check_keyed = upsert_check,
     .create_source = kafka_source_create,
     .create_sink = kafka_sink_create,
 };
@@ -779,13 +779,8 @@ sl_status kafka_upsert_options(const sl_kv *opts, int nopts, const sql_type *phy
 {
     sl_strbuf keys = SL_STRBUF_INIT;
     int nk = 0;
-    if (npk >= 0) {
-        for (int i = 0; i < npk; i++)
-            if (pk[i] >= 0 && pk[i] < physical->nfields) sl_strbuf_printf(&keys, "%s%s", nk++ ? ";" : "", physical->field_names[pk[i]]);
-    } else { /* not known here: the key columns are NOT NULL (a PRIMARY KEY makes them so) */
-        for (int i = 0; i < physical->nfields; i++)
-            if (!physical->field_types[i]->nullable) sl_strbuf_printf(&keys, "%s%s", nk++ ? ";" : "", physical->field_names[i]);
-    }
+    for (int i = 0; i < npk; i++)
+        if (pk[i] >= 0 && pk[i] < physical->nfields) sl_strbuf_printf(&keys, "%s%s", nk++ ? ";" : "", physical->field_names[pk[i]]);
     if (nk == 0) {
         sl_strbuf_free(&keys);
         sl_error_set(err, SL_ERR_VALIDATION,
@@ -806,8 +801,8 @@ sl_status kafka_upsert_options(const sl_kv *opts, int nopts, const sql_type *phy
     return SL_OK;
 }
 
-static sl_status upsert_check(const sl_kv *opts, int nopts, const sql_type *physical, bool as_source, sl_strbuf *warnings, int *bad,
-                              sl_error *err)
+static sl_status upsert_check(const sl_kv *opts, int nopts, const sql_type *physical, const int *pk, int npk, bool as_source,
+                              sl_strbuf *warnings, int *bad, sl_error *err)
 {
     int vfi = opt_index(opts, nopts, "value.format");
     if (vfi >= 0 && sl_format_exists(opts[vfi].value) && sl_format_is_changelog(opts[vfi].value))
@@ -833,7 +828,7 @@ static sl_status upsert_check(const sl_kv *opts, int nopts, const sql_type *phys
     sl_arena *a = sl_arena_create(0);
     sl_kv *kv;
     int n;
-    sl_status st = kafka_upsert_options(opts, nopts, physical, NULL, -1, a, &kv, &n, err);
+    sl_status st = kafka_upsert_options(opts, nopts, physical, pk, npk, a, &kv, &n, err);
     if (!st) {
         st = kafka_check(kv, n, physical, as_source, warnings, bad, err);
         if (st && *bad >= nopts) *bad = -1; /* an option the table does not have ('key.fields' = the primary key) */

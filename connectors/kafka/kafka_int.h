@@ -5,6 +5,7 @@
  *                   creation with a fail-fast metadata request
  *   kafka_source.c  the source operator (rd_kafka_assign, no group rebalancing)
  *   kafka_sink.c    the sink operator (producer with delivery reports)
+ *   kafka_keymap.c  upsert-kafka's per-key map (the source's last rows, the sink's buffer)
  *
  * Nothing here depends on the development cluster (kafka_dev.h): the connector works against any
  * Kafka. */
@@ -141,14 +142,49 @@ int64_t kafka_now_ms(void);
 
 /* upsert-kafka: whether the options are an upsert-kafka table's, and the options as the Kafka
  * code reads them: the table's plus 'key.fields' = the PRIMARY KEY columns (pk/npk as in
- * sl_conn_args; npk < 0: the NOT NULL physical columns, which a PRIMARY KEY makes NOT NULL) and
- * 'scan.startup.mode' = 'earliest-offset'. No key column: Flink's error. */
+ * sl_conn_args) and 'scan.startup.mode' = 'earliest-offset'. No PRIMARY KEY: Flink's error. */
 bool kafka_is_upsert(const sl_kv *opts, int nopts);
 /* *up = args, with the upsert-kafka options resolved (kafka_upsert_options) for an upsert-kafka
  * table (*upsert = true); the error names the table. */
 sl_status kafka_resolve_args(const sl_conn_args *args, sl_arena *a, sl_conn_args *up, bool *upsert, sl_error *err);
 sl_status kafka_upsert_options(const sl_kv *opts, int nopts, const sql_type *physical, const int *pk, int npk, sl_arena *a,
                                sl_kv **out, int *nout, sl_error *err);
+
+/* upsert-kafka's per-key map (kafka_keymap.c): the source's last row per (partition, key), the
+ * sink's buffer of the latest change per key (sink.buffer-flush.*). Keys are bytes (a decoded
+ * key row, an encoded message key) with a caller's tag `part`; each entry holds one value. An
+ * existing key keeps its entry and, when the new value fits, its buffer; removed entries are
+ * kept for the next keys: only a key beyond the most the map ever held allocates. */
+typedef struct kafka_kentry {
+    struct kafka_kentry *next;
+    uint64_t hash;
+    int part;
+    uint32_t klen, vlen;
+    uint32_t cap;        /* bytes allocated at data */
+    bool null_value;     /* the caller's mark (the sink: a tombstone); store clears it */
+    uint8_t *data;       /* the value (vlen bytes) then the key (klen bytes): one allocation */
+} kafka_kentry;
+
+typedef struct kafka_kmap {
+    kafka_kentry **b;    /* buckets (nb, a power of two); iterate them with ->next */
+    size_t nb, n;
+    kafka_kentry *spare; /* removed entries, reused by new keys */
+} kafka_kmap;
+
+static inline const uint8_t *kafka_kentry_key(const kafka_kentry *e) { return e->data + e->vlen; }
+uint64_t kafka_kmap_hash(int part, const void *key, uint32_t klen);
+/* The slot of the key: *slot is its entry, or NULL (where kafka_kmap_store puts a new one). */
+kafka_kentry **kafka_kmap_find(kafka_kmap *m, int part, const void *key, uint32_t klen, uint64_t h);
+/* Stores val for the key at slot (from kafka_kmap_find with the same key and hash). The map may
+ * grow: slots found before are invalid afterwards. */
+kafka_kentry *kafka_kmap_store(kafka_kmap *m, kafka_kentry **slot, int part, uint64_t h, const void *key, uint32_t klen, const void *val,
+                               uint32_t vlen);
+/* Removes the entry at slot; it is kept (with its buffer) for the next new key, as are the
+ * entries of a clear. */
+void kafka_kmap_remove(kafka_kmap *m, kafka_kentry **slot);
+/* Empties the map. */
+void kafka_kmap_clear(kafka_kmap *m);
+void kafka_kmap_free(kafka_kmap *m);
 
 /* The operators (kafka_source.c, kafka_sink.c). */
 sl_status kafka_source_create(const sl_conn_args *a, sl_operator **out, sl_error *err);

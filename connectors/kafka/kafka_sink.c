@@ -22,7 +22,14 @@
  *                    epochs of the checkpoint that the marker says are not committed yet. The
  *                    marker makes the commit idempotent, so a crash at any point followed by a
  *                    restart from the last checkpoint writes every row exactly once.
- * A full producer queue backpressures the job. */
+ * A full producer queue backpressures the job.
+ *
+ * upsert-kafka with sink.buffer-flush.max-rows and .interval (Flink's ReducingUpsertWriter): the
+ * encoded records are buffered per message key, the latest change of a key replacing the one
+ * before (a -D becomes the key's tombstone); the buffer is written when it holds max-rows keys,
+ * when interval has passed since the last write (a processing-time timer), before every
+ * checkpoint's snapshot (so the checkpoint covers it), and at the end of input or a graceful
+ * stop. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,9 +42,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/fsutil.h"
 #include "common/mem.h"
+#include "common/units.h"
 #include "connectors/conn_util.h"
 #include "connectors/kafka/kafka_int.h"
 #include "runtime/ops.h"
@@ -91,6 +100,7 @@ typedef struct kafka_sink {
     sl_format *vfmt, *kfmt;
     sl_row_writer vw, kw;
     sl_strbuf vbuf, kbuf;
+    sl_strbuf mbuf; /* a buffered record's metadata and value (sink.buffer-flush.*) */
     kafka_partitioner partitioner;
     int npartitions;
     int subtask, parallelism;
@@ -125,6 +135,11 @@ typedef struct kafka_sink {
     int npending, cap_pending;
     uint8_t *rbuf;            /* replay buffer (grows to the largest record) */
     size_t rcap;
+    /* upsert-kafka sink.buffer-flush.*: the latest record per message key (val, or a tombstone) */
+    int64_t buf_rows;         /* max-rows; 0: no buffering */
+    int64_t buf_interval_ms;
+    int64_t buf_flushed_ms;   /* wall clock of the last write of the buffer */
+    kafka_kmap buf;
 } kafka_sink;
 
 /* A producer or consumer the sink makes for an old subtask's transactional id at restore. */
@@ -476,6 +491,10 @@ static uint32_t random_run(void)
 static sl_status sink_open(sl_operator *op, sl_error *err)
 {
     kafka_sink *s = op->impl;
+    if (s->buf_rows) {
+        s->buf_flushed_ms = sl_wall_ms();
+        sl_op_register_proctime_timer(op, s->buf_flushed_ms + s->buf_interval_ms);
+    }
     if (!s->eos) return SL_OK;
     s->checkpointing = sl_task_job(op->task) && sl_task_job(op->task)->checkpoint_interval_ms > 0;
     s->run = random_run();
@@ -496,6 +515,90 @@ static sl_status sink_open(sl_operator *op, sl_error *err)
     sl_status st = txn_init(s, &s->c, s->txn_id, err);
     if (!st) s->txn_ready = true;
     return st;
+}
+
+/* One encoded record (val NULL: a tombstone) to Kafka, or exactly-once to the open epoch; the
+ * partition as sink.partitioner says. */
+/* val NULL: a tombstone (upsert-kafka delete). */
+static sl_status write_record(sl_operator *op, const void *key, size_t keylen, const void *val, size_t vallen, const rec_meta *m,
+                              sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    sl_status st;
+    int32_t partition = RD_KAFKA_PARTITION_UA;
+    if (s->partitioner == KAFKA_PART_FIXED) partition = s->subtask % s->npartitions;
+    else if (s->partitioner == KAFKA_PART_ROUND_ROBIN) partition = (int32_t)(s->rr++ % (uint64_t)s->npartitions);
+    if (s->eos) {
+        if ((st = wal_append(s, partition, key, (uint32_t)keylen, val, val ? (uint32_t)vallen : 0, m, err))) return st;
+        op->records_out++;
+        return SL_OK;
+    }
+    if ((st = produce(s, &s->c, partition, key, keylen, val, val ? vallen : 0, m, op, err))) return st;
+    op->records_out++;
+    if (++s->since_poll >= 64) {
+        s->since_poll = 0;
+        if ((st = kafka_client_poll(&s->c, 0, err))) return st;
+        if (s->failed) return delivery_error(s, err);
+    }
+    return SL_OK;
+}
+
+/* ---- upsert-kafka: the buffer (sink.buffer-flush.*) ------------------------------------------- */
+
+/* Writes the buffered records (one per key, in no particular order across keys, as Flink's
+ * HashMap) and empties the buffer. */
+static sl_status buf_flush(sl_operator *op, sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    s->buf_flushed_ms = sl_wall_ms();
+    for (size_t i = 0; s->buf.n && i < s->buf.nb; i++)
+        for (const kafka_kentry *e = s->buf.b[i]; e; e = e->next) {
+            /* the entry's value: the record's metadata (buf_put), then its value */
+            rec_meta m;
+            uint32_t hl;
+            memcpy(&m.timestamp_ms, e->data, 8);
+            memcpy(&hl, e->data + 8, 4);
+            m.hdrlen = hl;
+            m.hdrs = hl ? (const char *)e->data + 12 : NULL;
+            const uint8_t *v = e->data + 12 + hl;
+            sl_status st = write_record(op, kafka_kentry_key(e), e->klen, e->null_value ? NULL : v, e->vlen - 12 - hl, &m, err);
+            if (st) return st;
+        }
+    kafka_kmap_clear(&s->buf);
+    return SL_OK;
+}
+
+/* The record replaces what the buffer holds for its key; a full buffer is written. */
+static sl_status buf_put(sl_operator *op, const void *key, size_t keylen, const void *val, size_t vallen, const rec_meta *m,
+                         sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    /* stored value: timestamp (8 bytes), headers length (4), headers, the value */
+    sl_strbuf_reset(&s->mbuf);
+    uint32_t hl = m->hdrs ? m->hdrlen : 0;
+    sl_strbuf_append(&s->mbuf, (const char *)&m->timestamp_ms, 8);
+    sl_strbuf_append(&s->mbuf, (const char *)&hl, 4);
+    if (hl) sl_strbuf_append(&s->mbuf, m->hdrs, hl);
+    if (val) sl_strbuf_append(&s->mbuf, val, vallen);
+    uint64_t h = kafka_kmap_hash(0, key, (uint32_t)keylen);
+    kafka_kentry **slot = kafka_kmap_find(&s->buf, 0, key, (uint32_t)keylen, h);
+    kafka_kentry *e = kafka_kmap_store(&s->buf, slot, 0, h, key, (uint32_t)keylen, s->mbuf.buf, (uint32_t)s->mbuf.len);
+    e->null_value = val == NULL;
+    return (int64_t)s->buf.n >= s->buf_rows ? buf_flush(op, err) : SL_OK;
+}
+
+/* sink.buffer-flush.interval: writes the buffer when the interval has passed since its last
+ * write (a write for max-rows or a checkpoint starts the interval again). */
+static sl_status sink_timer(sl_operator *op, int64_t when_ms, sl_error *err)
+{
+    kafka_sink *s = op->impl;
+    if (!s->buf_rows) return SL_OK;
+    if (when_ms >= s->buf_flushed_ms + s->buf_interval_ms) {
+        sl_status st = buf_flush(op, err);
+        if (st) return st;
+    }
+    sl_op_register_proctime_timer(op, s->buf_flushed_ms + s->buf_interval_ms);
+    return SL_OK;
 }
 
 static sl_status sink_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
@@ -525,9 +628,6 @@ static sl_status sink_process(sl_operator *op, int input, const uint8_t *row, sl
                             : project(&s->vw, r, s->value_idx, s->lay.value_type, enc);
     if (!tombstone && (st = sl_format_encode(s->vfmt, vr, &s->vbuf, err))) return st;
     const char *val = tombstone ? NULL : s->vbuf.buf ? s->vbuf.buf : "";
-    int32_t partition = RD_KAFKA_PARTITION_UA;
-    if (s->partitioner == KAFKA_PART_FIXED) partition = s->subtask % s->npartitions;
-    else if (s->partitioner == KAFKA_PART_ROUND_ROBIN) partition = (int32_t)(s->rr++ % (uint64_t)s->npartitions);
     rec_meta m = {0};
     if (s->ts_field >= 0 && !sl_row_is_null(r, s->ts_field)) {
         int64_t us = sl_row_i64(r, s->ts_field);
@@ -535,19 +635,9 @@ static sl_status sink_process(sl_operator *op, int input, const uint8_t *row, sl
         m.timestamp_ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
     }
     if (s->hdr_field >= 0 && !sl_row_is_null(r, s->hdr_field)) m.hdrs = sl_row_bytes(r, s->hdr_field, &m.hdrlen);
-    if (s->eos) {
-        if ((st = wal_append(s, partition, key, (uint32_t)keylen, val, tombstone ? 0 : (uint32_t)s->vbuf.len, &m, err))) return st;
-        op->records_out++;
-        return SL_OK;
-    }
-    if ((st = produce(s, &s->c, partition, key, keylen, val, tombstone ? 0 : s->vbuf.len, &m, op, err))) return st;
-    op->records_out++;
-    if (++s->since_poll >= 64) {
-        s->since_poll = 0;
-        if ((st = kafka_client_poll(&s->c, 0, err))) return st;
-        if (s->failed) return delivery_error(s, err);
-    }
-    return SL_OK;
+    size_t vlen = tombstone ? 0 : s->vbuf.len;
+    if (s->buf_rows) return buf_put(op, key, keylen, val, vlen, &m, err);
+    return write_record(op, key, keylen, val, vlen, &m, err);
 }
 
 /* Waits until every produced record is acknowledged. A cancelled job returns at once (with an
@@ -586,6 +676,10 @@ static sl_status sink_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json
 {
     kafka_sink *s = op->impl;
     *out = NULL;
+    if (s->buf_rows) { /* the buffer goes into the checkpoint's records (Flink: before the barrier) */
+        sl_status st = buf_flush(op, err);
+        if (st) return st;
+    }
     if (!s->eos) return s->none ? SL_OK : flush_all(op, true, err);
     s->checkpointing = true;
     if (ctx->checkpoint_id > s->last_epoch) s->last_epoch = ctx->checkpoint_id;
@@ -680,6 +774,10 @@ static sl_status sink_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_err
 static sl_status sink_finish(sl_operator *op, sl_error *err)
 {
     kafka_sink *s = op->impl;
+    if (s->buf_rows) {
+        sl_status st = buf_flush(op, err);
+        if (st) return st;
+    }
     if (!s->eos) return flush_all(op, false, err);
     if (s->checkpointing && sl_task_stopping(op->task)) {
         uint64_t n = s->cur_records;
@@ -722,12 +820,14 @@ static void sink_close(sl_operator *op)
     free(s->wal_dir);
     free(s->cur_path);
     free(s->rbuf);
+    kafka_kmap_free(&s->buf);
     sl_format_destroy(s->vfmt);
     sl_format_destroy(s->kfmt);
     sl_sink_conv_free(&s->conv);
     sl_rw_free(&s->vw);
     sl_rw_free(&s->kw);
     sl_strbuf_free(&s->vbuf);
+    sl_strbuf_free(&s->mbuf);
     sl_strbuf_free(&s->kbuf);
     sl_arena_destroy(s->a);
     free(s);
@@ -739,6 +839,7 @@ static const sl_op_vtable sink_vt = {.name = "KafkaSink",
                                      .process = sink_process,
                                      .finish = sink_finish,
                                      .close = sink_close,
+                                     .on_timer = sink_timer,
                                      .snapshot = sink_snapshot,
                                      .restore = sink_restore,
                                      .notify_complete = sink_notify};
@@ -829,6 +930,14 @@ sl_status kafka_sink_create(const sl_conn_args *args, sl_operator **out, sl_erro
     if (!g) g = sl_kv_get(o, n, "sink.semantic");
     s->eos = g && strcasecmp(g, "exactly-once") == 0;
     s->none = g && strcasecmp(g, "none") == 0;
+    if (s->upsert) { /* validated: both greater than zero, or buffering is off */
+        const char *mr = sl_kv_get(o, n, "sink.buffer-flush.max-rows"), *iv = sl_kv_get(o, n, "sink.buffer-flush.interval");
+        int64_t ms = 0;
+        if (mr && iv && sl_parse_duration_ms(iv, &ms, NULL, 0) && ms > 0) {
+            s->buf_rows = strtoll(mr, NULL, 10);
+            s->buf_interval_ms = ms;
+        }
+    }
     s->nopts = n;
     s->opts = sl_arena_zalloc(s->a, sizeof(sl_kv) * (size_t)(n ? n : 1));
     for (int i = 0; i < n; i++) s->opts[i] = (sl_kv){sl_arena_strdup(s->a, o[i].key), sl_arena_strdup(s->a, o[i].value)};

@@ -59,22 +59,6 @@ typedef struct kpart {
     bool idle;
 } kpart;
 
-/* upsert-kafka: the last row emitted per (partition, key), to emit +I / -U +U / -D (what Flink's
- * ChangelogNormalize makes of an upsert stream; Sluice's planner has no such step). */
-typedef struct up_entry {
-    struct up_entry *next;
-    uint64_t hash;
-    int part;            /* index in parts */
-    uint32_t klen, rlen;
-    uint32_t cap;        /* bytes allocated at row */
-    uint8_t *row;        /* the row (rlen bytes) then the key (klen bytes): one allocation */
-} up_entry;
-
-typedef struct up_map {
-    up_entry **b;
-    size_t nb, n;
-} up_map;
-
 typedef struct ktopic { /* an index: topic -> partition -> index in parts (rebuilt when parts grow) */
     const char *name;
     const rd_kafka_topic_t *seen; /* the handle messages of this topic carry */
@@ -159,8 +143,10 @@ typedef struct kafka_source {
     int nsnaps;
     /* upsert-kafka */
     bool upsert;
-    up_map up;
-    up_entry **up_slot;     /* the current message's key: its slot in up */
+    kafka_kmap up;          /* the last row emitted per (partition index, decoded key): to emit +I /
+                             * -U +U / -D (what Flink's ChangelogNormalize makes of an upsert
+                             * stream; Sluice's planner has no such step) */
+    kafka_kentry **up_slot; /* the current message's key: its slot in up */
     uint64_t up_hash;
     /* watermarks per partition (when the scan after the source has a WATERMARK) */
     bool wm_own;
@@ -314,108 +300,31 @@ static sl_status ks_periodic(sl_operator *op, int64_t now_ms, sl_error *err)
 
 /* ---- upsert-kafka: the last row per key ----------------------------------------------------------- */
 
-static const uint8_t *up_key(const up_entry *e) { return e->row + e->rlen; }
-
-static up_entry **up_find(up_map *m, int part, const uint8_t *key, uint32_t klen, uint64_t h)
-{
-    if (!m->nb) {
-        m->nb = 1024;
-        m->b = sl_xcalloc(m->nb, sizeof(up_entry *));
-    }
-    up_entry **pe = &m->b[h & (m->nb - 1)];
-    for (; *pe; pe = &(*pe)->next)
-        if ((*pe)->hash == h && (*pe)->part == part && (*pe)->klen == klen && memcmp(up_key(*pe), key, klen) == 0) return pe;
-    return pe;
-}
-
-static void up_grow(up_map *m)
-{
-    size_t nb = m->nb * 2;
-    up_entry **b = sl_xcalloc(nb, sizeof(up_entry *));
-    for (size_t i = 0; i < m->nb; i++)
-        for (up_entry *e = m->b[i], *next; e; e = next) {
-            next = e->next;
-            e->next = b[e->hash & (nb - 1)];
-            b[e->hash & (nb - 1)] = e;
-        }
-    free(m->b);
-    m->b = b;
-    m->nb = nb;
-}
-
-/* Stores row for the key at *slot (replacing what is there: an existing key keeps its entry and,
- * when the new row fits, its buffer; only a new key allocates). */
-static void up_store(up_map *m, up_entry **slot, int part, uint64_t h, const uint8_t *key, uint32_t klen, const uint8_t *row)
-{
-    uint32_t rlen = sl_row_len(row);
-    up_entry *e = *slot;
-    bool is_new = e == NULL;
-    if (is_new) {
-        e = sl_xcalloc(1, sizeof *e);
-        e->hash = h;
-        e->part = part;
-        *slot = e;
-    }
-    if ((size_t)rlen + klen + 1 > e->cap) {
-        e->cap = rlen + klen + 1;
-        free(e->row);
-        e->row = sl_xmalloc(e->cap);
-    }
-    e->klen = klen;
-    e->rlen = rlen;
-    memcpy(e->row, row, rlen);
-    if (klen) memcpy(e->row + rlen, key, klen);
-    if (is_new && ++m->n > m->nb) up_grow(m);
-}
-
-static void up_remove(up_map *m, up_entry **slot)
-{
-    up_entry *e = *slot;
-    *slot = e->next;
-    free(e->row);
-    free(e);
-    m->n--;
-}
-
-static void up_free(up_map *m)
-{
-    for (size_t i = 0; i < m->nb; i++)
-        for (up_entry *e = m->b[i], *next; e; e = next) {
-            next = e->next;
-            free(e->row);
-            free(e);
-        }
-    free(m->b);
-    memset(m, 0, sizeof *m);
-}
-
-static uint64_t up_hash(int part, const uint8_t *key, uint32_t klen) { return sl_hash64_seed(key, klen, (uint64_t)part * 0x9e3779b97f4a7c15ull); }
-
 /* The current message's key (the decoded key row; none: the empty key) and its slot. */
 static void up_locate(kafka_source *s)
 {
     const uint8_t *key = s->has_key ? s->keyrow : (const uint8_t *)"";
     uint32_t klen = s->has_key ? sl_row_len(s->keyrow) : 0;
     int part = (int)(s->curp - s->parts);
-    s->up_hash = up_hash(part, key, klen);
-    s->up_slot = up_find(&s->up, part, key, klen, s->up_hash);
+    s->up_hash = kafka_kmap_hash(part, key, klen);
+    s->up_slot = kafka_kmap_find(&s->up, part, key, klen, s->up_hash);
 }
 
 /* A value for the key: +I the first time, else -U (the previous row) and +U; an identical row
  * again emits nothing (as ChangelogNormalize without state TTL). */
 static sl_status up_upsert(kafka_source *s, const uint8_t *row, sl_error *err)
 {
-    up_entry *e = *s->up_slot;
+    kafka_kentry *e = *s->up_slot;
     uint32_t rlen = sl_row_len(row);
-    if (e && e->rlen == rlen && memcmp(e->row + 1, row + 1, rlen - 1) == 0) return SL_OK;
+    if (e && e->vlen == rlen && memcmp(e->data + 1, row + 1, rlen - 1) == 0) return SL_OK;
     sl_status st;
     if (e) {
-        sl_row_set_kind(e->row, SL_ROW_UPDATE_BEFORE);
-        if ((st = emit_row(s, e->row, err))) return st;
+        sl_row_set_kind(e->data, SL_ROW_UPDATE_BEFORE);
+        if ((st = emit_row(s, e->data, err))) return st;
     }
     const uint8_t *key = s->has_key ? s->keyrow : (const uint8_t *)"";
     uint32_t klen = s->has_key ? sl_row_len(s->keyrow) : 0;
-    up_store(&s->up, s->up_slot, (int)(s->curp - s->parts), s->up_hash, key, klen, row); /* may grow: slot invalid */
+    kafka_kmap_store(&s->up, s->up_slot, (int)(s->curp - s->parts), s->up_hash, key, klen, row, rlen); /* may grow: slot invalid */
     s->up_slot = NULL;
     return emit_row(s, row, err);
 }
@@ -424,12 +333,12 @@ static sl_status up_upsert(kafka_source *s, const uint8_t *row, sl_error *err)
 static sl_status up_delete(kafka_source *s, sl_error *err)
 {
     up_locate(s);
-    up_entry *e = *s->up_slot;
+    kafka_kentry *e = *s->up_slot;
     if (!e) return SL_OK;
-    sl_row_set_kind(e->row, SL_ROW_DELETE);
-    sl_status st = emit_row(s, e->row, err);
+    sl_row_set_kind(e->data, SL_ROW_DELETE);
+    sl_status st = emit_row(s, e->data, err);
     up_locate(s); /* emitting does not change the map, but stay safe */
-    if (*s->up_slot) up_remove(&s->up, s->up_slot);
+    if (*s->up_slot) kafka_kmap_remove(&s->up, s->up_slot);
     return st;
 }
 
@@ -1069,11 +978,11 @@ static sl_status up_save(kafka_source *s, const char *dir, sl_error *err)
     if (!f) return sl_error_set(err, SL_ERR_IO, "table '%s': cannot create '%s': %s", s->table, path, strerror(errno));
     bool ok = true;
     for (size_t i = 0; ok && i < s->up.nb; i++)
-        for (const up_entry *e = s->up.b[i]; ok && e; e = e->next) {
+        for (const kafka_kentry *e = s->up.b[i]; ok && e; e = e->next) {
             const kpart *p = &s->parts[e->part];
-            up_rec h = {(uint32_t)strlen(p->topic), p->partition, e->klen, e->rlen};
+            up_rec h = {(uint32_t)strlen(p->topic), p->partition, e->klen, e->vlen};
             ok = fwrite(&h, sizeof h, 1, f) == 1 && fwrite(p->topic, h.topic_len, 1, f) == 1 &&
-                 (!e->klen || fwrite(up_key(e), e->klen, 1, f) == 1) && fwrite(e->row, e->rlen, 1, f) == 1;
+                 (!e->klen || fwrite(kafka_kentry_key(e), e->klen, 1, f) == 1) && fwrite(e->data, e->vlen, 1, f) == 1;
         }
     if (fclose(f) != 0) ok = false;
     if (!ok) return sl_error_set(err, SL_ERR_IO, "table '%s': cannot write '%s': %s", s->table, path, strerror(errno));
@@ -1118,8 +1027,8 @@ static sl_status up_load(kafka_source *s, const char *dir, sl_error *err)
             st = sl_error_set(err, SL_ERR_STATE, "table '%s': malformed upsert-kafka state '%s'", s->table, path);
             break;
         }
-        uint64_t hash = up_hash(part, key, h.klen);
-        up_store(&s->up, up_find(&s->up, part, key, h.klen, hash), part, hash, key, h.klen, row);
+        uint64_t hash = kafka_kmap_hash(part, key, h.klen);
+        kafka_kmap_store(&s->up, kafka_kmap_find(&s->up, part, key, h.klen, hash), part, hash, key, h.klen, row, h.rlen);
     }
     free(buf);
     fclose(f);
@@ -1236,7 +1145,7 @@ static void ks_close(sl_operator *op)
     if (!s) return;
     for (int i = 0; i < s->nsnaps; i++) free(s->snaps[i].next);
     discovery_stop(s); /* before the client goes */
-    up_free(&s->up);
+    kafka_kmap_free(&s->up);
     if (s->q) rd_kafka_queue_destroy(s->q);
     for (int i = 0; s->rkts && i < s->nnames; i++)
         if (s->rkts[i]) rd_kafka_topic_destroy(s->rkts[i]);
