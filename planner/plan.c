@@ -1837,9 +1837,26 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
             tmp.names[nin->nfields + p] = n->row->field_names[iw + p];
         }
         t->row = calc_row(c, &tmp);
-        for (int i = 0; i < iw; i++) map[i] = cmap[i];
-        for (int p = 0; p < 3; p++) map[iw + p] = nin->nfields + p;
-        return t;
+        int *tmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)w);
+        for (int i = 0; i < iw; i++) tmap[i] = cmap[i];
+        for (int p = 0; p < 3; p++) tmap[iw + p] = nin->nfields + p;
+        bool extra = false; /* fields the TVF produces that nothing above reads (its time column, window_time) */
+        for (int i = 0; i < w && !extra; i++) extra = tmap[i] >= 0 && !all[i];
+        if (!extra) {
+            memcpy(map, tmap, sizeof(int) * (size_t)w);
+            return t;
+        }
+        plan_node *k = calc_over(c, t); /* a Calc keeps what is read, as Flink's above a WindowTableFunction */
+        k->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)w);
+        k->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)w);
+        for (int i = 0; i < w; i++) {
+            map[i] = all[i] ? k->nexprs : -1;
+            if (!all[i]) continue;
+            k->names[k->nexprs] = t->row->field_names[tmap[i]];
+            k->exprs[k->nexprs++] = px_input(c, tmap[i], t->row->field_types[tmap[i]]);
+        }
+        k->row = calc_row(c, k);
+        return k;
     }
     case PLAN_JOIN: {
         int lw = n->input[0]->row->nfields, rw = n->input[1]->row->nfields;
