@@ -2186,7 +2186,10 @@ static sl_status check_window_inputs(pctx *c, const plan_node *n, const sql_node
     if (n->window.src) at = n->window.src;
     if (n->src) at = n->src;
     sl_error_at_offset(c->err, c->script, at->off, at->len);
-    sl_error_hint(c->err, "window aggregates need an insert-only input: read the table with an insert-only format (json, csv, ...)");
+    sl_error_hint(c->err, n->kind == PLAN_WINDOW_TVF ? "window table functions need an insert-only input: read the table with an "
+                                                       "insert-only format (json, csv, ...)"
+                                                     : "window aggregates need an insert-only input: read the table with an insert-only "
+                                                       "format (json, csv, ...)");
     return SL_ERR_UNSUPPORTED;
 }
 
