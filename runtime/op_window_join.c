@@ -510,8 +510,10 @@ int sl_op_window_join_pending(const sl_operator *op) { return op && op->impl ? (
 static sl_status wj_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
 {
     wjoin *j = op->impl;
-    *out = json_pack("{s:I}", "seq", (json_int_t)j->seq);
-    return sl_op_state_snapshot(j->st, NULL, ctx, err);
+    *out = NULL;
+    sl_status st = sl_op_state_snapshot(j->st, NULL, ctx, err);
+    if (!st) *out = json_pack("{s:I}", "seq", (json_int_t)j->seq);
+    return st;
 }
 
 /* The state, then the pending index from REGISTRY (one scan per key group); sequence numbers go

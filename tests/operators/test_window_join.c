@@ -53,13 +53,14 @@ static char *wjoin_sql(const char *cols, const char *kind, const char *extra)
     return buf;
 }
 
-static void jh_init(jh *h, const char *sql, int backend, const char *left_names, const char *right_names)
+static void jh_init_ltz(jh *h, const char *sql, int backend, int32_t ltz_offset, const char *left_names, const char *right_names)
 {
     memset(h, 0, sizeof *h);
     h->g = harness_graph(sql);
     sl_job_context_init(&h->job);
     h->job.state_backend = backend;
     h->job.state_budget_bytes = 8u << 20;
+    h->job.ltz_offset = ltz_offset;
     h->types = sl_arena_create(0);
     sl_error err;
     const jg_operator *o = harness_find_op(h->g, "window_join");
@@ -81,6 +82,11 @@ static void jh_init(jh *h, const char *sql, int backend, const char *left_names,
     h->task = sl_task_create(&h->job, "test", 1, 0, 1, 128);
     sl_task_set_chain(h->task, chain, 2);
     if (h->op->vt->open(h->op, &err)) fail_msg("%s", err.message);
+}
+
+static void jh_init(jh *h, const char *sql, int backend, const char *left_names, const char *right_names)
+{
+    jh_init_ltz(h, sql, backend, 0, left_names, right_names);
 }
 
 static void jh_free(jh *h)
@@ -247,6 +253,31 @@ static void test_snapshot_restore(void **unused)
     }
 }
 
+/* TIMESTAMP_LTZ windows align in table.local-time-zone (here UTC+2): window_end is the local wall
+ * clock, so the window [00:00, 00:10) local fires when the watermark (an instant) reaches 00:00:09.999
+ * local = 2 hours earlier in UTC. */
+static void test_ltz(void **unused)
+{
+    (void)unused;
+    const char *sql =
+        "CREATE TABLE a (id INT, v BIGINT, ts TIMESTAMP_LTZ(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen');"
+        "CREATE TABLE b (id INT, w BIGINT, ts TIMESTAMP_LTZ(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen');"
+        "SELECT L.id, L.v, R.w FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), INTERVAL '10' SECOND)) L "
+        "JOIN TABLE(TUMBLE(TABLE b, DESCRIPTOR(ts), INTERVAL '10' SECOND)) R "
+        "ON L.id = R.id AND L.window_start = R.window_start AND L.window_end = R.window_end";
+    jh h;
+    jh_init_ltz(&h, sql, 1, 7200, "id,v,window_start,window_end", "id,w,window_start,window_end");
+    push(&h, 0, "1|10|0|10000");
+    push(&h, 1, "1|20|0|10000");
+    watermark(&h, 9999 - 7200000 - 1);
+    expect(&h, "");
+    watermark(&h, 9999 - 7200000);
+    expect(&h, "+I[1, 10, " W0 ", 1, 20, " W0 "]\n");
+    push(&h, 0, "1|11|0|10000"); /* late */
+    assert_int_equal(sl_op_window_join_late_rows(h.op), 1);
+    jh_free(&h);
+}
+
 /* The window table function: a HOP row goes out once per window with window_start, window_end
  * and window_time; a row without a time is dropped and counted. */
 static void test_window_tvf(void **unused)
@@ -273,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_inner),
         cmocka_unit_test(test_outer),
         cmocka_unit_test(test_snapshot_restore),
+        cmocka_unit_test(test_ltz),
         cmocka_unit_test(test_window_tvf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
