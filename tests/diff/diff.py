@@ -387,9 +387,9 @@ JOIN_OVER_AGG = [
 ]
 
 # ---- windows and top-N (to come) -------------------------------------------------------------
-# (Cases below.) Window aggregates need an event-time attribute: Case(..., watermarks={"L": "WATERMARK FOR ts AS
-# ts - INTERVAL '1' SECOND"}) adds it to L's DDL (ts is mostly ascending with up to 1 s of
-# disorder, and 2 % NULL: filter them). SQLite side of a TUMBLE of 10 s over ts, e.g.:
+# (Cases below.) Window aggregates need an event-time attribute: Case(..., watermarks=_WM) adds it
+# to L's DDL (ts is mostly ascending with up to 1 s of disorder, duplicates copy older times, and
+# 2 % NULL: filter them). SQLite side of a TUMBLE of 10 s over ts, e.g.:
 #   strftime('%Y-%m-%d %H:%M:%S', (CAST(strftime('%s', ts) AS INTEGER) / 10) * 10, 'unixepoch')
 # Top-N: `SELECT * FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) AS rn
 # FROM L) WHERE rn <= 3` in both dialects (SQLite has window functions); ties need a total order
@@ -402,7 +402,11 @@ def _sqlite_window(size_s, shift_s=0):
             "strftime('%%Y-%%m-%%d %%H:%%M:%%S.000', %s + %d, 'unixepoch')" % (start, size_s + shift_s))
 
 
-_WM = {"L": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"}
+# The watermark waits 2 minutes (more than the inputs' whole time range): the duplicated rows
+# (DUP_SHARE) copy earlier rows' times, and a periodic watermark between two input files (a loaded
+# machine) would rightly make such a copy late and drop it, which the batch result cannot show.
+# (Windows firing on the watermark mid-stream: tests/operators/test_window*.c, tests/e2e/window.sh.)
+_WM = {"L": "WATERMARK FOR ts AS ts - INTERVAL '2' MINUTE"}
 _WS, _WE = _sqlite_window(10)
 
 # Rows with a NULL rowtime never enter a window (Sluice drops and counts them): SQLite filters them.
@@ -437,7 +441,7 @@ WINDOWS = [
 # come out null-padded when their interval closes; rows with a NULL time never match).
 _IV = "l.ts BETWEEN r.ts - INTERVAL '2' SECOND AND r.ts + INTERVAL '2' SECOND"
 _IV_SQLITE = "l.ts BETWEEN strftime('%Y-%m-%d %H:%M:%f', r.ts, '-2 seconds') AND strftime('%Y-%m-%d %H:%M:%f', r.ts, '+2 seconds')"
-_WM2 = {"L": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND", "R": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"}
+_WM2 = {"L": _WM["L"], "R": "WATERMARK FOR ts AS ts - INTERVAL '2' MINUTE"}  # (see _WM)
 INTERVAL_JOINS = [
     Case("interval_join_inner", "interval",
          cols("k INT, v INT, w INT, lts TIMESTAMP(3), rts TIMESTAMP(3)"),
@@ -454,11 +458,7 @@ INTERVAL_JOINS = [
 # end of input every window fires, so the result equals the batch join of the windowed rows (rows
 # with a NULL time are in no window: SQLite filters them; NULL keys never match). R covers the
 # first half of L's time range only, so the outer joins pad rows of windows R has no rows in.
-# The watermark waits 2 minutes (more than the inputs' whole time range): the duplicated rows
-# copy earlier rows' times, and a periodic watermark between two input files (a loaded machine)
-# would rightly make such a copy late and drop it, which the batch result cannot show. (Windows
-# firing on the watermark mid-stream: tests/operators/test_window_join.c.)
-_WM_WJ = {"L": "WATERMARK FOR ts AS ts - INTERVAL '2' MINUTE", "R": "WATERMARK FOR ts AS ts - INTERVAL '2' MINUTE"}
+# The watermarks wait 2 minutes, as _WM's (windows firing mid-stream: tests/operators/test_window_join.c).
 def _wj_windows(table, hop):
     """SQLite: table's rows with window_start / window_end (and rid, the rowid: never NULL) once
     per window: TUMBLE of 10 s, or HOP of 20 s every 10 s (the window starting at the row's 10 s
@@ -488,7 +488,7 @@ def window_join_case(kind, hop=False, residual=None):
     name = "window_join_%s_%s%s" % (kind.lower(), "hop" if hop else "tumble", "_residual" if residual else "")
     return Case(name, "window_join",
                 cols("k INT, v INT, w INT, lws TIMESTAMP(3), lwe TIMESTAMP(3), rws TIMESTAMP(3)"),
-                flink, sqlite, watermarks=_WM_WJ)
+                flink, sqlite, watermarks=_WM2)
 
 
 WINDOW_JOINS = [
