@@ -42,15 +42,17 @@ typedef struct jh {
     "CREATE TABLE b (id INT, w BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector' = 'datagen');"
 
 /* SELECT <cols> FROM TUMBLE(a, 10 s) L <kind> JOIN TUMBLE(b, 10 s) R ON L.id = R.id AND the windows [AND extra] */
-static char *wjoin_sql(const char *cols, const char *kind, const char *extra)
+typedef struct sqlbuf {
+    char s[2048];
+} sqlbuf;
+static const char *wjoin_sql(sqlbuf *buf, const char *cols, const char *kind, const char *extra)
 {
-    static char buf[2048];
-    snprintf(buf, sizeof buf,
+    snprintf(buf->s, sizeof buf->s,
              TABLES "SELECT %s FROM (SELECT * FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), INTERVAL '10' SECOND))) L %s JOIN "
                     "(SELECT * FROM TABLE(TUMBLE(TABLE b, DESCRIPTOR(ts), INTERVAL '10' SECOND))) R "
                     "ON L.id = R.id AND L.window_start = R.window_start AND L.window_end = R.window_end%s%s",
              cols, kind, extra ? " AND " : "", extra ? extra : "");
-    return buf;
+    return buf->s;
 }
 
 static void jh_init_ltz(jh *h, const char *sql, int backend, int32_t ltz_offset, const char *left_names, const char *right_names)
@@ -145,7 +147,8 @@ static void test_inner(void **unused)
     (void)unused;
     for (int backend = 0; backend < 2; backend++) {
         jh h;
-        jh_init(&h, wjoin_sql("L.id, L.v, R.w, L.window_start, L.window_end", "", NULL), backend, "id,v,window_start,window_end",
+        sqlbuf sql;
+        jh_init(&h, wjoin_sql(&sql, "L.id, L.v, R.w, L.window_start, L.window_end", "", NULL), backend, "id,v,window_start,window_end",
                 "id,w,window_start,window_end");
         push(&h, 0, "1|10|0|10000");
         push(&h, 0, "1|11|0|10000");
@@ -184,7 +187,8 @@ static void test_outer(void **unused)
     for (int backend = 0; backend < 2; backend++)
         for (int k = 0; k < 3; k++) {
             jh h;
-            jh_init(&h, wjoin_sql("L.id, L.v, R.id, R.w", kinds[k], "L.v < R.w"), backend, "id,v,window_start,window_end",
+            sqlbuf sql;
+            jh_init(&h, wjoin_sql(&sql, "L.id, L.v, R.id, R.w", kinds[k], "L.v < R.w"), backend, "id,v,window_start,window_end",
                     "id,w,window_start,window_end");
             push(&h, 0, "1|5|0|10000");
             push(&h, 1, "1|3|0|10000");  /* 5 < 3 fails */
@@ -217,7 +221,8 @@ static void test_outer(void **unused)
 static void test_snapshot_restore(void **unused)
 {
     (void)unused;
-    const char *sql = wjoin_sql("L.id, L.v, R.w", "FULL OUTER", NULL);
+    sqlbuf buf;
+    const char *sql = wjoin_sql(&buf, "L.id, L.v, R.w", "FULL OUTER", NULL);
     for (int backend = 0; backend < 2; backend++) {
         char dir[] = "/tmp/sluice-test-wjoin-XXXXXX";
         assert_non_null(mkdtemp(dir));
