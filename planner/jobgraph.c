@@ -111,6 +111,19 @@ static json_t *schema_json(const sql_table *t, plan_expr *const *computed)
     return a;
 }
 
+/* A window's JSON (window aggregates, window table functions): kind, time_field (over the
+ * operator's input), time ("event" / "processing"), ltz, size_ms (TUMBLE, HOP; CUMULATE's max
+ * size), slide_ms (HOP), step_ms (CUMULATE), offset_ms. */
+static json_t *window_json(const plan_window *w)
+{
+    static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
+    return json_pack("{s:s, s:i, s:s, s:b, s:I, s:I, s:I, s:I, s:b}", "kind", kinds[w->kind], "time_field", w->time_field, "time",
+                     w->proctime ? "processing" : "event", "ltz", w->ltz, "size_ms", (json_int_t)w->size_ms, "slide_ms",
+                     (json_int_t)(w->kind == PLAN_WIN_HOP ? w->slide_ms : 0), "step_ms",
+                     (json_int_t)(w->kind == PLAN_WIN_CUMULATE ? w->slide_ms : 0), "offset_ms", (json_int_t)w->offset_ms,
+                     "window_time", w->window_time);
+}
+
 static json_t *spec_of(const plan_node *n)
 {
     switch (n->kind) {
@@ -134,6 +147,21 @@ static json_t *spec_of(const plan_node *n)
                          expr_json(n->cond), "output", row_json(n->row));
     }
     case PLAN_JOIN: {
+        if (n->wjoin) {
+            /* window join: rows of both inputs are kept per join key and window (identified by the
+             * window_end field of each input, left_window_end / right_window_end) until the
+             * watermark passes window_end - 1 (ltz: window_end is a wall-clock time in
+             * table.local-time-zone), then joined on the keys and the residual (over left ++
+             * right) and dropped */
+            json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:i, s:b}", "join_type", n->join_kind, "left",
+                                  row_json(n->input[0]->row), "right", row_json(n->input[1]->row), "left_keys",
+                                  ints_json(n->lkeys, n->nkeys), "right_keys", ints_json(n->rkeys, n->nkeys), "residual",
+                                  expr_json(n->residual), "left_window_start", n->wj_start[0], "left_window_end", n->wj_end[0],
+                                  "right_window_start", n->wj_start[1], "right_window_end", n->wj_end[1], "ltz", n->window.ltz);
+            json_object_set_new(j, "changelog", json_integer((int)n->changelog));
+            json_object_set_new(j, "output", row_json(n->row));
+            return j;
+        }
         if (n->interval) {
             /* interval join: left_lower_ms <= left time - right time <= left_upper_ms (times: the
              * rowtime fields left_time / right_time of each input); residual: the rest of the
@@ -178,7 +206,6 @@ static json_t *spec_of(const plan_node *n)
         /* as PLAN_AGG's, plus the window: size_ms is TUMBLE's and HOP's size and CUMULATE's max
          * size, gap_ms SESSION's gap; the output is the keys, the calls, then window_start,
          * window_end (and window_time when "window_time" is true) */
-        static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
         const plan_window *w = &n->window;
         json_t *calls = json_array(), *keys = json_array();
         for (int i = 0; i < n->naggs; i++) {
@@ -188,11 +215,7 @@ static json_t *spec_of(const plan_node *n)
                                                    type_json(ac->type)));
         }
         for (int k = 0; k < n->ngroup; k++) json_array_append_new(keys, json_integer(k));
-        json_t *win = json_pack("{s:s, s:i, s:s, s:b, s:I, s:I, s:I, s:I, s:b}", "kind", kinds[w->kind], "time_field", w->time_field,
-                                "time", w->proctime ? "processing" : "event", "ltz", w->ltz, "size_ms", (json_int_t)w->size_ms,
-                                "slide_ms", (json_int_t)(w->kind == PLAN_WIN_HOP ? w->slide_ms : 0), "step_ms",
-                                (json_int_t)(w->kind == PLAN_WIN_CUMULATE ? w->slide_ms : 0), "offset_ms", (json_int_t)w->offset_ms,
-                                "window_time", w->window_time);
+        json_t *win = window_json(w);
         if (w->kind == PLAN_WIN_SESSION) { /* SESSION: the gap instead of sizes (sessions are per group key) */
             json_object_del(win, "size_ms");
             json_object_set_new(win, "gap_ms", json_integer((json_int_t)w->size_ms));
@@ -222,6 +245,11 @@ static json_t *spec_of(const plan_node *n)
         json_object_set_new(j, "input_changelog", json_integer((int)n->input[0]->changelog));
         return j;
     }
+    case PLAN_WINDOW_TVF:
+        /* window table function: each input row once per window it is in, with window_start,
+         * window_end and window_time appended (the window's time_field is an input field) */
+        return json_pack("{s:o, s:o, s:o}", "input", row_json(n->input[0]->row), "window", window_json(&n->window), "output",
+                         row_json(n->row));
     case PLAN_UNION:
         /* UNION ALL: rows of any input go out unchanged; every input has the output's row type
          * (the planner casts inputs to it) */
@@ -241,7 +269,8 @@ static json_t *spec_of(const plan_node *n)
 
 static const char *op_kind(plan_kind k)
 {
-    static const char *const names[] = {"source", "calc", "join", "sink", "aggregate", "window_aggregate", "rank", "union"};
+    static const char *const names[] = {"source", "calc", "join", "sink", "aggregate", "window_aggregate", "rank", "union",
+                                        "window_table_function"};
     return names[k];
 }
 
@@ -267,7 +296,7 @@ static void add_op(builder *b, int vid, const plan_node *n)
     sl_strbuf d = SL_STRBUF_INIT;
     plan_node_describe(&d, n);
     op->description = sl_strbuf_detach(&d);
-    op->kind = sl_xstrdup(n->kind == PLAN_JOIN && n->interval ? "interval_join" : op_kind(n->kind));
+    op->kind = sl_xstrdup(n->kind == PLAN_JOIN && n->interval ? "interval_join" : n->kind == PLAN_JOIN && n->wjoin ? "window_join" : op_kind(n->kind));
     op->spec = spec_of(n);
     /* stable id: a hash of the operator's place in the graph and what it does */
     char seed_text[64];
@@ -315,6 +344,7 @@ static int emit(builder *b, const plan_node *n)
         add_op(b, vid, n);
         return vid;
     case PLAN_CALC:
+    case PLAN_WINDOW_TVF: /* stateless: chained */
         vid = emit(b, n->input[0]);
         add_op(b, vid, n);
         return vid;
@@ -388,6 +418,8 @@ static void name_vertices(jobgraph *g)
             else if (strcmp(op->kind, "sink") == 0) sl_strbuf_printf(&sb, "Sink: %s", table ? table : "?");
             else if (strcmp(op->kind, "join") == 0) sl_strbuf_puts(&sb, "Join");
             else if (strcmp(op->kind, "interval_join") == 0) sl_strbuf_puts(&sb, "IntervalJoin");
+            else if (strcmp(op->kind, "window_join") == 0) sl_strbuf_puts(&sb, "WindowJoin");
+            else if (strcmp(op->kind, "window_table_function") == 0) sl_strbuf_puts(&sb, "WindowTableFunction");
             else if (strcmp(op->kind, "aggregate") == 0) sl_strbuf_puts(&sb, "GroupAggregate");
             else if (strcmp(op->kind, "union") == 0) sl_strbuf_puts(&sb, "Union");
             else if (strcmp(op->kind, "window_aggregate") == 0) sl_strbuf_puts(&sb, "WindowAggregate");

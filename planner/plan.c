@@ -348,6 +348,8 @@ static sl_status inline_query(pctx *c, const sql_node *q, const cte_scope *scope
     return st;
 }
 
+static sl_status window_tvf(pctx *c, const sql_node *tvf, plan_node **out);
+
 static sl_status build_from(pctx *c, const sql_node *f, plan_node **out)
 {
     sl_status st;
@@ -392,6 +394,7 @@ static sl_status build_from(pctx *c, const sql_node *f, plan_node **out)
         j->ninputs = 2;
         const char *k = f->text;
         j->join_kind = strcmp(k, "CROSS") == 0 || strcmp(k, "COMMA") == 0 ? "INNER" : k;
+        j->src = c->loc ? c->loc : (f->kids[2] ? f->kids[2] : f);
         for (int side = 0; side < 2; side++) { /* STATE_TTL('alias or table' = 'duration') */
             const sql_node *in = f->kids[side];
             if (in->kind != SQL_TABLE_REF) continue;
@@ -435,7 +438,10 @@ static sl_status build_from(pctx *c, const sql_node *f, plan_node **out)
         *out = relabel(c, in, f->type);
         return SL_OK;
     }
-    case SQL_TVF: return unsupported(c, f, "window table functions in joins (window joins)");
+    case SQL_TVF: /* a window join's input (checked once the joins are known: check_window_tvfs) */
+        if ((st = window_tvf(c, f, out))) return st;
+        *out = relabel(c, *out, f->type);
+        return SL_OK;
     default: return unsupported(c, f, sql_kind_name(f->kind));
     }
 }
@@ -726,6 +732,28 @@ static sl_status window_from(pctx *c, const sql_node *tvf, win_from *w, plan_nod
 }
 
 static const sql_type *calc_row(pctx *c, const plan_node *k);
+
+/* A window table function not under a window aggregate (Flink's WindowTableFunction): the table's
+ * rows with window_start, window_end and window_time. The planner takes them as the inputs of
+ * window joins only (check_window_tvfs); SESSION windows only under a window aggregate, as Flink. */
+static sl_status window_tvf(pctx *c, const sql_node *tvf, plan_node **out)
+{
+    win_from wf;
+    plan_node *scan;
+    sl_status st = window_from(c, tvf, &wf, &scan);
+    if (st) return st;
+    if (wf.spec.kind == PLAN_WIN_SESSION)
+        return unsupported(c, tvf, "SESSION window table functions outside a window aggregate (window joins take TUMBLE, HOP and "
+                                   "CUMULATE windows)");
+    plan_node *n = node(c, PLAN_WINDOW_TVF);
+    n->input[0] = scan;
+    n->ninputs = 1;
+    n->window = wf.spec; /* time_field: the table column, which the scan produces in table order */
+    n->row = tvf->type;
+    n->src = c->loc ? c->loc : tvf;
+    *out = n;
+    return SL_OK;
+}
 
 /* The PARTITION BY list of a SESSION window's TABLE argument (NULL without one). */
 static const sql_node *session_partition(const plan_window *w)
@@ -1276,17 +1304,18 @@ static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
     sl_status st;
     plan_node *in;
     win_from wf, *win = NULL;
-    if (from->kind == SQL_TVF) { /* a window table function: only under a window aggregate */
+    const sql_node **aggs = NULL;
+    int naggs = 0, cap = 0;
+    for (int i = 0; i < items->nkids; i++) collect_aggs(c, items->kids[i], &aggs, &naggs, &cap);
+    bool aggregating = q->kids[3] || q->kids[4] || naggs || (q->flags & SQL_F_DISTINCT);
+    if (from->kind == SQL_TVF && aggregating) { /* a window table function under a window aggregate */
         if ((st = window_from(c, from, &wf, &in))) return st;
         win = &wf;
-    } else if ((st = build_from(c, from, &in))) {
+    } else if ((st = build_from(c, from, &in))) { /* (without aggregates: a window join's input) */
         return st;
     }
     {
-        const sql_node **aggs = NULL;
-        int naggs = 0, cap = 0;
-        for (int i = 0; i < items->nkids; i++) collect_aggs(c, items->kids[i], &aggs, &naggs, &cap);
-        if (q->kids[3] || q->kids[4] || naggs || (q->flags & SQL_F_DISTINCT) || win) {
+        if (aggregating || win) {
             plan_expr *w = NULL;
             if (where && (st = cvt(c, where, 0, &w))) return st;
             return build_aggregate(c, q, in, w, win, hint0, out);
@@ -1792,6 +1821,53 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
         }
         return u;
     }
+    case PLAN_WINDOW_TVF: {
+        /* the needed input fields and the time attribute; the window columns always */
+        int iw = n->input[0]->row->nfields;
+        bool *in_need = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(iw ? iw : 1));
+        for (int i = 0; i < iw; i++) in_need[i] = all[i];
+        in_need[n->window.time_field] = true;
+        int *cmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(iw ? iw : 1));
+        plan_node *t = sl_arena_alloc(c->a, sizeof *t);
+        *t = *n;
+        t->input[0] = prune(c, n->input[0], in_need, cmap);
+        t->window.time_field = cmap[n->window.time_field];
+        const sql_type *nin = t->input[0]->row;
+        plan_node tmp = {0};
+        tmp.nexprs = nin->nfields + 3;
+        tmp.exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)tmp.nexprs);
+        tmp.names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)tmp.nexprs);
+        for (int i = 0; i < iw; i++) /* the TVF's own names and types (its time column has no time attribute) */
+            if (cmap[i] >= 0) {
+                tmp.exprs[cmap[i]] = px_input(c, cmap[i], n->row->field_types[i]);
+                tmp.names[cmap[i]] = n->row->field_names[i];
+            }
+        for (int p = 0; p < 3; p++) {
+            tmp.exprs[nin->nfields + p] = px_input(c, nin->nfields + p, n->row->field_types[iw + p]);
+            tmp.names[nin->nfields + p] = n->row->field_names[iw + p];
+        }
+        t->row = calc_row(c, &tmp);
+        int *tmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)w);
+        for (int i = 0; i < iw; i++) tmap[i] = cmap[i];
+        for (int p = 0; p < 3; p++) tmap[iw + p] = nin->nfields + p;
+        bool extra = false; /* fields the TVF produces that nothing above reads (its time column, window_time) */
+        for (int i = 0; i < w && !extra; i++) extra = tmap[i] >= 0 && !all[i];
+        if (!extra) {
+            memcpy(map, tmap, sizeof(int) * (size_t)w);
+            return t;
+        }
+        plan_node *k = calc_over(c, t); /* a Calc keeps what is read, as Flink's above a WindowTableFunction */
+        k->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)w);
+        k->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)w);
+        for (int i = 0; i < w; i++) {
+            map[i] = all[i] ? k->nexprs : -1;
+            if (!all[i]) continue;
+            k->names[k->nexprs] = t->row->field_names[tmap[i]];
+            k->exprs[k->nexprs++] = px_input(c, tmap[i], t->row->field_types[tmap[i]]);
+        }
+        k->row = calc_row(c, k);
+        return k;
+    }
     case PLAN_JOIN: {
         int lw = n->input[0]->row->nfields, rw = n->input[1]->row->nfields;
         bool *ln = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(lw ? lw : 1));
@@ -1802,6 +1878,10 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
             if (!(all[i] || both[i])) continue;
             if (i < lw) ln[i] = true;
             else rn[i - lw] = true;
+        }
+        if (n->wjoin) { /* the windows of both inputs */
+            ln[n->wj_start[0]] = ln[n->wj_end[0]] = true;
+            rn[n->wj_start[1]] = rn[n->wj_end[1]] = true;
         }
         for (int k = 0; k < n->nkeys; k++) {
             ln[n->lkeys[k]] = true;
@@ -1827,6 +1907,10 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
             j->rkeys[k] = rmap[n->rkeys[k]];
         }
         j->residual = remap(c, n->residual, jmap);
+        if (n->wjoin) {
+            j->wj_start[0] = lmap[n->wj_start[0]], j->wj_end[0] = lmap[n->wj_end[0]];
+            j->wj_start[1] = rmap[n->wj_start[1]], j->wj_end[1] = rmap[n->wj_end[1]];
+        }
         j->row = concat_rows(c, j->input[0]->row, j->input[1]->row);
         return j;
     }
@@ -2010,11 +2094,16 @@ static void infer(pctx *c, plan_node *n)
     case PLAN_JOIN: {
         bool inserts = n->input[0]->changelog == PLAN_CL_INSERT_ONLY && n->input[1]->changelog == PLAN_CL_INSERT_ONLY;
         n->changelog = strcmp(n->join_kind, "INNER") == 0 && inserts ? PLAN_CL_INSERT_ONLY : PLAN_CL_ALL;
+        if (n->wjoin) { /* null-padded rows go out once, when their window fires */
+            n->changelog = PLAN_CL_INSERT_ONLY;
+            break;
+        }
         detect_interval(c, n);
         if (n->interval) n->changelog = PLAN_CL_INSERT_ONLY; /* null-padded rows go out once, when their window closes */
         break;
     }
     case PLAN_SINK: n->changelog = n->input[0]->changelog; break;
+    case PLAN_WINDOW_TVF: n->changelog = PLAN_CL_INSERT_ONLY; break; /* (its input must be insert-only: check_window_inputs) */
     case PLAN_UNION: /* whatever any input emits; no unique key (inputs may share keys) */
         n->changelog = 0;
         for (int i = 0; i < n->ninputs; i++) n->changelog |= n->input[i]->changelog;
@@ -2090,7 +2179,7 @@ static sl_status check_window_inputs(pctx *c, const plan_node *n, const sql_node
         sl_status st = check_window_inputs(c, n->input[i], at);
         if (st) return st;
     }
-    if (n->kind != PLAN_WINDOW_AGG || n->input[0]->changelog == PLAN_CL_INSERT_ONLY) return SL_OK;
+    if ((n->kind != PLAN_WINDOW_AGG && n->kind != PLAN_WINDOW_TVF) || n->input[0]->changelog == PLAN_CL_INSERT_ONLY) return SL_OK;
     const plan_node *src = n->input[0];
     for (;;) {
         const plan_node *next = NULL;
@@ -2101,12 +2190,16 @@ static sl_status check_window_inputs(pctx *c, const plan_node *n, const sql_node
     }
     sl_strbuf desc = SL_STRBUF_INIT;
     print_node(&desc, src);
-    sl_error_set(c->err, SL_ERR_UNSUPPORTED, "WindowAggregate doesn't support consuming update and delete changes which is produced by node %s",
-                 sl_strbuf_cstr(&desc));
+    sl_error_set(c->err, SL_ERR_UNSUPPORTED, "%s doesn't support consuming update and delete changes which is produced by node %s",
+                 n->kind == PLAN_WINDOW_TVF ? "StreamPhysicalWindowTableFunction" : "WindowAggregate", sl_strbuf_cstr(&desc));
     sl_strbuf_free(&desc);
     if (n->window.src) at = n->window.src;
+    if (n->src) at = n->src;
     sl_error_at_offset(c->err, c->script, at->off, at->len);
-    sl_error_hint(c->err, "window aggregates need an insert-only input: read the table with an insert-only format (json, csv, ...)");
+    sl_error_hint(c->err, n->kind == PLAN_WINDOW_TVF ? "window table functions need an insert-only input: read the table with an "
+                                                       "insert-only format (json, csv, ...)"
+                                                     : "window aggregates need an insert-only input: read the table with an insert-only "
+                                                       "format (json, csv, ...)");
     return SL_ERR_UNSUPPORTED;
 }
 
@@ -2162,6 +2255,170 @@ static plan_node *merge_calcs(pctx *c, plan_node *n)
     return n;
 }
 
+
+/* ---- window joins ------------------------------------------------------------------------------ */
+
+static void print_duration(sl_strbuf *out, int64_t ms);
+static void print_join_where(sl_strbuf *out, const plan_node *n);
+
+/* The windows a node's rows carry (Flink's window properties): its window_start and window_end
+ * fields and their spec. Window table functions, window aggregates and window joins have them;
+ * a Calc keeps them when it passes both columns on. */
+static bool window_props(const plan_node *n, int *start, int *end, const plan_window **w)
+{
+    switch (n->kind) {
+    case PLAN_WINDOW_TVF:
+        *start = n->input[0]->row->nfields, *end = *start + 1, *w = &n->window;
+        return true;
+    case PLAN_WINDOW_AGG:
+        *start = n->ngroup + n->naggs, *end = *start + 1, *w = &n->window;
+        return true;
+    case PLAN_JOIN:
+        if (!n->wjoin) return false;
+        *start = n->wj_start[0], *end = n->wj_end[0], *w = &n->window;
+        return true;
+    case PLAN_CALC: {
+        int s, e;
+        if (!window_props(n->input[0], &s, &e, w)) return false;
+        *start = *end = -1;
+        for (int i = 0; i < n->nexprs; i++) {
+            const plan_expr *x = n->exprs[i];
+            if (x->kind != PX_INPUT) continue;
+            if (x->input == s && *start < 0) *start = i;
+            if (x->input == e && *end < 0) *end = i;
+        }
+        return *start >= 0 && *end >= 0;
+    }
+    default: return false;
+    }
+}
+
+/* The type of the time attribute the windows were assigned by ("TIMESTAMP(3) *ROWTIME*"). */
+static void window_time_type(pctx *c, sl_strbuf *out, const plan_node *n)
+{
+    while (n->kind == PLAN_CALC || (n->kind == PLAN_JOIN && n->wjoin)) n = n->input[0];
+    const plan_node *in = n->input[0];
+    const sql_type *t = in->row->field_types[n->window.time_field];
+    sql_type_print(out, sql_type_with_nullable(c->a, t, true));
+}
+
+/* A window's spec without its columns, as Flink prints it: "TUMBLE(size=[5 min])". cols: what
+ * comes first inside the parentheses ("time_col=[ts], ", "win_start=[...], win_end=[...], "). */
+static void print_window_spec(sl_strbuf *out, const plan_window *w, const char *cols, const sql_node *part)
+{
+    static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
+    sl_strbuf_printf(out, "%s(%s%s=[", kinds[w->kind], cols,
+                     w->kind == PLAN_WIN_CUMULATE ? "max_size" : w->kind == PLAN_WIN_SESSION ? "gap" : "size");
+    print_duration(out, w->size_ms);
+    if (part) { /* SESSION's PARTITION BY (the Calc below the aggregate names the columns) */
+        sl_strbuf_puts(out, "], partition keys=[");
+        for (int i = 0; i < part->nkids; i++) {
+            const sql_node *id = part->kids[i];
+            sl_strbuf_printf(out, "%s%s", i ? ", " : "", id->nkids ? id->kids[id->nkids - 1]->text : id->text);
+        }
+    }
+    if (w->kind == PLAN_WIN_HOP || w->kind == PLAN_WIN_CUMULATE) {
+        sl_strbuf_printf(out, "], %s=[", w->kind == PLAN_WIN_HOP ? "slide" : "step");
+        print_duration(out, w->slide_ms);
+    }
+    if (w->has_offset) {
+        sl_strbuf_puts(out, "], offset=[");
+        print_duration(out, w->offset_ms);
+    }
+    sl_strbuf_puts(out, "])");
+}
+
+static sl_status join_error(pctx *c, const plan_node *j, sl_status code, const char *msg, const char *hint)
+{
+    sl_error_set(c->err, code, "%s", msg);
+    if (j->src) sl_error_at_offset(c->err, c->script, j->src->off, j->src->len);
+    if (hint) sl_error_hint(c->err, hint);
+    return code;
+}
+
+/* Turns joins whose condition equates both inputs' window_start and window_end into window joins
+ * (Flink's rule and checks: the same window table function on both sides, event time). A join
+ * equating only one of them is refused, as Flink does; one equating neither stays a regular join. */
+static sl_status find_window_joins(pctx *c, plan_node *n)
+{
+    for (int i = 0; i < n->ninputs; i++) {
+        sl_status st = find_window_joins(c, n->input[i]);
+        if (st) return st;
+    }
+    int ls, le, rs, re;
+    const plan_window *lw, *rw;
+    if (n->kind != PLAN_JOIN || !window_props(n->input[0], &ls, &le, &lw) || !window_props(n->input[1], &rs, &re, &rw)) return SL_OK;
+    int ks = -1, ke = -1;
+    for (int k = 0; k < n->nkeys; k++) {
+        if (ks < 0 && n->lkeys[k] == ls && n->rkeys[k] == rs) ks = k;
+        else if (ke < 0 && n->lkeys[k] == le && n->rkeys[k] == re) ke = k;
+    }
+    if (ks < 0 && ke < 0) return SL_OK;
+    sl_strbuf m = SL_STRBUF_INIT;
+    sl_status st = SL_OK;
+    if (ks < 0 || ke < 0) {
+        sl_strbuf_puts(&m, "Currently, window join requires JOIN ON condition must contain both window starts equality of input tables "
+                           "and window ends equality of input tables. But the current JOIN ON condition is ");
+        print_join_where(&m, n);
+        sl_strbuf_putc(&m, '.');
+        st = join_error(c, n, SL_ERR_VALIDATION, sl_strbuf_cstr(&m),
+                        "add both L.window_start = R.window_start and L.window_end = R.window_end to the ON condition (a window join), "
+                        "or neither (a regular join)");
+        sl_strbuf_free(&m);
+        return st;
+    }
+    sl_strbuf lt = SL_STRBUF_INIT, rt = SL_STRBUF_INIT;
+    window_time_type(c, &lt, n->input[0]);
+    window_time_type(c, &rt, n->input[1]);
+    bool same_spec = lw->kind == rw->kind && lw->size_ms == rw->size_ms && lw->slide_ms == rw->slide_ms && lw->offset_ms == rw->offset_ms;
+    if (strcmp(sl_strbuf_cstr(&lt), sl_strbuf_cstr(&rt)) != 0) {
+        sl_strbuf_printf(&m, "Currently, window join doesn't support different time attribute type of left and right inputs. The left "
+                             "time attribute type is %s. The right time attribute type is %s.",
+                         sl_strbuf_cstr(&lt), sl_strbuf_cstr(&rt));
+        st = join_error(c, n, SL_ERR_UNSUPPORTED, sl_strbuf_cstr(&m), "window both inputs by event-time attributes of the same type");
+    } else if (!same_spec) {
+        sl_strbuf_puts(&m, "Currently, window join doesn't support different window table function of left and right inputs. The left "
+                           "window table function is ");
+        print_window_spec(&m, lw, "", NULL);
+        sl_strbuf_puts(&m, ". The right window table function is ");
+        print_window_spec(&m, rw, "", NULL);
+        sl_strbuf_putc(&m, '.');
+        st = join_error(c, n, SL_ERR_UNSUPPORTED, sl_strbuf_cstr(&m), "window both inputs with the same window table function and sizes");
+    } else if (lw->proctime) {
+        st = join_error(c, n, SL_ERR_UNSUPPORTED, "Processing time Window Join is not supported yet.",
+                        "window both inputs by an event-time attribute (a column with a WATERMARK)");
+    }
+    sl_strbuf_free(&lt);
+    sl_strbuf_free(&rt);
+    sl_strbuf_free(&m);
+    if (st) return st;
+    n->wjoin = true;
+    n->window = *lw;
+    n->wj_start[0] = ls, n->wj_end[0] = le, n->wj_start[1] = rs, n->wj_end[1] = re;
+    int k2 = 0;
+    for (int k = 0; k < n->nkeys; k++)
+        if (k != ks && k != ke) n->lkeys[k2] = n->lkeys[k], n->rkeys[k2++] = n->rkeys[k];
+    n->nkeys = k2;
+    return SL_OK;
+}
+
+/* Window table functions outside window aggregates are planned as window join inputs only: any
+ * other (under a regular join, a sink, ...) is refused. consumer: the nearest node above n that is
+ * not a Calc. */
+static sl_status check_window_tvfs(pctx *c, const plan_node *n, const plan_node *consumer)
+{
+    if (n->kind == PLAN_WINDOW_TVF && !(consumer && consumer->kind == PLAN_JOIN && consumer->wjoin)) {
+        bool join = consumer && consumer->kind == PLAN_JOIN;
+        return unsupported(c, n->src, join ? "window table functions in joins (window joins)"
+                                           : "window table functions outside a window aggregate (GROUP BY window_start, window_end, ...)");
+    }
+    for (int i = 0; i < n->ninputs; i++) {
+        sl_status st = check_window_tvfs(c, n->input[i], n->kind == PLAN_CALC ? consumer : n);
+        if (st) return st;
+    }
+    return SL_OK;
+}
+
 static sl_status plan_build_ctx(pctx *c, const sql_node *stmt, plan_node **out);
 
 /* A copy of every node of the plan. The rules rewrite nodes in place but never change an
@@ -2211,6 +2468,7 @@ static sl_status plan_build_ctx(pctx *c, const sql_node *stmt, plan_node **out)
     if ((st = check_hints_used(c))) return st;
     if (c->ast) *c->ast = snapshot(c, root); /* EXPLAIN's Abstract Syntax Tree: before any rule */
     pushdown(c, root);
+    if ((st = find_window_joins(c, root)) || (st = check_window_tvfs(c, root, NULL))) return st;
     int w = root->row->nfields;
     int *map = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
     root = prune(c, root, NULL, map);
@@ -2337,6 +2595,22 @@ static void print_node(sl_strbuf *out, const plan_node *n)
     }
     case PLAN_JOIN: {
         const sql_type *l = n->input[0]->row, *r = n->input[1]->row;
+        if (n->wjoin) {
+            char cols[2][600];
+            for (int side = 0; side < 2; side++)
+                snprintf(cols[side], sizeof cols[side], "win_start=[%s], win_end=[%s], ",
+                         n->input[side]->row->field_names[n->wj_start[side]], n->input[side]->row->field_names[n->wj_end[side]]);
+            sl_strbuf_puts(out, "WindowJoin(leftWindow=[");
+            print_window_spec(out, &n->window, cols[0], NULL);
+            sl_strbuf_puts(out, "], rightWindow=[");
+            print_window_spec(out, &n->window, cols[1], NULL);
+            sl_strbuf_printf(out, "], joinType=[%s], where=[", join_type_name(n->join_kind));
+            print_join_where(out, n);
+            sl_strbuf_puts(out, "], select=[");
+            print_names(out, n->row);
+            sl_strbuf_puts(out, "])");
+            break;
+        }
         if (n->interval) {
             sl_strbuf_printf(out,
                              "IntervalJoin(joinType=[%s], windowBounds=[isRowTime=true, leftLowerBound=%" PRId64 ", leftUpperBound=%" PRId64
@@ -2345,17 +2619,7 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         } else {
             sl_strbuf_printf(out, "Join(joinType=[%s], where=[", join_type_name(n->join_kind));
         }
-        int parts = n->nkeys + (n->residual ? 1 : 0);
-        if (parts > 1) sl_strbuf_puts(out, "AND(");
-        for (int k = 0; k < n->nkeys; k++)
-            sl_strbuf_printf(out, "%s=(%s, %s)", k ? ", " : "", n->row->field_names[n->lkeys[k]],
-                             n->row->field_names[l->nfields + n->rkeys[k]]);
-        if (n->residual) {
-            if (n->nkeys) sl_strbuf_puts(out, ", ");
-            print_expr(out, n->residual, n->row);
-        }
-        if (parts > 1) sl_strbuf_puts(out, ")");
-        if (parts == 0) sl_strbuf_puts(out, "true");
+        print_join_where(out, n);
         sl_strbuf_puts(out, "], select=[");
         print_names(out, n->row);
         if (n->interval) {
@@ -2383,24 +2647,11 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         const plan_window *w = &n->window;
         sl_strbuf_puts(out, "WindowAggregate(");
         print_group_by(out, n, in);
-        static const char *const kinds[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
-        sl_strbuf_printf(out, "window=[%s(time_col=[%s], %s=[", kinds[w->kind], in->field_names[w->time_field],
-                         w->kind == PLAN_WIN_CUMULATE ? "max_size" : w->kind == PLAN_WIN_SESSION ? "gap" : "size");
-        print_duration(out, w->size_ms);
-        const sql_node *part = session_partition(w);
-        if (part) { /* the keys of the aggregate's input (the Calc below names the columns) */
-            sl_strbuf_puts(out, "], partition keys=[");
-            for (int i = 0; i < part->nkids; i++) sl_strbuf_printf(out, "%s%s", i ? ", " : "", last_name(part->kids[i]));
-        }
-        if (w->kind == PLAN_WIN_HOP || w->kind == PLAN_WIN_CUMULATE) {
-            sl_strbuf_printf(out, "], %s=[", w->kind == PLAN_WIN_HOP ? "slide" : "step");
-            print_duration(out, w->slide_ms);
-        }
-        if (w->has_offset) {
-            sl_strbuf_puts(out, "], offset=[");
-            print_duration(out, w->offset_ms);
-        }
-        sl_strbuf_puts(out, "])], select=[");
+        char cols[300];
+        snprintf(cols, sizeof cols, "time_col=[%s], ", in->field_names[w->time_field]);
+        sl_strbuf_puts(out, "window=[");
+        print_window_spec(out, w, cols, session_partition(w));
+        sl_strbuf_puts(out, "], select=[");
         print_agg_select(out, n, in);
         sl_strbuf_printf(out, "%sstart('w$) AS window_start, end('w$) AS window_end", (n->ngroup || n->naggs) ? ", " : "");
         if (w->window_time) sl_strbuf_printf(out, ", %s('w$) AS window_time", w->proctime ? "proctime" : "rowtime");
@@ -2429,6 +2680,14 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         sl_strbuf_puts(out, "])");
         break;
     }
+    case PLAN_WINDOW_TVF: {
+        char cols[300];
+        snprintf(cols, sizeof cols, "time_col=[%s], ", n->input[0]->row->field_names[n->window.time_field]);
+        sl_strbuf_puts(out, "WindowTableFunction(window=[");
+        print_window_spec(out, &n->window, cols, NULL);
+        sl_strbuf_puts(out, "])");
+        break;
+    }
     case PLAN_UNION:
         sl_strbuf_puts(out, "Union(all=[true], union=[");
         print_names(out, n->row);
@@ -2447,6 +2706,22 @@ static void print_node(sl_strbuf *out, const plan_node *n)
         break;
     }
     }
+}
+
+/* A join's condition: its key equalities and residual ("AND(=(id, id0), <(v, w))"). */
+static void print_join_where(sl_strbuf *out, const plan_node *n)
+{
+    int lw = n->input[0]->row->nfields;
+    int parts = n->nkeys + (n->residual ? 1 : 0);
+    if (parts > 1) sl_strbuf_puts(out, "AND(");
+    for (int k = 0; k < n->nkeys; k++)
+        sl_strbuf_printf(out, "%s=(%s, %s)", k ? ", " : "", n->row->field_names[n->lkeys[k]], n->row->field_names[lw + n->rkeys[k]]);
+    if (n->residual) {
+        if (n->nkeys) sl_strbuf_puts(out, ", ");
+        print_expr(out, n->residual, n->row);
+    }
+    if (parts > 1) sl_strbuf_puts(out, ")");
+    if (parts == 0) sl_strbuf_puts(out, "true");
 }
 
 static const char *input_spec(const plan_node *j, int side)
@@ -2514,7 +2789,7 @@ static void explain_rec(sl_strbuf *out, const plan_node *n, tree_pos pos, const 
     print_node(&line, n);
     /* print_node ends with ')': annotate inside it */
     line.len--;
-    if (n->kind == PLAN_JOIN && !n->interval) sl_strbuf_printf(&line, ", leftInputSpec=[%s], rightInputSpec=[%s]", input_spec(n, 0), input_spec(n, 1));
+    if (n->kind == PLAN_JOIN && !n->interval && !n->wjoin) sl_strbuf_printf(&line, ", leftInputSpec=[%s], rightInputSpec=[%s]", input_spec(n, 0), input_spec(n, 1));
     print_state(&line, n, o);
     sl_strbuf_puts(&line, ", changelogMode=");
     changelog_str(&line, n->changelog);
@@ -2744,6 +3019,7 @@ static void ast_rec(sl_strbuf *out, const plan_node *n, tree_pos pos, const plan
         break;
     }
     case PLAN_UNION: sl_strbuf_puts(&t, "LogicalUnion(all=[true])"); break;
+    case PLAN_WINDOW_TVF: print_window_tvf(&t, &n->window, n->input[0]); break;
     case PLAN_SCAN: {
         /* LogicalWatermarkAssigner over the computed columns' LogicalProject over the scan of the
          * other columns (the rules never change a scan before they prune it, so this is the
@@ -2790,7 +3066,7 @@ void plan_node_describe(sl_strbuf *out, const plan_node *n) { print_node(out, n)
 
 static void warn_rec(sl_strbuf *out, const plan_node *n, int64_t ttl)
 {
-    if (n->kind == PLAN_JOIN && !n->interval && ttl == 0 && !(n->ttl_ms[0] && n->ttl_ms[1])) {
+    if (n->kind == PLAN_JOIN && !n->interval && !n->wjoin && ttl == 0 && !(n->ttl_ms[0] && n->ttl_ms[1])) {
         sl_strbuf_printf(out, "WARNING: Join(joinType=[%s], leftKeys=[", join_type_name(n->join_kind));
         for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", n->input[0]->row->field_names[n->lkeys[k]]);
         sl_strbuf_puts(out, "]) keeps every row of both inputs forever: its state grows without bound as new keys "

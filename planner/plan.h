@@ -35,7 +35,17 @@ struct plan_expr {
 
 typedef enum plan_rank_fn { PLAN_ROW_NUMBER, PLAN_RANK_FN, PLAN_DENSE_RANK } plan_rank_fn;
 
-typedef enum plan_kind { PLAN_SCAN, PLAN_CALC, PLAN_JOIN, PLAN_SINK, PLAN_AGG, PLAN_WINDOW_AGG, PLAN_RANK, PLAN_UNION } plan_kind;
+typedef enum plan_kind {
+    PLAN_SCAN,
+    PLAN_CALC,
+    PLAN_JOIN,
+    PLAN_SINK,
+    PLAN_AGG,
+    PLAN_WINDOW_AGG,
+    PLAN_RANK,
+    PLAN_UNION,
+    PLAN_WINDOW_TVF /* Flink's WindowTableFunction: the input row, then window_start, window_end, window_time */
+} plan_kind;
 
 /* Inputs a node can have: a join two, a Union (UNION ALL) up to this many (longer unions nest). */
 #define PLAN_MAX_INPUTS 16
@@ -113,6 +123,17 @@ struct plan_node {
     int64_t iv_lower_ms, iv_upper_ms;
     int iv_ltime, iv_rtime; /* the time fields of the left / right input */
     plan_expr *iv_rest;
+    /* PLAN_JOIN that is a window join (Flink's WindowJoin): both inputs carry the same windows
+     * (window table functions, window aggregates or window joins below, through Calcs) and the
+     * condition equates their window_start and window_end. Those two equalities are not among the
+     * keys (what is left of them is the HASH key); wj_start / wj_end are the window_start /
+     * window_end fields of the left [0] and right [1] input; `window` is the windows' spec. A
+     * window's rows are joined once, when the watermark passes its end. Output is insert-only. */
+    bool wjoin;
+    int wj_start[2], wj_end[2];
+    /* PLAN_JOIN, PLAN_WINDOW_TVF: what errors found after building point at (the ON condition,
+     * the window table function; the view reference when inlined from another script) */
+    const sql_node *src;
     /* PLAN_SINK */
     const sql_table *sink;
     /* PLAN_AGG: group keys are input fields 0..ngroup-1 (a Calc below computes them); output is
@@ -120,7 +141,9 @@ struct plan_node {
     int ngroup;
     int naggs;
     plan_agg_call *aggs;
-    /* PLAN_WINDOW_AGG: ngroup/naggs/aggs as PLAN_AGG, and the window; the output is the group keys,
+    /* PLAN_WINDOW_TVF: `window` over the input row (time_field: an input field); the output is
+     * the input row, then window_start, window_end, window_time: one row per window of the row.
+     * PLAN_WINDOW_AGG: ngroup/naggs/aggs as PLAN_AGG, and the window; the output is the group keys,
      * one field per aggregate call, then window_start, window_end (and window_time if
      * window.window_time). Insert-only: one row per group and window when the window fires. */
     plan_window window;

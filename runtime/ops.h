@@ -11,7 +11,8 @@
  *
  * Keyed operators (state in state/state.h): the regular streaming join (op_join.c), the group
  * aggregate (op_agg.c), window aggregates (op_window.c), top-N and deduplication (op_rank.c), the
- * interval join (op_interval.c). */
+ * interval join (op_interval.c), the window join (op_window_join.c, with the stateless window
+ * table function). */
 #ifndef SLUICE_RUNTIME_OPS_H
 #define SLUICE_RUNTIME_OPS_H
 
@@ -62,6 +63,13 @@ sl_status sl_op_window_create(const json_t *spec, const struct sl_job_context *j
 /* The event-time interval join (op_interval.c; spec: jobgraph.c PLAN_JOIN with interval). */
 sl_status sl_op_interval_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
                                 sl_error *err);
+
+/* Window table functions outside window aggregates and the event-time window join
+ * (op_window_join.c; specs: jobgraph.c PLAN_WINDOW_TVF and PLAN_JOIN with wjoin). */
+sl_status sl_op_window_tvf_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
+                                  sl_error *err);
+sl_status sl_op_window_join_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
+                                   sl_error *err);
 
 /* Top-N (ROW_NUMBER) and Deduplicate over insert-only input (op_rank.c; spec: jobgraph.c PLAN_RANK). */
 sl_status sl_op_rank_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,

@@ -60,7 +60,7 @@ static const char *op_kind(const jg_operator *o) { return o->kind ? o->kind : ""
 /* The operators that keep keyed state (and share the slot's managed memory). */
 static bool is_keyed(const char *kind)
 {
-    static const char *const keyed[] = {"join", "aggregate", "window_aggregate", "rank", "interval_join"};
+    static const char *const keyed[] = {"join", "aggregate", "window_aggregate", "rank", "interval_join", "window_join"};
     for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++)
         if (strcmp(kind, keyed[i]) == 0) return true;
     return false;
@@ -74,7 +74,7 @@ static sl_status check_supported(const jobgraph *g, sl_error *err)
             const jg_operator *o = &g->vertices[i].ops[k];
             const char *kind = op_kind(o);
             if (strcmp(kind, "source") == 0 || strcmp(kind, "calc") == 0 || strcmp(kind, "union") == 0 || strcmp(kind, "sink") == 0 ||
-                is_keyed(kind))
+                strcmp(kind, "window_table_function") == 0 || is_keyed(kind))
                 continue;
             sl_error_set(err, SL_ERR_UNSUPPORTED, "The job needs the operator %s, which this build of Sluice cannot run yet.",
                          o->description ? o->description : kind);
@@ -212,6 +212,10 @@ static sl_status build_chain(deployment *d, const jg_vertex *v, int subtask, boo
             st = sl_op_rank_create(o->spec, &d->job, a, &ops[n], err);
         } else if (strcmp(kind, "interval_join") == 0) {
             st = sl_op_interval_create(o->spec, &d->job, a, &ops[n], err);
+        } else if (strcmp(kind, "window_join") == 0) {
+            st = sl_op_window_join_create(o->spec, &d->job, a, &ops[n], err);
+        } else if (strcmp(kind, "window_table_function") == 0) {
+            st = sl_op_window_tvf_create(o->spec, &d->job, a, &ops[n], err);
         } else {
             st = sl_connector_sink(o->spec, &d->job, subtask, v->parallelism, a, &ops[n], err);
         }

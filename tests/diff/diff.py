@@ -387,9 +387,9 @@ JOIN_OVER_AGG = [
 ]
 
 # ---- windows and top-N (to come) -------------------------------------------------------------
-# (Cases below.) Window aggregates need an event-time attribute: Case(..., watermarks={"L": "WATERMARK FOR ts AS
-# ts - INTERVAL '1' SECOND"}) adds it to L's DDL (ts is mostly ascending with up to 1 s of
-# disorder, and 2 % NULL: filter them). SQLite side of a TUMBLE of 10 s over ts, e.g.:
+# (Cases below.) Window aggregates need an event-time attribute: Case(..., watermarks=_WM) adds it
+# to L's DDL (ts is mostly ascending with up to 1 s of disorder, duplicates copy older times, and
+# 2 % NULL: filter them). SQLite side of a TUMBLE of 10 s over ts, e.g.:
 #   strftime('%Y-%m-%d %H:%M:%S', (CAST(strftime('%s', ts) AS INTEGER) / 10) * 10, 'unixepoch')
 # Top-N: `SELECT * FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) AS rn
 # FROM L) WHERE rn <= 3` in both dialects (SQLite has window functions); ties need a total order
@@ -402,7 +402,11 @@ def _sqlite_window(size_s, shift_s=0):
             "strftime('%%Y-%%m-%%d %%H:%%M:%%S.000', %s + %d, 'unixepoch')" % (start, size_s + shift_s))
 
 
-_WM = {"L": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"}
+# The watermark waits 2 minutes (more than the inputs' whole time range): the duplicated rows
+# (DUP_SHARE) copy earlier rows' times, and a periodic watermark between two input files (a loaded
+# machine) would rightly make such a copy late and drop it, which the batch result cannot show.
+# (Windows firing on the watermark mid-stream: tests/operators/test_window*.c, tests/e2e/window.sh.)
+_WM = {"L": "WATERMARK FOR ts AS ts - INTERVAL '2' MINUTE"}
 _WS, _WE = _sqlite_window(10)
 
 # Rows with a NULL rowtime never enter a window (Sluice drops and counts them): SQLite filters them.
@@ -437,7 +441,7 @@ WINDOWS = [
 # come out null-padded when their interval closes; rows with a NULL time never match).
 _IV = "l.ts BETWEEN r.ts - INTERVAL '2' SECOND AND r.ts + INTERVAL '2' SECOND"
 _IV_SQLITE = "l.ts BETWEEN strftime('%Y-%m-%d %H:%M:%f', r.ts, '-2 seconds') AND strftime('%Y-%m-%d %H:%M:%f', r.ts, '+2 seconds')"
-_WM2 = {"L": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND", "R": "WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"}
+_WM2 = {"L": _WM["L"], "R": "WATERMARK FOR ts AS ts - INTERVAL '2' MINUTE"}  # (see _WM)
 INTERVAL_JOINS = [
     Case("interval_join_inner", "interval",
          cols("k INT, v INT, w INT, lts TIMESTAMP(3), rts TIMESTAMP(3)"),
@@ -450,6 +454,53 @@ INTERVAL_JOINS = [
          "SELECT l.k, l.v, r.w FROM L l LEFT JOIN R r ON l.k = r.k AND " + _IV_SQLITE + " WHERE l.ts IS NOT NULL",
          watermarks=_WM2),
 ]
+# Window joins: L and R windowed by the same TUMBLE / HOP over ts, joined on k and the windows. At
+# end of input every window fires, so the result equals the batch join of the windowed rows (rows
+# with a NULL time are in no window: SQLite filters them; NULL keys never match). R covers the
+# first half of L's time range only, so the outer joins pad rows of windows R has no rows in.
+# The watermarks wait 2 minutes, as _WM's (windows firing mid-stream: tests/operators/test_window_join.c).
+def _wj_windows(table, hop):
+    """SQLite: table's rows with window_start / window_end (and rid, the rowid: never NULL) once
+    per window: TUMBLE of 10 s, or HOP of 20 s every 10 s (the window starting at the row's 10 s
+    bucket and the one starting 10 s before)."""
+    bucket = "((CAST(strftime('%s', ts) AS INTEGER) / 10) * 10)"
+    def one(shift_s, size_s):
+        return ("SELECT *, rowid AS rid, strftime('%%Y-%%m-%%d %%H:%%M:%%S.000', %s - %d, 'unixepoch') AS window_start, "
+                "strftime('%%Y-%%m-%%d %%H:%%M:%%S.000', %s - %d + %d, 'unixepoch') AS window_end FROM %s WHERE ts IS NOT NULL"
+                % (bucket, shift_s, bucket, shift_s, size_s, table))
+    if not hop:
+        return "(%s)" % one(0, 10)
+    return "(%s UNION ALL %s)" % (one(0, 20), one(10, 20))
+
+
+def window_join_case(kind, hop=False, residual=None):
+    fn = ("HOP(TABLE %s, DESCRIPTOR(ts), INTERVAL '10' SECOND, INTERVAL '20' SECOND)" if hop
+          else "TUMBLE(TABLE %s, DESCRIPTOR(ts), INTERVAL '10' SECOND)")
+    on = "l.k = r.k AND l.window_start = r.window_start AND l.window_end = r.window_end"
+    if residual:
+        on += " AND " + residual
+    select = "l.k, l.v, r.w, l.window_start, l.window_end, r.window_start"
+    j = {"INNER": "JOIN", "LEFT": "LEFT JOIN", "RIGHT": "RIGHT JOIN", "FULL": "FULL OUTER JOIN"}[kind]
+    flink = "SELECT %s FROM (SELECT * FROM TABLE(%s)) l %s (SELECT * FROM TABLE(%s)) r ON %s" % (
+        select, fn % "L", j, fn % "R", on)
+    sqlite = sqlite_join(kind, select, on, left=_wj_windows("L", hop) + " l", right=_wj_windows("R", hop) + " r",
+                         left_marker="l.rid")
+    name = "window_join_%s_%s%s" % (kind.lower(), "hop" if hop else "tumble", "_residual" if residual else "")
+    return Case(name, "window_join",
+                cols("k INT, v INT, w INT, lws TIMESTAMP(3), lwe TIMESTAMP(3), rws TIMESTAMP(3)"),
+                flink, sqlite, watermarks=_WM2)
+
+
+WINDOW_JOINS = [
+    window_join_case("INNER"),
+    window_join_case("LEFT"),
+    window_join_case("RIGHT"),
+    window_join_case("FULL"),
+    window_join_case("INNER", residual="l.v < r.w"),
+    window_join_case("FULL", residual="l.v < r.w"),
+    window_join_case("LEFT", hop=True),
+]
+
 # Top-N and deduplication (ROW_NUMBER): every sort key list ends in enough columns for a total
 # order, or the output only has columns the ties share (the dedup cases), so that the multisets
 # compare. NULLs sort first under ASC and last under DESC in both (SQLite: NULL is the smallest).
@@ -522,7 +573,7 @@ SETOPS = [
          "SELECT p.k, p.v, q.v FROM x AS p JOIN (SELECT k, v + 1 AS v FROM x) AS q ON p.k = q.k WHERE p.v < q.v"),
 ]
 
-CASES = STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + INTERVAL_JOINS + TOPN + SETOPS
+CASES = STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + INTERVAL_JOINS + WINDOW_JOINS + TOPN + SETOPS
 
 
 # ------------------------------------------------------------------------------------------------
