@@ -10,6 +10,8 @@
 #                                              -> throughput B, B/A, one line per completed checkpoint:
 #      count, duration p50/p99, synchronous phase p50/max, bytes uploaded per incremental
 #      checkpoint (median) vs the state the last checkpoint references (full state), the ratio
+#   U. as B with unaligned checkpoints (execution.checkpointing.unaligned.enabled): throughput,
+#      duration p50/p99, synchronous phase, in-flight bytes held; UNALIGNED=0 skips it
 #   R. the same job started from B's last retained checkpoint (-s <dir>/<job-id>/chk-N): datagen
 #      restores its position, so it only produces what was left; restore time (max of the
 #      "Restored ... in T ms" lines) and the size of the state restored.
@@ -144,6 +146,23 @@ fi
 echo "per checkpoint (id, MB uploaded, MB referenced, duration ms, sync ms):"
 awk '{ printf "  %s %.1f %.1f %s %s\n", $1, $2 / 1e6, $3 / 1e6, $4, $5 }' "$tmp/cps"
 grep '^Checkpoints of job' "$tmp/Bbest.err" | sed 's/^/job log: /' || true
+
+# U: unaligned checkpoints, same job and interval
+if [ "${UNALIGNED:-1}" = 1 ]; then
+  rm -rf "$cpdir"
+  run U "${cpopts[@]}" -D execution.checkpointing.unaligned.enabled=true
+  read -r un us ua < <(rate U)
+  sed -n 's/^Completed checkpoint \([0-9]*\) of job .* duration \([0-9.]*\) ms, synchronous phase max \([0-9.]*\) ms, unaligned)\.$/\1 \2 \3/p' \
+    "$tmp/U.err" > "$tmp/ucps"
+  nu=$(wc -l < "$tmp/ucps")
+  echo "run U (unaligned checkpoints every $interval): $un records in $us s = $ua rows/s; U/A = $(awk -v u="$ua" -v a="$bestA" 'BEGIN { printf "%.3f", u / a }')"
+  if [ "$nu" -gt 0 ]; then
+    echo "  $nu unaligned checkpoints: duration p50 $(cut -d' ' -f2 "$tmp/ucps" | pct 0.50) ms, p99 $(cut -d' ' -f2 "$tmp/ucps" | pct 0.99) ms;" \
+      "synchronous phase p50 $(cut -d' ' -f3 "$tmp/ucps" | pct 0.50) ms, max $(cut -d' ' -f3 "$tmp/ucps" | pct 1) ms (aligned, run B: p50 $d50 / p99 $d99 ms)"
+  fi
+  grep -o 'unaligned, holding [0-9]* bytes of in-flight data in all' "$tmp/U.err" | sed 's/^/  /' || true
+fi
+rm -rf "$cpdir"
 
 # restore from B's last retained checkpoint
 chk=$(ls -d "$tmp"/Bbest-cp/*/chk-* 2>/dev/null | sort -t- -k2 -n | tail -n 1 || true)
