@@ -97,6 +97,12 @@ static sl_status check_table(run_ctx *rc, const sql_table *t, bool as_source, co
         l = nl ? nl + 1 : NULL;
     }
     sl_strbuf_free(&warnings);
+    if (!st) {
+        int nmeta = 0;
+        for (int i = 0; i < t->ncols; i++) nmeta += t->cols[i].kind == SQL_COL_METADATA && (as_source || !t->cols[i].is_virtual);
+        st = sl_connector_check_metadata(kv, t->nopts, t->name, nmeta, as_source, err);
+        bad = -1;
+    }
     if (!st) return SL_OK;
     const sql_node *at = bad >= 0 ? t->opts[bad].node : use;
     if (at && t->script && strcmp(t->script, rc->name) == 0) sl_error_at_offset(err, rc->name, at->off, at->len);

@@ -32,6 +32,26 @@ const sl_connector *sl_connector_find(const char *name)
     return NULL;
 }
 
+sl_status sl_connector_check_metadata(const sl_kv *opts, int nopts, const char *table, int nmeta, bool as_source, sl_error *err)
+{
+    const char *name = sl_kv_get(opts, nopts, "connector");
+    const sl_connector *c = sl_connector_find(name);
+    if (!c || nmeta == 0 || (as_source ? c->reads_metadata : c->writes_metadata)) return SL_OK;
+    if (as_source)
+        sl_error_set(err, SL_ERR_VALIDATION,
+                     "Table '%s' declares metadata columns, but the underlying DynamicTableSource of connector '%s' doesn't implement the "
+                     "SupportsReadingMetadata interface. Therefore, metadata cannot be declared.",
+                     table, name);
+    else
+        sl_error_set(err, SL_ERR_VALIDATION,
+                     "Table '%s' declares persistable metadata columns, but the underlying DynamicTableSink of connector '%s' doesn't "
+                     "implement the SupportsWritingMetadata interface. If the column should not be persisted, it can be declared with "
+                     "the VIRTUAL keyword.",
+                     table, name);
+    sl_error_hint(err, "metadata columns are read by the kafka and upsert-kafka connectors (docs/connectors.md)");
+    return SL_ERR_VALIDATION;
+}
+
 const char *sl_kv_get(const sl_kv *opts, int nopts, const char *key)
 {
     for (int i = 0; i < nopts; i++)
@@ -306,6 +326,9 @@ static sl_status build(const json_t *spec, sl_job_context *job, int subtask, int
         json_decref(fields);
         if (nmeta && !a.written) return err->code;
     }
+    int nmeta = 0;
+    for (int i = 0; a.meta_keys && i < (source ? a.row : a.written)->nfields; i++) nmeta += a.meta_keys[i] != NULL;
+    if (sl_connector_check_metadata(a.opts, a.nopts, a.table ? a.table : "?", nmeta, source, err)) return err->code;
     int bad;
     sl_status st = sl_connector_validate(a.opts, a.nopts, a.physical, a.pk, a.npk, source, NULL, &bad, err);
     if (st) {

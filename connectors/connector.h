@@ -80,6 +80,9 @@ typedef struct sl_connector {
                              sl_strbuf *warnings, int *bad, sl_error *err);
     sl_status (*create_source)(const sl_conn_args *a, sl_operator **out, sl_error *err);
     sl_status (*create_sink)(const sl_conn_args *a, sl_operator **out, sl_error *err);
+    /* METADATA columns: a source reads them (Flink's SupportsReadingMetadata), a sink writes the
+     * persisted ones (SupportsWritingMetadata); which keys, the connector checks itself */
+    bool reads_metadata, writes_metadata;
 } sl_connector;
 
 /* The factory for a 'connector' value (or alias); NULL if unknown. */
@@ -91,6 +94,10 @@ const sl_connector *sl_connector_find(const char *name);
  * missing option or the key). */
 sl_status sl_connector_validate(const sl_kv *opts, int nopts, const sql_type *physical, const int *pk, int npk, bool as_source,
                                 sl_strbuf *warnings, int *bad_option, sl_error *err);
+
+/* A table with METADATA columns (nmeta: as a source, all of them; as a sink, the persisted ones)
+ * on a connector that cannot read / write metadata: Flink's message (SL_ERR_VALIDATION). */
+sl_status sl_connector_check_metadata(const sl_kv *opts, int nopts, const char *table, int nmeta, bool as_source, sl_error *err);
 
 /* Option lookups for factories (the value, or the option's declared default, or NULL). */
 const char *sl_kv_get(const sl_kv *opts, int nopts, const char *key);

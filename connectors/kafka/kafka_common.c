@@ -72,6 +72,8 @@ const sl_connector sl_connector_kafka = {
     .source = true,
     .sink = true,
     .check = kafka_check,
+    .reads_metadata = true,
+    .writes_metadata = true,
     .create_source = kafka_source_create,
     .create_sink = kafka_sink_create,
 };
@@ -118,6 +120,8 @@ const sl_connector sl_connector_upsert_kafka = {
     .source = true,
     .sink = true,
     .check_keyed = upsert_check,
+    .reads_metadata = true,
+    .writes_metadata = true,
     .create_source = kafka_source_create,
     .create_sink = kafka_sink_create,
 };

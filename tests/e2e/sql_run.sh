@@ -97,6 +97,21 @@ has "did you mean 'rows-per-second'?" "$tmp/err"; check "unsupported: suggestion
 sed "s/'rows-per-sec' = '10'/'rows-per-second' = 'fast'/" "$tmp/bad_opt.sql" > "$tmp/bad_val.sql"
 run sql -f "$tmp/bad_val.sql"
 check "bad value exits 2" $((status != 2)); has "Invalid value for option 'rows-per-second': 'fast'" "$tmp/err"; check "bad value message" $?
+# METADATA columns on connectors that have none (Flink: SupportsReadingMetadata / SupportsWritingMetadata)
+cat > "$tmp/meta_src.sql" <<EOF
+CREATE TABLE s (id BIGINT, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp') WITH ('connector' = 'datagen', 'number-of-rows' = '3');
+CREATE TABLE p (id BIGINT, m TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL) WITH ('connector' = 'print');
+INSERT INTO p SELECT id FROM s;
+EOF
+run sql -f "$tmp/meta_src.sql"
+[ $status -eq 2 ] && has "Table 's' declares metadata columns, but the underlying DynamicTableSource of connector 'datagen'" "$tmp/err"
+check "a metadata column on datagen: Flink's message at planning (a VIRTUAL one on print is fine)" $?
+sed -e "s/, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp')/)/" -e "s/ VIRTUAL)/)/" -e "s/SELECT id FROM/SELECT id, CAST(NULL AS TIMESTAMP_LTZ(3)) FROM/" \
+    "$tmp/meta_src.sql" > "$tmp/meta_sink.sql"
+run sql -f "$tmp/meta_sink.sql"
+[ $status -eq 2 ] && has "Table 'p' declares persistable metadata columns, but the underlying DynamicTableSink of connector 'print'" "$tmp/err" &&
+    has "declared with the VIRTUAL keyword" "$tmp/err"
+check "a persisted metadata column on print: Flink's message at planning" $?
 printf "CREATE TABLE f (a INT) WITH ('connector' = 'filesystem', 'format' = 'csv');\nCREATE TABLE p (a INT) WITH ('connector' = 'print');\nINSERT INTO p SELECT a FROM f;\n" > "$tmp/missing.sql"
 run sql -f "$tmp/missing.sql"
 check "missing option exits 2" $((status != 2)); has "Missing required options are:" "$tmp/err"; check "missing option message" $?
