@@ -97,6 +97,16 @@ dump uout >"$tmp/uout.txt"
 grep -qxF '{"k":0}|kind=agg|1600000000000|{"k":0,"cnt":2}' "$tmp/uout.txt" && grep -qxF '{"k":1}|kind=agg|1600000000000|{"k":1,"cnt":2}' "$tmp/uout.txt"
 check "upsert-kafka: headers (MAP<STRING, STRING>) and timestamp written" $?
 [ $? -eq 0 ] || cat "$tmp/uout.txt"
+# the same through the sink's buffer (sink.buffer-flush.*): one record per key, metadata kept
+sed -e "s/'topic' = 'uout'/'topic' = 'uoutb', 'sink.buffer-flush.max-rows' = '100', 'sink.buffer-flush.interval' = '1h'/" \
+    -e "s/MAP\['kind', 'agg'\]/MAP['kind', CAST(COUNT(*) AS STRING)]/" "$tmp/upsert.sql" >"$tmp/upsertb.sql"
+run sql -f "$tmp/upsertb.sql"
+check "buffered upsert-kafka metadata write exits 0 (status $status)" $status; [ $status -eq 0 ] || show
+dump uoutb >"$tmp/uoutb.txt"
+[ "$(grep -c . "$tmp/uoutb.txt")" -eq 2 ] && grep -qxF '{"k":0}|kind=2|1600000000000|{"k":0,"cnt":2}' "$tmp/uoutb.txt" &&
+    grep -qxF '{"k":1}|kind=2|1600000000000|{"k":1,"cnt":2}' "$tmp/uoutb.txt"
+check "buffered upsert-kafka: one record per key, with that row's headers and timestamp" $?
+[ $? -eq 0 ] || cat "$tmp/uoutb.txt"
 
 # ---- 5. a sink metadata key that is not writable: Flink's message
 sed -e "s/p INT METADATA FROM 'partition' VIRTUAL/p INT METADATA FROM 'partition'/" \
