@@ -10,7 +10,13 @@
  * records/s of each and the ratio c / min(a, b) (the issue's goal: >= 0.70). Every mode runs
  * `rounds` times and keeps its best time (these machines are shared and noisy).
  *
- *   bench_kafka_source [records (100000)] [rounds (3)] */
+ * With --topics it measures only (a) and (b), on the topics of an external cluster (what
+ * bench/kafka_join/run.sh uses next to the whole flagship job): (a) consumes every record the
+ * topics hold (all partitions, from their low to their high watermark when it starts) and keeps
+ * the values in memory, (b) parses the kept values.
+ *
+ *   bench_kafka_source [records (100000)] [rounds (3)]
+ *   bench_kafka_source [--rounds R] --topics BOOTSTRAP TOPIC [TOPIC...] */
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
@@ -61,8 +67,36 @@ static void produce(const char *bs, const char *topic, int partitions, const cor
     rd_kafka_destroy(rk);
 }
 
-/* (a) every message of the topic through a plain consumer */
-static double raw_consume(const char *bs, const char *topic, int partitions, int n)
+/* What a consume loop keeps of the records it reads (the --topics mode): their values, back to
+ * back, as a corpus that raw_parse reads. off and len hold `cap_n` entries; data grows. */
+typedef struct kept {
+    corpus c;
+    size_t cap_bytes;
+    int cap_n;
+} kept;
+
+static void keep_value(kept *k, const void *p, size_t len)
+{
+    if (k->c.n == k->cap_n) die("more records than the topics' watermarks said (were they written to during the run?)", NULL);
+    if (k->c.bytes + len > k->cap_bytes) {
+        size_t cap = k->cap_bytes ? k->cap_bytes : 1u << 20;
+        while (cap < k->c.bytes + len) cap *= 2;
+        char *d = realloc(k->c.data, cap);
+        if (!d) die("out of memory for the kept values", NULL);
+        k->c.data = d;
+        k->cap_bytes = cap;
+    }
+    memcpy(k->c.data + k->c.bytes, p, len);
+    k->c.off[k->c.n] = k->c.bytes;
+    k->c.len[k->c.n] = len;
+    k->c.bytes += len;
+    k->c.n++;
+}
+
+/* (a) every message of the topics (partitions[t] partitions of topics[t], n records in all)
+ * through a plain consumer; each value is copied into *keep when keep is not NULL, else its
+ * bytes are touched */
+static double raw_consume(const char *bs, const char *const *topics, const int *partitions, int ntopics, int n, kept *keep)
 {
     char errstr[512], group[64];
     snprintf(group, sizeof group, "bench-raw-%llx", (unsigned long long)(now_s() * 1e6));
@@ -73,8 +107,10 @@ static double raw_consume(const char *bs, const char *topic, int partitions, int
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (!rk) die(errstr, NULL);
     rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(partitions);
-    for (int p = 0; p < partitions; p++) rd_kafka_topic_partition_list_add(l, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+    for (int t = 0; t < ntopics; t++)
+        for (int p = 0; p < partitions[t]; p++) rd_kafka_topic_partition_list_add(l, topics[t], p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    if (keep) keep->c.n = 0, keep->c.bytes = 0;
     double t0 = now_s();
     rd_kafka_assign(rk, l);
     rd_kafka_topic_partition_list_destroy(l);
@@ -86,7 +122,8 @@ static double raw_consume(const char *bs, const char *topic, int partitions, int
         ssize_t k = rd_kafka_consume_batch_queue(q, 100, msgs, 500);
         if (k > 0) last = now_s();
         else if (now_s() - last > 30) {
-            fprintf(stderr, "bench_kafka_source: the consume loop read %d of %d records of '%s', then nothing for 30 s\n", got, n, topic);
+            fprintf(stderr, "bench_kafka_source: the consume loop read %d of %d records of '%s'%s, then nothing for 30 s\n", got, n, topics[0],
+                    ntopics > 1 ? " ..." : "");
             exit(1);
         }
         for (ssize_t i = 0; i < k; i++) {
@@ -94,13 +131,14 @@ static double raw_consume(const char *bs, const char *topic, int partitions, int
                 fprintf(stderr, "bench_kafka_source: consume: %s\n", rd_kafka_message_errstr(msgs[i]));
             if (!msgs[i]->err) {
                 got++;
-                sum += msgs[i]->len + (msgs[i]->len ? ((const unsigned char *)msgs[i]->payload)[msgs[i]->len - 1] : 0);
+                if (keep) keep_value(keep, msgs[i]->payload, msgs[i]->len);
+                else sum += msgs[i]->len + (msgs[i]->len ? ((const unsigned char *)msgs[i]->payload)[msgs[i]->len - 1] : 0);
             }
             rd_kafka_message_destroy(msgs[i]);
         }
     }
     double t = now_s() - t0;
-    if (sum == 0) fprintf(stderr, "?");
+    if (!keep && sum == 0) fprintf(stderr, "?");
     rd_kafka_queue_destroy(q);
     rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     return t;
@@ -177,12 +215,117 @@ static double sluice_source(const char *bs, const char *topic, int n)
     return t;
 }
 
+/* The partitions of `topic` on the cluster rk is connected to, and the records they hold now
+ * (high - low watermark of each); 0 if the cluster does not answer or has no such topic. */
+static int topic_extent(rd_kafka_t *rk, const char *bs, const char *topic, int *partitions, int64_t *records)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
+    rd_kafka_topic_destroy(rkt);
+    if (e || md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt < 1) {
+        fprintf(stderr, "bench_kafka_source: topic '%s' at %s: %s; check the bootstrap servers and that the topic exists\n", topic, bs,
+                rd_kafka_err2str(e ? e : md->topic_cnt != 1 ? RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART : md->topics[0].err));
+        if (md) rd_kafka_metadata_destroy(md);
+        return 0;
+    }
+    *partitions = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    *records = 0;
+    int64_t dropped = 0;
+    for (int p = 0; p < *partitions; p++) {
+        int64_t lo = 0, hi = 0;
+        e = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 10000);
+        if (e) {
+            fprintf(stderr, "bench_kafka_source: the offsets of '%s' partition %d at %s: %s\n", topic, p, bs, rd_kafka_err2str(e));
+            return 0;
+        }
+        *records += hi - lo;
+        dropped += lo;
+    }
+    if (dropped)
+        fprintf(stderr, "bench_kafka_source: note: '%s' starts at offset > 0 in some partitions (%lld records gone: the dev cluster keeps about 5 MiB per partition)\n",
+                topic, (long long)dropped);
+    return 1;
+}
+
+/* --topics: (a) and (b) on the topics of an external cluster */
+static int topics_main(const char *bs, char **names, int ntopics, int rounds)
+{
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", bs, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "bench_kafka_source: bootstrap servers '%s': %s\n", bs, errstr);
+        rd_kafka_conf_destroy(conf);
+        return 1;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!rk) die(errstr, NULL);
+    int *parts = calloc((size_t)ntopics, sizeof *parts);
+    int64_t total = 0;
+    int ok = 1;
+    for (int t = 0; t < ntopics && ok; t++) {
+        int64_t r = 0;
+        ok = topic_extent(rk, bs, names[t], &parts[t], &r);
+        total += r;
+    }
+    rd_kafka_destroy(rk);
+    if (ok && (total < 1 || total > INT32_MAX)) {
+        fprintf(stderr, "bench_kafka_source: the topics hold %lld records; fill them first (1 to %d records)\n", (long long)total, INT32_MAX);
+        ok = 0;
+    }
+    if (!ok) {
+        free(parts);
+        return 1;
+    }
+    int n = (int)total;
+    kept k = {.cap_n = n};
+    k.c.off = malloc(sizeof(size_t) * (size_t)n);
+    k.c.len = malloc(sizeof(size_t) * (size_t)n);
+    if (!k.c.off || !k.c.len) die("out of memory for the kept values", NULL);
+    double best_a = 1e30, best_b = 1e30;
+    for (int r = 0; r < rounds; r++) {
+        double a = raw_consume(bs, (const char *const *)names, parts, ntopics, n, &k);
+        double b = raw_parse(&k.c);
+        if (a < best_a) best_a = a;
+        if (b < best_b) best_b = b;
+    }
+    printf("bench_kafka_source: %d records, %zu bytes (%.0f B avg) in", n, k.c.bytes, (double)k.c.bytes / n);
+    for (int t = 0; t < ntopics; t++) printf("%s %s (%d partitions)", t ? "," : "", names[t], parts[t]);
+    printf(", best of %d rounds\n", rounds);
+    printf("  (a) librdkafka consume loop   %10.0f records/s  %8.3f s\n", n / best_a, best_a);
+    printf("  (b) jansson parse             %10.0f records/s  %8.3f s\n", n / best_b, best_b);
+    free(k.c.data);
+    free(k.c.off);
+    free(k.c.len);
+    free(parts);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    static const char usage[] = "usage: bench_kafka_source [records (100000)] [rounds (3)]\n"
+                                "       bench_kafka_source [--rounds R (3)] --topics BOOTSTRAP TOPIC [TOPIC...]\n";
+    int rounds = 3, arg = 1;
+    if (argc > 2 && !strcmp(argv[1], "--rounds")) {
+        rounds = atoi(argv[2]);
+        arg = 3;
+        if (rounds < 1 || arg >= argc || strcmp(argv[arg], "--topics")) {
+            fputs(usage, stderr);
+            return 2;
+        }
+    }
+    if (arg < argc && !strcmp(argv[arg], "--topics")) {
+        if (argc - arg < 3) {
+            fputs(usage, stderr);
+            return 2;
+        }
+        return topics_main(argv[arg + 1], argv + arg + 2, argc - arg - 2, rounds);
+    }
     int n = argc > 1 ? atoi(argv[1]) : 100000;
-    int rounds = argc > 2 ? atoi(argv[2]) : 3;
+    rounds = argc > 2 ? atoi(argv[2]) : 3;
     if (n < 1 || rounds < 1) {
-        fprintf(stderr, "usage: bench_kafka_source [records] [rounds]\n");
+        fputs(usage, stderr);
         return 2;
     }
     static const size_t sizes[] = {100, 1000};
@@ -205,7 +348,8 @@ int main(int argc, char **argv)
         produce(bs, topics[s].name, topics[s].partitions, &corp[s]);
         double best_a = 1e30, best_b = 1e30, best_c = 1e30;
         for (int r = 0; r < rounds; r++) {
-            double a = raw_consume(bs, topics[s].name, topics[s].partitions, n);
+            const char *tname = topics[s].name;
+            double a = raw_consume(bs, &tname, &topics[s].partitions, 1, n, NULL);
             double b = raw_parse(&corp[s]);
             double c = sluice_source(bs, topics[s].name, n);
             if (a < best_a) best_a = a;
