@@ -92,6 +92,7 @@ static sl_status open_store(sl_operator *op, uint64_t budget, int64_t ttl_ms, sl
         .ttl_ms = ttl_ms,
         .now_ms = job->state_clock,
         .now_ctx = job->state_clock_ctx,
+        .snapshot_wal = takes_checkpoints(job),
     };
     return sl_state_open(&o, out, err);
 }

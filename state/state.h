@@ -65,6 +65,10 @@ typedef struct sl_state_options {
     int64_t ttl_ms;              /* 0 = entries never expire */
     int64_t (*now_ms)(void *ctx);/* clock for TTL (NULL = wall clock); tests pass their own */
     void *now_ctx;
+    bool snapshot_wal;           /* rocksdb, for stores that are snapshotted often: writes also go
+                                    to a write-ahead log (buffered in memory, never synced), and a
+                                    snapshot copies that log instead of flushing the memtables,
+                                    which keeps the snapshot's synchronous part short */
 } sl_state_options;
 
 typedef struct sl_state sl_state;

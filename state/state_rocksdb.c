@@ -59,6 +59,7 @@ typedef struct rdb_store {
     rocksdb_readoptions_t *ro;
     rocksdb_writeoptions_t *wo;
     rocksdb_pinnableslice_t *pin; /* the last get's value */
+    bool snapshot_wal;            /* writes go to a write-ahead log; snapshots copy it (sl_state_options) */
     uint8_t *kbuf;
     size_t kcap;
     uint8_t *vbuf;
@@ -475,11 +476,12 @@ static sl_status rdb_snapshot(sl_state *s, const char *dir, sl_error *err)
     rdb_store *r = (rdb_store *)s;
     release_pin(r);
     char *e = NULL;
-    rocksdb_checkpoint_t *cp = rocksdb_checkpoint_object_create(r->db, &e);
-    if (!e) {
-        /* log_size_for_flush 0: always flush the memtables into the checkpoint (there is no WAL) */
-        rocksdb_checkpoint_create(cp, dir, 0, &e);
-    }
+    /* With the write-ahead log (snapshot_wal): hand the buffered log to the file, then the
+     * checkpoint hard-links the SST files and copies the log as it is now (no memtable flush;
+     * opening the copy replays it). Without: log_size_for_flush 0 flushes the memtables. */
+    if (r->snapshot_wal) rocksdb_flush_wal(r->db, 0, &e);
+    rocksdb_checkpoint_t *cp = e ? NULL : rocksdb_checkpoint_object_create(r->db, &e);
+    if (!e) rocksdb_checkpoint_create(cp, dir, r->snapshot_wal ? UINT64_MAX : 0, &e);
     if (cp) rocksdb_checkpoint_object_destroy(cp);
     if (e) {
         sl_error_set(err, SL_ERR_STATE, "RocksDB checkpoint of \"%s\" into \"%s\" failed: %s", r->base.workdir, dir, e);
@@ -652,8 +654,10 @@ static sl_status take_files(const char *dir, const char *to, sl_error *err)
     size_t dl = strlen(dir), tl = strlen(to);
     for (struct dirent *de; st == SL_OK && (de = readdir(d)) != NULL;) {
         const char *n = de->d_name;
+        /* (*.log files are write-ahead logs: a snapshot of a store with snapshot_wal has its
+         * unflushed writes in one; "LOG*" are RocksDB's info logs) */
         if (n[0] == '.' || strncmp(n, "SLUICE_", 7) == 0 || strncmp(n, "LOG", 3) == 0 || strcmp(n, "LOCK") == 0 ||
-            strcmp(n, "IDENTITY") == 0 || has_suffix(n, ".log"))
+            strcmp(n, "IDENTITY") == 0)
             continue;
         size_t nl = strlen(n);
         char *src = sl_xmalloc(dl + nl + 2), *dst = sl_xmalloc(tl + nl + 2);
@@ -837,6 +841,8 @@ sl_status sl_state_rocksdb_open(const sl_state_options *o, sl_state **out, sl_er
     rocksdb_options_set_block_based_table_factory(r->opts, bbto);
     rocksdb_block_based_options_destroy(bbto);
 
+    if (o->snapshot_wal) rocksdb_options_set_manual_wal_flush(r->opts, 1);
+    r->snapshot_wal = o->snapshot_wal;
     rocksdb_options_set_db_write_buffer_size(r->opts, (size_t)wb);
     rocksdb_options_set_write_buffer_size(r->opts, (size_t)(wb / 2));
     rocksdb_options_set_max_write_buffer_number(r->opts, 2);
@@ -858,7 +864,7 @@ sl_status sl_state_rocksdb_open(const sl_state_options *o, sl_state **out, sl_er
         return SL_ERR_STATE;
     }
     r->wo = rocksdb_writeoptions_create();
-    rocksdb_writeoptions_disable_WAL(r->wo, 1);
+    rocksdb_writeoptions_disable_WAL(r->wo, r->snapshot_wal ? 0 : 1);
     r->ro = rocksdb_readoptions_create();
     *out = &r->base;
     return SL_OK;

@@ -50,9 +50,10 @@ static int64_t fake_clock(void *ctx)
 static const sl_state_kind K_ROCKSDB = SL_STATE_ROCKSDB;
 static const sl_state_kind K_HASHMAP = SL_STATE_HASHMAP;
 
-static sl_state *open_store(sl_state_kind kind, int64_t ttl_ms, const char *dir)
+static sl_state *open_store_wal(sl_state_kind kind, int64_t ttl_ms, const char *dir, bool snapshot_wal)
 {
     sl_state_options o = {0};
+    o.snapshot_wal = snapshot_wal;
     o.kind = kind;
     o.dir = dir ? dir : tmp_root;
     o.name = "test-op-0";
@@ -69,6 +70,8 @@ static sl_state *open_store(sl_state_kind kind, int64_t ttl_ms, const char *dir)
     if (st != SL_OK) fail_msg("sl_state_open(%s): %s", sl_state_kind_name(kind), err.message);
     return s;
 }
+
+static sl_state *open_store(sl_state_kind kind, int64_t ttl_ms, const char *dir) { return open_store_wal(kind, ttl_ms, dir, false); }
 
 static sl_state_kind kind_of(void **state) { return *(const sl_state_kind *)*state; }
 
@@ -1366,6 +1369,41 @@ static int teardown(void **state)
 #define BOTH(f)                                                                                                        \
     cmocka_unit_test_prestate(f, (void *)&K_ROCKSDB), cmocka_unit_test_prestate(f, (void *)&K_HASHMAP)
 
+/* snapshot_wal (a store of a job that checkpoints): the snapshot copies the write-ahead log
+ * instead of flushing the memtables, and a restore (either backend, whole or half the key
+ * groups) replays it: everything written before the snapshot is back, nothing after. */
+static void test_snapshot_wal(void **state)
+{
+    (void)state;
+    atomic_store(&fake_now, 2000000);
+    sl_state *s = open_store_wal(SL_STATE_ROCKSDB, 0, NULL, true);
+    sn_fill(s, 0, 65535, 1);
+    put(s, 3, 9, S("late"), S(""), "before the snapshot");
+    char dir[400], listing[8192];
+    snapshot(s, snap_path(dir, sizeof dir));
+    put(s, 3, 9, S("after"), S(""), "x");
+    sn_fill(s, 5, 5, 2);
+    dir_listing(dir, listing, sizeof listing);
+    assert_non_null(strstr(listing, ".log ")); /* the log, copied */
+    assert_null(strstr(listing, ".sst "));     /* no flush: the writes are only in the log */
+    sl_state_close(s);
+    for (int t = 0; t < 2; t++) {
+        sl_state *r = open_store_wal(t ? SL_STATE_HASHMAP : SL_STATE_ROCKSDB, 0, NULL, true);
+        const char *dirs[] = {dir};
+        restore(r, dirs, 1, 0, 65535);
+        sn_check(r, 0, 65535, 1);
+        assert_string_equal(get(r, 3, 9, S("late"), S("")), "before the snapshot");
+        assert_null(get(r, 3, 9, S("after"), S("")));
+        sl_state_close(r);
+    }
+    sl_state *h = open_store_wal(SL_STATE_ROCKSDB, 0, NULL, true); /* rescale: half the key groups */
+    const char *dirs[] = {dir};
+    restore(h, dirs, 1, 0, 5);
+    sn_check(h, 0, 5, 1);
+    assert_null(get(h, 3, 9, S("late"), S("")));
+    sl_state_close(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1381,6 +1419,7 @@ int main(void)
         cmocka_unit_test(test_unwritable_dir),
         cmocka_unit_test(test_memory_bounded),
         BOTH(test_snapshot_restore),
+        cmocka_unit_test(test_snapshot_wal),
         BOTH(test_restore_rescale),
         cmocka_unit_test(test_restore_cross_backend),
         cmocka_unit_test(test_restore_across_filesystems),
