@@ -132,7 +132,7 @@ static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out)
             return unsupported(c, e, (e->flags & SQL_F_OUTER_FAR)
                                          ? "correlated references to a query more than one level up"
                                          : "correlated references outside the AND terms of an IN / EXISTS subquery's WHERE "
-                                           "(e.g. in its SELECT list or inside OR)");
+                                           "(e.g. in its SELECT list, GROUP BY or FROM)");
         int pos = (e->flags & SQL_F_OUTER_REF) ? (int)e->ival : (int)e->ival - shift + (c->in_corr ? c->corr_shift : 0);
         plan_expr *x = px_input(c, pos, e->type);
         /* ROW field accesses after the column */
@@ -1403,6 +1403,32 @@ static sl_status semi_join(pctx *c, const sql_node *p, bool anti, plan_node **in
         const sql_node *o = nops == 1 && lhs->kind != SQL_ROW_CTOR ? lhs : lhs->kids[i];
         if ((st = cvt(c, o, 0, &ops[i]))) return st;
     }
+    /* operands other than columns: computed by a Calc below the join (so they can be keys), and
+     * projected away above it */
+    int nx = 0;
+    for (int i = 0; i < nops; i++) nx += ops[i]->kind != PX_INPUT;
+    if (nx) {
+        plan_node *k = calc_over(c, left);
+        set_identity(c, k);
+        plan_expr **ex = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(lw + nx));
+        const char **nm = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(lw + nx));
+        memcpy(ex, k->exprs, sizeof(plan_expr *) * (size_t)lw);
+        memcpy(nm, k->names, sizeof(char *) * (size_t)lw);
+        for (int i = 0, x = lw; i < nops; i++) {
+            if (ops[i]->kind == PX_INPUT) continue;
+            char buf[32];
+            snprintf(buf, sizeof buf, "$f%d", x);
+            ex[x] = ops[i];
+            nm[x] = sl_arena_strdup(c->a, buf);
+            ops[i] = px_input(c, x++, ops[i]->type);
+        }
+        k->nexprs = lw + nx;
+        k->exprs = ex;
+        k->names = nm;
+        k->row = calc_row(c, k);
+        left = k;
+        lw += nx;
+    }
     plan_node *r;
     plan_expr *corr = NULL;
     if (correlated(q)) {
@@ -1453,6 +1479,13 @@ static sl_status semi_join(pctx *c, const sql_node *p, bool anti, plan_node **in
     j->residual = cond;
     j->src = c->loc ? c->loc : p;
     *in = j;
+    if (nx) { /* back to the FROM row */
+        plan_node *k = calc_over(c, j);
+        set_identity(c, k);
+        k->nexprs = lw - nx;
+        k->row = (*in)->input[0]->input[0]->row;
+        *in = k;
+    }
     return SL_OK;
 }
 
