@@ -340,6 +340,24 @@ static sl_status semi_process(sl_operator *op, int input, const uint8_t *copy, s
         else retract_record(j, in, own, copy); /* (gone by TTL: still retracted, as Flink) */
         if (out && (st = emit_left(op, copy, kind, err))) return st;
     } else {
+        if (accumulate && in->layout != LAYOUT_MULTISET) {
+            /* a right row replacing the one with its unique key (an upsert without -U): the old
+             * row's matches end first */
+            entry *old = NULL;
+            if (in->layout == LAYOUT_UNIQUE) user_key(j, in, copy), old = find_entry(j, in, own, copy);
+            for (int k = 0; k < own->n && !old && in->layout == LAYOUT_KEY_UNIQUE; k++) old = own->e[k].removed ? NULL : &own->e[k];
+            if (old) {
+                if ((st = associated(j, oth, entry_row(own, old), false, err))) return st;
+                for (int k = 0; k < j->nm; k++) {
+                    entry *e = &oth->e[j->m[k]];
+                    for (uint32_t c = 0; e->assoc == 1 && c < e->count; c++)
+                        if ((st = emit_left(op, entry_row(oth, e), j->semi ? SL_ROW_DELETE : SL_ROW_INSERT, err))) return st;
+                    if (e->assoc > 0) e->assoc--;
+                    oth->dirty = true;
+                }
+                if ((st = associated(j, oth, copy, false, err))) return st;
+            }
+        }
         if (accumulate) add_record(j, in, own, copy, 0);
         else if (!retract_record(j, in, own, copy)) j->nm = 0; /* not there: changes nothing */
         for (int k = 0; k < j->nm; k++) {

@@ -507,6 +507,34 @@ static void test_anti_join_not_in_nulls(void **unused)
     }
 }
 
+/* An upsert right input (a unique key, +U without -U): a row replacing the one with its key ends
+ * that row's matches first. */
+static void test_semi_join_upsert_right(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        keyed k;
+        keyed_init(&k,
+                   "CREATE TABLE l (id BIGINT, a STRING) WITH ('connector' = 'datagen');"
+                   "CREATE TABLE r (id BIGINT, b STRING, PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'upsert-kafka', "
+                   "'topic' = 'r', 'properties.bootstrap.servers' = 'localhost:9092', 'key.format' = 'json', 'value.format' = 'json');"
+                   "CREATE TABLE p (id BIGINT, a STRING) WITH ('connector' = 'print');"
+                   "INSERT INTO p SELECT id, a FROM l WHERE EXISTS (SELECT * FROM r WHERE r.id = l.id AND r.b <> l.a)",
+                   "join", backend, 0);
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        push(&k, 1, SL_ROW_INSERT, 1, "y");
+        expect(&k, "+I[1, x]\n");
+        push(&k, 1, SL_ROW_UPDATE_AFTER, 1, "x"); /* replaces y and fails the residual: the match ends */
+        expect(&k, "-D[1, x]\n");
+        push(&k, 1, SL_ROW_UPDATE_AFTER, 1, "z");
+        expect(&k, "+I[1, x]\n");
+        push(&k, 1, SL_ROW_UPDATE_AFTER, 1, "w"); /* one match replaced by another */
+        expect(&k, "-D[1, x]\n+I[1, x]\n");
+        push(&k, 1, SL_ROW_DELETE, 1, "w");
+        expect(&k, "-D[1, x]\n");
+        keyed_free(&k);
+    }
+}
+
 /* INTERSECT's semi join matches NULL keys with NULL keys (IS NOT DISTINCT FROM). */
 static void test_semi_join_null_safe_keys(void **unused)
 {
@@ -649,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_semi_join),
         cmocka_unit_test(test_anti_join),
         cmocka_unit_test(test_anti_join_not_in_nulls),
+        cmocka_unit_test(test_semi_join_upsert_right),
         cmocka_unit_test(test_semi_join_null_safe_keys),
         cmocka_unit_test(test_semi_join_snapshot_restore),
         cmocka_unit_test(test_agg_retractions),
