@@ -626,6 +626,13 @@ SEMI_ANTI = [
     Case("semi_in_correlated", "semi",
          cols("k INT, k2 STRING, v INT"),
          "SELECT k, k2, v FROM L l WHERE k2 IN (SELECT r.k2 FROM R r WHERE r.k = l.k AND r.w > l.v)"),
+    Case("semi_exists_uncorrelated", "semi",
+         cols("k INT, v INT"),
+         # true once R has a row with w > 990 (no key: one parallel instance)
+         "SELECT k, v FROM L WHERE EXISTS (SELECT * FROM R WHERE w > 990) AND v > 500"),
+    Case("anti_not_exists_uncorrelated", "semi",
+         cols("k INT, v INT"),
+         "SELECT k, v FROM L WHERE NOT EXISTS (SELECT k FROM R WHERE w > 2000)"),
     Case("intersect", "semi",
          cols("k INT, k2 STRING"),
          "SELECT k, k2 FROM L INTERSECT SELECT k, k2 FROM R"),
