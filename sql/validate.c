@@ -714,9 +714,12 @@ static sl_status bind_expr(vctx *v, const scope *sc, sql_node *e)
             /* (a, b) IN (SELECT x, y ...): one column per operand */
             const sql_node *lhs = e->kids[0];
             int nops = lhs->kind == SQL_ROW_CTOR ? lhs->nkids : 1;
-            if (rhs->type->nfields != nops)
-                return fail(v, rhs, SL_ERR_VALIDATION, "The subquery of IN must return %d column%s, but returns %d", nops,
-                            nops == 1 ? "" : "s", rhs->type->nfields);
+            if (rhs->type->nfields != nops) {
+                fail(v, rhs, SL_ERR_VALIDATION, "The subquery of IN must return %d column%s, but returns %d", nops,
+                     nops == 1 ? "" : "s", rhs->type->nfields);
+                sl_error_hint(v->err, "select one column per operand on the left of IN: x IN (SELECT a ...), (x, y) IN (SELECT a, b ...)");
+                return SL_ERR_VALIDATION;
+            }
             for (int i = 0; i < nops; i++) {
                 const sql_type *lt = nops == 1 ? lhs->type : lhs->kids[i]->type;
                 if (!sql_type_comparable(lt, rhs->type->field_types[i])) return cannot_apply(v, e, "IN", lt, rhs->type->field_types[i]);
