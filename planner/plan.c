@@ -1654,12 +1654,12 @@ static const sql_type *setop_row(pctx *c, const sql_node *q)
 }
 
 /* INTERSECT / EXCEPT (set semantics), as Flink's rewrite: a GroupAggregate on every column over a
- * semi (anti) join of the two inputs on all columns, NULL matching NULL (IS NOT DISTINCT FROM). */
+ * semi (anti) join of the two inputs on all columns, NULL matching NULL (IS NOT DISTINCT FROM).
+ * INTERSECT ALL / EXCEPT ALL: that join alone, counting each row's copies on both sides (see
+ * plan_node.setop; Flink's plan differs: a Union, a counting GroupAggregate and REPLICATE_ROWS). */
 static sl_status build_setop(pctx *c, const sql_node *q, plan_node **out)
 {
-    if (q->flags & SQL_F_ALL)
-        return unsupported(c, q, "INTERSECT ALL and EXCEPT ALL (INTERSECT and EXCEPT, which keep one copy of each row, are "
-                                 "planned)");
+    bool all = q->flags & SQL_F_ALL;
     const sql_type *row = setop_row(c, q);
     plan_node *in[2];
     for (int i = 0; i < 2; i++) {
@@ -1681,6 +1681,11 @@ static sl_status build_setop(pctx *c, const sql_node *q, plan_node **out)
     j->rkeys = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
     for (int i = 0; i < w; i++) j->lkeys[i] = j->rkeys[i] = i;
     j->src = c->loc ? c->loc : q;
+    if (all) { /* the join counts copies itself (Flink: a counting aggregate and REPLICATE_ROWS) */
+        j->setop = q->text;
+        *out = j;
+        return SL_OK;
+    }
     plan_node *g = node(c, PLAN_AGG);
     g->input[0] = j;
     g->ninputs = 1;
@@ -2399,6 +2404,8 @@ static void infer(pctx *c, plan_node *n)
              * input's unique key holds */
             if (strcmp(n->join_kind, "SEMI") == 0)
                 n->changelog = n->input[0]->changelog | (n->input[1]->changelog == PLAN_CL_INSERT_ONLY ? 0 : PLAN_CL_INSERT | PLAN_CL_DELETE);
+            if (n->setop) /* INTERSECT ALL / EXCEPT ALL: copies come (+I) and go (-D) */
+                n->changelog = strcmp(n->join_kind, "SEMI") == 0 && inserts ? PLAN_CL_INSERT_ONLY : PLAN_CL_INSERT | PLAN_CL_DELETE;
             n->nunique = n->input[0]->nunique;
             n->unique = n->input[0]->unique;
             break;
@@ -2934,7 +2941,8 @@ static void print_node(sl_strbuf *out, const plan_node *n)
                              ", leftTimeIndex=%d, rightTimeIndex=%d], where=[",
                              join_type_name(n->join_kind), n->iv_lower_ms, n->iv_upper_ms, n->iv_ltime, n->iv_rtime);
         } else {
-            sl_strbuf_printf(out, "Join(joinType=[%s], where=[", join_type_name(n->join_kind));
+            sl_strbuf_printf(out, "Join(joinType=[%s], where=[", n->setop ? (n->setop[0] == 'I' ? "IntersectAll" : "ExceptAll")
+                                                                          : join_type_name(n->join_kind));
         }
         print_join_where(out, n);
         sl_strbuf_puts(out, "], select=[");
@@ -3266,6 +3274,10 @@ static void ast_rec(sl_strbuf *out, const plan_node *n, tree_pos pos, const plan
         break;
     }
     case PLAN_JOIN: {
+        if (n->setop) { /* INTERSECT ALL / EXCEPT ALL */
+            sl_strbuf_printf(&t, "%s(all=[true])", n->setop[0] == 'I' ? "LogicalIntersect" : "LogicalMinus");
+            break;
+        }
         static const char *const kinds[][2] = {{"LEFT", "left"}, {"RIGHT", "right"}, {"FULL", "full"}, {"SEMI", "semi"}, {"ANTI", "anti"}};
         const char *jt = "inner";
         for (int i = 0; i < 5; i++)
@@ -3396,7 +3408,8 @@ void plan_node_describe(sl_strbuf *out, const plan_node *n) { print_node(out, n)
 static void warn_rec(sl_strbuf *out, const plan_node *n, int64_t ttl)
 {
     if (n->kind == PLAN_JOIN && !n->interval && !n->wjoin && ttl == 0 && !(n->ttl_ms[0] && n->ttl_ms[1])) {
-        sl_strbuf_printf(out, "WARNING: Join(joinType=[%s], leftKeys=[", join_type_name(n->join_kind));
+        sl_strbuf_printf(out, "WARNING: Join(joinType=[%s], leftKeys=[",
+                         n->setop ? (n->setop[0] == 'I' ? "IntersectAll" : "ExceptAll") : join_type_name(n->join_kind));
         for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", n->input[0]->row->field_names[n->lkeys[k]]);
         sl_strbuf_puts(out, "]) keeps every row of both inputs forever: its state grows without bound as new keys "
                             "arrive. Bound it with table.exec.state.ttl (e.g. SET 'table.exec.state.ttl' = '1 d'), or "

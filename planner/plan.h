@@ -122,7 +122,10 @@ struct plan_node {
     const sql_type *jrow;
     bool null_safe;
     /* PLAN_AGG that is INTERSECT / EXCEPT (distinct), over a SEMI / ANTI join: "INTERSECT" /
-     * "EXCEPT" (EXPLAIN's Abstract Syntax Tree prints LogicalIntersect / LogicalMinus) */
+     * "EXCEPT" (EXPLAIN's Abstract Syntax Tree prints LogicalIntersect / LogicalMinus). PLAN_JOIN
+     * (SEMI / ANTI, null_safe on every column) that is INTERSECT ALL / EXCEPT ALL: the same; it
+     * emits each row min(left count, right count) times (INTERSECT ALL) or max(left count - right
+     * count, 0) times (EXCEPT ALL), tracking both counts per row. */
     const char *setop;
     /* PLAN_JOIN that is an interval join (Flink's IntervalJoin): insert-only inputs whose residual
      * bounds the left rowtime attribute by the right one: iv_lower_ms <= left time - right time <=

@@ -22,7 +22,8 @@
  * last match leaves (-D); ANTI the other way round. The right side is kept as a multiset (or by its
  * unique key), so an updating right input retracts exactly what it added. A left row whose key has
  * a NULL never matches (ANTI passes it on at once); NOT IN's null-aware semantics come from the
- * planner's residual (OR(IS NULL(a), IS NULL(b), =(a, b)), no keys). */
+ * planner's residual (OR(=(a, b), IS NULL(a), IS NULL(b)), no keys). INTERSECT ALL / EXCEPT ALL
+ * (set_all) count each row's copies on both sides instead (set_all_process). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,7 @@ typedef struct join {
     sl_bytes key, ukey, val, in_copy;
     bool semi, anti;    /* a SEMI / ANTI join: the output is the left row */
     bool null_safe;     /* NULL keys match NULL keys (IS NOT DISTINCT FROM: INTERSECT / EXCEPT) */
+    bool set_all;       /* INTERSECT ALL (SEMI) / EXCEPT ALL (ANTI): keys are every column; see set_all_process */
     list l[2];          /* the current key's lists: own side, other side (by input index) */
     int *m;             /* associated entries of the other list */
     int nm, capm;
@@ -322,6 +324,48 @@ static sl_status emit_left(sl_operator *op, const uint8_t *left, sl_row_kind kin
     return sl_op_emit(op, sl_rw_finish(&j->w), err);
 }
 
+/* A side's copies of the current key's row (the key is every column: every entry is that row). */
+static uint64_t copies(const list *l)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < l->n; k++)
+        if (!l->e[k].removed) n += l->e[k].count;
+    return n;
+}
+
+/* How many copies INTERSECT ALL (min) / EXCEPT ALL (the excess of the left) outputs. */
+static uint64_t set_all_out(const join *j, uint64_t left, uint64_t right)
+{
+    if (j->semi) return left < right ? left : right;
+    return left > right ? left - right : 0;
+}
+
+/* INTERSECT ALL / EXCEPT ALL: the key is the whole row; each side's copies of it are counted and
+ * the output follows the change in set_all_out (+I / -D of the row, once per copy). */
+static sl_status set_all_process(sl_operator *op, int input, const uint8_t *copy, bool accumulate, int kg, sl_error *err)
+{
+    join *j = op->impl;
+    side *in = &j->s[input], *other = &j->s[1 - input];
+    list *own = &j->l[0], *oth = &j->l[1];
+    sl_status st;
+    if ((st = list_load(j, other, kg, oth, err)) || (st = list_load(j, in, kg, own, err))) return st;
+    uint64_t n[2];
+    n[input] = copies(own);
+    n[1 - input] = copies(oth);
+    uint64_t before = set_all_out(j, n[0], n[1]);
+    if (accumulate) add_record(j, in, own, copy, 0);
+    else if (!retract_record(j, in, own, copy)) return SL_OK; /* not there: changes nothing */
+    n[input] = copies(own);
+    uint64_t after = set_all_out(j, n[0], n[1]);
+    for (uint64_t c = before; c < after; c++)
+        if ((st = emit_left(op, copy, SL_ROW_INSERT, err))) return st;
+    for (uint64_t c = after; c < before; c++)
+        if ((st = emit_left(op, copy, SL_ROW_DELETE, err))) return st;
+    if (oth->dirty && (st = list_store(j, other, kg, oth, err))) return st;
+    if (own->dirty && (st = list_store(j, in, kg, own, err))) return st;
+    return SL_OK;
+}
+
 /* SEMI / ANTI: see the top of the file. `kind` is the input's row kind, `copy` its +I copy. */
 static sl_status semi_process(sl_operator *op, int input, const uint8_t *copy, sl_row_kind kind, int kg, sl_error *err)
 {
@@ -330,6 +374,7 @@ static sl_status semi_process(sl_operator *op, int input, const uint8_t *copy, s
     list *own = &j->l[0], *oth = &j->l[1];
     bool accumulate = kind == SL_ROW_INSERT || kind == SL_ROW_UPDATE_AFTER;
     sl_status st;
+    if (j->set_all) return set_all_process(op, input, copy, accumulate, kg, err);
     if ((st = list_load(j, other, kg, oth, err)) || (st = list_load(j, in, kg, own, err))) return st;
     if ((st = associated(j, oth, copy, input == 0, err))) return st;
     if (input == 0) {
@@ -581,6 +626,7 @@ sl_status sl_op_join_create(const json_t *spec, const sl_job_context *job, sl_ar
     j->semi = strcmp(kind, "SEMI") == 0;
     j->anti = strcmp(kind, "ANTI") == 0;
     j->null_safe = json_is_true(json_object_get(spec, "null_safe_keys"));
+    j->set_all = json_is_true(json_object_get(spec, "set_all"));
     j->s[0].outer = strcmp(kind, "LEFT") == 0 || strcmp(kind, "FULL") == 0;
     j->s[1].outer = strcmp(kind, "RIGHT") == 0 || strcmp(kind, "FULL") == 0;
     const json_t *res = json_object_get(spec, "residual");

@@ -639,6 +639,20 @@ SEMI_ANTI = [
     Case("except", "semi",
          cols("k INT, k2 STRING"),
          "SELECT k, k2 FROM L EXCEPT SELECT k, k2 FROM R WHERE w > 100"),
+    # SQLite has no INTERSECT ALL / EXCEPT ALL: the n-th copy of a row is kept if the other side
+    # has an n-th copy (ALL: min of the counts) / has none (EXCEPT ALL: the left's excess)
+    Case("intersect_all", "semi",
+         cols("k INT, k2 STRING"),
+         "SELECT k, k2 FROM L INTERSECT ALL SELECT k, k2 FROM R",
+         "SELECT k, k2 FROM (SELECT k, k2, ROW_NUMBER() OVER (PARTITION BY k, k2) AS n FROM L) a WHERE EXISTS "
+         "(SELECT 1 FROM (SELECT k, k2, ROW_NUMBER() OVER (PARTITION BY k, k2) AS n FROM R) b "
+         "WHERE a.k IS b.k AND a.k2 IS b.k2 AND a.n = b.n)"),
+    Case("except_all", "semi",
+         cols("k INT, k2 STRING"),
+         "SELECT k, k2 FROM L EXCEPT ALL SELECT k, k2 FROM R WHERE w > 100",
+         "SELECT k, k2 FROM (SELECT k, k2, ROW_NUMBER() OVER (PARTITION BY k, k2) AS n FROM L) a WHERE NOT EXISTS "
+         "(SELECT 1 FROM (SELECT k, k2, ROW_NUMBER() OVER (PARTITION BY k, k2) AS n FROM R WHERE w > 100) b "
+         "WHERE a.k IS b.k AND a.k2 IS b.k2 AND a.n = b.n)"),
 ]
 
 CASES = (STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + INTERVAL_JOINS + WINDOW_JOINS + TOPN + SETOPS

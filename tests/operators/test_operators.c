@@ -550,6 +550,46 @@ static void test_semi_join_null_safe_keys(void **unused)
     keyed_free(&k);
 }
 
+/* INTERSECT ALL keeps min(left copies, right copies) of each row, EXCEPT ALL the left's excess;
+ * NULL equals NULL. */
+static void test_set_all_joins(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        keyed k;
+        keyed_init(&k, SEMI_TABLES "INSERT INTO p SELECT id, a FROM l INTERSECT ALL SELECT id, b FROM r", "join", backend, 0);
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        expect(&k, "");
+        push(&k, 1, SL_ROW_INSERT, 1, "x");
+        push(&k, 1, SL_ROW_INSERT, 1, "x");
+        expect(&k, "+I[1, x]\n+I[1, x]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "x"); /* a third right copy: still two on the left */
+        expect(&k, "");
+        push(&k, 0, SL_ROW_DELETE, 1, "x");
+        expect(&k, "-D[1, x]\n");
+        push(&k, 0, SL_ROW_INSERT, INT64_MIN, "n");
+        push(&k, 1, SL_ROW_INSERT, INT64_MIN, "n");
+        expect(&k, "+I[null, n]\n");
+        keyed_free(&k);
+
+        keyed_init(&k, SEMI_TABLES "INSERT INTO p SELECT id, a FROM l EXCEPT ALL SELECT id, b FROM r", "join", backend, 0);
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        expect(&k, "+I[1, x]\n+I[1, x]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "x");
+        expect(&k, "-D[1, x]\n");
+        push(&k, 1, SL_ROW_DELETE, 1, "x");
+        expect(&k, "+I[1, x]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "x");
+        push(&k, 1, SL_ROW_INSERT, 1, "x");
+        push(&k, 1, SL_ROW_INSERT, 1, "x"); /* more right copies than left ones: nothing left to take */
+        expect(&k, "-D[1, x]\n-D[1, x]\n");
+        push(&k, 1, SL_ROW_DELETE, 1, "y"); /* not there */
+        expect(&k, "");
+        keyed_free(&k);
+    }
+}
+
 /* The semi join's state (left rows with their match counts, right rows) survives a snapshot and a
  * restore: a retraction after the restore ends a match from before it. */
 static void test_semi_join_snapshot_restore(void **unused)
@@ -679,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_anti_join_not_in_nulls),
         cmocka_unit_test(test_semi_join_upsert_right),
         cmocka_unit_test(test_semi_join_null_safe_keys),
+        cmocka_unit_test(test_set_all_joins),
         cmocka_unit_test(test_semi_join_snapshot_restore),
         cmocka_unit_test(test_agg_retractions),
         cmocka_unit_test(test_agg_state_ttl_hint),
