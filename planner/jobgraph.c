@@ -181,6 +181,8 @@ static json_t *spec_of(const plan_node *n)
                               ints_json(n->input[0]->unique, n->input[0]->nunique), "right_unique",
                               ints_json(n->input[1]->unique, n->input[1]->nunique), "residual", expr_json(n->residual),
                               "changelog", (int)n->changelog);
+        if (n->null_safe) json_object_set_new(j, "null_safe_keys", json_true()); /* NULL keys match NULL (INTERSECT / EXCEPT) */
+        if (n->setop) json_object_set_new(j, "set_all", json_true()); /* INTERSECT ALL / EXCEPT ALL: count copies */
         if (n->ttl_ms[0]) json_object_set_new(j, "left_ttl_ms", json_integer(n->ttl_ms[0]));
         if (n->ttl_ms[1]) json_object_set_new(j, "right_ttl_ms", json_integer(n->ttl_ms[1]));
         json_object_set_new(j, "left_changelog", json_integer((int)n->input[0]->changelog));

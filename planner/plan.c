@@ -44,6 +44,10 @@ typedef struct pctx {
     const sql_node *loc;
     int ninlined;
     plan_node **ast; /* where plan_build_explain wants the plan before the rules, or NULL */
+    /* while converting a correlated condition of a subquery (see where_cond): references to the
+     * enclosing query keep their position, the subquery's own are shifted by corr_shift */
+    bool in_corr;
+    int corr_shift;
 } pctx;
 
 /* Where an error at `at` points: `at`, or the view reference being inlined from another script. */
@@ -124,8 +128,13 @@ static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out)
     sl_status st;
     switch (e->kind) {
     case SQL_ID: {
-        if (e->flags & SQL_F_OUTER_REF) return unsupported(c, e, "correlated subqueries");
-        plan_expr *x = px_input(c, (int)e->ival - shift, e->type);
+        if ((e->flags & SQL_F_OUTER_FAR) || ((e->flags & SQL_F_OUTER_REF) && !c->in_corr))
+            return unsupported(c, e, (e->flags & SQL_F_OUTER_FAR)
+                                         ? "correlated references to a query more than one level up"
+                                         : "correlated references outside the AND terms of an IN / EXISTS subquery's WHERE "
+                                           "(e.g. in its SELECT list, GROUP BY or FROM)");
+        int pos = (e->flags & SQL_F_OUTER_REF) ? (int)e->ival : (int)e->ival - shift + (c->in_corr ? c->corr_shift : 0);
+        plan_expr *x = px_input(c, pos, e->type);
         /* ROW field accesses after the column */
         for (int i = (int)e->ival2; i < e->nkids; i++) {
             plan_expr *a1[1] = {x};
@@ -168,7 +177,9 @@ static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out)
         *out = px_call(c, (e->flags & SQL_F_NOT) ? "NOT LIKE" : "LIKE", e->type, n, args);
         return SL_OK;
     case SQL_IN:
-        if (e->kids[1]->kind != SQL_LIST) return unsupported(c, e, "IN (subquery)");
+        if (e->kids[1]->kind != SQL_LIST)
+            return unsupported(c, e, "IN (subquery) outside the AND terms of a WHERE clause (e.g. inside OR, CASE or the SELECT "
+                                     "list); write it as a WHERE term: WHERE ... AND x IN (SELECT ...)");
         if ((st = cvt(c, e->kids[0], shift, &args[0]))) return st;
         if ((st = cvt_args(c, e->kids[1], 0, shift, args + 1, &n))) return st;
         *out = px_call(c, (e->flags & SQL_F_NOT) ? "NOT IN" : "IN", e->type, n + 1, args);
@@ -231,6 +242,9 @@ static sl_status cvt(pctx *c, const sql_node *e, int shift, plan_expr **out)
         *out = px_call(c, "CASE", e->type, k, cargs);
         return SL_OK;
     }
+    case SQL_EXISTS:
+        return unsupported(c, e, "EXISTS outside the AND terms of a WHERE clause (e.g. inside OR, CASE or the SELECT list); "
+                                 "write it as a WHERE term: WHERE ... AND EXISTS (SELECT ...)");
     default: return unsupported(c, e, sql_kind_name(e->kind));
     }
 }
@@ -1289,6 +1303,225 @@ static bool topn_shape(const sql_node *from)
     return false;
 }
 
+/* ---- IN / EXISTS subqueries in WHERE: semi and anti joins ------------------------------------ */
+
+static plan_node *coerce(pctx *c, plan_node *n, const sql_type *row);
+static plan_expr *and_of(pctx *c, plan_expr *a, plan_expr *b);
+
+/* Whether an expression tree reads a column of an enclosing query (not looking into subqueries,
+ * whose own references are checked when they are planned). */
+static bool reads_outer(const sql_node *e)
+{
+    if (!e) return false;
+    if (e->kind == SQL_ID && (e->flags & SQL_F_OUTER_REF)) return true;
+    for (int i = 0; i < e->nkids; i++)
+        if (reads_outer(e->kids[i])) return true;
+    return false;
+}
+
+/* A query reads an enclosing one: its WHERE has a reference to it (or somewhere else has, which
+ * planning refuses where it is met). */
+static bool correlated(const sql_node *q) { return q->kind == SQL_SELECT && reads_outer(q->kids[2]); }
+
+/* An IN (subquery) or EXISTS predicate, possibly under NOTs: the predicate, *anti when negated. */
+static const sql_node *subquery_pred(const sql_node *e, bool *anti)
+{
+    *anti = false;
+    while (e->kind == SQL_UNARY && e->text && strcmp(e->text, "NOT") == 0) {
+        *anti = !*anti;
+        e = e->kids[0];
+    }
+    if (e->kind == SQL_EXISTS) return e;
+    if (e->kind == SQL_IN && e->kids[1]->kind != SQL_LIST) {
+        if (e->flags & SQL_F_NOT) *anti = !*anti;
+        return e;
+    }
+    return NULL;
+}
+
+static sl_status where_cond(pctx *c, const sql_node *where, bool joins, plan_node **in, plan_expr **cond, plan_expr **corr);
+
+/* The right input of a correlated subquery: its FROM under its own (uncorrelated) WHERE terms,
+ * projecting its select items (IN: nsel of them) then every FROM field; *corr: the correlated
+ * terms over the enclosing row (lw fields) ++ that projection. */
+static sl_status correlated_input(pctx *c, const sql_node *q, int nsel, int lw, plan_node **out, plan_expr **corr)
+{
+    const sql_node *items = q->kids[0], *from = q->kids[1];
+    const sql_node **aggs = NULL;
+    int naggs = 0, cap = 0;
+    for (int i = 0; i < items->nkids; i++) collect_aggs(c, items->kids[i], &aggs, &naggs, &cap);
+    if (q->kids[3] || q->kids[4] || naggs || q->kids[5] || !from || from->kind == SQL_TVF)
+        return unsupported(c, q, "correlated subqueries with GROUP BY, HAVING, aggregates, hints or a window table function; "
+                                 "only SELECT ... FROM ... WHERE <terms equating its columns with the outer query's>");
+    sl_status st;
+    plan_node *f;
+    if ((st = build_from(c, from, &f))) return st;
+    int fw = f->row->nfields;
+    plan_node *k = calc_over(c, f);
+    k->nexprs = nsel + fw;
+    k->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(k->nexprs ? k->nexprs : 1));
+    k->names = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(k->nexprs ? k->nexprs : 1));
+    for (int i = 0; i < nsel; i++) {
+        const sql_node *it = items->kids[i];
+        if (it->kind != SQL_SELECT_ITEM || it->kids[0]->kind == SQL_STAR)
+            return unsupported(c, it, "'*' in the SELECT list of a correlated IN subquery; name the column");
+        if ((st = cvt(c, it->kids[0], 0, &k->exprs[i]))) return st;
+        k->names[i] = q->type->field_names[i];
+    }
+    for (int i = 0; i < fw; i++) {
+        k->exprs[nsel + i] = px_input(c, i, f->row->field_types[i]);
+        k->names[nsel + i] = f->row->field_names[i];
+    }
+    plan_expr *local = NULL;
+    /* the terms reading only the subquery filter its FROM (their own subqueries join it); the
+     * others become the join's condition */
+    c->corr_shift = lw + nsel;
+    if ((st = where_cond(c, q->kids[2], true, &f, &local, corr))) return st;
+    k->input[0] = f;
+    k->cond = local;
+    k->row = calc_row(c, k);
+    *out = k;
+    return SL_OK;
+}
+
+/* `in` semi- (anti-) joined with the subquery of an IN / EXISTS predicate p (Flink's rewrite of
+ * subqueries in WHERE): x IN (SELECT y ...) joins on x = y; NOT IN is null-aware as Flink's: a
+ * left row is dropped when a right row equals it or either side is NULL (OR(=(x, y), IS NULL(x),
+ * IS NULL(y)) for nullable columns, which leaves no key: one parallel instance). EXISTS joins on
+ * its correlated WHERE terms (true when uncorrelated). */
+static sl_status semi_join(pctx *c, const sql_node *p, bool anti, plan_node **in)
+{
+    bool is_in = p->kind == SQL_IN;
+    const sql_node *q = is_in ? p->kids[1] : p->kids[0];
+    plan_node *left = *in;
+    int lw = left->row->nfields;
+    const sql_node *lhs = is_in ? p->kids[0] : NULL;
+    int nops = !is_in ? 0 : lhs->kind == SQL_ROW_CTOR ? lhs->nkids : 1;
+    plan_expr **ops = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(nops ? nops : 1));
+    sl_status st;
+    for (int i = 0; i < nops; i++) {
+        const sql_node *o = nops == 1 && lhs->kind != SQL_ROW_CTOR ? lhs : lhs->kids[i];
+        if ((st = cvt(c, o, 0, &ops[i]))) return st;
+    }
+    /* operands other than columns: computed by a Calc below the join (so they can be keys), and
+     * projected away above it */
+    int nx = 0;
+    for (int i = 0; i < nops; i++) nx += ops[i]->kind != PX_INPUT;
+    if (nx) {
+        plan_node *k = calc_over(c, left);
+        set_identity(c, k);
+        plan_expr **ex = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(lw + nx));
+        const char **nm = sl_arena_alloc(c->a, sizeof(char *) * (size_t)(lw + nx));
+        memcpy(ex, k->exprs, sizeof(plan_expr *) * (size_t)lw);
+        memcpy(nm, k->names, sizeof(char *) * (size_t)lw);
+        for (int i = 0, x = lw; i < nops; i++) {
+            if (ops[i]->kind == PX_INPUT) continue;
+            char buf[32];
+            snprintf(buf, sizeof buf, "$f%d", x);
+            ex[x] = ops[i];
+            nm[x] = sl_arena_strdup(c->a, buf);
+            ops[i] = px_input(c, x++, ops[i]->type);
+        }
+        k->nexprs = lw + nx;
+        k->exprs = ex;
+        k->names = nm;
+        k->row = calc_row(c, k);
+        left = k;
+        lw += nx;
+    }
+    plan_node *r;
+    plan_expr *corr = NULL;
+    if (correlated(q)) {
+        if (q->kind != SQL_SELECT) return unsupported(c, q, "correlated subqueries other than a SELECT");
+        bool saved_in = c->in_corr;
+        int saved_shift = c->corr_shift;
+        st = correlated_input(c, q, nops, lw, &r, &corr);
+        c->in_corr = saved_in;
+        c->corr_shift = saved_shift;
+        if (st) return st;
+    } else if ((st = build_query(c, q, &r))) {
+        return st;
+    }
+    /* the IN columns compare as the left operand's types (a join key is compared by its bytes) */
+    if (nops) {
+        sql_type *want = sl_arena_zalloc(c->a, sizeof *want);
+        *want = *r->row;
+        want->field_types = sl_arena_alloc(c->a, sizeof(sql_type *) * (size_t)r->row->nfields);
+        for (int i = 0; i < r->row->nfields; i++) {
+            const sql_type *rt = r->row->field_types[i];
+            bool cast = i < nops && (rt->id != ops[i]->type->id || (rt->id == SQL_T_DECIMAL && !sql_type_equals(rt, ops[i]->type, true)));
+            want->field_types[i] = cast ? sql_type_with_attr(c->a, ops[i]->type, SQL_TA_NONE) : rt;
+        }
+        r = coerce(c, r, want);
+    }
+    plan_expr *cond = NULL;
+    for (int i = 0; i < nops; i++) {
+        plan_expr *re = px_input(c, lw + i, r->row->field_types[i]);
+        plan_expr *eq_args[2] = {ops[i], re};
+        plan_expr *t = px_call(c, "=", boolean_type(c, ops[i]->type->nullable || re->type->nullable), 2, eq_args);
+        for (int side = 0; anti && side < 2; side++) { /* NOT IN: a NULL on either side is a match */
+            plan_expr *x = side ? re : ops[i];
+            if (!x->type->nullable) continue;
+            plan_expr *nargs[1] = {x};
+            plan_expr *or_args[2] = {t, px_call(c, "IS NULL", boolean_type(c, false), 1, nargs)};
+            t = px_call(c, "OR", boolean_type(c, true), 2, or_args);
+        }
+        cond = and_of(c, cond, t);
+    }
+    cond = and_of(c, cond, corr);
+    plan_node *j = node(c, PLAN_JOIN);
+    j->input[0] = left;
+    j->input[1] = r;
+    j->ninputs = 2;
+    j->join_kind = anti ? "ANTI" : "SEMI";
+    j->row = left->row;
+    j->jrow = concat_rows(c, left->row, r->row);
+    j->residual = cond;
+    j->src = c->loc ? c->loc : p;
+    *in = j;
+    if (nx) { /* back to the FROM row */
+        plan_node *k = calc_over(c, j);
+        set_identity(c, k);
+        k->nexprs = lw - nx;
+        k->row = (*in)->input[0]->input[0]->row;
+        *in = k;
+    }
+    return SL_OK;
+}
+
+/* WHERE's AND terms: IN / EXISTS subqueries become semi / anti joins over *in (when `joins`), the
+ * rest the condition *cond. In a correlated subquery's WHERE (c->corr_shift set, corr != NULL), the
+ * terms reading the enclosing query go to *corr, converted over the enclosing row ++ the
+ * subquery's projection. */
+static sl_status where_cond(pctx *c, const sql_node *where, bool joins, plan_node **in, plan_expr **cond, plan_expr **corr)
+{
+    sl_status st;
+    if (!where) return SL_OK;
+    if (where->kind == SQL_BINARY && strcmp(where->text, "AND") == 0) {
+        if ((st = where_cond(c, where->kids[0], joins, in, cond, corr))) return st;
+        return where_cond(c, where->kids[1], joins, in, cond, corr);
+    }
+    bool anti;
+    const sql_node *p = joins ? subquery_pred(where, &anti) : NULL;
+    if (p) {
+        if (reads_outer(p->kind == SQL_IN ? p->kids[0] : NULL))
+            return unsupported(c, p, "IN whose left side reads the enclosing query (a correlated IN operand)");
+        return semi_join(c, p, anti, in);
+    }
+    plan_expr *x;
+    if (corr && reads_outer(where)) {
+        c->in_corr = true;
+        st = cvt(c, where, 0, &x);
+        c->in_corr = false;
+        if (st) return st;
+        *corr = and_of(c, *corr, x);
+        return SL_OK;
+    }
+    if ((st = cvt(c, where, 0, &x))) return st;
+    *cond = and_of(c, *cond, x);
+    return SL_OK;
+}
+
 static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
 {
     sl_status st0;
@@ -1314,13 +1547,10 @@ static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
     } else if ((st = build_from(c, from, &in))) { /* (without aggregates: a window join's input) */
         return st;
     }
-    {
-        if (aggregating || win) {
-            plan_expr *w = NULL;
-            if (where && (st = cvt(c, where, 0, &w))) return st;
-            return build_aggregate(c, q, in, w, win, hint0, out);
-        }
-    }
+    /* WHERE: its IN / EXISTS terms join the FROM (semi / anti joins), the rest filters */
+    plan_expr *w = NULL;
+    if (where && (st = where_cond(c, where, !win, &in, &w, NULL))) return st;
+    if (aggregating || win) return build_aggregate(c, q, in, w, win, hint0, out);
     plan_node *k = calc_over(c, in);
     int n = q->type->nfields;
     k->nexprs = n;
@@ -1347,7 +1577,7 @@ static sl_status build_select(pctx *c, const sql_node *q, plan_node **out)
         k->names[o] = q->type->field_names[o];
         o++;
     }
-    if (where && (st = cvt(c, where, 0, &k->cond))) return st;
+    k->cond = w;
     k->row = q->type;
     *out = k;
     return SL_OK;
@@ -1412,19 +1642,70 @@ static int union_leaves(const sql_node *q, bool distinct, const sql_node **out, 
 
 /* UNION ALL: a Union of the inputs, each coerced to the common type the validator chose (as
  * Flink's); UNION: the same under a GroupAggregate on every column (Flink's plan). */
+/* A set operation's row: the common types the validator chose, without time attributes (Flink
+ * materializes them). */
+static const sql_type *setop_row(pctx *c, const sql_node *q)
+{
+    sql_type *row = sl_arena_zalloc(c->a, sizeof *row);
+    *row = *q->type;
+    row->field_types = sl_arena_alloc(c->a, sizeof(sql_type *) * (size_t)(row->nfields ? row->nfields : 1));
+    for (int i = 0; i < row->nfields; i++) row->field_types[i] = sql_type_with_attr(c->a, q->type->field_types[i], SQL_TA_NONE);
+    return row;
+}
+
+/* INTERSECT / EXCEPT (set semantics), as Flink's rewrite: a GroupAggregate on every column over a
+ * semi (anti) join of the two inputs on all columns, NULL matching NULL (IS NOT DISTINCT FROM).
+ * INTERSECT ALL / EXCEPT ALL: that join alone, counting each row's copies on both sides (see
+ * plan_node.setop; Flink's plan differs: a Union, a counting GroupAggregate and REPLICATE_ROWS). */
+static sl_status build_setop(pctx *c, const sql_node *q, plan_node **out)
+{
+    bool all = q->flags & SQL_F_ALL;
+    const sql_type *row = setop_row(c, q);
+    plan_node *in[2];
+    for (int i = 0; i < 2; i++) {
+        sl_status st = build_query(c, q->kids[i], &in[i]);
+        if (st) return st;
+        in[i] = coerce(c, in[i], row);
+    }
+    int w = row->nfields;
+    plan_node *j = node(c, PLAN_JOIN);
+    j->input[0] = in[0];
+    j->input[1] = in[1];
+    j->ninputs = 2;
+    j->join_kind = strcmp(q->text, "INTERSECT") == 0 ? "SEMI" : "ANTI";
+    j->row = in[0]->row;
+    j->jrow = concat_rows(c, in[0]->row, in[1]->row);
+    j->null_safe = true;
+    j->nkeys = w;
+    j->lkeys = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
+    j->rkeys = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
+    for (int i = 0; i < w; i++) j->lkeys[i] = j->rkeys[i] = i;
+    j->src = c->loc ? c->loc : q;
+    if (all) { /* the join counts copies itself (Flink: a counting aggregate and REPLICATE_ROWS) */
+        j->setop = q->text;
+        *out = j;
+        return SL_OK;
+    }
+    plan_node *g = node(c, PLAN_AGG);
+    g->input[0] = j;
+    g->ninputs = 1;
+    g->ngroup = w;
+    g->aggs = sl_arena_zalloc(c->a, sizeof(plan_agg_call));
+    g->row = row;
+    g->setop = q->text;
+    *out = g;
+    return SL_OK;
+}
+
 static sl_status build_union(pctx *c, const sql_node *q, plan_node **out)
 {
-    if (strcmp(q->text, "UNION") != 0) return unsupported(c, q, "INTERSECT and EXCEPT");
+    if (strcmp(q->text, "UNION") != 0) return build_setop(c, q, out);
     bool distinct = !(q->flags & SQL_F_ALL);
     int n = union_leaves(q, distinct, NULL, 0);
     const sql_node **leaves = sl_arena_alloc(c->a, sizeof(sql_node *) * (size_t)n);
     union_leaves(q, distinct, leaves, 0);
     plan_node **in = sl_arena_alloc(c->a, sizeof(plan_node *) * (size_t)n);
-    /* the union's row: the common types, without time attributes (Flink materializes them) */
-    sql_type *row = sl_arena_zalloc(c->a, sizeof *row);
-    *row = *q->type;
-    row->field_types = sl_arena_alloc(c->a, sizeof(sql_type *) * (size_t)(row->nfields ? row->nfields : 1));
-    for (int i = 0; i < row->nfields; i++) row->field_types[i] = sql_type_with_attr(c->a, q->type->field_types[i], SQL_TA_NONE);
+    const sql_type *row = setop_row(c, q);
     for (int i = 0; i < n; i++) {
         sl_status st = build_query(c, leaves[i], &in[i]);
         if (st) return st;
@@ -1497,6 +1778,12 @@ static plan_expr *shift_expr(pctx *c, const plan_expr *e, int delta)
     }
     return x;
 }
+
+/* A SEMI / ANTI join (its output is its left input's row; see plan_node.jrow). */
+static bool semi_kind(const plan_node *n) { return n->kind == PLAN_JOIN && n->jrow; }
+
+/* The row a join's keys and residual refer to: left ++ right. */
+static const sql_type *join_row(const plan_node *n) { return n->jrow ? n->jrow : n->row; }
 
 /* Conjunctions as a list. */
 typedef struct conj {
@@ -1585,6 +1872,11 @@ static plan_expr *push_into_join(pctx *c, plan_node *j, plan_expr *cond, bool fr
     /* WHERE: push to the side whose rows are never null-padded. ON: push to the side that is. */
     bool to_left = inner || (from_where ? left : right);
     bool to_right = inner || (from_where ? right : left);
+    if (semi_kind(j)) { /* WHERE reads left rows only; ON: a left-only term filters the left rows of
+                         * a semi join (an unmatched row is dropped either way), never an anti join's */
+        to_left = from_where || strcmp(j->join_kind, "SEMI") == 0;
+        to_right = !from_where;
+    }
     conj cs = {.n = 0};
     split_and(cond, &cs);
     plan_expr *keep = NULL;
@@ -1613,7 +1905,7 @@ static void pushdown(pctx *c, plan_node *n)
         for (int i = 0; i < u->ninputs; i++) u->input[i] = filter_input(c, u->input[i], n->cond);
         n->cond = NULL;
     }
-    if (n->kind == PLAN_JOIN) {
+    if (n->kind == PLAN_JOIN && !n->null_safe) { /* (INTERSECT / EXCEPT: keys set, no condition) */
         n->residual = push_into_join(c, n, n->residual, false);
         /* join keys: equalities between a left field and a right field */
         int lw = n->input[0]->row->nfields;
@@ -1872,12 +2164,19 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
         int lw = n->input[0]->row->nfields, rw = n->input[1]->row->nfields;
         bool *ln = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(lw ? lw : 1));
         bool *rn = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(rw ? rw : 1));
-        bool *both = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(w ? w : 1));
-        uses(n->residual, both, w);
-        for (int i = 0; i < w; i++) {
-            if (!(all[i] || both[i])) continue;
+        bool semi = semi_kind(n);
+        int jw = lw + rw; /* the keys' and residual's row: left ++ right (a semi join outputs the left fields) */
+        bool *both = sl_arena_zalloc(c->a, sizeof(bool) * (size_t)(jw ? jw : 1));
+        uses(n->residual, both, jw);
+        for (int i = 0; i < jw; i++) {
+            if (!((i < w && all[i]) || both[i])) continue;
             if (i < lw) ln[i] = true;
             else rn[i - lw] = true;
+        }
+        if (semi) { /* a right row is read even when none of its fields is (uncorrelated EXISTS) */
+            bool any = false;
+            for (int i = 0; i < rw; i++) any = any || rn[i];
+            if (!any && rw) rn[0] = true;
         }
         if (n->wjoin) { /* the windows of both inputs */
             ln[n->wj_start[0]] = ln[n->wj_end[0]] = true;
@@ -1894,11 +2193,11 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
         j->input[0] = prune(c, n->input[0], ln, lmap);
         j->input[1] = prune(c, n->input[1], rn, rmap);
         int nlw = j->input[0]->row->nfields;
-        int *jmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
-        for (int i = 0; i < w; i++) {
+        int *jmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(jw ? jw : 1));
+        for (int i = 0; i < jw; i++) {
             int m = i < lw ? lmap[i] : rmap[i - lw];
             jmap[i] = m < 0 ? -1 : (i < lw ? m : nlw + m);
-            map[i] = jmap[i];
+            if (i < w) map[i] = jmap[i];
         }
         j->lkeys = sl_arena_alloc(c->a, sizeof(int) * (size_t)(n->nkeys ? n->nkeys : 1));
         j->rkeys = sl_arena_alloc(c->a, sizeof(int) * (size_t)(n->nkeys ? n->nkeys : 1));
@@ -1912,6 +2211,10 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
             j->wj_start[1] = rmap[n->wj_start[1]], j->wj_end[1] = rmap[n->wj_end[1]];
         }
         j->row = concat_rows(c, j->input[0]->row, j->input[1]->row);
+        if (semi) {
+            j->jrow = j->row;
+            j->row = j->input[0]->row;
+        }
         return j;
     }
     }
@@ -2002,7 +2305,7 @@ static bool time_bound(const char *op, const plan_expr *a, const plan_expr *b, c
  * the other's from both sides (Flink's rule: both inputs insert-only). */
 static void detect_interval(pctx *c, plan_node *n)
 {
-    if (!n->residual || n->input[0]->changelog != PLAN_CL_INSERT_ONLY || n->input[1]->changelog != PLAN_CL_INSERT_ONLY) return;
+    if (semi_kind(n) || !n->residual || n->input[0]->changelog != PLAN_CL_INSERT_ONLY || n->input[1]->changelog != PLAN_CL_INSERT_ONLY) return;
     int lw = n->input[0]->row->nfields;
     conj cs = {.n = 0};
     split_and(n->residual, &cs);
@@ -2094,6 +2397,19 @@ static void infer(pctx *c, plan_node *n)
     case PLAN_JOIN: {
         bool inserts = n->input[0]->changelog == PLAN_CL_INSERT_ONLY && n->input[1]->changelog == PLAN_CL_INSERT_ONLY;
         n->changelog = strcmp(n->join_kind, "INNER") == 0 && inserts ? PLAN_CL_INSERT_ONLY : PLAN_CL_ALL;
+        if (semi_kind(n)) {
+            /* as Flink's: a semi join forwards its inputs' kinds (over insert-only inputs a left row
+             * goes out once, when it first matches); an anti join retracts a row when its first
+             * match arrives: updating. Each left row goes out at most once per copy: the left
+             * input's unique key holds */
+            if (strcmp(n->join_kind, "SEMI") == 0)
+                n->changelog = n->input[0]->changelog | (n->input[1]->changelog == PLAN_CL_INSERT_ONLY ? 0 : PLAN_CL_INSERT | PLAN_CL_DELETE);
+            if (n->setop) /* INTERSECT ALL / EXCEPT ALL: copies come (+I) and go (-D) */
+                n->changelog = strcmp(n->join_kind, "SEMI") == 0 && inserts ? PLAN_CL_INSERT_ONLY : PLAN_CL_INSERT | PLAN_CL_DELETE;
+            n->nunique = n->input[0]->nunique;
+            n->unique = n->input[0]->unique;
+            break;
+        }
         if (n->wjoin) { /* null-padded rows go out once, when their window fires */
             n->changelog = PLAN_CL_INSERT_ONLY;
             break;
@@ -2239,6 +2555,12 @@ static plan_node *merge_calcs(pctx *c, plan_node *n)
     for (int i = 0; i < n->ninputs; i++) n->input[i] = merge_calcs(c, n->input[i]);
     if (n->kind != PLAN_CALC) return n;
     plan_node *in = n->input[0];
+    if (!n->cond && semi_kind(in) && n->nexprs == in->row->nfields) { /* an identity over a semi join: dropped */
+        bool identity = true;
+        for (int i = 0; identity && i < n->nexprs; i++)
+            identity = n->exprs[i]->kind == PX_INPUT && n->exprs[i]->input == i && strcmp(n->names[i], in->row->field_names[i]) == 0;
+        if (identity) return in;
+    }
     if (in->kind == PLAN_CALC) {
         bool ok = can_inline(n->cond, in);
         for (int i = 0; ok && i < n->nexprs; i++) ok = can_inline(n->exprs[i], in);
@@ -2347,7 +2669,7 @@ static sl_status find_window_joins(pctx *c, plan_node *n)
     }
     int ls, le, rs, re;
     const plan_window *lw, *rw;
-    if (n->kind != PLAN_JOIN || !window_props(n->input[0], &ls, &le, &lw) || !window_props(n->input[1], &rs, &re, &rw)) return SL_OK;
+    if (n->kind != PLAN_JOIN || semi_kind(n) || !window_props(n->input[0], &ls, &le, &lw) || !window_props(n->input[1], &rs, &re, &rw)) return SL_OK;
     int ks = -1, ke = -1;
     for (int k = 0; k < n->nkeys; k++) {
         if (ks < 0 && n->lkeys[k] == ls && n->rkeys[k] == rs) ks = k;
@@ -2563,6 +2885,8 @@ static const char *join_type_name(const char *k)
     if (strcmp(k, "LEFT") == 0) return "LeftOuterJoin";
     if (strcmp(k, "RIGHT") == 0) return "RightOuterJoin";
     if (strcmp(k, "FULL") == 0) return "FullOuterJoin";
+    if (strcmp(k, "SEMI") == 0) return "LeftSemiJoin";
+    if (strcmp(k, "ANTI") == 0) return "LeftAntiJoin";
     return "InnerJoin";
 }
 
@@ -2617,7 +2941,8 @@ static void print_node(sl_strbuf *out, const plan_node *n)
                              ", leftTimeIndex=%d, rightTimeIndex=%d], where=[",
                              join_type_name(n->join_kind), n->iv_lower_ms, n->iv_upper_ms, n->iv_ltime, n->iv_rtime);
         } else {
-            sl_strbuf_printf(out, "Join(joinType=[%s], where=[", join_type_name(n->join_kind));
+            sl_strbuf_printf(out, "Join(joinType=[%s], where=[", n->setop ? (n->setop[0] == 'I' ? "IntersectAll" : "ExceptAll")
+                                                                          : join_type_name(n->join_kind));
         }
         print_join_where(out, n);
         sl_strbuf_puts(out, "], select=[");
@@ -2713,12 +3038,14 @@ static void print_join_where(sl_strbuf *out, const plan_node *n)
 {
     int lw = n->input[0]->row->nfields;
     int parts = n->nkeys + (n->residual ? 1 : 0);
+    const sql_type *row = join_row(n);
     if (parts > 1) sl_strbuf_puts(out, "AND(");
     for (int k = 0; k < n->nkeys; k++)
-        sl_strbuf_printf(out, "%s=(%s, %s)", k ? ", " : "", n->row->field_names[n->lkeys[k]], n->row->field_names[lw + n->rkeys[k]]);
+        sl_strbuf_printf(out, "%s%s(%s, %s)", k ? ", " : "", n->null_safe ? "IS NOT DISTINCT FROM" : "=",
+                         row->field_names[n->lkeys[k]], row->field_names[lw + n->rkeys[k]]);
     if (n->residual) {
         if (n->nkeys) sl_strbuf_puts(out, ", ");
-        print_expr(out, n->residual, n->row);
+        print_expr(out, n->residual, row);
     }
     if (parts > 1) sl_strbuf_puts(out, ")");
     if (parts == 0) sl_strbuf_puts(out, "true");
@@ -2947,9 +3274,13 @@ static void ast_rec(sl_strbuf *out, const plan_node *n, tree_pos pos, const plan
         break;
     }
     case PLAN_JOIN: {
-        static const char *const kinds[][2] = {{"LEFT", "left"}, {"RIGHT", "right"}, {"FULL", "full"}};
+        if (n->setop) { /* INTERSECT ALL / EXCEPT ALL */
+            sl_strbuf_printf(&t, "%s(all=[true])", n->setop[0] == 'I' ? "LogicalIntersect" : "LogicalMinus");
+            break;
+        }
+        static const char *const kinds[][2] = {{"LEFT", "left"}, {"RIGHT", "right"}, {"FULL", "full"}, {"SEMI", "semi"}, {"ANTI", "anti"}};
         const char *jt = "inner";
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 5; i++)
             if (strcmp(n->join_kind, kinds[i][0]) == 0) jt = kinds[i][1];
         int lw = n->input[0]->row->nfields, parts = n->nkeys + (n->residual ? 1 : 0);
         sl_strbuf_puts(&t, "LogicalJoin(condition=[");
@@ -2964,7 +3295,17 @@ static void ast_rec(sl_strbuf *out, const plan_node *n, tree_pos pos, const plan
         sl_strbuf_printf(&t, "], joinType=[%s])", jt);
         break;
     }
-    case PLAN_AGG: print_logical_agg(&t, n, 0, 0); break;
+    case PLAN_AGG:
+        if (n->setop) { /* INTERSECT / EXCEPT: Calcite's set operation over the two inputs */
+            const plan_node *j = n->input[0];
+            sl_strbuf_printf(&t, "%s(all=[false])", strcmp(n->setop, "INTERSECT") == 0 ? "LogicalIntersect" : "LogicalMinus");
+            tree_line(out, &pos, sl_strbuf_cstr(&t));
+            sl_strbuf_free(&t);
+            for (int i = 0; i < 2; i++) ast_rec(out, j->input[i], tree_input(&pos, i, 2), NULL);
+            return;
+        }
+        print_logical_agg(&t, n, 0, 0);
+        break;
     case PLAN_WINDOW_AGG: {
         const plan_node *k = n->input[0];
         int nprops = n->window.window_time ? 3 : 2;
@@ -3067,7 +3408,8 @@ void plan_node_describe(sl_strbuf *out, const plan_node *n) { print_node(out, n)
 static void warn_rec(sl_strbuf *out, const plan_node *n, int64_t ttl)
 {
     if (n->kind == PLAN_JOIN && !n->interval && !n->wjoin && ttl == 0 && !(n->ttl_ms[0] && n->ttl_ms[1])) {
-        sl_strbuf_printf(out, "WARNING: Join(joinType=[%s], leftKeys=[", join_type_name(n->join_kind));
+        sl_strbuf_printf(out, "WARNING: Join(joinType=[%s], leftKeys=[",
+                         n->setop ? (n->setop[0] == 'I' ? "IntersectAll" : "ExceptAll") : join_type_name(n->join_kind));
         for (int k = 0; k < n->nkeys; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", n->input[0]->row->field_names[n->lkeys[k]]);
         sl_strbuf_puts(out, "]) keeps every row of both inputs forever: its state grows without bound as new keys "
                             "arrive. Bound it with table.exec.state.ttl (e.g. SET 'table.exec.state.ttl' = '1 d'), or "

@@ -110,11 +110,23 @@ struct plan_node {
     const char **names;  /* output names of the projection */
     plan_expr *cond;     /* NULL = no condition */
     /* PLAN_JOIN */
-    const char *join_kind; /* INNER, LEFT, RIGHT, FULL */
+    const char *join_kind; /* INNER, LEFT, RIGHT, FULL; SEMI, ANTI (see jrow) */
     int nkeys;
     int *lkeys, *rkeys;  /* key fields of the left / right input */
     plan_expr *residual; /* non-equi part of the condition over the join's input row, or NULL */
     int64_t ttl_ms[2];   /* STATE_TTL hint per input (ms), 0 = not given; PLAN_AGG: ttl_ms[0] */
+    /* PLAN_JOIN SEMI / ANTI (Flink's LeftSemiJoin / LeftAntiJoin, from IN / EXISTS subqueries in
+     * WHERE and from INTERSECT / EXCEPT): the output `row` is the left input's row; jrow is left ++
+     * right, the row the keys and the residual refer to. null_safe: the keys match NULL to NULL
+     * (IS NOT DISTINCT FROM: INTERSECT / EXCEPT); otherwise a NULL key never matches. */
+    const sql_type *jrow;
+    bool null_safe;
+    /* PLAN_AGG that is INTERSECT / EXCEPT (distinct), over a SEMI / ANTI join: "INTERSECT" /
+     * "EXCEPT" (EXPLAIN's Abstract Syntax Tree prints LogicalIntersect / LogicalMinus). PLAN_JOIN
+     * (SEMI / ANTI, null_safe on every column) that is INTERSECT ALL / EXCEPT ALL: the same; it
+     * emits each row min(left count, right count) times (INTERSECT ALL) or max(left count - right
+     * count, 0) times (EXCEPT ALL), tracking both counts per row. */
+    const char *setop;
     /* PLAN_JOIN that is an interval join (Flink's IntervalJoin): insert-only inputs whose residual
      * bounds the left rowtime attribute by the right one: iv_lower_ms <= left time - right time <=
      * iv_upper_ms. residual keeps the whole condition (EXPLAIN's where); iv_rest is what remains

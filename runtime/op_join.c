@@ -13,7 +13,17 @@
  * count = how many times the row is present; assoc = on an outer side, how many rows of the other
  * side it currently matches (0 = it is out as a null-padded row); written-at drives
  * table.exec.state.ttl per row (the state's own TTL expires whole lists). Rows whose join key has
- * a NULL never match and are not stored (an outer side emits/retracts them null-padded at once). */
+ * a NULL never match and are not stored (an outer side emits/retracts them null-padded at once).
+ *
+ * SEMI and ANTI (Flink's LeftSemiJoin / LeftAntiJoin, planned from IN / EXISTS subqueries and
+ * INTERSECT / EXCEPT) emit left rows only, as Flink's StreamingSemiAntiJoinOperator: the left side
+ * is kept with assoc = how many right rows (counting duplicates) it matches; a left row goes out
+ * (SEMI) when it arrives matched or when its first match arrives (+I), and is retracted when its
+ * last match leaves (-D); ANTI the other way round. The right side is kept as a multiset (or by its
+ * unique key), so an updating right input retracts exactly what it added. A left row whose key has
+ * a NULL never matches (ANTI passes it on at once); NOT IN's null-aware semantics come from the
+ * planner's residual (OR(=(a, b), IS NULL(a), IS NULL(b)), no keys). INTERSECT ALL / EXCEPT ALL
+ * (set_all) count each row's copies on both sides instead (set_all_process). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +81,9 @@ typedef struct join {
     sl_state *st;
     sl_kcache *cache; /* in front of RocksDB; NULL for the hashmap backend */
     sl_bytes key, ukey, val, in_copy;
+    bool semi, anti;    /* a SEMI / ANTI join: the output is the left row */
+    bool null_safe;     /* NULL keys match NULL keys (IS NOT DISTINCT FROM: INTERSECT / EXCEPT) */
+    bool set_all;       /* INTERSECT ALL (SEMI) / EXCEPT ALL (ANTI): keys are every column; see set_all_process */
     list l[2];          /* the current key's lists: own side, other side (by input index) */
     int *m;             /* associated entries of the other list */
     int nm, capm;
@@ -259,16 +272,18 @@ static void add_record(join *j, const side *s, list *l, const uint8_t *row, uint
     sl_bytes_put_aligned(&l->buf, row, e->rowlen);
 }
 
-static void retract_record(join *j, const side *s, list *l, const uint8_t *row)
+/* Removes one copy of a row from its side's list; false if it was not there. */
+static bool retract_record(join *j, const side *s, list *l, const uint8_t *row)
 {
     user_key(j, s, row);
     entry *e = s->layout == LAYOUT_KEY_UNIQUE ? NULL : find_entry(j, s, l, row);
     if (s->layout == LAYOUT_KEY_UNIQUE)
         for (int k = 0; k < l->n && !e; k++) e = l->e[k].removed ? NULL : &l->e[k];
-    if (!e) return; /* retracting what is not there: ignored, as Flink */
+    if (!e) return false; /* retracting what is not there: ignored, as Flink */
     l->dirty = true;
     if (s->layout == LAYOUT_MULTISET && e->count > 1) e->count--;
     else e->removed = true;
+    return true;
 }
 
 /* The associated rows of an outer other side gain a match: a row that had none is retracted as
@@ -299,6 +314,115 @@ static sl_status emit_matches(sl_operator *op, list *other, const uint8_t *in, b
     return SL_OK;
 }
 
+/* A left row, alone, with the given kind (a SEMI / ANTI join's output). */
+static sl_status emit_left(sl_operator *op, const uint8_t *left, sl_row_kind kind, sl_error *err)
+{
+    join *j = op->impl;
+    sl_rw_begin(&j->w, j->s[0].nf, kind);
+    for (int i = 0; i < j->s[0].nf; i++)
+        if (!sl_row_is_null(left, i)) sl_rw_copy(&j->w, i, left, i, j->s[0].phys[i]);
+    return sl_op_emit(op, sl_rw_finish(&j->w), err);
+}
+
+/* A side's copies of the current key's row (the key is every column: every entry is that row). */
+static uint64_t copies(const list *l)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < l->n; k++)
+        if (!l->e[k].removed) n += l->e[k].count;
+    return n;
+}
+
+/* How many copies INTERSECT ALL (min) / EXCEPT ALL (the excess of the left) outputs. */
+static uint64_t set_all_out(const join *j, uint64_t left, uint64_t right)
+{
+    if (j->semi) return left < right ? left : right;
+    return left > right ? left - right : 0;
+}
+
+/* INTERSECT ALL / EXCEPT ALL: the key is the whole row; each side's copies of it are counted and
+ * the output follows the change in set_all_out (+I / -D of the row, once per copy). */
+static sl_status set_all_process(sl_operator *op, int input, const uint8_t *copy, bool accumulate, int kg, sl_error *err)
+{
+    join *j = op->impl;
+    side *in = &j->s[input], *other = &j->s[1 - input];
+    list *own = &j->l[0], *oth = &j->l[1];
+    sl_status st;
+    if ((st = list_load(j, other, kg, oth, err)) || (st = list_load(j, in, kg, own, err))) return st;
+    uint64_t n[2];
+    n[input] = copies(own);
+    n[1 - input] = copies(oth);
+    uint64_t before = set_all_out(j, n[0], n[1]);
+    if (accumulate) add_record(j, in, own, copy, 0);
+    else if (!retract_record(j, in, own, copy)) return SL_OK; /* not there: changes nothing */
+    n[input] = copies(own);
+    uint64_t after = set_all_out(j, n[0], n[1]);
+    for (uint64_t c = before; c < after; c++)
+        if ((st = emit_left(op, copy, SL_ROW_INSERT, err))) return st;
+    for (uint64_t c = after; c < before; c++)
+        if ((st = emit_left(op, copy, SL_ROW_DELETE, err))) return st;
+    if (oth->dirty && (st = list_store(j, other, kg, oth, err))) return st;
+    if (own->dirty && (st = list_store(j, in, kg, own, err))) return st;
+    return SL_OK;
+}
+
+/* SEMI / ANTI: see the top of the file. `kind` is the input's row kind, `copy` its +I copy. */
+static sl_status semi_process(sl_operator *op, int input, const uint8_t *copy, sl_row_kind kind, int kg, sl_error *err)
+{
+    join *j = op->impl;
+    side *in = &j->s[input], *other = &j->s[1 - input];
+    list *own = &j->l[0], *oth = &j->l[1];
+    bool accumulate = kind == SL_ROW_INSERT || kind == SL_ROW_UPDATE_AFTER;
+    sl_status st;
+    if (j->set_all) return set_all_process(op, input, copy, accumulate, kg, err);
+    if ((st = list_load(j, other, kg, oth, err)) || (st = list_load(j, in, kg, own, err))) return st;
+    if ((st = associated(j, oth, copy, input == 0, err))) return st;
+    if (input == 0) {
+        uint64_t total = 0; /* matching right rows, counting duplicates */
+        for (int k = 0; k < j->nm; k++) total += oth->e[j->m[k]].count;
+        bool out = j->semi == (total > 0); /* the row is (or was) in the output */
+        if (accumulate) add_record(j, in, own, copy, (uint32_t)total);
+        else retract_record(j, in, own, copy); /* (gone by TTL: still retracted, as Flink) */
+        if (out && (st = emit_left(op, copy, kind, err))) return st;
+    } else {
+        if (accumulate && in->layout != LAYOUT_MULTISET) {
+            /* a right row replacing the one with its unique key (an upsert without -U): the old
+             * row's matches end first */
+            entry *old = NULL;
+            if (in->layout == LAYOUT_UNIQUE) user_key(j, in, copy), old = find_entry(j, in, own, copy);
+            for (int k = 0; k < own->n && !old && in->layout == LAYOUT_KEY_UNIQUE; k++) old = own->e[k].removed ? NULL : &own->e[k];
+            if (old) {
+                if ((st = associated(j, oth, entry_row(own, old), false, err))) return st;
+                for (int k = 0; k < j->nm; k++) {
+                    entry *e = &oth->e[j->m[k]];
+                    for (uint32_t c = 0; e->assoc == 1 && c < e->count; c++)
+                        if ((st = emit_left(op, entry_row(oth, e), j->semi ? SL_ROW_DELETE : SL_ROW_INSERT, err))) return st;
+                    if (e->assoc > 0) e->assoc--;
+                    oth->dirty = true;
+                }
+                if ((st = associated(j, oth, copy, false, err))) return st;
+            }
+        }
+        if (accumulate) add_record(j, in, own, copy, 0);
+        else if (!retract_record(j, in, own, copy)) j->nm = 0; /* not there: changes nothing */
+        for (int k = 0; k < j->nm; k++) {
+            entry *e = &oth->e[j->m[k]];
+            /* its first match arrives / its last match leaves: every copy of the left row goes in
+             * or out (SEMI), out or in (ANTI) */
+            bool flip = accumulate ? e->assoc == 0 : e->assoc == 1;
+            sl_row_kind out = (j->semi == accumulate) ? SL_ROW_INSERT : SL_ROW_DELETE;
+            for (uint32_t c = 0; flip && c < e->count; c++)
+                if ((st = emit_left(op, entry_row(oth, e), out, err))) return st;
+            if (accumulate) e->assoc++;
+            else if (e->assoc > 0) e->assoc--;
+            oth->dirty = true;
+        }
+    }
+    if (oth->dirty && (st = list_store(j, other, kg, oth, err))) return st;
+    if (own->dirty && (st = list_store(j, in, kg, own, err))) return st;
+    return SL_OK;
+}
+
 static sl_status join_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
 {
     join *j = op->impl;
@@ -308,10 +432,12 @@ static sl_status join_process(sl_operator *op, int input, const uint8_t *row, sl
     sl_row_kind kind = sl_row_get_kind(row);
     bool accumulate = kind == SL_ROW_INSERT || kind == SL_ROW_UPDATE_AFTER;
     sl_status st;
-    if (sl_key_has_null(row, in->keys, in->nkeys)) { /* never matches, never stored */
+    if (!j->null_safe && sl_key_has_null(row, in->keys, in->nkeys)) { /* never matches, never stored */
+        if (j->anti && is_left) return emit_left(op, row, kind, err);
         if (!in->outer) return SL_OK;
         return emit_pair(op, row, NULL, is_left, accumulate ? SL_ROW_INSERT : SL_ROW_DELETE, err);
     }
+    if (!j->key.p) sl_bytes_put(&j->key, "", 1); /* no keys (one list for all rows): an empty key, but a valid pointer */
     sl_bytes_reset(&j->key);
     sl_key_encode(&j->key, row, in->keys, in->key_phys, in->nkeys);
     int kg = sl_row_key_group(row, in->keys, in->key_phys, in->nkeys, j->max_parallelism);
@@ -321,6 +447,7 @@ static sl_status join_process(sl_operator *op, int input, const uint8_t *row, sl
     sl_bytes_put_aligned(&j->in_copy, row, len);
     uint8_t *copy = j->in_copy.p;
     sl_row_set_kind(copy, SL_ROW_INSERT);
+    if (j->semi || j->anti) return semi_process(op, input, copy, kind, kg, err);
     if ((st = list_load(j, other, kg, oth, err)) || (st = list_load(j, in, kg, own, err))) return st;
     if ((st = associated(j, oth, copy, is_left, err))) return st;
     uint64_t total = 0; /* associated rows, counting duplicates */
@@ -496,6 +623,10 @@ sl_status sl_op_join_create(const json_t *spec, const sl_job_context *job, sl_ar
                                     rows[i]->field_names[f]);
             }
     }
+    j->semi = strcmp(kind, "SEMI") == 0;
+    j->anti = strcmp(kind, "ANTI") == 0;
+    j->null_safe = json_is_true(json_object_get(spec, "null_safe_keys"));
+    j->set_all = json_is_true(json_object_get(spec, "set_all"));
     j->s[0].outer = strcmp(kind, "LEFT") == 0 || strcmp(kind, "FULL") == 0;
     j->s[1].outer = strcmp(kind, "RIGHT") == 0 || strcmp(kind, "FULL") == 0;
     const json_t *res = json_object_get(spec, "residual");

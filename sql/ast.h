@@ -134,6 +134,7 @@ enum {
     SQL_F_LATERAL = 1u << 18,
     SQL_F_PARENS = 1u << 19, /* the expression/query was written in parentheses */
     SQL_F_OUTER_REF = 1u << 20, /* a column reference into an enclosing query */
+    SQL_F_OUTER_FAR = 1u << 21, /* ... into a query more than one level up */
 };
 
 typedef struct sql_node sql_node;

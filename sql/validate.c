@@ -293,6 +293,7 @@ static void record_ref(sql_node *id, const scope *sc, const scope *found_in, int
     id->ival = flat_index(found_in, r, f);
     id->ival2 = parts;
     if (found_in != sc) id->flags |= SQL_F_OUTER_REF;
+    if (found_in != sc && found_in != sc->parent) id->flags |= SQL_F_OUTER_FAR;
 }
 
 /* SQL's niladic functions are written without parentheses (CURRENT_DATE, LOCALTIMESTAMP): an
@@ -710,10 +711,19 @@ static sl_status bind_expr(vctx *v, const scope *sc, sql_node *e)
             }
         } else {
             if ((st = bind_query(v, sc, rhs))) return st;
-            if (rhs->type->nfields != 1)
-                return fail(v, rhs, SL_ERR_VALIDATION, "The subquery of IN must return one column, but returns %d", rhs->type->nfields);
-            if (!sql_type_comparable(e->kids[0]->type, rhs->type->field_types[0]))
-                return cannot_apply(v, e, "IN", e->kids[0]->type, rhs->type->field_types[0]);
+            /* (a, b) IN (SELECT x, y ...): one column per operand */
+            const sql_node *lhs = e->kids[0];
+            int nops = lhs->kind == SQL_ROW_CTOR ? lhs->nkids : 1;
+            if (rhs->type->nfields != nops) {
+                fail(v, rhs, SL_ERR_VALIDATION, "The subquery of IN must return %d column%s, but returns %d", nops,
+                     nops == 1 ? "" : "s", rhs->type->nfields);
+                sl_error_hint(v->err, "select one column per operand on the left of IN: x IN (SELECT a ...), (x, y) IN (SELECT a, b ...)");
+                return SL_ERR_VALIDATION;
+            }
+            for (int i = 0; i < nops; i++) {
+                const sql_type *lt = nops == 1 ? lhs->type : lhs->kids[i]->type;
+                if (!sql_type_comparable(lt, rhs->type->field_types[i])) return cannot_apply(v, e, "IN", lt, rhs->type->field_types[i]);
+            }
             nullable = true;
         }
         e->type = sql_type_make(v->a, SQL_T_BOOLEAN, nullable, -1, -1);

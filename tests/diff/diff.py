@@ -573,7 +573,90 @@ SETOPS = [
          "SELECT p.k, p.v, q.v FROM x AS p JOIN (SELECT k, v + 1 AS v FROM x) AS q ON p.k = q.k WHERE p.v < q.v"),
 ]
 
-CASES = STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + INTERVAL_JOINS + WINDOW_JOINS + TOPN + SETOPS
+# IN / NOT IN / EXISTS / NOT EXISTS subqueries in WHERE (semi and anti joins; NOT IN null-aware:
+# a NULL on either side makes NOT IN unknown), INTERSECT / EXCEPT (set semantics, NULL = NULL);
+# over insert-only and updating inputs (an aggregate on the right, a staged changelog on the left).
+SEMI_ANTI = [
+    Case("semi_in", "semi",
+         cols("k INT, k2 STRING, v INT, s STRING"),
+         "SELECT k, k2, v, s FROM L WHERE k IN (SELECT k FROM R WHERE w > 100) AND v > 0"),
+    Case("semi_in_two_columns", "semi",
+         cols("k INT, k2 STRING, v INT"),
+         "SELECT k, k2, v FROM L WHERE (k, k2) IN (SELECT k, k2 FROM R)",
+         "SELECT k, k2, v FROM L WHERE (k, k2) IN (SELECT k, k2 FROM R)"),
+    Case("anti_not_in_nulls", "semi",
+         cols("k INT, v INT, s STRING"),
+         # R.k has NULLs: NOT IN is never true once one is there
+         "SELECT k, v, s FROM L WHERE k NOT IN (SELECT k FROM R WHERE w > 500)"),
+    Case("anti_not_in_left_nulls", "semi",
+         cols("k INT, v INT, s STRING"),
+         # no NULL on the right: a NULL on the left is unknown (dropped) unless the right is empty
+         "SELECT k, v, s FROM L WHERE k NOT IN (SELECT k FROM R WHERE k IS NOT NULL AND w > 200)"),
+    Case("anti_not_in_two_columns", "semi",
+         cols("k INT, k2 STRING, v INT"),
+         "SELECT k, k2, v FROM L WHERE (k, k2) NOT IN (SELECT k, k2 FROM R WHERE k IS NOT NULL AND w > 300)"),
+    Case("semi_exists_correlated", "semi",
+         cols("k INT, v INT, s STRING"),
+         "SELECT k, v, s FROM L l WHERE EXISTS (SELECT * FROM R r WHERE r.k = l.k AND r.w > l.v)"),
+    Case("anti_not_exists_correlated", "semi",
+         cols("k INT, k2 STRING, v INT"),
+         "SELECT k, k2, v FROM L l WHERE NOT EXISTS (SELECT 1 FROM R r WHERE r.k = l.k AND r.k2 = l.k2) AND v < 900"),
+    Case("semi_in_updating_right", "semi",
+         cols("k INT, v INT"),
+         # groups enter and leave the subquery's result as R's rows arrive
+         "SELECT k, v FROM L WHERE k IN (SELECT k FROM R GROUP BY k HAVING COUNT(*) % 2 = 0)"),
+    Case("anti_not_exists_updating_right", "semi",
+         cols("k INT, v INT"),
+         "SELECT k, v FROM L l WHERE NOT EXISTS "
+         "(SELECT * FROM (SELECT k, COUNT(*) AS c FROM R GROUP BY k) a WHERE a.k = l.k AND a.c % 2 = 1)"),
+    Case("semi_in_updating_left", "semi",
+         cols("k INT, c BIGINT"),
+         "SELECT k, c FROM P WHERE k IN (SELECT k FROM R WHERE w > 200)",
+         stages=[Stage("P", cols("k INT, c BIGINT"), "SELECT k, COUNT(*) AS c FROM L GROUP BY k")]),
+    Case("anti_not_in_updating_left", "semi",
+         cols("k INT, c BIGINT"),
+         "SELECT k, c FROM P WHERE k NOT IN (SELECT k FROM R WHERE k IS NOT NULL AND w > 200)",
+         stages=[Stage("P", cols("k INT, c BIGINT"), "SELECT k, COUNT(*) AS c FROM L GROUP BY k")]),
+    Case("semi_in_then_agg", "semi",
+         cols("k2 STRING, c BIGINT, sv INT"),
+         "SELECT k2, COUNT(*), SUM(v) FROM L WHERE k IN (SELECT k FROM R) AND v > 0 GROUP BY k2"),
+    Case("semi_in_expression_operand", "semi",
+         cols("k INT, v INT"),
+         "SELECT k, v FROM L WHERE v % 50 IN (SELECT w % 50 + 1 FROM R WHERE k IS NOT NULL)"),
+    Case("semi_in_correlated", "semi",
+         cols("k INT, k2 STRING, v INT"),
+         "SELECT k, k2, v FROM L l WHERE k2 IN (SELECT r.k2 FROM R r WHERE r.k = l.k AND r.w > l.v)"),
+    Case("semi_exists_uncorrelated", "semi",
+         cols("k INT, v INT"),
+         # true once R has a row with w > 990 (no key: one parallel instance)
+         "SELECT k, v FROM L WHERE EXISTS (SELECT * FROM R WHERE w > 990) AND v > 500"),
+    Case("anti_not_exists_uncorrelated", "semi",
+         cols("k INT, v INT"),
+         "SELECT k, v FROM L WHERE NOT EXISTS (SELECT k FROM R WHERE w > 2000)"),
+    Case("intersect", "semi",
+         cols("k INT, k2 STRING"),
+         "SELECT k, k2 FROM L INTERSECT SELECT k, k2 FROM R"),
+    Case("except", "semi",
+         cols("k INT, k2 STRING"),
+         "SELECT k, k2 FROM L EXCEPT SELECT k, k2 FROM R WHERE w > 100"),
+    # SQLite has no INTERSECT ALL / EXCEPT ALL: the n-th copy of a row is kept if the other side
+    # has an n-th copy (ALL: min of the counts) / has none (EXCEPT ALL: the left's excess)
+    Case("intersect_all", "semi",
+         cols("k INT, k2 STRING"),
+         "SELECT k, k2 FROM L INTERSECT ALL SELECT k, k2 FROM R",
+         "SELECT k, k2 FROM (SELECT k, k2, ROW_NUMBER() OVER (PARTITION BY k, k2) AS n FROM L) a WHERE EXISTS "
+         "(SELECT 1 FROM (SELECT k, k2, ROW_NUMBER() OVER (PARTITION BY k, k2) AS n FROM R) b "
+         "WHERE a.k IS b.k AND a.k2 IS b.k2 AND a.n = b.n)"),
+    Case("except_all", "semi",
+         cols("k INT, k2 STRING"),
+         "SELECT k, k2 FROM L EXCEPT ALL SELECT k, k2 FROM R WHERE w > 100",
+         "SELECT k, k2 FROM (SELECT k, k2, ROW_NUMBER() OVER (PARTITION BY k, k2) AS n FROM L) a WHERE NOT EXISTS "
+         "(SELECT 1 FROM (SELECT k, k2, ROW_NUMBER() OVER (PARTITION BY k, k2) AS n FROM R WHERE w > 100) b "
+         "WHERE a.k IS b.k AND a.k2 IS b.k2 AND a.n = b.n)"),
+]
+
+CASES = (STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + INTERVAL_JOINS + WINDOW_JOINS + TOPN + SETOPS
+         + SEMI_ANTI)
 
 
 # ------------------------------------------------------------------------------------------------

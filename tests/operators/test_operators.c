@@ -402,6 +402,236 @@ static void test_join_state_ttl_hint(void **unused)
     }
 }
 
+/* ---- semi and anti joins (IN / EXISTS subqueries, INTERSECT / EXCEPT) -------------------------- */
+
+#define SEMI_TABLES                                                                                                   \
+    "CREATE TABLE l (id BIGINT, a STRING) WITH ('connector' = 'datagen');"                                            \
+    "CREATE TABLE r (id BIGINT, b STRING) WITH ('connector' = 'datagen');"                                            \
+    "CREATE TABLE p (id BIGINT, a STRING) WITH ('connector' = 'print');"
+
+/* EXISTS with a residual: a left row goes out when its first match arrives and is retracted when
+ * its last match leaves; every copy of a duplicate left row; the left row's kind passes on. */
+static void test_semi_join(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        keyed k;
+        keyed_init(&k, SEMI_TABLES "INSERT INTO p SELECT id, a FROM l WHERE EXISTS (SELECT * FROM r WHERE r.id = l.id AND r.b <> l.a)",
+                   "join", backend, 0);
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        expect(&k, "");
+        push(&k, 1, SL_ROW_INSERT, 1, "y"); /* the first match */
+        expect(&k, "+I[1, x]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "z"); /* a second one: nothing new */
+        expect(&k, "");
+        push(&k, 1, SL_ROW_INSERT, 1, "x"); /* fails the residual (b <> a) */
+        expect(&k, "");
+        push(&k, 1, SL_ROW_DELETE, 1, "y");
+        expect(&k, "");
+        push(&k, 1, SL_ROW_UPDATE_BEFORE, 1, "z"); /* the last match leaves */
+        expect(&k, "-D[1, x]\n");
+        push(&k, 1, SL_ROW_DELETE, 1, "nope"); /* retracting what is not there changes nothing */
+        expect(&k, "");
+        push(&k, 0, SL_ROW_INSERT, 1, "x"); /* a duplicate left row, unmatched */
+        expect(&k, "");
+        push(&k, 1, SL_ROW_INSERT, 1, "w"); /* matches both copies */
+        expect(&k, "+I[1, x]\n+I[1, x]\n");
+        push(&k, 0, SL_ROW_DELETE, 1, "x");
+        expect(&k, "-D[1, x]\n");
+        push(&k, 0, SL_ROW_UPDATE_AFTER, 1, "q"); /* arrives matched: out with its kind */
+        expect(&k, "+U[1, q]\n");
+        push(&k, 0, SL_ROW_INSERT, INT64_MIN, "n"); /* NULL keys never match */
+        expect(&k, "");
+        push(&k, 1, SL_ROW_INSERT, INT64_MIN, "m");
+        expect(&k, "");
+        push(&k, 1, SL_ROW_DELETE, 1, "w"); /* the last match of x; q keeps the right row x */
+        expect(&k, "-D[1, x]\n");
+        push(&k, 1, SL_ROW_DELETE, 1, "x");
+        expect(&k, "-D[1, q]\n");
+        keyed_free(&k);
+    }
+}
+
+/* NOT EXISTS: the reverse; a left row with a NULL key never matches and passes at once. */
+static void test_anti_join(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        keyed k;
+        keyed_init(&k, SEMI_TABLES "INSERT INTO p SELECT id, a FROM l WHERE NOT EXISTS (SELECT * FROM r WHERE r.id = l.id AND r.b <> l.a)",
+                   "join", backend, 0);
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        expect(&k, "+I[1, x]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "y");
+        expect(&k, "-D[1, x]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "z");
+        expect(&k, "");
+        push(&k, 0, SL_ROW_INSERT, 1, "y"); /* matched by z only (y <> y fails) */
+        expect(&k, "");
+        push(&k, 1, SL_ROW_DELETE, 1, "z"); /* x keeps y; y loses its only match */
+        expect(&k, "+I[1, y]\n");
+        push(&k, 1, SL_ROW_UPDATE_BEFORE, 1, "y"); /* x's last match */
+        expect(&k, "+I[1, x]\n");
+        push(&k, 0, SL_ROW_DELETE, 1, "x");
+        expect(&k, "-D[1, x]\n");
+        push(&k, 0, SL_ROW_INSERT, INT64_MIN, "n");
+        expect(&k, "+I[null, n]\n");
+        push(&k, 0, SL_ROW_DELETE, INT64_MIN, "n");
+        expect(&k, "-D[null, n]\n");
+        keyed_free(&k);
+    }
+}
+
+/* NOT IN is null-aware (Flink's): a NULL on either side is a match, except that nothing matches an
+ * empty subquery; (a, b) NOT IN compares column by column. */
+static void test_anti_join_not_in_nulls(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        keyed k;
+        keyed_init(&k, SEMI_TABLES "INSERT INTO p SELECT id, a FROM l WHERE (id, a) NOT IN (SELECT id, b FROM r)", "join", backend, 0);
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        expect(&k, "+I[1, x]\n");
+        push(&k, 0, SL_ROW_INSERT, INT64_MIN, "n"); /* (NULL, n) NOT IN (empty): true */
+        expect(&k, "+I[null, n]\n");
+        push(&k, 1, SL_ROW_INSERT, 2, "y"); /* (NULL, n) vs (2, y): n <> y, so NOT IN stays true */
+        expect(&k, "");
+        push(&k, 1, SL_ROW_INSERT, 2, NULL); /* (NULL, n) vs (2, NULL): unknown: out */
+        expect(&k, "-D[null, n]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "x");
+        expect(&k, "-D[1, x]\n");
+        push(&k, 1, SL_ROW_DELETE, 1, "x");
+        expect(&k, "+I[1, x]\n");
+        push(&k, 0, SL_ROW_INSERT, 3, "z");
+        expect(&k, "+I[3, z]\n");
+        push(&k, 1, SL_ROW_DELETE, 2, NULL);
+        expect(&k, "+I[null, n]\n");
+        keyed_free(&k);
+    }
+}
+
+/* An upsert right input (a unique key, +U without -U): a row replacing the one with its key ends
+ * that row's matches first. */
+static void test_semi_join_upsert_right(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        keyed k;
+        keyed_init(&k,
+                   "CREATE TABLE l (id BIGINT, a STRING) WITH ('connector' = 'datagen');"
+                   "CREATE TABLE r (id BIGINT, b STRING, PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'upsert-kafka', "
+                   "'topic' = 'r', 'properties.bootstrap.servers' = 'localhost:9092', 'key.format' = 'json', 'value.format' = 'json');"
+                   "CREATE TABLE p (id BIGINT, a STRING) WITH ('connector' = 'print');"
+                   "INSERT INTO p SELECT id, a FROM l WHERE EXISTS (SELECT * FROM r WHERE r.id = l.id AND r.b <> l.a)",
+                   "join", backend, 0);
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        push(&k, 1, SL_ROW_INSERT, 1, "y");
+        expect(&k, "+I[1, x]\n");
+        push(&k, 1, SL_ROW_UPDATE_AFTER, 1, "x"); /* replaces y and fails the residual: the match ends */
+        expect(&k, "-D[1, x]\n");
+        push(&k, 1, SL_ROW_UPDATE_AFTER, 1, "z");
+        expect(&k, "+I[1, x]\n");
+        push(&k, 1, SL_ROW_UPDATE_AFTER, 1, "w"); /* one match replaced by another */
+        expect(&k, "-D[1, x]\n+I[1, x]\n");
+        push(&k, 1, SL_ROW_DELETE, 1, "w");
+        expect(&k, "-D[1, x]\n");
+        keyed_free(&k);
+    }
+}
+
+/* INTERSECT's semi join matches NULL keys with NULL keys (IS NOT DISTINCT FROM). */
+static void test_semi_join_null_safe_keys(void **unused)
+{
+    keyed k;
+    keyed_init(&k, SEMI_TABLES "INSERT INTO p SELECT id, a FROM l INTERSECT SELECT id, b FROM r", "join", 0, 0);
+    push(&k, 0, SL_ROW_INSERT, INT64_MIN, "n");
+    expect(&k, "");
+    push(&k, 1, SL_ROW_INSERT, INT64_MIN, "n");
+    expect(&k, "+I[null, n]\n");
+    push(&k, 1, SL_ROW_INSERT, INT64_MIN, NULL);
+    push(&k, 0, SL_ROW_INSERT, INT64_MIN, NULL);
+    expect(&k, "+I[null, null]\n");
+    keyed_free(&k);
+}
+
+/* INTERSECT ALL keeps min(left copies, right copies) of each row, EXCEPT ALL the left's excess;
+ * NULL equals NULL. */
+static void test_set_all_joins(void **unused)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        keyed k;
+        keyed_init(&k, SEMI_TABLES "INSERT INTO p SELECT id, a FROM l INTERSECT ALL SELECT id, b FROM r", "join", backend, 0);
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        expect(&k, "");
+        push(&k, 1, SL_ROW_INSERT, 1, "x");
+        push(&k, 1, SL_ROW_INSERT, 1, "x");
+        expect(&k, "+I[1, x]\n+I[1, x]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "x"); /* a third right copy: still two on the left */
+        expect(&k, "");
+        push(&k, 0, SL_ROW_DELETE, 1, "x");
+        expect(&k, "-D[1, x]\n");
+        push(&k, 0, SL_ROW_INSERT, INT64_MIN, "n");
+        push(&k, 1, SL_ROW_INSERT, INT64_MIN, "n");
+        expect(&k, "+I[null, n]\n");
+        keyed_free(&k);
+
+        keyed_init(&k, SEMI_TABLES "INSERT INTO p SELECT id, a FROM l EXCEPT ALL SELECT id, b FROM r", "join", backend, 0);
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        push(&k, 0, SL_ROW_INSERT, 1, "x");
+        expect(&k, "+I[1, x]\n+I[1, x]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "x");
+        expect(&k, "-D[1, x]\n");
+        push(&k, 1, SL_ROW_DELETE, 1, "x");
+        expect(&k, "+I[1, x]\n");
+        push(&k, 1, SL_ROW_INSERT, 1, "x");
+        push(&k, 1, SL_ROW_INSERT, 1, "x");
+        push(&k, 1, SL_ROW_INSERT, 1, "x"); /* more right copies than left ones: nothing left to take */
+        expect(&k, "-D[1, x]\n-D[1, x]\n");
+        push(&k, 1, SL_ROW_DELETE, 1, "y"); /* not there */
+        expect(&k, "");
+        keyed_free(&k);
+    }
+}
+
+/* The semi join's state (left rows with their match counts, right rows) survives a snapshot and a
+ * restore: a retraction after the restore ends a match from before it. */
+static void test_semi_join_snapshot_restore(void **unused)
+{
+    const char *sql = SEMI_TABLES "INSERT INTO p SELECT id, a FROM l WHERE id IN (SELECT id FROM r)";
+    for (int backend = 0; backend < 2; backend++) {
+        char dir[] = "/tmp/sluice-test-semi-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        keyed k;
+        keyed_init(&k, sql, "join", backend, 0);
+        sl_row_writer w1 = {0};
+        int64_t id = 4;
+        sl_rw_begin(&w1, 1, SL_ROW_INSERT); /* the right input is the subquery's one column */
+        sl_rw_i64(&w1, 0, id);
+        sl_error err;
+        assert_int_equal(k.op->vt->process(k.op, 1, sl_rw_finish(&w1), &err), SL_OK);
+        push(&k, 0, SL_ROW_INSERT, 4, "x");
+        expect(&k, "+I[4, x]\n");
+        json_t *meta = NULL;
+        sl_snapshot_ctx sc = {.checkpoint_id = 1, .dir = dir};
+        assert_int_equal(k.op->vt->snapshot(k.op, &sc, &meta, &err), SL_OK);
+        keyed_free(&k);
+
+        keyed_init(&k, sql, "join", backend, 0);
+        sl_restore_part part = {.subtask = 0, .parallelism = 1, .kg_lo = 0, .kg_hi = 127, .state = meta, .dir = dir};
+        sl_restore_ctx rc = {.checkpoint_id = 1, .kg_lo = 0, .kg_hi = 127, .nparts = 1, .parts = &part};
+        if (k.op->vt->restore(k.op, &rc, &err)) fail_msg("%s", err.message);
+        json_decref(meta);
+        push(&k, 0, SL_ROW_INSERT, 4, "y"); /* matches the right row from before */
+        expect(&k, "+I[4, y]\n");
+        sl_rw_begin(&w1, 1, SL_ROW_DELETE);
+        sl_rw_i64(&w1, 0, id);
+        assert_int_equal(k.op->vt->process(k.op, 1, sl_rw_finish(&w1), &err), SL_OK);
+        expect(&k, "-D[4, x]\n-D[4, y]\n");
+        sl_rw_free(&w1);
+        keyed_free(&k);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
 #define AGG_SQL                                                                                                        \
     "CREATE TABLE t (id BIGINT, s STRING) WITH ('connector' = 'filesystem', 'path' = '/nonexistent', "                    \
     "'format' = 'debezium-json');" /* an updating input */                                                              \
@@ -484,6 +714,13 @@ int main(void)
         cmocka_unit_test(test_join_inner_and_full),
         cmocka_unit_test(test_join_ttl),
         cmocka_unit_test(test_join_state_ttl_hint),
+        cmocka_unit_test(test_semi_join),
+        cmocka_unit_test(test_anti_join),
+        cmocka_unit_test(test_anti_join_not_in_nulls),
+        cmocka_unit_test(test_semi_join_upsert_right),
+        cmocka_unit_test(test_semi_join_null_safe_keys),
+        cmocka_unit_test(test_set_all_joins),
+        cmocka_unit_test(test_semi_join_snapshot_restore),
         cmocka_unit_test(test_agg_retractions),
         cmocka_unit_test(test_agg_state_ttl_hint),
     };
