@@ -42,8 +42,8 @@
  * for the savepoint.
  *   sid WROWS,    key = end (8 bytes big endian, sign flipped), user key = partition key   the rows
  *   sid REGISTRY, key = "", user key = end                              the key group's windows
- * An in-memory index of the pending (end, key group) pairs, rebuilt from REGISTRY at restore,
- * finds the due windows without scanning (as op_window.c and op_window_join.c). */
+ * The in-memory index of the pending (end, key group) pairs (op_window.c's sl_win_index), rebuilt
+ * from REGISTRY at restore, finds the due windows without scanning. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,11 +57,6 @@
 #define RANK_MAX_N 100000
 
 enum { SID_ROWS = 0, SID_WROWS = 1, SID_REGISTRY = 2 };
-
-typedef struct rk_pending {
-    int64_t end;
-    int kg;
-} rk_pending;
 
 enum { RK_ROW_NUMBER, RK_RANK, RK_DENSE_RANK };
 
@@ -91,8 +86,7 @@ typedef struct rank {
     int wend;      /* the window_end field */
     int64_t shift; /* ltz: table.local-time-zone offset (ms) */
     int64_t wm;
-    rk_pending *pend; /* sorted by (end, kg) */
-    int npend, cappend;
+    sl_win_index pend; /* the pending (end, kg) pairs */
     uint64_t late;
     sl_bytes scan; /* a window's partitions: [u32 key length][key][u32 value length][value], 8-aligned */
 } rank;
@@ -136,19 +130,6 @@ static void reserve(rank *r, int n)
     r->rows = sl_xrealloc(r->rows, sizeof *r->rows * (size_t)r->cap);
     r->next = sl_xrealloc(r->next, sizeof *r->next * (size_t)r->cap);
     r->rk = sl_xrealloc(r->rk, sizeof *r->rk * (size_t)r->cap);
-}
-
-static void put_be64(uint8_t out[8], int64_t v)
-{
-    uint64_t u = (uint64_t)v ^ (UINT64_C(1) << 63); /* sign flipped: byte order = numeric order */
-    for (int i = 7; i >= 0; i--, u >>= 8) out[i] = (uint8_t)u;
-}
-
-static int64_t get_be64(const uint8_t b[8])
-{
-    uint64_t e = 0;
-    for (int i = 0; i < 8; i++) e = e << 8 | b[i];
-    return (int64_t)(e ^ (UINT64_C(1) << 63));
 }
 
 /* Where a partition's rows live: sid 0 under the partition key, or (window) sid WROWS under the
@@ -328,27 +309,6 @@ static sl_status retract_process(sl_operator *op, rank *r, int kg, const rk_loc 
 static int64_t trigger_of(const rank *r, int64_t end) { return end - 1 - r->shift; }
 static bool fired(const rank *r, int64_t end) { return r->wm != INT64_MIN && r->wm >= trigger_of(r, end); }
 
-/* Adds (end, kg) to the index if absent; *added says whether it was. */
-static void pend_add(rank *r, int64_t end, int kg, bool *added)
-{
-    int lo = 0, hi = r->npend;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        const rk_pending *x = &r->pend[mid];
-        if (x->end < end || (x->end == end && x->kg < kg)) lo = mid + 1;
-        else hi = mid;
-    }
-    *added = !(lo < r->npend && r->pend[lo].end == end && r->pend[lo].kg == kg);
-    if (!*added) return;
-    if (r->npend == r->cappend) {
-        r->cappend = r->cappend ? r->cappend * 2 : 16;
-        r->pend = sl_xrealloc(r->pend, sizeof(rk_pending) * (size_t)r->cappend);
-    }
-    memmove(&r->pend[lo + 1], &r->pend[lo], sizeof(rk_pending) * (size_t)(r->npend - lo));
-    r->pend[lo] = (rk_pending){end, kg};
-    r->npend++;
-}
-
 /* A row of a window: into its (window, partition)'s top N; nothing is emitted before the window fires. */
 static sl_status window_process(sl_operator *op, rank *r, const uint8_t *row, sl_error *err)
 {
@@ -367,12 +327,12 @@ static sl_status window_process(sl_operator *op, rank *r, const uint8_t *row, sl
         return SL_OK;
     }
     uint8_t wk[8];
-    put_be64(wk, end);
+    sl_win_put_be64(wk, end);
     sl_bytes_reset(&r->key);
     sl_key_encode(&r->key, row, r->part, r->part_phys, r->npart);
     int kg = r->npart ? sl_row_key_group(row, r->part, r->part_phys, r->npart, r->max_parallelism) : 0;
     bool added;
-    pend_add(r, end, kg, &added);
+    sl_win_index_add(&r->pend, end, kg, &added, NULL);
     static const uint8_t one = 1;
     sl_status st = added ? sl_state_put(r->st, SID_REGISTRY, kg, NULL, 0, wk, 8, &one, 1, err) : SL_OK;
     rk_loc l = loc_of(r, wk);
@@ -395,7 +355,7 @@ static sl_status window_process(sl_operator *op, rank *r, const uint8_t *row, sl
 static sl_status fire_window(sl_operator *op, rank *r, int64_t end, int kg, sl_error *err)
 {
     uint8_t wk[8];
-    put_be64(wk, end);
+    sl_win_put_be64(wk, end);
     sl_bytes_reset(&r->scan);
     sl_state_iter *it;
     sl_status st = sl_state_scan(r->st, SID_WROWS, kg, wk, 8, &it, err);
@@ -431,12 +391,11 @@ static sl_status rank_watermark(sl_operator *op, int64_t wm, sl_error *err)
         r->wm = wm;
         int done = 0;
         sl_status st = SL_OK;
-        while (!st && done < r->npend && fired(r, r->pend[done].end)) {
-            rk_pending p = r->pend[done++];
+        while (!st && done < r->pend.n && fired(r, r->pend.p[done].end)) {
+            sl_win_pending p = r->pend.p[done++];
             st = fire_window(op, r, p.end, p.kg, err);
         }
-        if (done) memmove(r->pend, r->pend + done, sizeof(rk_pending) * (size_t)(r->npend - done));
-        r->npend -= done;
+        sl_win_index_pop(&r->pend, done);
         if (st) return st;
     }
     return sl_op_emit_watermark(op, wm, err);
@@ -521,7 +480,7 @@ static void rank_close(sl_operator *op)
     free(r->rows);
     free(r->next);
     free(r->rk);
-    free(r->pend);
+    sl_win_index_free(&r->pend);
     sl_bytes_free(&r->scan);
     sl_bytes_free(&r->key);
     sl_bytes_free(&r->loaded);
@@ -551,7 +510,7 @@ static sl_status rank_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_err
         size_t ukn, vn;
         while (sl_state_iter_next(it, &uk, &ukn, &v, &vn)) {
             bool added;
-            if (ukn == 8) pend_add(r, get_be64(uk), kg, &added);
+            if (ukn == 8) sl_win_index_add(&r->pend, sl_win_get_be64(uk), kg, &added, NULL);
         }
         st = sl_state_iter_error(it, err);
         sl_state_iter_free(it);
@@ -563,7 +522,7 @@ static sl_status rank_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_err
 uint64_t sl_op_rank_late_rows(const sl_operator *op);
 uint64_t sl_op_rank_late_rows(const sl_operator *op) { return op && op->impl ? ((const rank *)op->impl)->late : 0; }
 int sl_op_rank_pending(const sl_operator *op);
-int sl_op_rank_pending(const sl_operator *op) { return op && op->impl ? ((const rank *)op->impl)->npend : 0; }
+int sl_op_rank_pending(const sl_operator *op) { return op && op->impl ? ((const rank *)op->impl)->pend.n : 0; }
 
 static const sl_op_vtable rank_vt = {.name = "Rank",
                                      .open = rank_open,
