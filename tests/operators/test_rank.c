@@ -478,6 +478,27 @@ static void test_window_snapshot_restore(void **unused)
     }
 }
 
+/* TIMESTAMP_LTZ windows align in table.local-time-zone (here UTC+2): window_end is the local wall
+ * clock, so the window [00:00, 00:10) local fires when the watermark (an instant) reaches
+ * 00:00:09.999 local = 2 hours earlier in UTC. */
+static void test_window_ltz(void **unused)
+{
+    (void)unused;
+    wh h;
+    wh_init(&h,
+            "CREATE TABLE a (k STRING, x INT, ts TIMESTAMP_LTZ(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen');"
+            "SELECT * FROM (SELECT k, x, window_start, window_end, ROW_NUMBER() OVER (PARTITION BY window_start, window_end "
+            "ORDER BY x) AS rn FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), INTERVAL '10' SECOND))) WHERE rn <= 1",
+            1, 7200, "k,x,window_start,window_end");
+    push(&h, "a|2|0|10000");
+    push(&h, "b|1|0|10000");
+    harness_watermark(&h, 9999 - 7200000 - 1);
+    expect(&h, "");
+    harness_watermark(&h, 9999 - 7200000);
+    expect(&h, "+I[b, 1, " W0 ", 1]\n");
+    wh_free(&h);
+}
+
 /* A window top-N takes insert-only rows: anything else is a runtime error naming the row kind. */
 static void test_window_updating_row_refused(void **unused)
 {
@@ -504,7 +525,7 @@ int main(void)
         cmocka_unit_test(test_retract_without_rn),     cmocka_unit_test(test_retract_snapshot_restore),
         cmocka_unit_test(test_retract_rank_refused),   cmocka_unit_test(test_window_topn),
         cmocka_unit_test(test_window_dedup),           cmocka_unit_test(test_window_snapshot_restore),
-        cmocka_unit_test(test_window_updating_row_refused),
+        cmocka_unit_test(test_window_updating_row_refused), cmocka_unit_test(test_window_ltz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
