@@ -2495,8 +2495,16 @@ static sl_status check_rank_inputs(pctx *c, const plan_node *n)
     }
     if (n->kind != PLAN_RANK || n->input[0]->changelog == PLAN_CL_INSERT_ONLY || (n->rank_fn == PLAN_ROW_NUMBER && !n->dedup))
         return SL_OK;
+    const plan_node *src = n->input[0]; /* the node that introduced the changes */
+    for (;;) {
+        const plan_node *next = NULL;
+        for (int i = 0; i < src->ninputs; i++)
+            if (src->input[i]->changelog != PLAN_CL_INSERT_ONLY) next = src->input[i];
+        if (!next) break;
+        src = next;
+    }
     sl_strbuf desc = SL_STRBUF_INIT;
-    print_node(&desc, n->input[0]);
+    print_node(&desc, src);
     if (n->dedup)
         sl_error_set(c->err, SL_ERR_UNSUPPORTED, "Deduplicate doesn't support consuming update and delete changes which is produced by node %s",
                      sl_strbuf_cstr(&desc));

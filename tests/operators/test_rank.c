@@ -478,6 +478,35 @@ static void test_window_snapshot_restore(void **unused)
     }
 }
 
+/* A window top-N spec the runtime cannot run is refused when the operator is built: processing
+ * time (the planner refuses it first, tests/planner/plan_140), a bad window_end field. */
+static void test_window_spec_refused(void **unused)
+{
+    (void)unused;
+    jobgraph *g = harness_graph(WTOP2("*", "rn <= 2"));
+    const jg_operator *o = harness_find_op(g, "rank");
+    assert_non_null(strstr(o->description, "WindowRank"));
+    sl_job_context job;
+    sl_job_context_init(&job);
+    sl_arena *types = sl_arena_create(0);
+    sl_operator *op = NULL;
+    sl_error err;
+    json_t *spec = json_deep_copy(o->spec);
+    json_object_set_new(json_object_get(spec, "window"), "time", json_string("processing"));
+    assert_int_equal(sl_op_rank_create(spec, &job, types, &op, &err), SL_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.message, "Processing time Window TopN"));
+    json_decref(spec);
+    spec = json_deep_copy(o->spec);
+    json_object_set_new(spec, "window_end", json_integer(2)); /* v: a STRING, not a timestamp */
+    assert_int_equal(sl_op_rank_create(spec, &job, types, &op, &err), SL_ERR_INVALID);
+    assert_non_null(strstr(err.message, "window_end"));
+    assert_null(op);
+    json_decref(spec);
+    sl_arena_destroy(types);
+    sl_job_context_destroy(&job);
+    jobgraph_free(g);
+}
+
 /* TIMESTAMP_LTZ windows align in table.local-time-zone (here UTC+2): window_end is the local wall
  * clock, so the window [00:00, 00:10) local fires when the watermark (an instant) reaches
  * 00:00:09.999 local = 2 hours earlier in UTC. */
@@ -526,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_retract_rank_refused),   cmocka_unit_test(test_window_topn),
         cmocka_unit_test(test_window_dedup),           cmocka_unit_test(test_window_snapshot_restore),
         cmocka_unit_test(test_window_updating_row_refused), cmocka_unit_test(test_window_ltz),
+        cmocka_unit_test(test_window_spec_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
