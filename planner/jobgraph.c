@@ -245,6 +245,13 @@ static json_t *spec_of(const plan_node *n)
         json_object_set_new(j, "proctime", json_boolean(n->proctime));
         json_object_set_new(j, "changelog", json_integer((int)n->changelog));
         json_object_set_new(j, "input_changelog", json_integer((int)n->input[0]->changelog));
+        if (n->wrank) { /* window top-N / deduplication: "partition" leaves out the window columns,
+                         * the window_end field identifies a row's window; the rows go out when the
+                         * watermark passes window_end - 1 */
+            json_object_set_new(j, "window", window_json(&n->window));
+            json_object_set_new(j, "window_start", json_integer(n->wr_start));
+            json_object_set_new(j, "window_end", json_integer(n->wr_end));
+        }
         return j;
     }
     case PLAN_WINDOW_TVF:
@@ -425,7 +432,10 @@ static void name_vertices(jobgraph *g)
             else if (strcmp(op->kind, "aggregate") == 0) sl_strbuf_puts(&sb, "GroupAggregate");
             else if (strcmp(op->kind, "union") == 0) sl_strbuf_puts(&sb, "Union");
             else if (strcmp(op->kind, "window_aggregate") == 0) sl_strbuf_puts(&sb, "WindowAggregate");
-            else if (strcmp(op->kind, "rank") == 0) sl_strbuf_puts(&sb, strncmp(op->description, "Dedup", 5) == 0 ? "Deduplicate" : "Rank");
+            else if (strcmp(op->kind, "rank") == 0) { /* Rank, Deduplicate, WindowRank, WindowDeduplicate */
+                const char *d = op->description, *paren = strchr(d, '(');
+                sl_strbuf_printf(&sb, "%.*s", paren ? (int)(paren - d) : (int)strlen(d), d);
+            }
             else sl_strbuf_puts(&sb, "Calc");
         }
         v->name = sl_strbuf_detach(&sb);

@@ -1124,6 +1124,7 @@ static sl_status build_rank(pctx *c, const sql_node *q, plan_node **out)
         pre->names[pre->nexprs++] = sub->type->field_names[o++];
     }
     plan_node *r = node(c, PLAN_RANK);
+    r->src = call;
     r->rank_fn = strcasecmp(call->text, "RANK") == 0 ? PLAN_RANK_FN : strcasecmp(call->text, "DENSE_RANK") == 0 ? PLAN_DENSE_RANK : PLAN_ROW_NUMBER;
     r->npart = npart;
     r->part = sl_arena_alloc(c->a, sizeof(int) * (size_t)(npart ? npart : 1));
@@ -2059,6 +2060,7 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
         for (int i = 0; i < iw; i++) in_need[i] = all[i];
         for (int k = 0; k < n->npart; k++) in_need[n->part[k]] = true;
         for (int k = 0; k < n->norder; k++) in_need[n->order[k]] = true;
+        if (n->wrank) in_need[n->wr_start] = in_need[n->wr_end] = true;
         int *cmap = sl_arena_alloc(c->a, sizeof(int) * (size_t)(iw ? iw : 1));
         plan_node *r = sl_arena_alloc(c->a, sizeof *r);
         *r = *n;
@@ -2067,6 +2069,7 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
         r->order = sl_arena_alloc(c->a, sizeof(int) * (size_t)n->norder);
         for (int k = 0; k < n->npart; k++) r->part[k] = cmap[n->part[k]];
         for (int k = 0; k < n->norder; k++) r->order[k] = cmap[n->order[k]];
+        if (n->wrank) r->wr_start = cmap[n->wr_start], r->wr_end = cmap[n->wr_end];
         const sql_type *nin = r->input[0]->row;
         plan_node tmp = {0};
         tmp.nexprs = nin->nfields + (n->output_rn ? 1 : 0);
@@ -2448,6 +2451,17 @@ static void infer(pctx *c, plan_node *n)
             for (int k = 0; k < n->npart; k++) n->unique[k] = n->part[k];
             if (n->output_rn) n->unique[n->npart] = iw;
         }
+        if (n->wrank) { /* each window's rows go out once, when it fires; unique: the partition, the window (and rn) */
+            int iw = n->input[0]->row->nfields;
+            n->changelog = PLAN_CL_INSERT_ONLY;
+            n->nunique = n->npart + 2 + (n->output_rn ? 1 : 0);
+            n->unique = sl_arena_alloc(c->a, sizeof(int) * (size_t)n->nunique);
+            for (int k = 0; k < n->npart; k++) n->unique[k] = n->part[k];
+            n->unique[n->npart] = n->wr_start;
+            n->unique[n->npart + 1] = n->wr_end;
+            if (n->output_rn) n->unique[n->npart + 2] = iw;
+            if (!n->output_rn && n->rank_end > 1) n->nunique = 0;
+        }
         break;
     case PLAN_WINDOW_AGG:
         /* one final row per group and window, when the window fires; unique: the keys and the window */
@@ -2729,7 +2743,7 @@ static sl_status find_window_joins(pctx *c, plan_node *n)
  * not a Calc. */
 static sl_status check_window_tvfs(pctx *c, const plan_node *n, const plan_node *consumer)
 {
-    if (n->kind == PLAN_WINDOW_TVF && !(consumer && consumer->kind == PLAN_JOIN && consumer->wjoin)) {
+    if (n->kind == PLAN_WINDOW_TVF && !(consumer && ((consumer->kind == PLAN_JOIN && consumer->wjoin) || (consumer->kind == PLAN_RANK && consumer->wrank)))) {
         bool join = consumer && consumer->kind == PLAN_JOIN;
         return unsupported(c, n->src, join ? "window table functions in joins (window joins)"
                                            : "window table functions outside a window aggregate (GROUP BY window_start, window_end, ...)");
@@ -2739,6 +2753,91 @@ static sl_status check_window_tvfs(pctx *c, const plan_node *n, const plan_node 
         if (st) return st;
     }
     return SL_OK;
+}
+
+/* Turns a Rank whose input carries windows and whose PARTITION BY has both window_start and
+ * window_end into a window top-N (Flink's WindowRank), or, when it deduplicates directly over a
+ * window table function, a window deduplication (WindowDeduplicate); the window columns leave
+ * the partition key. A PARTITION BY with only one of them stays a regular Rank, as Flink's. */
+static sl_status find_window_ranks(pctx *c, plan_node *n)
+{
+    for (int i = 0; i < n->ninputs; i++) {
+        sl_status st = find_window_ranks(c, n->input[i]);
+        if (st) return st;
+    }
+    int s, e;
+    const plan_window *w;
+    if (n->kind != PLAN_RANK || !window_props(n->input[0], &s, &e, &w)) return SL_OK;
+    int ks = -1, ke = -1;
+    for (int k = 0; k < n->npart; k++) {
+        if (n->part[k] == s) ks = k;
+        if (n->part[k] == e) ke = k;
+    }
+    if (ks < 0 || ke < 0) return SL_OK;
+    if (w->proctime) {
+        sl_error_set(c->err, SL_ERR_UNSUPPORTED, "Processing time Window %s is not supported yet.", n->dedup ? "Deduplication" : "TopN");
+        sl_error_hint(c->err, "window the input by an event-time attribute (a column with a WATERMARK)");
+        if (n->src) sl_error_at_offset(c->err, c->script, n->src->off, n->src->len);
+        return SL_ERR_UNSUPPORTED;
+    }
+    if (n->rank_fn != PLAN_ROW_NUMBER) /* Flink's window top-N is ROW_NUMBER only: RANK stays a Rank */
+        return SL_OK;
+    n->wrank = true;
+    n->window = *w;
+    n->wr_start = s, n->wr_end = e;
+    /* WindowDeduplicate: rn = 1 (not selected) directly over a window table function, ordered by
+     * its time attribute (or window_time); else a WindowRank with rankEnd=1 */
+    n->dedup = false;
+    const plan_node *o = n->input[0];
+    int f = n->order[0];
+    while (o->kind == PLAN_CALC && f >= 0) {
+        f = o->exprs[f]->kind == PX_INPUT ? o->exprs[f]->input : -1;
+        o = o->input[0];
+    }
+    if (o->kind == PLAN_WINDOW_TVF && n->rank_end == 1 && !n->output_rn && n->norder == 1 &&
+        (f == o->window.time_field || f == o->input[0]->row->nfields + 2)) {
+        n->dedup = true;
+        n->keep_last = n->order_desc[0];
+        n->proctime = false;
+    }
+    int *part = sl_arena_alloc(c->a, sizeof(int) * (size_t)n->npart), k2 = 0;
+    for (int k = 0; k < n->npart; k++)
+        if (k != ks && k != ke) part[k2++] = n->part[k];
+    n->part = part;
+    n->npart = k2;
+    return SL_OK;
+}
+
+/* Top-N over an updating input is Flink's RetractableTopNFunction: ROW_NUMBER only. */
+static sl_status check_rank_inputs(pctx *c, const plan_node *n)
+{
+    for (int i = 0; i < n->ninputs; i++) {
+        sl_status st = check_rank_inputs(c, n->input[i]);
+        if (st) return st;
+    }
+    if (n->kind != PLAN_RANK || n->input[0]->changelog == PLAN_CL_INSERT_ONLY || (n->rank_fn == PLAN_ROW_NUMBER && !n->dedup))
+        return SL_OK;
+    const plan_node *src = n->input[0]; /* the node that introduced the changes */
+    for (;;) {
+        const plan_node *next = NULL;
+        for (int i = 0; i < src->ninputs; i++)
+            if (src->input[i]->changelog != PLAN_CL_INSERT_ONLY) next = src->input[i];
+        if (!next) break;
+        src = next;
+    }
+    sl_strbuf desc = SL_STRBUF_INIT;
+    print_node(&desc, src);
+    if (n->dedup)
+        sl_error_set(c->err, SL_ERR_UNSUPPORTED, "Deduplicate doesn't support consuming update and delete changes which is produced by node %s",
+                     sl_strbuf_cstr(&desc));
+    else
+        sl_error_set(c->err, SL_ERR_UNSUPPORTED, "%s() over an updating input (produced by node %s) is not supported yet.",
+                     n->rank_fn == PLAN_RANK_FN ? "RANK" : "DENSE_RANK", sl_strbuf_cstr(&desc));
+    sl_strbuf_free(&desc);
+    if (n->src) sl_error_at_offset(c->err, c->script, n->src->off, n->src->len);
+    sl_error_hint(c->err, n->dedup ? "deduplicate an insert-only input (read the table with an insert-only format: json, csv, ...)"
+                                   : "rank an updating input with ROW_NUMBER(), or rank an insert-only input");
+    return SL_ERR_UNSUPPORTED;
 }
 
 static sl_status plan_build_ctx(pctx *c, const sql_node *stmt, plan_node **out);
@@ -2790,13 +2889,14 @@ static sl_status plan_build_ctx(pctx *c, const sql_node *stmt, plan_node **out)
     if ((st = check_hints_used(c))) return st;
     if (c->ast) *c->ast = snapshot(c, root); /* EXPLAIN's Abstract Syntax Tree: before any rule */
     pushdown(c, root);
-    if ((st = find_window_joins(c, root)) || (st = check_window_tvfs(c, root, NULL))) return st;
+    if ((st = find_window_joins(c, root)) || (st = find_window_ranks(c, root)) || (st = check_window_tvfs(c, root, NULL))) return st;
     int w = root->row->nfields;
     int *map = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
     root = prune(c, root, NULL, map);
     root = merge_calcs(c, root);
     infer(c, root);
     if ((st = check_window_inputs(c, root, stmt->kind == SQL_INSERT ? stmt->kids[2] : stmt))) return st;
+    if ((st = check_rank_inputs(c, root))) return st;
     if (root->kind == PLAN_SINK && (st = check_sink(c, root, stmt->kids[0]))) return st;
     *out = root;
     return SL_OK;
@@ -2985,15 +3085,28 @@ static void print_node(sl_strbuf *out, const plan_node *n)
     }
     case PLAN_RANK: {
         const sql_type *in = n->input[0]->row;
-        if (n->dedup) {
+        if (n->wrank) {
+            char cols[300];
+            snprintf(cols, sizeof cols, "win_start=[%s], win_end=[%s], ", in->field_names[n->wr_start], in->field_names[n->wr_end]);
+            sl_strbuf_printf(out, "%s(window=[", n->dedup ? "WindowDeduplicate" : "WindowRank");
+            print_window_spec(out, &n->window, cols, NULL);
+            if (n->dedup) {
+                sl_strbuf_printf(out, "], keep=[%s], partitionKeys=[", n->keep_last ? "LastRow" : "FirstRow");
+                for (int k = 0; k < n->npart; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[n->part[k]]);
+                sl_strbuf_printf(out, "], orderKey=[%s], order=[ROWTIME])", in->field_names[n->order[0]]);
+                break;
+            }
+            sl_strbuf_printf(out, "], rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd=%" PRId64 "], partitionBy=[", n->rank_end);
+        } else if (n->dedup) {
             sl_strbuf_printf(out, "Deduplicate(keep=[%s], key=[", n->keep_last ? "LastRow" : "FirstRow");
             for (int k = 0; k < n->npart; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[n->part[k]]);
             sl_strbuf_printf(out, "], order=[%s])", n->proctime ? "PROCTIME" : "ROWTIME");
             break;
+        } else {
+            sl_strbuf_printf(out, "Rank(strategy=[%s], rankType=[%s], rankRange=[rankStart=1, rankEnd=%" PRId64 "], partitionBy=[",
+                             n->input[0]->changelog == PLAN_CL_INSERT_ONLY ? "AppendFastStrategy" : "RetractStrategy",
+                             n->rank_fn == PLAN_RANK_FN ? "RANK" : n->rank_fn == PLAN_DENSE_RANK ? "DENSE_RANK" : "ROW_NUMBER", n->rank_end);
         }
-        sl_strbuf_printf(out, "Rank(strategy=[%s], rankType=[%s], rankRange=[rankStart=1, rankEnd=%" PRId64 "], partitionBy=[",
-                         n->input[0]->changelog == PLAN_CL_INSERT_ONLY ? "AppendFastStrategy" : "RetractStrategy",
-                         n->rank_fn == PLAN_RANK_FN ? "RANK" : n->rank_fn == PLAN_DENSE_RANK ? "DENSE_RANK" : "ROW_NUMBER", n->rank_end);
         for (int k = 0; k < n->npart; k++) sl_strbuf_printf(out, "%s%s", k ? ", " : "", in->field_names[n->part[k]]);
         sl_strbuf_puts(out, "], orderBy=[");
         for (int k = 0; k < n->norder; k++) {

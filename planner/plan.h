@@ -174,6 +174,14 @@ struct plan_node {
                            * every row ranked <= rank_end (never a Deduplicate) */
     bool output_rn;
     bool dedup, keep_last, proctime;
+    /* PLAN_RANK that is a window top-N / window deduplication (Flink's WindowRank and
+     * WindowDeduplicate): the input carries windows (a window table function or window aggregate
+     * below, through Calcs) and the PARTITION BY has its window_start and window_end, which are not
+     * among part (what is left is the HASH key); wr_start / wr_end are those input fields and
+     * `window` the windows' spec. A window's rows go out once, when the watermark passes its end:
+     * insert-only output. */
+    bool wrank;
+    int wr_start, wr_end;
 };
 
 /* Builds the logical plan of an INSERT (or a bare query) and optimizes it. Statements outside the

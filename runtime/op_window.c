@@ -47,11 +47,6 @@ typedef struct sess_t {
     int64_t id, start, end;
 } sess_t;
 
-typedef struct pending {
-    int64_t end;
-    int kg;
-} pending;
-
 typedef struct win {
     /* the window */
     int kind;
@@ -69,8 +64,7 @@ typedef struct win {
     sl_state *st;
     /* progress: the watermark (event time) or the last processing-time timer that fired */
     int64_t progress;
-    pending *pend;               /* sorted by (end, kg) */
-    int npend, cappend;
+    sl_win_index pend;           /* the pending (end, kg) pairs */
     int64_t *ends;               /* the windows of the row at hand */
     int nends_max;
     uint64_t late;
@@ -84,10 +78,17 @@ typedef struct win {
 
 /* ---- windows ------------------------------------------------------------------------------------- */
 
-static void put_be64(uint8_t out[8], int64_t v)
+void sl_win_put_be64(uint8_t out[8], int64_t v)
 {
     uint64_t u = (uint64_t)v ^ (UINT64_C(1) << 63); /* sign flipped: byte order = numeric order */
     for (int i = 7; i >= 0; i--, u >>= 8) out[i] = (uint8_t)u;
+}
+
+int64_t sl_win_get_be64(const uint8_t b[8])
+{
+    uint64_t e = 0;
+    for (int i = 0; i < 8; i++) e = e << 8 | b[i];
+    return (int64_t)(e ^ (UINT64_C(1) << 63)); /* sl_win_put_be64 flips the sign bit so negative values sort first */
 }
 
 /* When the window ending at `end` (local ms) fires, in the progress domain (the watermark's, UTC
@@ -125,35 +126,60 @@ static int assign(win *a, int64_t t)
 
 /* ---- the pending index ----------------------------------------------------------------------------- */
 
-static int pend_cmp(const pending *x, int64_t end, int kg)
+static int pend_cmp(const sl_win_pending *x, int64_t end, int kg)
 {
     if (x->end != end) return x->end < end ? -1 : 1;
     return x->kg < kg ? -1 : x->kg > kg;
 }
 
-/* Adds (end, kg) to the index if absent; *added says whether it was; *new_end whether no other key
- * group had that end yet. */
-static void pend_add(win *a, int64_t end, int kg, bool *added, bool *new_end)
+void sl_win_index_add(sl_win_index *x, int64_t end, int kg, bool *added, bool *new_end)
 {
-    int lo = 0, hi = a->npend;
+    int lo = 0, hi = x->n;
     while (lo < hi) { /* first entry >= (end, kg) */
         int mid = (lo + hi) / 2;
-        if (pend_cmp(&a->pend[mid], end, kg) < 0) lo = mid + 1;
+        if (pend_cmp(&x->p[mid], end, kg) < 0) lo = mid + 1;
         else hi = mid;
     }
-    *added = !(lo < a->npend && a->pend[lo].end == end && a->pend[lo].kg == kg);
+    *added = !(lo < x->n && x->p[lo].end == end && x->p[lo].kg == kg);
     if (!*added) {
-        *new_end = false;
+        if (new_end) *new_end = false;
         return;
     }
-    *new_end = !(lo < a->npend && a->pend[lo].end == end) && !(lo > 0 && a->pend[lo - 1].end == end);
-    if (a->npend == a->cappend) {
-        a->cappend = a->cappend ? a->cappend * 2 : 16;
-        a->pend = sl_xrealloc(a->pend, sizeof(pending) * (size_t)a->cappend);
+    if (new_end) *new_end = !(lo < x->n && x->p[lo].end == end) && !(lo > 0 && x->p[lo - 1].end == end);
+    if (x->n == x->cap) {
+        x->cap = x->cap ? x->cap * 2 : 16;
+        x->p = sl_xrealloc(x->p, sizeof(sl_win_pending) * (size_t)x->cap);
     }
-    memmove(&a->pend[lo + 1], &a->pend[lo], sizeof(pending) * (size_t)(a->npend - lo));
-    a->pend[lo] = (pending){end, kg};
-    a->npend++;
+    memmove(&x->p[lo + 1], &x->p[lo], sizeof(sl_win_pending) * (size_t)(x->n - lo));
+    x->p[lo] = (sl_win_pending){end, kg};
+    x->n++;
+}
+
+void sl_win_index_remove(sl_win_index *x, int64_t end, int kg)
+{
+    for (int lo = 0, hi = x->n; lo < hi;) {
+        int mid = (lo + hi) / 2, c = pend_cmp(&x->p[mid], end, kg);
+        if (c == 0) {
+            memmove(&x->p[mid], &x->p[mid + 1], sizeof(sl_win_pending) * (size_t)(x->n - mid - 1));
+            x->n--;
+            return;
+        }
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+}
+
+void sl_win_index_pop(sl_win_index *x, int n)
+{
+    if (n <= 0) return; /* (an index that never had a window has no array at all) */
+    memmove(x->p, x->p + n, sizeof(sl_win_pending) * (size_t)(x->n - n));
+    x->n -= n;
+}
+
+void sl_win_index_free(sl_win_index *x)
+{
+    free(x->p);
+    *x = (sl_win_index){0};
 }
 
 /* Collects every entry of (sid, kg, key) into a->list as [u32 length][user key][u32 length][value]... */
@@ -179,13 +205,6 @@ static sl_status collect(win *a, int sid, int kg, const void *key, size_t klen, 
 }
 
 /* ---- processing -------------------------------------------------------------------------------------- */
-
-static int64_t get_be64(const uint8_t b[8])
-{
-    uint64_t e = 0;
-    for (int i = 0; i < 8; i++) e = e << 8 | b[i];
-    return (int64_t)(e ^ (UINT64_C(1) << 63)); /* put_be64 flips the sign bit so negative values sort first */
-}
 
 /* Loads the accumulator of (the group in a->key, window wk) into acc (an aligned copy in buf), or
  * initializes it; *found says which. */
@@ -248,12 +267,12 @@ static sl_status acc_store(win *a, int kg, const uint8_t wk[8], sl_error *err)
 static sl_status timer_put(sl_operator *op, win *a, int kg, int64_t end, const uint8_t *val, size_t vn, sl_error *err)
 {
     uint8_t ek[8];
-    put_be64(ek, end);
+    sl_win_put_be64(ek, end);
     static const uint8_t one = 1;
     sl_status st = sl_state_put(a->st, SID_TIMERS, kg, ek, 8, a->key.p, a->key.n, val ? val : &one, val ? vn : 1, err);
     if (st) return st;
     bool added, new_end;
-    pend_add(a, end, kg, &added, &new_end);
+    sl_win_index_add(&a->pend, end, kg, &added, &new_end);
     if (added && (st = sl_state_put(a->st, SID_REGISTRY, kg, NULL, 0, ek, 8, &one, 1, err))) return st;
     if (new_end && a->proctime) sl_op_register_proctime_timer(op, trigger_of(a, end));
     return SL_OK;
@@ -263,7 +282,7 @@ static sl_status timer_put(sl_operator *op, win *a, int kg, int64_t end, const u
 static sl_status accumulate(sl_operator *op, win *a, int kg, int64_t end, const uint8_t *row, sl_error *err)
 {
     uint8_t ek[8];
-    put_be64(ek, end);
+    sl_win_put_be64(ek, end);
     bool found;
     sl_status st = acc_load(a, kg, ek, a->acc, &a->loaded, &found, err);
     if (!st && !found) st = timer_put(op, a, kg, end, NULL, 0, err); /* a new (group, window) */
@@ -278,26 +297,12 @@ static sl_status accumulate(sl_operator *op, win *a, int kg, int64_t end, const 
  * (SID_TIMERS under the new end, the id as value) and the index pair; merging sessions merges the
  * accumulators and DISTINCT sets into the first one and drops the others. */
 
-static void pend_remove(win *a, int64_t end, int kg)
-{
-    for (int lo = 0, hi = a->npend; lo < hi;) {
-        int mid = (lo + hi) / 2, c = pend_cmp(&a->pend[mid], end, kg);
-        if (c == 0) {
-            memmove(&a->pend[mid], &a->pend[mid + 1], sizeof(pending) * (size_t)(a->npend - mid - 1));
-            a->npend--;
-            return;
-        }
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
-    }
-}
-
 /* Drops the group's (a->key) timer at `end`; the (end, kg) pair leaves the index and REGISTRY when no
  * other group of the key group has that end. */
 static sl_status timer_drop(win *a, int kg, int64_t end, sl_error *err)
 {
     uint8_t ek[8];
-    put_be64(ek, end);
+    sl_win_put_be64(ek, end);
     sl_status st = sl_state_delete(a->st, SID_TIMERS, kg, ek, 8, a->key.p, a->key.n, err);
     if (st) return st;
     sl_state_iter *it;
@@ -308,7 +313,7 @@ static sl_status timer_drop(win *a, int kg, int64_t end, sl_error *err)
     st = sl_state_iter_error(it, err);
     sl_state_iter_free(it);
     if (st || others) return st;
-    pend_remove(a, end, kg);
+    sl_win_index_remove(&a->pend, end, kg);
     return sl_state_delete(a->st, SID_REGISTRY, kg, NULL, 0, ek, 8, err);
 }
 
@@ -328,7 +333,7 @@ static sl_status sess_load(win *a, int kg, sl_error *err)
             a->sess = sl_xrealloc(a->sess, sizeof(sess_t) * (size_t)a->capsess);
         }
         sess_t *s = &a->sess[a->nsess++];
-        s->id = get_be64(uk);
+        s->id = sl_win_get_be64(uk);
         memcpy(&s->start, v, 8);
         memcpy(&s->end, (const uint8_t *)v + 8, 8);
     }
@@ -340,7 +345,7 @@ static sl_status sess_load(win *a, int kg, sl_error *err)
 static sl_status sess_put(win *a, int kg, const sess_t *s, sl_error *err)
 {
     uint8_t ik[8], val[16];
-    put_be64(ik, s->id);
+    sl_win_put_be64(ik, s->id);
     memcpy(val, &s->start, 8);
     memcpy(val + 8, &s->end, 8);
     return sl_state_put(a->st, SID_SESSIONS, kg, a->key.p, a->key.n, ik, 8, val, 16, err);
@@ -377,8 +382,8 @@ static void acc_merge(win *a, sl_val *x, const sl_val *y)
 static sl_status sess_move_distinct(win *a, int kg, int64_t from, int64_t to, sl_error *err)
 {
     uint8_t fk[8], tk[8];
-    put_be64(fk, from);
-    put_be64(tk, to);
+    sl_win_put_be64(fk, from);
+    sl_win_put_be64(tk, to);
     sl_status st = SL_OK;
     for (int k = 0; k < a->aggs.n && !st; k++) {
         const sl_aggcall *c = &a->aggs.c[k];
@@ -441,19 +446,19 @@ static sl_status session_row(sl_operator *op, win *a, int kg, int64_t t, const u
             return SL_OK;
         }
         sess_t s = {t, t, hi};
-        put_be64(ik, s.id);
+        sl_win_put_be64(ik, s.id);
         sl_aggs_init(&a->aggs, a->acc);
         if ((st = timer_put(op, a, kg, hi, ik, 8, err)) || (st = sess_put(a, kg, &s, err))) return st;
     } else {
         sess_t s = a->sess[target];
-        put_be64(ik, s.id);
+        sl_win_put_be64(ik, s.id);
         bool found;
         if ((st = acc_load(a, kg, ik, a->acc, &a->loaded, &found, err))) return st;
         for (int i = target + 1; i < a->nsess; i++) { /* the other sessions the row bridges */
             const sess_t o = a->sess[i];
             if (!(o.start <= t + a->size && t <= o.end)) continue;
             uint8_t ok[8];
-            put_be64(ok, o.id);
+            sl_win_put_be64(ok, o.id);
             bool ofound;
             if ((st = acc_load(a, kg, ok, a->acc2, &a->loaded2, &ofound, err))) return st;
             if (ofound) acc_merge(a, a->acc, a->acc2);
@@ -553,7 +558,7 @@ static void write_keys(win *a, const uint8_t *k, size_t n)
 static sl_status fire_window(sl_operator *op, win *a, int64_t end, int kg, sl_error *err)
 {
     uint8_t ek[8];
-    put_be64(ek, end);
+    sl_win_put_be64(ek, end);
     sl_status st = collect(a, SID_TIMERS, kg, ek, 8, err);
     if (st) return st;
     /* the group keys, out of the scratch list (collect is reused below for DISTINCT sets) */
@@ -623,14 +628,11 @@ static sl_status fire_due(sl_operator *op, win *a, sl_error *err)
 {
     int done = 0;
     sl_status st = SL_OK;
-    while (done < a->npend && fired(a, a->pend[done].end)) {
-        pending p = a->pend[done++];
+    while (done < a->pend.n && fired(a, a->pend.p[done].end)) {
+        sl_win_pending p = a->pend.p[done++];
         if ((st = fire_window(op, a, p.end, p.kg, err))) break;
     }
-    if (done) { /* (a subtask that never had a window has no array at all) */
-        memmove(a->pend, a->pend + done, sizeof(pending) * (size_t)(a->npend - done));
-        a->npend -= done;
-    }
+    sl_win_index_pop(&a->pend, done);
     return st;
 }
 
@@ -687,7 +689,7 @@ static void win_close(sl_operator *op)
     free(a->acc);
     free(a->acc2);
     free(a->sess);
-    free(a->pend);
+    sl_win_index_free(&a->pend);
     free(a->ends);
     sl_bytes_free(&a->key);
     sl_bytes_free(&a->dkey);
@@ -724,9 +726,9 @@ static sl_status win_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_erro
         size_t ukn, vn;
         while (sl_state_iter_next(it, &uk, &ukn, &v, &vn)) {
             if (ukn != 8) continue;
-            int64_t e = get_be64(uk);
+            int64_t e = sl_win_get_be64(uk);
             bool added, new_end;
-            pend_add(a, e, kg, &added, &new_end);
+            sl_win_index_add(&a->pend, e, kg, &added, &new_end);
             if (new_end && a->proctime) sl_op_register_proctime_timer(op, trigger_of(a, e));
         }
         st = sl_state_iter_error(it, err);

@@ -16,6 +16,9 @@
 #ifndef SLUICE_RUNTIME_OPS_H
 #define SLUICE_RUNTIME_OPS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "common/arena.h"
@@ -59,6 +62,28 @@ sl_status sl_op_agg_create(const json_t *spec, const struct sl_job_context *job,
 /* The window aggregate over TUMBLE / HOP / CUMULATE (op_window.c; spec: jobgraph.c PLAN_WINDOW_AGG). */
 sl_status sl_op_window_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
                               sl_error *err);
+
+/* What the window operators share (op_window.c; used by op_rank.c's window top-N): a window end
+ * as 8 state-key bytes whose byte order is numeric order (big endian, sign flipped), and the
+ * in-memory index of pending (window end, key group) pairs, sorted, that finds due windows
+ * without scanning state (rebuilt from the operator's registry state at restore). */
+void sl_win_put_be64(uint8_t out[8], int64_t v);
+int64_t sl_win_get_be64(const uint8_t b[8]);
+typedef struct sl_win_pending {
+    int64_t end;
+    int kg;
+} sl_win_pending;
+typedef struct sl_win_index {
+    sl_win_pending *p; /* sorted by (end, kg) */
+    int n, cap;
+} sl_win_index;
+/* Adds (end, kg) if absent: *added says whether it was; *new_end (new_end may be NULL) whether no
+ * other key group had that end yet. */
+void sl_win_index_add(sl_win_index *x, int64_t end, int kg, bool *added, bool *new_end);
+void sl_win_index_remove(sl_win_index *x, int64_t end, int kg);
+/* Drops the first n pairs (the windows just fired). */
+void sl_win_index_pop(sl_win_index *x, int n);
+void sl_win_index_free(sl_win_index *x);
 
 /* The event-time interval join (op_interval.c; spec: jobgraph.c PLAN_JOIN with interval). */
 sl_status sl_op_interval_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,

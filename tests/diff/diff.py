@@ -545,6 +545,54 @@ TOPN = [
     Case("topn_dense_rank_global_no_rn", "topn",
          cols("k2 STRING, b BIGINT"),
          "SELECT k2, b FROM (SELECT k2, b, DENSE_RANK() OVER (ORDER BY k2 DESC) AS rn FROM L) WHERE rn = 1"),
+    # Top-N over an updating input (a GROUP BY: RetractStrategy): rows leave and re-enter the top N
+    # as the groups' sums change; the materialized changelog is the batch top-N of the final sums
+    Case("topn_over_group_by_rn", "topn",
+         cols("k2 STRING, k INT, sv INT, rn BIGINT"),
+         "SELECT k2, k, sv, rn FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k2 ORDER BY sv DESC, k) AS rn FROM "
+         "(SELECT k2, k, SUM(v) AS sv FROM L GROUP BY k2, k)) WHERE rn <= 3"),
+    Case("topn_over_group_by_global_no_rn", "topn",
+         cols("k INT, c BIGINT, mx STRING"),
+         "SELECT k, c, mx FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY c DESC, k) AS rn FROM "
+         "(SELECT k, COUNT(*) AS c, MAX(s) AS mx FROM L WHERE v > 0 GROUP BY k)) WHERE rn <= 5"),
+]
+
+# Window top-N and window deduplication: the top N of each window (PARTITION BY window_start,
+# window_end, ...), emitted once when the window fires (at end of input here: the watermark waits
+# 2 minutes, as _WM's; firing mid-stream and late rows: tests/operators/test_rank.c). Rows with a
+# NULL time are in no window (SQLite filters them).
+_WTOP_SQLITE = "(SELECT *, %s AS ws, %s AS we FROM L WHERE ts IS NOT NULL)" % (_WS, _WE)
+WINDOW_TOPN = [
+    Case("window_topn_over_window_agg", "window_topn",
+         cols("ws TIMESTAMP(3), we TIMESTAMP(3), k INT, sv INT, rn BIGINT"),
+         "SELECT window_start, window_end, k, sv, rn FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end "
+         "ORDER BY sv DESC, k) AS rn FROM (SELECT window_start, window_end, k, SUM(v) AS sv FROM TABLE(TUMBLE(TABLE L, "
+         "DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, k)) WHERE rn <= 3",
+         "SELECT ws, we, k, sv, rn FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY ws, we ORDER BY sv DESC, k) AS rn FROM "
+         "(SELECT %s AS ws, %s AS we, k, SUM(v) AS sv FROM L WHERE ts IS NOT NULL GROUP BY 1, 2, 3)) WHERE rn <= 3" % (_WS, _WE),
+         watermarks=_WM),
+    Case("window_topn_over_tvf_no_rn", "window_topn",
+         cols("k2 STRING, v INT, s STRING, ws TIMESTAMP(3), we TIMESTAMP(3)"),
+         "SELECT k2, v, s, window_start, window_end FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, k2 "
+         "ORDER BY %s) AS rn FROM TABLE(TUMBLE(TABLE L, DESCRIPTOR(ts), INTERVAL '10' SECOND))) WHERE rn <= 2" % TOPN_ORDER,
+         "SELECT k2, v, s, ws, we FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY ws, we, k2 ORDER BY %s) AS rn FROM %s) "
+         "WHERE rn <= 2" % (TOPN_ORDER, _WTOP_SQLITE),
+         watermarks=_WM),
+    # deduplication: the output has only columns the rows tying on ts share
+    Case("window_dedup_first_row", "window_topn",
+         cols("k INT, ts TIMESTAMP(3), ws TIMESTAMP(3), we TIMESTAMP(3)"),
+         "SELECT k, ts, window_start, window_end FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, k "
+         "ORDER BY ts ASC) AS rn FROM TABLE(TUMBLE(TABLE L, DESCRIPTOR(ts), INTERVAL '10' SECOND))) WHERE rn = 1",
+         "SELECT k, ts, ws, we FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY ws, we, k ORDER BY ts ASC) AS rn FROM %s) "
+         "WHERE rn = 1" % _WTOP_SQLITE,
+         watermarks=_WM),
+    Case("window_dedup_last_row", "window_topn",
+         cols("k2 STRING, ts TIMESTAMP(3), ws TIMESTAMP(3), we TIMESTAMP(3)"),
+         "SELECT k2, ts, window_start, window_end FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, k2 "
+         "ORDER BY ts DESC) AS rn FROM TABLE(TUMBLE(TABLE L, DESCRIPTOR(ts), INTERVAL '10' SECOND))) WHERE rn <= 1",
+         "SELECT k2, ts, ws, we FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY ws, we, k2 ORDER BY ts DESC) AS rn FROM %s) "
+         "WHERE rn = 1" % _WTOP_SQLITE,
+         watermarks=_WM),
 ]
 
 # UNION ALL / UNION, WITH (CTEs) and subqueries in FROM: the planner inlines CTEs and subqueries,
@@ -655,8 +703,8 @@ SEMI_ANTI = [
          "WHERE a.k IS b.k AND a.k2 IS b.k2 AND a.n = b.n)"),
 ]
 
-CASES = (STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + INTERVAL_JOINS + WINDOW_JOINS + TOPN + SETOPS
-         + SEMI_ANTI)
+CASES = (STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + INTERVAL_JOINS + WINDOW_JOINS + TOPN
+         + WINDOW_TOPN + SETOPS + SEMI_ANTI)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -100,8 +100,14 @@ void harness_op_free(harness_op *h)
 void harness_push(harness_op *h, const char *spec)
 {
     char buf[256];
+    /* an optional row kind first: "-U:", "+U:", "-D:" ("+I:" and none: an insert) */
+    sl_row_kind kind = SL_ROW_INSERT;
+    if (strlen(spec) > 3 && spec[2] == ':' && (spec[0] == '+' || spec[0] == '-')) {
+        kind = spec[1] == 'D' ? SL_ROW_DELETE : spec[1] == 'U' ? (spec[0] == '-' ? SL_ROW_UPDATE_BEFORE : SL_ROW_UPDATE_AFTER) : SL_ROW_INSERT;
+        spec += 3;
+    }
     snprintf(buf, sizeof buf, "%s", spec);
-    sl_rw_begin(&h->w, h->in->nfields, SL_ROW_INSERT);
+    sl_rw_begin(&h->w, h->in->nfields, kind);
     char *save = NULL, *tok = strtok_r(buf, "|", &save);
     for (int i = 0; i < h->in->nfields; i++, tok = strtok_r(NULL, "|", &save)) {
         assert_non_null(tok);

@@ -46,7 +46,7 @@ typedef struct harness_op {
 void harness_op_init(harness_op *h, const char *sql, const char *kind, harness_create_fn create, int backend, int32_t ltz_offset,
                      const char *input_names);
 void harness_op_free(harness_op *h);
-/* Pushes a row given as "a|b|c": per input field "~" for NULL, a number, a string, or for
+/* Pushes a row given as "a|b|c" (an insert; "-U:a|b|c", "+U:...", "-D:..." another kind): per input field "~" for NULL, a number, a string, or for
  * TIMESTAMP / TIMESTAMP_LTZ fields ms after HARNESS_BASE_MS. */
 void harness_push(harness_op *h, const char *spec);
 void harness_watermark(harness_op *h, int64_t ms_after_base);
