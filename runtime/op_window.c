@@ -39,7 +39,7 @@
 #include "runtime/task.h"
 #include "runtime/temporal.h"
 
-enum { W_TUMBLE, W_HOP, W_CUMULATE, W_SESSION };
+enum { W_TUMBLE = SL_WIN_TUMBLE, W_HOP = SL_WIN_HOP, W_CUMULATE = SL_WIN_CUMULATE, W_SESSION = SL_WIN_SESSION };
 enum { SID_ACC = 0, SID_SESSIONS = 253, SID_TIMERS = 254, SID_REGISTRY = 255 };
 
 /* One session of a group (SESSION windows): its id (the time of the row that opened it), [start, end). */
@@ -97,32 +97,36 @@ static int64_t trigger_of(const win *a, int64_t end) { return end - 1 - a->shift
 
 static bool fired(const win *a, int64_t end) { return a->progress != INT64_MIN && a->progress >= trigger_of(a, end); }
 
-static int64_t start_of(const win *a, int64_t end)
+int64_t sl_win_start(int kind, int64_t size, int64_t offset, int64_t end)
 {
-    if (a->kind != W_CUMULATE) return end - a->size;
-    return (end - 1) - sl_floor_mod(end - 1 - a->offset, a->size);
+    if (kind != W_CUMULATE) return end - size;
+    return (end - 1) - sl_floor_mod(end - 1 - offset, size);
 }
 
-/* The ends of the windows a time (local ms) belongs to, in a->ends; returns how many. */
-static int assign(win *a, int64_t t)
+static int64_t start_of(const win *a, int64_t end) { return sl_win_start(a->kind, a->size, a->offset, end); }
+
+int sl_win_assign(int kind, int64_t size, int64_t slide, int64_t offset, int64_t t, int64_t *ends)
 {
     int n = 0;
-    switch (a->kind) {
-    case W_TUMBLE: a->ends[n++] = t - sl_floor_mod(t - a->offset, a->size) + a->size; break;
+    switch (kind) {
+    case W_TUMBLE: ends[n++] = t - sl_floor_mod(t - offset, size) + size; break;
     case W_HOP: {
-        int64_t last = t - sl_floor_mod(t - a->offset, a->slide);
-        for (int64_t s = last; s > t - a->size; s -= a->slide) a->ends[n++] = s + a->size;
+        int64_t last = t - sl_floor_mod(t - offset, slide);
+        for (int64_t s = last; s > t - size; s -= slide) ends[n++] = s + size;
         break;
     }
     default: { /* CUMULATE: [start, start + step), [start, start + 2 step), ... up to max size */
-        int64_t start = t - sl_floor_mod(t - a->offset, a->size);
-        for (int64_t e = start + a->slide; e <= start + a->size; e += a->slide)
-            if (e > t) a->ends[n++] = e;
+        int64_t start = t - sl_floor_mod(t - offset, size);
+        for (int64_t e = start + slide; e <= start + size; e += slide)
+            if (e > t) ends[n++] = e;
         break;
     }
     }
     return n;
 }
+
+/* The ends of the windows a time (local ms) belongs to, in a->ends; returns how many. */
+static int assign(win *a, int64_t t) { return sl_win_assign(a->kind, a->size, a->slide, a->offset, t, a->ends); }
 
 /* ---- the pending index ----------------------------------------------------------------------------- */
 

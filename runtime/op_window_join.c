@@ -32,20 +32,7 @@
 #include "runtime/task.h"
 #include "runtime/temporal.h"
 
-enum { W_TUMBLE, W_HOP, W_CUMULATE };
-
-static void put_be64(uint8_t out[8], int64_t v)
-{
-    uint64_t u = (uint64_t)v ^ (UINT64_C(1) << 63); /* sign flipped: byte order = numeric order */
-    for (int i = 7; i >= 0; i--, u >>= 8) out[i] = (uint8_t)u;
-}
-
-static int64_t get_be64(const uint8_t b[8])
-{
-    uint64_t e = 0;
-    for (int i = 0; i < 8; i++) e = e << 8 | b[i];
-    return (int64_t)(e ^ (UINT64_C(1) << 63));
-}
+enum { W_TUMBLE = SL_WIN_TUMBLE, W_HOP = SL_WIN_HOP, W_CUMULATE = SL_WIN_CUMULATE };
 
 /* ---- the window table function ------------------------------------------------------------------- */
 
@@ -63,26 +50,6 @@ typedef struct wtvf {
     sl_row_writer w;
 } wtvf;
 
-/* The ends of the windows local time t is in (as op_window.c's assign). */
-static int tvf_assign(wtvf *a, int64_t t)
-{
-    int n = 0;
-    switch (a->kind) {
-    case W_TUMBLE: a->ends[n++] = t - sl_floor_mod(t - a->offset, a->size) + a->size; break;
-    case W_HOP: {
-        int64_t last = t - sl_floor_mod(t - a->offset, a->slide);
-        for (int64_t s = last; s > t - a->size; s -= a->slide) a->ends[n++] = s + a->size;
-        break;
-    }
-    default: {
-        int64_t start = t - sl_floor_mod(t - a->offset, a->size);
-        for (int64_t e = start + a->slide; e <= start + a->size; e += a->slide)
-            if (e > t) a->ends[n++] = e;
-        break;
-    }
-    }
-    return n;
-}
 
 static sl_status tvf_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
 {
@@ -98,10 +65,10 @@ static sl_status tvf_process(sl_operator *op, int input, const uint8_t *row, sl_
         return SL_OK;
     }
     int64_t local = sl_floor_div(sl_row_i64(row, a->time_field), 1000) + a->shift;
-    int n = tvf_assign(a, local);
+    int n = sl_win_assign(a->kind, a->size, a->slide, a->offset, local, a->ends);
     for (int i = 0; i < n; i++) {
         int64_t end = a->ends[i];
-        int64_t start = a->kind == W_CUMULATE ? (end - 1) - sl_floor_mod(end - 1 - a->offset, a->size) : end - a->size;
+        int64_t start = sl_win_start(a->kind, a->size, a->offset, end);
         sl_rw_begin(&a->w, a->nf + 3, SL_ROW_INSERT);
         for (int f = 0; f < a->nf; f++)
             if (!sl_row_is_null(row, f)) sl_rw_copy(&a->w, f, row, f, a->phys[f]);
@@ -212,11 +179,6 @@ typedef struct wjside {
     bool outer;
 } wjside;
 
-typedef struct wjpending {
-    int64_t end;
-    int kg;
-} wjpending;
-
 /* One stored row of a window being joined: where it is in the rows buffer. */
 typedef struct wjrow {
     uint64_t seq;
@@ -233,8 +195,7 @@ typedef struct wjoin {
     sl_state *st;
     int64_t wm;
     uint64_t seq;
-    wjpending *pend; /* sorted by (end, kg) */
-    int npend, cappend;
+    sl_win_index pend; /* the windows with rows, by (end, kg) */
     uint64_t late;
     /* scratch */
     sl_bytes key, val, keys, buf[2];
@@ -245,27 +206,6 @@ typedef struct wjoin {
 
 static int64_t trigger_of(const wjoin *j, int64_t end) { return end - 1 - j->shift; }
 static bool fired(const wjoin *j, int64_t end) { return j->wm != INT64_MIN && j->wm >= trigger_of(j, end); }
-
-/* Adds (end, kg) to the index if absent; *added says whether it was. */
-static void pend_add(wjoin *j, int64_t end, int kg, bool *added)
-{
-    int lo = 0, hi = j->npend;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        const wjpending *x = &j->pend[mid];
-        if (x->end < end || (x->end == end && x->kg < kg)) lo = mid + 1;
-        else hi = mid;
-    }
-    *added = !(lo < j->npend && j->pend[lo].end == end && j->pend[lo].kg == kg);
-    if (!*added) return;
-    if (j->npend == j->cappend) {
-        j->cappend = j->cappend ? j->cappend * 2 : 16;
-        j->pend = sl_xrealloc(j->pend, sizeof(wjpending) * (size_t)j->cappend);
-    }
-    memmove(&j->pend[lo + 1], &j->pend[lo], sizeof(wjpending) * (size_t)(j->npend - lo));
-    j->pend[lo] = (wjpending){end, kg};
-    j->npend++;
-}
 
 static sl_status wj_process(sl_operator *op, int input, const uint8_t *row, sl_error *err)
 {
@@ -288,7 +228,7 @@ static sl_status wj_process(sl_operator *op, int input, const uint8_t *row, sl_e
     bool nokey = sl_key_has_null(row, in->keys, in->nkeys);
     if (nokey && !in->outer) return SL_OK; /* can never match, and nothing pads it */
     uint8_t ek[8];
-    put_be64(ek, end);
+    sl_win_put_be64(ek, end);
     sl_bytes_reset(&j->key);
     sl_key_encode(&j->key, row, in->keys, in->key_phys, in->nkeys);
     size_t jklen = j->key.n;
@@ -297,12 +237,12 @@ static sl_status wj_process(sl_operator *op, int input, const uint8_t *row, sl_e
     /* the key has the window: TIMERS and, for a new (window, key group), the index and REGISTRY */
     sl_status st = sl_state_put(j->st, SID_TIMERS, kg, ek, 8, j->key.p, jklen, &one, 1, err);
     bool added;
-    if (!st) pend_add(j, end, kg, &added);
+    if (!st) sl_win_index_add(&j->pend, end, kg, &added, NULL);
     if (!st && added) st = sl_state_put(j->st, SID_REGISTRY, kg, NULL, 0, ek, 8, &one, 1, err);
     if (st) return st;
     sl_bytes_put(&j->key, ek, 8);
     uint8_t sk[8];
-    put_be64(sk, (int64_t)(j->seq++ ^ (UINT64_C(1) << 63))); /* big endian sequence */
+    sl_win_put_be64(sk, (int64_t)(j->seq++ ^ (UINT64_C(1) << 63))); /* big endian sequence */
     sl_bytes_reset(&j->val);
     uint8_t header[VAL_HEADER] = {nokey ? 1 : 0};
     sl_bytes_put(&j->val, header, VAL_HEADER);
@@ -340,7 +280,7 @@ static sl_status load_rows(wjoin *j, int side, int kg, sl_error *err)
         }
         /* [user key 8][value], each 8-aligned: the row starts aligned */
         wjrow *r = &j->rows[side][j->nrows[side]++];
-        r->seq = (uint64_t)get_be64(uk) ^ (UINT64_C(1) << 63);
+        r->seq = (uint64_t)sl_win_get_be64(uk) ^ (UINT64_C(1) << 63);
         r->nokey = ((const uint8_t *)v)[0] != 0;
         r->matched = false;
         sl_bytes_put_aligned(b, uk, 8);
@@ -404,7 +344,7 @@ static sl_status join_window(sl_operator *op, wjoin *j, sl_error *err)
 static sl_status fire_window(sl_operator *op, wjoin *j, int64_t end, int kg, sl_error *err)
 {
     uint8_t ek[8];
-    put_be64(ek, end);
+    sl_win_put_be64(ek, end);
     /* the window's join keys, as [u32 length][key]... */
     sl_bytes_reset(&j->keys);
     sl_state_iter *it;
@@ -439,14 +379,11 @@ static sl_status fire_due(sl_operator *op, wjoin *j, sl_error *err)
 {
     int done = 0;
     sl_status st = SL_OK;
-    while (done < j->npend && fired(j, j->pend[done].end)) {
-        wjpending p = j->pend[done++];
+    while (done < j->pend.n && fired(j, j->pend.p[done].end)) {
+        sl_win_pending p = j->pend.p[done++];
         if ((st = fire_window(op, j, p.end, p.kg, err))) break;
     }
-    if (done) {
-        memmove(j->pend, j->pend + done, sizeof(wjpending) * (size_t)(j->npend - done));
-        j->npend -= done;
-    }
+    sl_win_index_pop(&j->pend, done);
     return st;
 }
 
@@ -490,7 +427,7 @@ static void wj_close(sl_operator *op)
         free(j->rows[i]);
         sl_bytes_free(&j->buf[i]);
     }
-    free(j->pend);
+    sl_win_index_free(&j->pend);
     sl_expr_free(j->residual);
     sl_bytes_free(&j->key);
     sl_bytes_free(&j->val);
@@ -505,7 +442,7 @@ static void wj_close(sl_operator *op)
 uint64_t sl_op_window_join_late_rows(const sl_operator *op);
 uint64_t sl_op_window_join_late_rows(const sl_operator *op) { return op && op->impl ? ((const wjoin *)op->impl)->late : 0; }
 int sl_op_window_join_pending(const sl_operator *op);
-int sl_op_window_join_pending(const sl_operator *op) { return op && op->impl ? ((const wjoin *)op->impl)->npend : 0; }
+int sl_op_window_join_pending(const sl_operator *op) { return op && op->impl ? ((const wjoin *)op->impl)->pend.n : 0; }
 
 static sl_status wj_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
 {
@@ -533,7 +470,7 @@ static sl_status wj_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error
         size_t ukn, vn;
         while (sl_state_iter_next(it, &uk, &ukn, &v, &vn)) {
             bool added;
-            if (ukn == 8) pend_add(j, get_be64(uk), kg, &added);
+            if (ukn == 8) sl_win_index_add(&j->pend, sl_win_get_be64(uk), kg, &added, NULL);
         }
         st = sl_state_iter_error(it, err);
         sl_state_iter_free(it);

@@ -67,6 +67,12 @@ sl_status sl_op_window_create(const json_t *spec, const struct sl_job_context *j
  * as 8 state-key bytes whose byte order is numeric order (big endian, sign flipped), and the
  * in-memory index of pending (window end, key group) pairs, sorted, that finds due windows
  * without scanning state (rebuilt from the operator's registry state at restore). */
+enum { SL_WIN_TUMBLE, SL_WIN_HOP, SL_WIN_CUMULATE, SL_WIN_SESSION };
+/* The ends (local ms) of the TUMBLE / HOP / CUMULATE windows time t (local ms) belongs to, into
+ * ends (room for size / slide + 1); returns how many. slide: HOP's slide, CUMULATE's step. */
+int sl_win_assign(int kind, int64_t size, int64_t slide, int64_t offset, int64_t t, int64_t *ends);
+/* The start of the window that ends at end. */
+int64_t sl_win_start(int kind, int64_t size, int64_t offset, int64_t end);
 void sl_win_put_be64(uint8_t out[8], int64_t v);
 int64_t sl_win_get_be64(const uint8_t b[8]);
 typedef struct sl_win_pending {
