@@ -32,15 +32,7 @@
 #include "runtime/task.h"
 #include "runtime/temporal.h"
 
-typedef struct ivside {
-    int nf;
-    sl_phys *phys;
-    int nkeys;
-    int *keys;
-    sl_phys *key_phys;
-    int time;
-    bool outer;
-} ivside;
+typedef sl_time_join_side ivside;
 
 typedef struct ivtimer {
     int64_t when;  /* the watermark at which the row is removed */
@@ -293,11 +285,7 @@ static void iv_close(sl_operator *op)
     ivjoin *j = op->impl;
     if (!j) return;
     if (j->st) sl_state_close(j->st);
-    for (int i = 0; i < 2; i++) {
-        free(j->s[i].phys);
-        free(j->s[i].keys);
-        free(j->s[i].key_phys);
-    }
+    sl_time_join_sides_free(j->s);
     for (int i = 0; i < j->nheap; i++) free(j->heap[i].key);
     free(j->heap);
     sl_expr_free(j->residual);
@@ -362,29 +350,18 @@ static const sl_op_vtable iv_vt = {
     .restore = iv_restore,
     .name = "IntervalJoin", .open = iv_open, .process = iv_process, .watermark = iv_watermark, .finish = iv_finish, .close = iv_close};
 
-static sl_status bad_spec(sl_error *err, const char *what)
+static sl_status bad_spec(sl_error *err, const char *op, const char *what)
 {
-    return sl_error_set(err, SL_ERR_INTERNAL, "malformed interval join in the job graph: %s", what);
+    return sl_error_set(err, SL_ERR_INTERNAL, "malformed %s in the job graph: %s", op, what);
 }
 
-sl_status sl_op_interval_create(const json_t *spec, const sl_job_context *job, sl_arena *types, sl_operator **out, sl_error *err)
+sl_status sl_time_join_sides(const json_t *spec, const sql_type *const rows[2], const sql_type *out, const char *kind,
+                             const char *const time_keys[2], const char *what, sl_time_join_side sides[2], sl_error *err)
 {
-    const char *kind = json_string_value(json_object_get(spec, "join_type"));
-    const sql_type *rows[2] = {sl_row_type_from_json(types, json_object_get(spec, "left"), err), NULL};
-    if (rows[0]) rows[1] = sl_row_type_from_json(types, json_object_get(spec, "right"), err);
-    const sql_type *outt = rows[1] ? sl_row_type_from_json(types, json_object_get(spec, "output"), err) : NULL;
-    if (!outt) return err->code;
-    if (!kind) return bad_spec(err, "join_type");
-    ivjoin *j = sl_xcalloc(1, sizeof *j);
-    j->wm = INT64_MIN;
-    j->lower = (int64_t)json_integer_value(json_object_get(spec, "left_lower_ms"));
-    j->upper = (int64_t)json_integer_value(json_object_get(spec, "left_upper_ms"));
-    j->delay = -j->lower > j->upper ? -j->lower : j->upper;
-    if (j->delay < 0) j->delay = 0;
-    static const char *const keyn[2] = {"left_keys", "right_keys"}, *const timen[2] = {"left_time", "right_time"};
+    static const char *const keyn[2] = {"left_keys", "right_keys"};
     sl_status st = SL_OK;
     for (int i = 0; i < 2 && !st; i++) {
-        ivside *s = &j->s[i];
+        sl_time_join_side *s = &sides[i];
         s->nf = rows[i]->nfields;
         s->phys = sl_xcalloc((size_t)(s->nf ? s->nf : 1), sizeof(sl_phys));
         for (int f = 0; f < s->nf; f++) s->phys[f] = sl_phys_of(rows[i]->field_types[f]);
@@ -394,21 +371,49 @@ sl_status sl_op_interval_create(const json_t *spec, const sl_job_context *job, s
         s->key_phys = sl_xcalloc((size_t)(s->nkeys ? s->nkeys : 1), sizeof(sl_phys));
         for (int k = 0; k < s->nkeys && !st; k++) {
             s->keys[k] = (int)json_integer_value(json_array_get(ks, (size_t)k));
-            if (s->keys[k] < 0 || s->keys[k] >= s->nf) st = bad_spec(err, keyn[i]);
+            if (s->keys[k] < 0 || s->keys[k] >= s->nf) st = bad_spec(err, what, keyn[i]);
             else s->key_phys[k] = s->phys[s->keys[k]];
         }
-        const json_t *tj = json_object_get(spec, timen[i]);
+        const json_t *tj = json_object_get(spec, time_keys[i]);
         s->time = json_is_integer(tj) ? (int)json_integer_value(tj) : -1;
-        if (!st && (s->time < 0 || s->time >= s->nf || s->phys[s->time] != SL_PHYS_I64)) st = bad_spec(err, timen[i]);
+        if (!st && (s->time < 0 || s->time >= s->nf || s->phys[s->time] != SL_PHYS_I64)) st = bad_spec(err, what, time_keys[i]);
         for (int f = 0; f < s->nf && !st; f++)
             if (s->phys[f] == SL_PHYS_UNSUPPORTED)
-                st = sl_error_set(err, SL_ERR_UNSUPPORTED, "interval join input column '%s' has a type the runtime cannot hold yet",
+                st = sl_error_set(err, SL_ERR_UNSUPPORTED, "%s input column '%s' has a type the runtime cannot hold yet", what,
                                   rows[i]->field_names[f]);
     }
-    if (!st && j->s[0].nkeys != j->s[1].nkeys) st = bad_spec(err, "left_keys / right_keys");
-    if (!st && outt->nfields != j->s[0].nf + j->s[1].nf) st = bad_spec(err, "output row");
-    j->s[0].outer = strcmp(kind, "LEFT") == 0 || strcmp(kind, "FULL") == 0;
-    j->s[1].outer = strcmp(kind, "RIGHT") == 0 || strcmp(kind, "FULL") == 0;
+    if (!st && sides[0].nkeys != sides[1].nkeys) st = bad_spec(err, what, "left_keys / right_keys");
+    if (!st && out->nfields != sides[0].nf + sides[1].nf) st = bad_spec(err, what, "output row");
+    sides[0].outer = strcmp(kind, "LEFT") == 0 || strcmp(kind, "FULL") == 0;
+    sides[1].outer = strcmp(kind, "RIGHT") == 0 || strcmp(kind, "FULL") == 0;
+    return st;
+}
+
+void sl_time_join_sides_free(sl_time_join_side s[2])
+{
+    for (int i = 0; i < 2; i++) {
+        free(s[i].phys);
+        free(s[i].keys);
+        free(s[i].key_phys);
+    }
+}
+
+sl_status sl_op_interval_create(const json_t *spec, const sl_job_context *job, sl_arena *types, sl_operator **out, sl_error *err)
+{
+    const char *kind = json_string_value(json_object_get(spec, "join_type"));
+    const sql_type *rows[2] = {sl_row_type_from_json(types, json_object_get(spec, "left"), err), NULL};
+    if (rows[0]) rows[1] = sl_row_type_from_json(types, json_object_get(spec, "right"), err);
+    const sql_type *outt = rows[1] ? sl_row_type_from_json(types, json_object_get(spec, "output"), err) : NULL;
+    if (!outt) return err->code;
+    if (!kind) return bad_spec(err, "interval join", "join_type");
+    ivjoin *j = sl_xcalloc(1, sizeof *j);
+    j->wm = INT64_MIN;
+    j->lower = (int64_t)json_integer_value(json_object_get(spec, "left_lower_ms"));
+    j->upper = (int64_t)json_integer_value(json_object_get(spec, "left_upper_ms"));
+    j->delay = -j->lower > j->upper ? -j->lower : j->upper;
+    if (j->delay < 0) j->delay = 0;
+    static const char *const timen[2] = {"left_time", "right_time"};
+    sl_status st = sl_time_join_sides(spec, rows, outt, kind, timen, "interval join", j->s, err);
     const json_t *res = json_object_get(spec, "residual");
     if (!st && res && !json_is_null(res)) {
         /* the residual reads left ++ right: the output row's layout */

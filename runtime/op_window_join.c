@@ -169,15 +169,7 @@ uint64_t sl_op_window_tvf_dropped_rows(const sl_operator *op) { return op && op-
 enum { SID_TIMERS = 2, SID_REGISTRY = 3 };
 enum { VAL_HEADER = 8 };
 
-typedef struct wjside {
-    int nf;
-    sl_phys *phys;
-    int nkeys;
-    int *keys;
-    sl_phys *key_phys;
-    int wend; /* the window_end field */
-    bool outer;
-} wjside;
+typedef sl_time_join_side wjside; /* time: the window_end field */
 
 /* One stored row of a window being joined: where it is in the rows buffer. */
 typedef struct wjrow {
@@ -214,12 +206,12 @@ static sl_status wj_process(sl_operator *op, int input, const uint8_t *row, sl_e
     sl_row_kind kind = sl_row_get_kind(row);
     if (kind != SL_ROW_INSERT && kind != SL_ROW_UPDATE_AFTER)
         return sl_error_set(err, SL_ERR_RUNTIME, "a window join received a %s row; its inputs must be insert-only", sl_row_kind_str(kind));
-    if (sl_row_is_null(row, in->wend)) { /* (window table functions never emit one) */
+    if (sl_row_is_null(row, in->time)) { /* (window table functions never emit one) */
         j->late++;
         sl_task_count_dropped(op->task, 1);
         return SL_OK;
     }
-    int64_t end = sl_floor_div(sl_row_i64(row, in->wend), 1000);
+    int64_t end = sl_floor_div(sl_row_i64(row, in->time), 1000);
     if (fired(j, end)) { /* late: its window has been joined already */
         j->late++;
         sl_task_count_dropped(op->task, 1);
@@ -420,10 +412,8 @@ static void wj_close(sl_operator *op)
     wjoin *j = op->impl;
     if (!j) return;
     if (j->st) sl_state_close(j->st);
+    sl_time_join_sides_free(j->s);
     for (int i = 0; i < 2; i++) {
-        free(j->s[i].phys);
-        free(j->s[i].keys);
-        free(j->s[i].key_phys);
         free(j->rows[i]);
         sl_bytes_free(&j->buf[i]);
     }
@@ -487,11 +477,6 @@ static const sl_op_vtable wj_vt = {.name = "WindowJoin",
                                    .finish = wj_finish,
                                    .close = wj_close};
 
-static sl_status bad_spec(sl_error *err, const char *what)
-{
-    return sl_error_set(err, SL_ERR_INTERNAL, "malformed window join in the job graph: %s", what);
-}
-
 sl_status sl_op_window_join_create(const json_t *spec, const sl_job_context *job, sl_arena *types, sl_operator **out, sl_error *err)
 {
     const char *kind = json_string_value(json_object_get(spec, "join_type"));
@@ -499,38 +484,12 @@ sl_status sl_op_window_join_create(const json_t *spec, const sl_job_context *job
     if (rows[0]) rows[1] = sl_row_type_from_json(types, json_object_get(spec, "right"), err);
     const sql_type *outt = rows[1] ? sl_row_type_from_json(types, json_object_get(spec, "output"), err) : NULL;
     if (!outt) return err->code;
-    if (!kind) return bad_spec(err, "join_type");
+    if (!kind) return sl_error_set(err, SL_ERR_INTERNAL, "malformed window join in the job graph: join_type");
     wjoin *j = sl_xcalloc(1, sizeof *j);
     j->wm = INT64_MIN;
     j->ltz = json_is_true(json_object_get(spec, "ltz"));
-    static const char *const keyn[2] = {"left_keys", "right_keys"}, *const endn[2] = {"left_window_end", "right_window_end"};
-    sl_status st = SL_OK;
-    for (int i = 0; i < 2 && !st; i++) {
-        wjside *s = &j->s[i];
-        s->nf = rows[i]->nfields;
-        s->phys = sl_xcalloc((size_t)(s->nf ? s->nf : 1), sizeof(sl_phys));
-        for (int f = 0; f < s->nf; f++) s->phys[f] = sl_phys_of(rows[i]->field_types[f]);
-        const json_t *ks = json_object_get(spec, keyn[i]);
-        s->nkeys = (int)json_array_size(ks);
-        s->keys = sl_xcalloc((size_t)(s->nkeys ? s->nkeys : 1), sizeof(int));
-        s->key_phys = sl_xcalloc((size_t)(s->nkeys ? s->nkeys : 1), sizeof(sl_phys));
-        for (int k = 0; k < s->nkeys && !st; k++) {
-            s->keys[k] = (int)json_integer_value(json_array_get(ks, (size_t)k));
-            if (s->keys[k] < 0 || s->keys[k] >= s->nf) st = bad_spec(err, keyn[i]);
-            else s->key_phys[k] = s->phys[s->keys[k]];
-        }
-        const json_t *ej = json_object_get(spec, endn[i]);
-        s->wend = json_is_integer(ej) ? (int)json_integer_value(ej) : -1;
-        if (!st && (s->wend < 0 || s->wend >= s->nf || s->phys[s->wend] != SL_PHYS_I64)) st = bad_spec(err, endn[i]);
-        for (int f = 0; f < s->nf && !st; f++)
-            if (s->phys[f] == SL_PHYS_UNSUPPORTED)
-                st = sl_error_set(err, SL_ERR_UNSUPPORTED, "window join input column '%s' has a type the runtime cannot hold yet",
-                                  rows[i]->field_names[f]);
-    }
-    if (!st && j->s[0].nkeys != j->s[1].nkeys) st = bad_spec(err, "left_keys / right_keys");
-    if (!st && outt->nfields != j->s[0].nf + j->s[1].nf) st = bad_spec(err, "output row");
-    j->s[0].outer = strcmp(kind, "LEFT") == 0 || strcmp(kind, "FULL") == 0;
-    j->s[1].outer = strcmp(kind, "RIGHT") == 0 || strcmp(kind, "FULL") == 0;
+    static const char *const endn[2] = {"left_window_end", "right_window_end"};
+    sl_status st = sl_time_join_sides(spec, rows, outt, kind, endn, "window join", j->s, err);
     const json_t *res = json_object_get(spec, "residual");
     if (!st && res && !json_is_null(res)) {
         sl_expr_env env = sl_task_expr_env(job, 0);

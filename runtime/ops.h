@@ -91,6 +91,26 @@ void sl_win_index_remove(sl_win_index *x, int64_t end, int kg);
 void sl_win_index_pop(sl_win_index *x, int n);
 void sl_win_index_free(sl_win_index *x);
 
+/* One input of a time-bounded join (interval join, window join): its fields, join keys, the field
+ * that bounds its rows in time (the row time / window_end, BIGINT-backed) and whether unmatched
+ * rows are padded (outer). */
+typedef struct sl_time_join_side {
+    int nf;
+    sl_phys *phys;
+    int nkeys;
+    int *keys;
+    sl_phys *key_phys;
+    int time;
+    bool outer;
+} sl_time_join_side;
+/* Reads both sides from a join spec: rows left/right, "left_keys"/"right_keys", the time fields
+ * named time_keys[0..1], "join_type" kind (LEFT/RIGHT/FULL: outer sides), and checks the output
+ * row is left ++ right. what: the operator's name for messages ("interval join"). Frees nothing
+ * on error: sl_time_join_sides_free does (also on success, at close). */
+sl_status sl_time_join_sides(const json_t *spec, const sql_type *const rows[2], const sql_type *out, const char *kind,
+                             const char *const time_keys[2], const char *what, sl_time_join_side s[2], sl_error *err);
+void sl_time_join_sides_free(sl_time_join_side s[2]);
+
 /* The event-time interval join (op_interval.c; spec: jobgraph.c PLAN_JOIN with interval). */
 sl_status sl_op_interval_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
                                 sl_error *err);
