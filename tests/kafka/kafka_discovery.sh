@@ -19,9 +19,7 @@ pid=""
 on=""
 off=""
 cleanup() {
-  for p in $on $off $pid; do
-    if kill -0 "$p" 2>/dev/null; then kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
-  done
+  stop_procs TERM "$on" "$off" "$pid"
   rm -rf "$tmp"
 }
 trap cleanup EXIT

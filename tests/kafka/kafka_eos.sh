@@ -18,13 +18,10 @@ need_kcat
 pid=""
 jpid=""
 cleanup() {
-  for p in $jpid $pid; do
-    if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
-  done
+  stop_procs KILL "$jpid" "$pid"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-die() { echo "FAIL: $1"; cat "$tmp/dev.err" 2>/dev/null; exit 1; }
 # ids of a topic's JSON values {"id":n,...}, one per line, sorted; $2: isolation level
 ids() { timeout 60 kcat -C -b "$bs" -t "$1" -X isolation.level="$2" -o beginning -e -q 2>/dev/null | sed -n 's/^{"id":\([0-9]*\).*/\1/p' | sort -n; }
 once() { # topic, n: ids 1..n exactly once in both isolation levels

@@ -12,9 +12,7 @@ tmp=$(mktemp -d)
 pid=""   # the cluster
 jpid=""  # a background sluice job
 cleanup() {
-  for p in $jpid $pid; do
-    if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
-  done
+  stop_procs KILL "$jpid" "$pid"
   exec 3>&- 2>/dev/null
   rm -rf "$tmp"
 }
@@ -36,7 +34,6 @@ run() {
   status=$?
   clean_asan "$tmp/err" || { fail=$((fail + 1)); echo "FAIL: sanitizer report from: sluice $*"; head -60 "$tmp/err"; }
 }
-die() { echo "FAIL: $1"; cat "$tmp/dev.err" 2>/dev/null; exit 1; }
 
 # ---- the cluster: 3 brokers, control commands through a FIFO
 mkfifo "$tmp/ctl"

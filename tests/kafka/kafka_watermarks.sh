@@ -18,13 +18,10 @@ need_kcat
 pid=""
 jpid=""
 cleanup() {
-  for p in $jpid $pid; do
-    if kill -0 "$p" 2>/dev/null; then kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
-  done
+  stop_procs TERM "$jpid" "$pid"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-die() { echo "FAIL: $1"; cat "$tmp/dev.err" 2>/dev/null; exit 1; }
 produce() { # topic partition seconds...
   local t=$1 p=$2
   shift 2

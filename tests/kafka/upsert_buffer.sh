@@ -20,13 +20,10 @@ need_kcat
 pid=""
 jpid=""
 cleanup() {
-  for p in $jpid $pid; do
-    if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
-  done
+  stop_procs KILL "$jpid" "$pid"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-die() { echo "FAIL: $1"; cat "$tmp/dev.err" 2>/dev/null; exit 1; }
 # key|value per record (NULL: a tombstone), partitions in order, offsets in order per partition
 dump() { timeout 60 kcat -C -b "$bs" -t "$1" -o beginning -e -q -Z -f '%p %o %k|%s\n' 2>/dev/null | sort -k1,1n -k2,2n | cut -d' ' -f3-; }
 count() { timeout 60 kcat -C -b "$bs" -t "$1" -o beginning -e -q -Z -f 'x\n' 2>/dev/null | grep -c x; }

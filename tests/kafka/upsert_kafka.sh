@@ -20,14 +20,11 @@ need_kcat
 pid=""
 pid2=""
 cleanup() {
-  for p in $pid2 $pid; do
-    if kill -0 "$p" 2>/dev/null; then kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
-  done
+  stop_procs TERM "$pid2" "$pid"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 show() { echo "--- stdout"; head -30 "$tmp/out"; echo "--- stderr"; head -40 "$tmp/err"; }
-die() { echo "FAIL: $1"; cat "$tmp/dev.err" 2>/dev/null; exit 1; }
 # partition offset key|value, in offset order per partition
 dump() { timeout 60 kcat -C -b "$bs" -t "$1" -o beginning -e -q -Z -f '%p %o %k|%s\n' 2>/dev/null | sort -k1,1n -k2,2n; }
 

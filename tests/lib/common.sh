@@ -15,6 +15,17 @@ latest_chk() {
     ls -d "$1"/*/chk-*/ 2>/dev/null | sed 's|/$||' | while read -r d; do [ -f "$d/_metadata" ] && echo "${d##*chk-} $d"; done |
         sort -n | tail -1 | cut -d' ' -f2
 }
+# stop_procs <signal> <pid>...: each pid (empty ones skipped) still running gets the signal and is
+# waited for (a test's EXIT trap: its kafka-dev and jobs)
+stop_procs() {
+    local sig=$1 p
+    shift
+    for p in "$@"; do
+        if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then kill "-$sig" "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
+    done
+}
+# die <message>: a failure the rest of the test cannot go on after (shows the dev cluster's stderr)
+die() { echo "FAIL: $1"; cat "$tmp/dev.err" 2>/dev/null; exit 1; }
 need_kcat() { command -v kcat >/dev/null || { echo "kcat is not installed (scripts/install-deps.sh)"; exit 1; }; }
 # wait_kafka_dev <pid>: waits for the `sluice kafka-dev` started with --bootstrap-file "$tmp/bs";
 # sets bs (the bootstrap servers); exits the test if the cluster does not come up
