@@ -8,7 +8,7 @@
 #   - starts `sluice kafka-dev` (BROKERS brokers) with both input topics, enough partitions to keep
 #     each under 3 MiB (the dev cluster drops data above about 5 MiB per partition), and the output
 #     topic, and fills both inputs with N records each (scripts/flagship_fill.sh, datagen -> Kafka,
-#     with 'properties.linger.ms' = FILL_LINGER_MS added to its two Kafka sinks, see below);
+#     with 'properties.linger.ms' = FILL_LINGER_MS on its two Kafka sinks, see below);
 #   - ROUNDS times, alternating which goes first:
 #     (a)+(b) bench_kafka_source --topics: a plain consume loop reads every record of the two topics
 #             and keeps the values in memory (records/s), then jansson parses the kept values
@@ -19,7 +19,7 @@
 #         time of `sluice sql` (startup, planning and shutdown included) is printed too;
 #   - prints the best of each (these machines are shared and noisy) and c / min(a, b) against the
 #     issue's goal (>= 0.70).
-# Why FILL_LINGER_MS (default 100; 0 leaves the fill job as it is): the dev cluster (librdkafka
+# Why FILL_LINGER_MS (default 100, as scripts/flagship_fill.sh; 5 is librdkafka's default): the dev cluster (librdkafka
 # 2.0.2's mock) answers a fetch with one message set per partition and finds it by a linear scan of
 # the partition's message sets. With the producer's default 5 ms linger, the fill job's round-robin
 # records land in many small message sets, and every consumer, the plain loop as much as the job,
@@ -94,11 +94,7 @@ bench_size() {
   local bs
   bs=$(sed -n 's/^bootstrap\.servers=//p' "$tmp/bs")
 
-  flagship_fill_sql "$n" "$bs" 1000000 "$len" >"$tmp/fill.sql"
-  if [ "$FILL_LINGER_MS" -gt 0 ]; then
-    sed -i "s/'format' = 'json', 'sink.partitioner'/'properties.linger.ms' = '$FILL_LINGER_MS', 'format' = 'json', 'sink.partitioner'/" "$tmp/fill.sql"
-    [ "$(grep -c "'properties.linger.ms'" "$tmp/fill.sql")" -eq 2 ] || fail "scripts/flagship_fill.sh changed: could not set linger.ms" "$tmp/fill.sql"
-  fi
+  flagship_fill_sql "$n" "$bs" 1000000 "$len" "$FILL_LINGER_MS" >"$tmp/fill.sql"
   timeout 900 "$BIN" sql "${jobopts[@]}" -f "$tmp/fill.sql" >"$tmp/fill.out" 2>"$tmp/fill.err" || fail "the fill job failed" "$tmp/fill.err"
   grep -qF "$total records read, $total written" "$tmp/fill.err" || fail "the fill job did not write $total records" "$tmp/fill.err"
 
