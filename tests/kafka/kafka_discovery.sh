@@ -12,9 +12,9 @@
 #      offsets), and all of disc-late, a topic created after the checkpoint (earliest offset)
 #   5. the cluster stops: the running job warns once and keeps running; SIGTERM ends it (exit 0)
 set -u
-BIN="${SLUICE_BIN_DIR:?}/sluice"
-command -v kcat >/dev/null || { echo "kcat is not installed (scripts/install-deps.sh)"; exit 1; }
 tmp=$(mktemp -d)
+. "${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
+need_kcat
 pid=""
 on=""
 off=""
@@ -23,11 +23,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-export SLUICE_NO_PROGRESS=1
-pass=0
-fail=0
-# check "what" STATUS (note: a $(...) in "what" would reset $?: such callers save it in rc first)
-check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+# (a die of its own: it also shows the jobs' stderr)
 die() { echo "FAIL: $1"; cat "$tmp/dev.err" "$tmp"/*.err 2>/dev/null; exit 1; }
 produce() { # topic id...
   local t=$1

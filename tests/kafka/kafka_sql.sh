@@ -6,9 +6,9 @@
 # partitioners), a failed delivery fails the job. Errors: unknown option, missing bootstrap
 # servers, a missing topic, an unreachable cluster, Java-only client properties (one warning).
 set -u
-BIN="${SLUICE_BIN_DIR:?}/sluice"
-command -v kcat >/dev/null || { echo "kcat is not installed (scripts/install-deps.sh)"; exit 1; }
 tmp=$(mktemp -d)
+. "${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
+need_kcat
 pid=""   # the cluster
 jpid=""  # a background sluice job
 cleanup() {
@@ -17,23 +17,6 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-export SLUICE_NO_PROGRESS=1
-pass=0
-fail=0
-check() { # name, condition result (0 = pass)
-  if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi
-}
-has() { grep -qF -- "$1" "$2"; }
-show() { echo "--- stdout"; head -20 "$tmp/out"; echo "--- stderr"; head -40 "$tmp/err"; }
-clean_asan() { # no sanitizer report in $1
-  ! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$1"
-}
-# runs sluice (bounded in time); every run is also checked for sanitizer reports (ASan/UBSan builds)
-run() {
-  timeout 120 "$BIN" "$@" >"$tmp/out" 2>"$tmp/err"
-  status=$?
-  clean_asan "$tmp/err" || { fail=$((fail + 1)); echo "FAIL: sanitizer report from: sluice $*"; head -60 "$tmp/err"; }
-}
 
 # ---- the cluster: 3 brokers, control commands through a FIFO
 mkfifo "$tmp/ctl"
