@@ -2653,17 +2653,22 @@ static bool same_val(const sl_val *a, const sl_val *b, const sql_type *t)
 }
 
 /* The literal a call with literal arguments folds to, of the call's type, or NULL when it must
- * stay a call (see volatile_call, literal_type, eval_const). The literal is read back through the
- * evaluator: only a literal that gives the very same value replaces the call. */
-static plan_expr *fold_call(pctx *c, const plan_expr *e)
+ * stay a call (see volatile_call, literal_type, eval_const; *failed: because evaluating it fails).
+ * The literal is read back through the evaluator: only a literal that gives the very same value
+ * replaces the call. */
+static plan_expr *fold_call(pctx *c, const plan_expr *e, bool *failed)
 {
+    *failed = false;
     if (volatile_call(e->op) || (e->src && e->src->kind == SQL_NAME) || !literal_type(e->type)) return NULL;
     for (int i = 0; i < e->nargs; i++)
         if (e->args[i]->kind != PX_LITERAL || e->args[i]->type->id == SQL_T_TIMESTAMP_LTZ) return NULL;
     sl_arena *tmp = sl_arena_create(0);
     plan_expr *lit = NULL;
     sl_val v, back;
-    if (!eval_const(e, tmp, &v)) goto done;
+    if (!eval_const(e, tmp, &v)) {
+        *failed = true;
+        goto done;
+    }
     if (v.null) {
         lit = literal_px(c, SQL_LIT_NULL, NULL, 0, e->type);
         goto done;
@@ -2751,8 +2756,11 @@ static plan_expr *fold_expr(pctx *c, plan_expr *e)
         }
         return x;
     }
-    plan_expr *lit = fold_call(c, x);
-    return lit ? lit : x;
+    bool failed;
+    plan_expr *lit = fold_call(c, x, &failed);
+    /* a constant call that fails stays as written, its arguments too: the run-time error names
+     * the expression the user wrote */
+    return lit ? lit : failed ? e : x;
 }
 
 /* A folded condition (WHERE, ON): TRUE is no condition (NULL); NULL filters like FALSE. */
