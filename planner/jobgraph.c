@@ -611,3 +611,5 @@ void jg_explain(sl_strbuf *out, const jobgraph *g)
         sl_strbuf_putc(out, '\n');
     }
 }
+
+json_t *jg_expr_json(const plan_expr *e) { return expr_json(e); }

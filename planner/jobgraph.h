@@ -56,6 +56,11 @@ typedef struct jg_options {
 } jg_options;
 
 /* Builds the JobGraph of an optimized plan. The graph owns all its memory (jobgraph_free). */
+/* One plan expression as the runtime reads it (runtime/expr.h): {"input": i}, {"literal": ...},
+ * {"call": op, "args": [...]}, each with its "type". The planner's constant folding evaluates
+ * expressions through it too. */
+json_t *jg_expr_json(const plan_expr *e);
+
 sl_status jg_build(const plan_node *plan, const jg_options *opt, jobgraph **out, sl_error *err);
 void jobgraph_free(jobgraph *g);
 

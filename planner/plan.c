@@ -12,6 +12,8 @@
 #include "common/mem.h"
 #include "common/units.h"
 
+#include "planner/jobgraph.h"
+#include "runtime/expr.h"
 #include "sql/functions.h"
 
 /* Common table expressions in scope: a list from the innermost WITH item outwards. A CTE's query is
@@ -2561,6 +2563,250 @@ static sl_status check_sink(pctx *c, const plan_node *sink, const sql_node *at)
     return SL_ERR_VALIDATION;
 }
 
+/* ---- constant folding and boolean simplification ------------------------------------------------- */
+
+/* Calls never folded though their arguments are literals: their value depends on when, where or
+ * how often they run (Calcite's dynamic and nondeterministic functions), or on
+ * table.local-time-zone, which the runtime resolves when the job starts. */
+static bool volatile_call(const char *op)
+{
+    static const char *const names[] = {"RAND", "RAND_INTEGER", "UUID", "NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP",
+                                        "CURRENT_TIME", "LOCALTIME", "CURRENT_DATE", "CURRENT_ROW_TIMESTAMP", "PROCTIME",
+                                        "PROCTIME_MATERIALIZE", "CURRENT_WATERMARK", "UNIX_TIMESTAMP", "FROM_UNIXTIME",
+                                        "TO_TIMESTAMP_LTZ"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(op, names[i]) == 0) return true;
+    return false;
+}
+
+/* Types a folded value can be written back as a planner literal (what EXPLAIN prints and the job
+ * graph ships): not TIMESTAMP_LTZ (zone-dependent), intervals, binary strings or collections. */
+static bool literal_type(const sql_type *t)
+{
+    switch (t->id) {
+    case SQL_T_NULL:
+    case SQL_T_BOOLEAN:
+    case SQL_T_TINYINT:
+    case SQL_T_SMALLINT:
+    case SQL_T_INT:
+    case SQL_T_BIGINT:
+    case SQL_T_DECIMAL:
+    case SQL_T_FLOAT:
+    case SQL_T_DOUBLE:
+    case SQL_T_CHAR:
+    case SQL_T_VARCHAR:
+    case SQL_T_DATE:
+    case SQL_T_TIME:
+    case SQL_T_TIMESTAMP: return t->attr == SQL_TA_NONE;
+    default: return false;
+    }
+}
+
+static bool bool_lit(const plan_expr *e, bool v)
+{
+    return e->kind == PX_LITERAL && e->src && e->src->kind == SQL_LIT_BOOL && (e->src->ival != 0) == v;
+}
+
+static bool null_lit(const plan_expr *e) { return e->kind == PX_LITERAL && (!e->src || e->src->kind == SQL_LIT_NULL); }
+
+static plan_expr *literal_px(pctx *c, sql_kind k, const char *text, int64_t ival, const sql_type *t)
+{
+    sql_node *l = sl_arena_zalloc(c->a, sizeof *l);
+    l->kind = k;
+    l->text = text;
+    l->ival = ival;
+    l->type = t;
+    plan_expr *e = px(c, PX_LITERAL, t);
+    e->src = l;
+    return e;
+}
+
+static plan_expr *bool_px(pctx *c, bool v, const sql_type *t) { return literal_px(c, SQL_LIT_BOOL, NULL, v, t); }
+
+/* Evaluates a literal-only expression with the runtime's evaluator over an empty row. False when it
+ * does not compile or fails (division by zero, a malformed CAST: the error stays for run time). */
+static bool eval_const(const plan_expr *e, sl_arena *tmp, sl_val *out)
+{
+    static const sql_type empty_row = {.id = SQL_T_ROW, .precision = -1, .scale = -1};
+    json_t *j = jg_expr_json(e);
+    sl_expr_env env = {0};
+    sl_error err;
+    sl_error_clear(&err);
+    sl_expr *x = NULL;
+    bool ok = j && sl_expr_compile(j, &empty_row, &env, tmp, &x, &err) == SL_OK && sl_expr_eval(x, NULL, out, &err) == SL_OK;
+    if (ok && !out->null && sl_phys_of(e->type) == SL_PHYS_BYTES) /* out of the program's scratch, freed below */
+        out->s.p = out->s.n ? sl_arena_memdup(tmp, out->s.p, out->s.n) : "";
+    sl_expr_free(x);
+    json_decref(j);
+    return ok;
+}
+
+static bool same_val(const sl_val *a, const sl_val *b, const sql_type *t)
+{
+    if (a->null || b->null) return a->null == b->null;
+    switch (sl_phys_of(t)) {
+    case SL_PHYS_I64: return a->i == b->i;
+    case SL_PHYS_F64: return memcmp(&a->d, &b->d, sizeof a->d) == 0;
+    case SL_PHYS_BYTES: return a->s.n == b->s.n && memcmp(a->s.p, b->s.p, a->s.n) == 0;
+    default: return false;
+    }
+}
+
+/* The literal a call with literal arguments folds to, of the call's type, or NULL when it must
+ * stay a call (see volatile_call, literal_type, eval_const; *failed: because evaluating it fails).
+ * The literal is read back through the evaluator: only a literal that gives the very same value
+ * replaces the call. */
+static plan_expr *fold_call(pctx *c, const plan_expr *e, bool *failed)
+{
+    *failed = false;
+    if (volatile_call(e->op) || (e->src && e->src->kind == SQL_NAME) || !literal_type(e->type)) return NULL;
+    for (int i = 0; i < e->nargs; i++)
+        if (e->args[i]->kind != PX_LITERAL || e->args[i]->type->id == SQL_T_TIMESTAMP_LTZ) return NULL;
+    sl_arena *tmp = sl_arena_create(0);
+    plan_expr *lit = NULL;
+    sl_val v, back;
+    if (!eval_const(e, tmp, &v)) {
+        *failed = true;
+        goto done;
+    }
+    if (v.null) {
+        lit = literal_px(c, SQL_LIT_NULL, NULL, 0, e->type);
+        goto done;
+    }
+    char num[32];
+    switch (e->type->id) {
+    case SQL_T_BOOLEAN: lit = bool_px(c, v.i != 0, e->type); break;
+    case SQL_T_TINYINT:
+    case SQL_T_SMALLINT:
+    case SQL_T_INT:
+    case SQL_T_BIGINT:
+        snprintf(num, sizeof num, "%" PRId64, v.i);
+        lit = literal_px(c, SQL_LIT_INT, sl_arena_strdup(c->a, num), v.i, e->type);
+        break;
+    case SQL_T_CHAR:
+    case SQL_T_VARCHAR:
+        if (memchr(v.s.p, 0, v.s.n)) goto done;
+        lit = literal_px(c, SQL_LIT_STRING, sl_arena_strndup(c->a, v.s.p, v.s.n), 0, e->type);
+        break;
+    default: { /* DECIMAL, FLOAT, DOUBLE, DATE, TIME, TIMESTAMP: their text as CAST to STRING writes it */
+        const sql_type *str = sql_type_make(tmp, SQL_T_VARCHAR, false, SQL_MAX_LENGTH, -1);
+        sl_val s;
+        char msg[200];
+        if (!sl_cast_value(&v, e->type, str, tmp, 0, &s, msg, sizeof msg) || s.null) goto done;
+        const char *text = sl_arena_strndup(c->a, s.s.p, s.s.n);
+        sql_type_id id = e->type->id;
+        if (id == SQL_T_DATE || id == SQL_T_TIME || id == SQL_T_TIMESTAMP) {
+            lit = literal_px(c, SQL_LIT_TYPED, id == SQL_T_DATE ? "DATE" : id == SQL_T_TIME ? "TIME" : "TIMESTAMP", 0, e->type);
+            sql_node *k = sl_arena_zalloc(c->a, sizeof *k);
+            k->kind = SQL_LIT_STRING;
+            k->text = text;
+            sql_node *l = (sql_node *)lit->src;
+            l->nkids = 1;
+            l->kids = sl_arena_alloc(c->a, sizeof(sql_node *));
+            l->kids[0] = k;
+        } else {
+            lit = literal_px(c, id == SQL_T_DECIMAL ? SQL_LIT_DEC : SQL_LIT_FLOAT, text, 0, e->type);
+        }
+        break;
+    }
+    }
+    if (lit && (!eval_const(lit, tmp, &back) || !same_val(&v, &back, e->type))) lit = NULL;
+done:
+    sl_arena_destroy(tmp);
+    return lit;
+}
+
+/* Folds e bottom-up: calls over literals become literals (fold_call), and AND / OR drop their
+ * neutral operands and collapse on an absorbing one, as Calcite's RexSimplify: AND(TRUE, x) -> x,
+ * AND(FALSE, x) -> FALSE, OR(TRUE, x) -> TRUE, OR(FALSE, x) -> x (right for NULL x too). x = x
+ * stays (NULL = NULL is not TRUE). Returns e itself when nothing changes; never modifies e (the
+ * Abstract Syntax Tree shares it). */
+static plan_expr *fold_expr(pctx *c, plan_expr *e)
+{
+    if (!e || e->kind != PX_CALL) return e;
+    plan_expr **args = e->args;
+    for (int i = 0; i < e->nargs; i++) {
+        plan_expr *a = fold_expr(c, e->args[i]);
+        if (a == e->args[i]) continue;
+        if (args == e->args) args = sl_arena_memdup(c->a, e->args, sizeof(plan_expr *) * (size_t)e->nargs);
+        args[i] = a;
+    }
+    plan_expr *x = e;
+    if (args != e->args) {
+        x = sl_arena_memdup(c->a, e, sizeof *e);
+        x->args = args;
+    }
+    bool and = strcmp(x->op, "AND") == 0, or = strcmp(x->op, "OR") == 0;
+    if (and || or) {
+        plan_expr *keep = NULL;
+        int nkeep = 0;
+        for (int i = 0; i < x->nargs; i++) {
+            if (bool_lit(x->args[i], or)) return bool_px(c, or, x->type); /* absorbing */
+            if (bool_lit(x->args[i], and)) continue;                       /* neutral */
+            keep = x->args[i];
+            nkeep++;
+        }
+        if (nkeep == 0) return bool_px(c, and, x->type);
+        if (nkeep == 1) return keep;
+        if (nkeep < x->nargs) {
+            plan_expr **rest = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)nkeep);
+            for (int i = 0, k = 0; i < x->nargs; i++)
+                if (!bool_lit(x->args[i], and)) rest[k++] = x->args[i];
+            return px_call(c, x->op, x->type, nkeep, rest);
+        }
+        return x;
+    }
+    bool failed;
+    plan_expr *lit = fold_call(c, x, &failed);
+    /* a constant call that fails stays as written, its arguments too: the run-time error names
+     * the expression the user wrote */
+    return lit ? lit : failed ? e : x;
+}
+
+/* A folded condition (WHERE, ON): TRUE is no condition (NULL); NULL filters like FALSE. */
+static plan_expr *fold_cond(pctx *c, plan_expr *cond)
+{
+    plan_expr *x = fold_expr(c, cond);
+    if (x && bool_lit(x, true)) return NULL;
+    if (x && null_lit(x)) return bool_px(c, false, boolean_type(c, false));
+    return x;
+}
+
+/* A Calc that passes its input through unchanged: no condition, every input field in order
+ * under its own name. */
+static bool noop_calc(const plan_node *k)
+{
+    const sql_type *in = k->input[0]->row;
+    if (k->cond || k->nexprs != in->nfields) return false;
+    for (int i = 0; i < k->nexprs; i++)
+        if (k->exprs[i]->kind != PX_INPUT || k->exprs[i]->input != i || strcmp(k->names[i], in->field_names[i]) != 0) return false;
+    return true;
+}
+
+/* Constant folding over the plan (Calcite's ReduceExpressionsRule with RexSimplify's basics): the
+ * expressions and conditions of Calcs and the conditions of joins. A Calc whose condition folds
+ * to TRUE and that then has nothing left to do is removed (no-op projection removal); one whose
+ * condition folds to FALSE or NULL keeps where=[false]. Nodes are changed in place, expressions
+ * and arrays replaced, never modified (see snapshot). */
+static plan_node *fold_plan(pctx *c, plan_node *n)
+{
+    for (int i = 0; i < n->ninputs; i++) n->input[i] = fold_plan(c, n->input[i]);
+    if (n->kind == PLAN_JOIN) n->residual = fold_cond(c, n->residual);
+    if (n->kind != PLAN_CALC) return n;
+    plan_expr **exprs = n->exprs;
+    for (int i = 0; i < n->nexprs; i++) {
+        plan_expr *x = fold_expr(c, n->exprs[i]);
+        if (x == n->exprs[i]) continue;
+        if (exprs == n->exprs) exprs = sl_arena_memdup(c->a, n->exprs, sizeof(plan_expr *) * (size_t)n->nexprs);
+        exprs[i] = x;
+    }
+    n->exprs = exprs;
+    bool had_cond = n->cond != NULL;
+    n->cond = fold_cond(c, n->cond);
+    if (had_cond && noop_calc(n)) return n->input[0];
+    return n;
+}
+
 /* Calc merging: a Calc over a Calc becomes one (the upper one's expressions over the lower one's
  * input, both conditions), as Flink's CalcMergeRule, unless that would evaluate a nondeterministic
  * call twice. (Subqueries, views and CTEs in FROM leave such pairs.) */
@@ -2888,12 +3134,14 @@ static sl_status plan_build_ctx(pctx *c, const sql_node *stmt, plan_node **out)
     }
     if ((st = check_hints_used(c))) return st;
     if (c->ast) *c->ast = snapshot(c, root); /* EXPLAIN's Abstract Syntax Tree: before any rule */
+    root = fold_plan(c, root); /* before pushdown and join keys: folded conditions push and key */
     pushdown(c, root);
     if ((st = find_window_joins(c, root)) || (st = find_window_ranks(c, root)) || (st = check_window_tvfs(c, root, NULL))) return st;
     int w = root->row->nfields;
     int *map = sl_arena_alloc(c->a, sizeof(int) * (size_t)(w ? w : 1));
     root = prune(c, root, NULL, map);
     root = merge_calcs(c, root);
+    root = fold_plan(c, root); /* what merging brought together (constants of a subquery or view) */
     infer(c, root);
     if ((st = check_window_inputs(c, root, stmt->kind == SQL_INSERT ? stmt->kids[2] : stmt))) return st;
     if ((st = check_rank_inputs(c, root))) return st;

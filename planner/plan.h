@@ -1,6 +1,6 @@
 /* planner/plan.h — logical plans: relational operators over typed rows, built from a validated
- * statement (sql/validate.h) and rewritten by rules (predicate pushdown, join-key extraction,
- * projection pruning).
+ * statement (sql/validate.h) and rewritten by rules (constant folding, predicate pushdown, join-key
+ * extraction, projection pruning, Calc merging).
  *
  * Every node's output is a row type (`row`, a SQL ROW type). Expressions refer to fields of their
  * node's input row by position (PX_INPUT); a join's input row is its left input's fields followed
