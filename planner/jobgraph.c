@@ -259,6 +259,18 @@ static json_t *spec_of(const plan_node *n)
          * window_end and window_time appended (the window's time_field is an input field) */
         return json_pack("{s:o, s:o, s:o}", "input", row_json(n->input[0]->row), "window", window_json(&n->window), "output",
                          row_json(n->row));
+    case PLAN_VALUES: {
+        /* Values: the tuples (constant expressions over no input, each of its column's type),
+         * emitted once by a bounded source */
+        int w = n->row->nfields;
+        json_t *tuples = json_array();
+        for (int r = 0; r < n->ntuples; r++) {
+            json_t *t = json_array();
+            for (int i = 0; i < w; i++) json_array_append_new(t, expr_json(n->exprs[r * w + i]));
+            json_array_append_new(tuples, t);
+        }
+        return json_pack("{s:o, s:o}", "tuples", tuples, "output", row_json(n->row));
+    }
     case PLAN_UNION:
         /* UNION ALL: rows of any input go out unchanged; every input has the output's row type
          * (the planner casts inputs to it) */
@@ -279,7 +291,7 @@ static json_t *spec_of(const plan_node *n)
 static const char *op_kind(plan_kind k)
 {
     static const char *const names[] = {"source", "calc", "join", "sink", "aggregate", "window_aggregate", "rank", "union",
-                                        "window_table_function"};
+                                        "window_table_function", "values"};
     return names[k];
 }
 
@@ -350,6 +362,10 @@ static int emit(builder *b, const plan_node *n)
     switch (n->kind) {
     case PLAN_SCAN:
         vid = new_vertex(b, b->opt->parallelism)->id;
+        add_op(b, vid, n);
+        return vid;
+    case PLAN_VALUES: /* a source of parallelism 1, as Flink runs Values */
+        vid = new_vertex(b, 1)->id;
         add_op(b, vid, n);
         return vid;
     case PLAN_CALC:
@@ -431,6 +447,7 @@ static void name_vertices(jobgraph *g)
             else if (strcmp(op->kind, "window_table_function") == 0) sl_strbuf_puts(&sb, "WindowTableFunction");
             else if (strcmp(op->kind, "aggregate") == 0) sl_strbuf_puts(&sb, "GroupAggregate");
             else if (strcmp(op->kind, "union") == 0) sl_strbuf_puts(&sb, "Union");
+            else if (strcmp(op->kind, "values") == 0) sl_strbuf_puts(&sb, "Values");
             else if (strcmp(op->kind, "window_aggregate") == 0) sl_strbuf_puts(&sb, "WindowAggregate");
             else if (strcmp(op->kind, "rank") == 0) { /* Rank, Deduplicate, WindowRank, WindowDeduplicate */
                 const char *d = op->description, *paren = strchr(d, '(');

@@ -1728,10 +1728,37 @@ static sl_status build_union(pctx *c, const sql_node *q, plan_node **out)
     return SL_OK;
 }
 
+/* VALUES: a Values leaf whose expressions have their column's type (the validator's common type;
+ * the runtime evaluates them once, against no input). */
+static sl_status build_values(pctx *c, const sql_node *q, plan_node **out)
+{
+    const sql_type *row = q->type;
+    int w = row->nfields;
+    plan_node *n = node(c, PLAN_VALUES);
+    n->row = row;
+    n->ntuples = q->nkids;
+    n->nexprs = q->nkids * w;
+    n->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(n->nexprs ? n->nexprs : 1));
+    for (int r = 0; r < q->nkids; r++)
+        for (int i = 0; i < w; i++) {
+            plan_expr *x;
+            sl_status st = cvt(c, q->kids[r]->kids[i], 0, &x);
+            if (st) return st;
+            if (!sql_type_equals(x->type, row->field_types[i], true)) {
+                plan_expr *args[1] = {x};
+                x = px_call(c, "CAST", row->field_types[i], 1, args);
+            }
+            n->exprs[r * w + i] = x;
+        }
+    *out = n;
+    return SL_OK;
+}
+
 static sl_status build_query(pctx *c, const sql_node *q, plan_node **out)
 {
     switch (q->kind) {
     case SQL_SELECT: return build_select(c, q, out);
+    case SQL_VALUES: return build_values(c, q, out);
     case SQL_SET_OP: return build_union(c, q, out);
     case SQL_WITH: {
         const cte_scope *saved = c->ctes;
@@ -2003,6 +2030,18 @@ static plan_node *prune(pctx *c, plan_node *n, const bool *need, int *map)
         s->nfields = 0;
         for (int i = 0; i < w; i++)
             if (all[i]) s->fields[s->nfields++] = n->fields[i];
+        return s;
+    }
+    case PLAN_VALUES: { /* keep the columns needed (every tuple still yields its row) */
+        plan_node *s = sl_arena_alloc(c->a, sizeof *s);
+        *s = *n;
+        s->row = sub_row(c, n->row, all, map);
+        int nw = s->row->nfields;
+        s->nexprs = n->ntuples * nw;
+        s->exprs = sl_arena_alloc(c->a, sizeof(plan_expr *) * (size_t)(s->nexprs ? s->nexprs : 1));
+        for (int r = 0, k = 0; r < n->ntuples; r++)
+            for (int i = 0; i < w; i++)
+                if (all[i]) s->exprs[k++] = n->exprs[r * w + i];
         return s;
     }
     case PLAN_CALC: {
@@ -2365,6 +2404,7 @@ static void infer(pctx *c, plan_node *n)
 {
     for (int i = 0; i < n->ninputs; i++) infer(c, n->input[i]);
     switch (n->kind) {
+    case PLAN_VALUES: n->changelog = PLAN_CL_INSERT_ONLY; break;
     case PLAN_SCAN: {
         n->changelog = table_changelog(n->table, false);
         if (n->table->npk) {
@@ -3238,6 +3278,25 @@ static const char *join_type_name(const char *k)
     return "InnerJoin";
 }
 
+/* Values' tuples as Calcite prints them: [{ 1, 'a' }, { 2, 'b' }] (a literal cast to its column's
+ * type prints as the literal, as Calcite's typed literals do). */
+static void print_tuples(sl_strbuf *out, const plan_node *n)
+{
+    int w = n->row->nfields;
+    sl_strbuf_putc(out, '[');
+    for (int r = 0; r < n->ntuples; r++) {
+        sl_strbuf_puts(out, r ? ", { " : "{ ");
+        for (int i = 0; i < w; i++) {
+            const plan_expr *e = n->exprs[r * w + i];
+            if (e->kind == PX_CALL && strcmp(e->op, "CAST") == 0 && e->args[0]->kind == PX_LITERAL) e = e->args[0];
+            if (i) sl_strbuf_puts(out, ", ");
+            print_expr(out, e, NULL);
+        }
+        sl_strbuf_puts(out, " }");
+    }
+    sl_strbuf_putc(out, ']');
+}
+
 static void print_node(sl_strbuf *out, const plan_node *n)
 {
     switch (n->kind) {
@@ -3376,6 +3435,13 @@ static void print_node(sl_strbuf *out, const plan_node *n)
     }
     case PLAN_UNION:
         sl_strbuf_puts(out, "Union(all=[true], union=[");
+        print_names(out, n->row);
+        sl_strbuf_puts(out, "])");
+        break;
+    case PLAN_VALUES:
+        sl_strbuf_puts(out, "Values(tuples=[");
+        print_tuples(out, n);
+        sl_strbuf_puts(out, "], values=[");
         print_names(out, n->row);
         sl_strbuf_puts(out, "])");
         break;
@@ -3721,6 +3787,11 @@ static void ast_rec(sl_strbuf *out, const plan_node *n, tree_pos pos, const plan
         break;
     }
     case PLAN_UNION: sl_strbuf_puts(&t, "LogicalUnion(all=[true])"); break;
+    case PLAN_VALUES:
+        sl_strbuf_puts(&t, "LogicalValues(tuples=[");
+        print_tuples(&t, n);
+        sl_strbuf_puts(&t, "])");
+        break;
     case PLAN_WINDOW_TVF: print_window_tvf(&t, &n->window, n->input[0]); break;
     case PLAN_SCAN: {
         /* LogicalWatermarkAssigner over the computed columns' LogicalProject over the scan of the

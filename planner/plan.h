@@ -44,7 +44,8 @@ typedef enum plan_kind {
     PLAN_WINDOW_AGG,
     PLAN_RANK,
     PLAN_UNION,
-    PLAN_WINDOW_TVF /* Flink's WindowTableFunction: the input row, then window_start, window_end, window_time */
+    PLAN_WINDOW_TVF, /* Flink's WindowTableFunction: the input row, then window_start, window_end, window_time */
+    PLAN_VALUES      /* Flink's Values: constant rows (a leaf; insert-only, bounded) */
 } plan_kind;
 
 /* Inputs a node can have: a join two, a Union (UNION ALL) up to this many (longer unions nest). */
@@ -109,6 +110,9 @@ struct plan_node {
     plan_expr **exprs;
     const char **names;  /* output names of the projection */
     plan_expr *cond;     /* NULL = no condition */
+    /* PLAN_VALUES: ntuples rows of row->nfields constant expressions each (no input), row-major in
+     * exprs (nexprs = ntuples * row->nfields), each of its column's type */
+    int ntuples;
     /* PLAN_JOIN */
     const char *join_kind; /* INNER, LEFT, RIGHT, FULL; SEMI, ANTI (see jrow) */
     int nkeys;

@@ -1,6 +1,7 @@
-/* runtime/ops.c — calc and scan operators; see ops.h. */
+/* runtime/ops.c — calc, union, scan and values operators; see ops.h. */
 #include "runtime/ops.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -478,5 +479,109 @@ sl_status sl_op_scan_create(const json_t *spec, const sl_job_context *job, sl_ar
 fail:
     sl_operator_free(*out);
     *out = NULL;
+    return st;
+}
+
+/* ---- values ---------------------------------------------------------------------------------- */
+
+/* Flink's Values: a bounded source of constant rows. Each tuple's expressions are compiled once
+ * (a projection over an empty input row) and evaluated when the row goes out; the source emits
+ * every tuple once, then ends its input (the task then sends the final watermark). Its state is
+ * how many tuples it has emitted, so a restored job does not emit them again. */
+typedef struct values_src {
+    int ntuples, next;
+    projection *tuples;
+} values_src;
+
+static sl_status values_poll(sl_operator *op, int max, sl_source_state *state, int *wait_ms, sl_error *err)
+{
+    values_src *v = op->impl;
+    *wait_ms = 0;
+    for (int k = 0; k < max && v->next < v->ntuples; k++) {
+        projection *p = &v->tuples[v->next];
+        projection_scratch_reset(p);
+        const uint8_t *row = project(p, NULL, SL_ROW_INSERT, err);
+        if (!row) return err->code;
+        v->next++;
+        sl_status st = sl_op_emit(op, row, err);
+        if (st) return st;
+    }
+    *state = v->next < v->ntuples ? SL_SOURCE_MORE : SL_SOURCE_END;
+    return SL_OK;
+}
+
+static sl_status values_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
+{
+    (void)ctx;
+    (void)err;
+    values_src *v = op->impl;
+    *out = json_pack("{s:i}", "emitted", v->next);
+    return SL_OK;
+}
+
+static sl_status values_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
+{
+    values_src *v = op->impl;
+    for (int i = 0; i < ctx->nparts; i++) {
+        const json_t *s = ctx->parts[i].state;
+        if (!s) continue;
+        const json_t *n = json_object_get(s, "emitted");
+        if (!json_is_integer(n) || json_integer_value(n) < 0 || json_integer_value(n) > v->ntuples) {
+            sl_error_set(err, SL_ERR_STATE, "The state of %s in checkpoint %" PRId64 " is malformed or from other VALUES rows",
+                         op->description ? op->description : "Values", ctx->checkpoint_id);
+            sl_error_hint(err, "restore with the statement of the run that took the checkpoint, or start the job without it");
+            return SL_ERR_STATE;
+        }
+        if ((int)json_integer_value(n) > v->next) v->next = (int)json_integer_value(n);
+    }
+    return SL_OK;
+}
+
+static void values_close(sl_operator *op)
+{
+    values_src *v = op->impl;
+    if (!v) return;
+    for (int i = 0; i < v->ntuples; i++) projection_free(&v->tuples[i]);
+    free(v->tuples);
+    free(v);
+    op->impl = NULL;
+}
+
+static const sl_op_vtable values_vt = {.name = "Values",
+                                       .poll = values_poll,
+                                       .close = values_close,
+                                       .snapshot = values_snapshot,
+                                       .restore = values_restore};
+
+sl_status sl_op_values_create(const json_t *spec, const sl_job_context *job, sl_arena *types, sl_operator **out, sl_error *err)
+{
+    const sql_type *outt = sl_row_type_from_json(types, json_object_get(spec, "output"), err);
+    if (!outt) return err->code;
+    sl_status st = check_phys(outt, "output", err);
+    if (st) return st;
+    const json_t *tuples = json_object_get(spec, "tuples");
+    if (!json_is_array(tuples)) return sl_error_set(err, SL_ERR_INTERNAL, "malformed Values tuples in the job graph");
+    sql_type *none = sl_arena_zalloc(types, sizeof *none);
+    none->id = SQL_T_ROW;
+    none->precision = none->scale = -1;
+    values_src *v = sl_xcalloc(1, sizeof *v);
+    int n = (int)json_array_size(tuples);
+    v->tuples = sl_xcalloc((size_t)(n ? n : 1), sizeof(projection));
+    *out = sl_operator_new(&values_vt, v, NULL, NULL);
+    (*out)->out_type = outt;
+    sl_expr_env env = sl_task_expr_env(job, 0);
+    for (int r = 0; r < n; r++) {
+        const json_t *t = json_array_get(tuples, (size_t)r);
+        if (!json_is_array(t) || (int)json_array_size(t) != outt->nfields) {
+            st = sl_error_set(err, SL_ERR_INTERNAL, "malformed Values tuple %d in the job graph", r);
+            break;
+        }
+        if ((st = projection_init(&v->tuples[r], t, none, outt, &env, types, err))) break;
+        v->ntuples = r + 1;
+    }
+    if (st) {
+        sl_operator_free(*out);
+        *out = NULL;
+    }
     return st;
 }

@@ -8,6 +8,9 @@
  *         filter and the projection down to the columns the plan reads. Connectors produce rows of
  *         the table's non-computed columns in table order; the scan turns them into the source
  *         vertex's output rows.
+ *   values Flink's Values: a bounded source (parallelism 1) of constant rows ({"tuples": [[expr,
+ *         ...], ...], "output"}), each emitted once, then end of input; checkpoints keep how many
+ *         went out
  *
  * Keyed operators (state in state/state.h): the regular streaming join (op_join.c), the group
  * aggregate (op_agg.c), window aggregates (op_window.c), top-N and deduplication (op_rank.c), the
@@ -45,6 +48,10 @@ sl_status sl_op_calc_create(const json_t *spec, const struct sl_job_context *job
  * row type). */
 sl_status sl_op_union_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
                              sl_error *err);
+
+/* The Values source (spec: jobgraph.c PLAN_VALUES). */
+sl_status sl_op_values_create(const json_t *spec, const struct sl_job_context *job, sl_arena *types, sl_operator **out,
+                              sl_error *err);
 
 /* Per-split watermarks (e.g. the Kafka source's, per partition). take_over: when `op` is a scan
  * with a WATERMARK, the source chained before it generates the watermarks (and idleness) from now

@@ -16,7 +16,7 @@ const char *sql_kind_name(sql_kind k)
         [SQL_UNSUPPORTED] = "Unsupported", [SQL_COLUMN] = "Column", [SQL_COMPUTED_COLUMN] = "ComputedColumn",
         [SQL_METADATA_COLUMN] = "MetadataColumn", [SQL_WATERMARK] = "Watermark", [SQL_PRIMARY_KEY] = "PrimaryKey",
         [SQL_OPTION] = "Option", [SQL_LIKE] = "Like", [SQL_WITH] = "With", [SQL_CTE] = "Cte",
-        [SQL_SELECT] = "Select", [SQL_SET_OP] = "SetOp", [SQL_ORDER_BY] = "OrderBy", [SQL_ORDER_ITEM] = "OrderItem",
+        [SQL_SELECT] = "Select", [SQL_SET_OP] = "SetOp", [SQL_VALUES] = "Values", [SQL_ORDER_BY] = "OrderBy", [SQL_ORDER_ITEM] = "OrderItem",
         [SQL_SELECT_ITEM] = "SelectItem", [SQL_STAR] = "Star", [SQL_TABLE_REF] = "TableRef",
         [SQL_SUBQUERY] = "Subquery", [SQL_JOIN] = "Join", [SQL_TVF] = "TableFunction", [SQL_TABLE_ARG] = "TableArg",
         [SQL_DESCRIPTOR] = "Descriptor", [SQL_HINT] = "Hint", [SQL_ID] = "Id", [SQL_NAME] = "Name",

@@ -44,6 +44,7 @@ typedef enum sql_kind {
     SQL_SELECT,         /* kids: [items(LIST), from|NULL, where|NULL, group_by(LIST|NULL), having|NULL,
                                   hints(LIST|NULL)]; flags: SQL_F_DISTINCT */
     SQL_SET_OP,         /* text = "UNION" | "INTERSECT" | "EXCEPT"; kids: [left, right]; flags: SQL_F_ALL */
+    SQL_VALUES,         /* VALUES (a, b), (c, d): kids: rows, each a LIST of column expressions */
     SQL_ORDER_BY,       /* kids: [query, order items(LIST), limit(LIT|NULL), offset(LIT|NULL)] */
     SQL_ORDER_ITEM,     /* kids: [expr]; flags: SQL_F_DESC, SQL_F_NULLS_FIRST, SQL_F_NULLS_LAST */
     SQL_SELECT_ITEM,    /* kids: [expr, alias(ID)|NULL] */

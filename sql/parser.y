@@ -106,7 +106,7 @@ static int64_t to_int(const char *s) { return strtoll(s, NULL, 10); }
 %type <node> like_clause like_options name_list paren_name_list opt_paren_names insert_list
 %type <node> ordered_query opt_order_by query query_expr query_term query_primary select opt_from opt_where opt_group opt_having select_items
 %type <node> select_item opt_alias from_list table_ref table_primary join_cond tvf_args tvf_arg opt_hints hint_list hint
-%type <node> hint_args order_items order_item opt_limit opt_offset ctes cte
+%type <node> hint_args order_items order_item opt_limit opt_offset ctes cte values_rows values_row
 %type <node> expr or_expr and_expr not_expr pred sum term unary postfix primary literal call args opt_filter opt_over
 %type <node> window_spec opt_partition opt_order opt_frame frame_bound case_expr whens opt_else exprs special
 %type <node> interval_lit interval_qual type base_type row_fields row_field opt_system_time
@@ -354,7 +354,19 @@ query_term
 query_primary
     : select
     | '(' query ')'             { $$ = $2; $$->flags |= SQL_F_PARENS; }
-    | VALUES                    { UNSUPPORTED(@1, "VALUES"); }
+    | VALUES values_rows        { $$ = $2; $$->kind = SQL_VALUES; $$->off = @$.off; $$->len = @$.end - @$.off; }
+    ;
+
+/* VALUES rows: (a, b) or ROW(a, b) is a row of columns; any other expression a one-column row */
+values_rows
+    : values_row                    { $$ = sql_add(cx, LIST(@$), $1); }
+    | values_rows ',' values_row    { $$ = sql_add(cx, $1, $3); }
+    ;
+
+values_row
+    : expr
+        { if ($1->kind == SQL_ROW_CTOR && !($1->flags & SQL_F_PARENS)) { $$ = $1; $$->kind = SQL_LIST; }
+          else $$ = sql_add(cx, LIST(@$), $1); }
     ;
 
 select

@@ -1162,6 +1162,60 @@ static sl_status bind_query_inner(vctx *v, const scope *parent, sql_node *q, sco
         q->type = row_type(v, l->nfields, l->field_names, types);
         return SL_OK;
     }
+    case SQL_VALUES: {
+        /* Flink's VALUES: constant rows of one width; each column's type is the least restrictive
+         * common type over the rows (NULL takes the other rows' type), named EXPR$0, EXPR$1 ... */
+        scope none = {0};
+        int saved = v->clause;
+        v->clause = CTX_OTHER;
+        int w = q->kids[0]->nkids;
+        const sql_type **types = sl_arena_zalloc(v->a, sizeof(sql_type *) * (size_t)(w ? w : 1));
+        for (int r = 0; r < q->nkids; r++) {
+            sql_node *row = q->kids[r];
+            if (row->nkids != w) {
+                v->clause = saved;
+                fail(v, row, SL_ERR_VALIDATION,
+                     "Values passed to VALUES operator must have compatible types: row %d has %d value%s where the first row has %d", r + 1,
+                     row->nkids, row->nkids == 1 ? "" : "s", w);
+                sl_error_hint(v->err, "give every row of VALUES the same number of values");
+                return SL_ERR_VALIDATION;
+            }
+            for (int i = 0; i < w; i++) {
+                sql_node *e = row->kids[i];
+                if (has_aggregate(e)) {
+                    v->clause = saved;
+                    return fail(v, e, SL_ERR_VALIDATION, "Aggregate expressions are not allowed in VALUES");
+                }
+                if ((st = bind_expr(v, &none, e))) { v->clause = saved; return st; }
+                const sql_type *t = sql_type_with_attr(v->a, e->type, SQL_TA_NONE);
+                const sql_type *c = r == 0 ? t : sql_type_common(v->a, types[i], t);
+                if (!c) {
+                    v->clause = saved;
+                    fail(v, e, SL_ERR_VALIDATION,
+                         "Values passed to VALUES operator must have compatible types: column %d is %s in the rows before row %d "
+                         "and %s here",
+                         i + 1, tstr(v, types[i]), r + 1, tstr(v, t));
+                    sl_error_hint(v->err, "CAST the values of the column to one type");
+                    return SL_ERR_VALIDATION;
+                }
+                types[i] = c;
+            }
+        }
+        v->clause = saved;
+        const char **names = sl_arena_alloc(v->a, sizeof(char *) * (size_t)(w ? w : 1));
+        for (int i = 0; i < w; i++) {
+            if (types[i]->id == SQL_T_NULL) {
+                fail(v, q->kids[0]->kids[i], SL_ERR_VALIDATION, "Illegal use of 'NULL': column %d of VALUES is NULL in every row", i + 1);
+                sl_error_hint(v->err, "give the column a type: CAST(NULL AS INT)");
+                return SL_ERR_VALIDATION;
+            }
+            char nm[32];
+            snprintf(nm, sizeof nm, "EXPR$%d", i);
+            names[i] = sl_arena_strdup(v->a, nm);
+        }
+        q->type = row_type(v, w, names, types);
+        return SL_OK;
+    }
     case SQL_ORDER_BY: {
         scope *sc = NULL;
         if ((st = bind_query_inner(v, parent, q->kids[0], &sc))) return st;
@@ -1562,6 +1616,10 @@ static sl_status statement(vctx *v, sql_node *stmt)
     case SQL_SET_OP:
     case SQL_ORDER_BY:
     case SQL_WITH: return bind_query(v, NULL, stmt);
+    case SQL_VALUES:
+        fail(v, stmt, SL_ERR_UNSUPPORTED, "not supported yet: VALUES as a statement of its own");
+        sl_error_hint(v->err, "query it as SELECT * FROM (VALUES ...) AS t(a, b), or write it into a table: INSERT INTO t VALUES ...");
+        return SL_ERR_UNSUPPORTED;
     default: return fail(v, stmt, SL_ERR_UNSUPPORTED, "not supported yet: %s", sql_kind_name(stmt->kind));
     }
 }

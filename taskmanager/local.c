@@ -74,7 +74,7 @@ static sl_status check_supported(const jobgraph *g, sl_error *err)
             const jg_operator *o = &g->vertices[i].ops[k];
             const char *kind = op_kind(o);
             if (strcmp(kind, "source") == 0 || strcmp(kind, "calc") == 0 || strcmp(kind, "union") == 0 || strcmp(kind, "sink") == 0 ||
-                strcmp(kind, "window_table_function") == 0 || is_keyed(kind))
+                strcmp(kind, "window_table_function") == 0 || strcmp(kind, "values") == 0 || is_keyed(kind))
                 continue;
             sl_error_set(err, SL_ERR_UNSUPPORTED, "The job needs the operator %s, which this build of Sluice cannot run yet.",
                          o->description ? o->description : kind);
@@ -216,6 +216,8 @@ static sl_status build_chain(deployment *d, const jg_vertex *v, int subtask, boo
             st = sl_op_window_join_create(o->spec, &d->job, a, &ops[n], err);
         } else if (strcmp(kind, "window_table_function") == 0) {
             st = sl_op_window_tvf_create(o->spec, &d->job, a, &ops[n], err);
+        } else if (strcmp(kind, "values") == 0) {
+            st = sl_op_values_create(o->spec, &d->job, a, &ops[n], err);
         } else {
             st = sl_connector_sink(o->spec, &d->job, subtask, v->parallelism, a, &ops[n], err);
         }

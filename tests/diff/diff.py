@@ -703,8 +703,22 @@ SEMI_ANTI = [
          "WHERE a.k IS b.k AND a.k2 IS b.k2 AND a.n = b.n)"),
 ]
 
+# VALUES tables (SQLite names VALUES columns column1, column2 ...: a CTE names them there).
+VALUES = [
+    Case("values_join", "values",
+         cols("k INT, tag STRING, v INT"),
+         "SELECT l.k, t.tag, l.v FROM L l JOIN (VALUES (0, 'zero'), (3, 'three'), (45, 'x'), (CAST(NULL AS INT), 'n')) "
+         "AS t(k, tag) ON l.k = t.k",
+         "WITH t(k, tag) AS (VALUES (0, 'zero'), (3, 'three'), (45, 'x'), (NULL, 'n')) "
+         "SELECT l.k, t.tag, l.v FROM L l JOIN t ON l.k = t.k"),
+    Case("values_union_agg", "values",
+         cols("k INT, c BIGINT"),
+         "SELECT k, COUNT(*) FROM (SELECT k FROM L UNION ALL SELECT * FROM (VALUES 1, 1 + 1, 1, CAST(NULL AS INT))) GROUP BY k",
+         "SELECT k, COUNT(*) FROM (SELECT k FROM L UNION ALL SELECT * FROM (VALUES (1), (2), (1), (NULL))) GROUP BY k"),
+]
+
 CASES = (STATELESS + JOINS + AGGREGATES + AGG_OVER_JOIN + JOIN_OVER_AGG + WINDOWS + INTERVAL_JOINS + WINDOW_JOINS + TOPN
-         + WINDOW_TOPN + SETOPS + SEMI_ANTI)
+         + WINDOW_TOPN + SETOPS + SEMI_ANTI + VALUES)
 
 
 # ------------------------------------------------------------------------------------------------

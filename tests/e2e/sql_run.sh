@@ -294,5 +294,35 @@ grep -oE '\+I\[[0-9]+\]' "$tmp/out" | tr -dc '0-9\n' | sort -n | tr '\n' ' ' > "
 run explain -f "$tmp/union.sql"
 has "Union(all=[true], union=[x, tag])" "$tmp/out" && has "GroupAggregate(groupBy=[id], select=[id])" "$tmp/out"; check "explain: the Union and the distinct aggregate" $?
 
+# 15. VALUES: INSERT ... VALUES into print (constant expressions, NULL, the common DECIMAL type), a
+#     VALUES table joined with a datagen table at parallelism 2, a row of the wrong length
+cat > "$tmp/values.sql" <<EOF
+CREATE TABLE vp (a DECIMAL(11, 1), b STRING) WITH ('connector' = 'print');
+INSERT INTO vp VALUES (1, 'x'), (2.5, UPPER('y')), (1 + 2, CAST(NULL AS STRING));
+EOF
+run sql -f "$tmp/values.sql"
+check "INSERT VALUES exits 0" $status; [ $status -eq 0 ] || show
+printf '+I[1.0, x]\n+I[2.5, Y]\n+I[3.0, null]\n' | cmp -s - "$tmp/out"; rc=$?; check "INSERT VALUES: exact rows in order" $rc; [ $rc -eq 0 ] || show
+has "3 records read, 3 written" "$tmp/err"; check "INSERT VALUES: summary counts" $?
+cat > "$tmp/values_join.sql" <<EOF
+CREATE TABLE vg (id INT, v INT) WITH ('connector' = 'datagen', 'number-of-rows' = '5', 'rows-per-second' = '1000000',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '5',
+  'fields.v.kind' = 'sequence', 'fields.v.start' = '11', 'fields.v.end' = '15');
+CREATE TABLE vj (name STRING, v INT) WITH ('connector' = 'print');
+INSERT INTO vj SELECT t.name, vg.v FROM (VALUES (2, 'two'), (4, 'four'), (9, 'nine')) AS t(id, name) JOIN vg ON t.id = vg.id;
+EOF
+run sql -D parallelism.default=2 -D taskmanager.numberOfTaskSlots=2 -f "$tmp/values_join.sql"
+check "VALUES join datagen exits 0" $status; [ $status -eq 0 ] || show
+grep -oE '\+I\[[a-z]+, [0-9]+\]' "$tmp/out" | sort > "$tmp/vj"
+printf '+I[four, 14]\n+I[two, 12]\n' | cmp -s - "$tmp/vj"; rc=$?; check "VALUES join datagen: matching rows" $rc; [ $rc -eq 0 ] || show
+run explain -D parallelism.default=2 -f "$tmp/values_join.sql"
+has "Vertex 1: Values -> Calc (parallelism 1," "$tmp/out"; check "explain: Values runs with parallelism 1" $?
+printf "CREATE TABLE vp (a INT, b INT) WITH ('connector' = 'print');\nINSERT INTO vp VALUES (1, 2), (3);\n" > "$tmp/values_bad.sql"
+run sql -f "$tmp/values_bad.sql"
+check "VALUES row of another length: exit 2" $(( status != 2 ))
+has "values_bad.sql:2:32: error: Values passed to VALUES operator must have compatible types: row 2 has 1 value where the first row has 2" "$tmp/err"
+rc=$?; check "VALUES row of another length: message at file:line:col" $rc; [ $rc -eq 0 ] || show
+! [ -s "$tmp/out" ]; check "VALUES row of another length: nothing printed" $?
+
 echo "sql_run: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

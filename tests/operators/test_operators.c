@@ -183,6 +183,59 @@ static void test_datagen(void **unused)
     jobgraph_free(g);
 }
 
+/* Values: every tuple once (constant expressions evaluated by the operator, in the column's type),
+ * then the end of input; a restored source goes on after the tuples its checkpoint had emitted, and
+ * a malformed state is an error naming the operator. */
+static void test_values_source(void **unused)
+{
+    jobgraph *g = graph_of("CREATE TABLE p (a INT, b STRING) WITH ('connector' = 'blackhole');"
+                           "INSERT INTO p VALUES (1, 'x'), (1 + 1, UPPER('y')), (3, CAST(NULL AS STRING))");
+    const jg_operator *o = find_op(g, "values");
+    assert_int_equal(g->vertices[0].parallelism, 1);
+    json_t *state = NULL;
+    for (int run = 0; run < 3; run++) {
+        harness h = {0};
+        sl_job_context_init(&h.job);
+        h.types = sl_arena_create(0);
+        sl_error err;
+        sl_operator *src;
+        assert_int_equal(sl_op_values_create(o->spec, &h.job, h.types, &src, &err), SL_OK);
+        src->description = o->description;
+        harness_init(&h, &src, 1);
+        sl_source_state st;
+        int wait_ms = 0;
+        if (run == 0) {
+            assert_int_equal(src->vt->poll(src, 2, &st, &wait_ms, &err), SL_OK);
+            assert_int_equal(st, SL_SOURCE_MORE);
+            assert_string_equal(sl_strbuf_cstr(&h.cap.text), "+I[1, x]\n+I[2, Y]\n");
+            sl_snapshot_ctx sc = {.checkpoint_id = 7, .dir = "/tmp"};
+            assert_int_equal(src->vt->snapshot(src, &sc, &state, &err), SL_OK);
+            assert_int_equal(src->vt->poll(src, 100, &st, &wait_ms, &err), SL_OK);
+            assert_int_equal(st, SL_SOURCE_END);
+            assert_string_equal(sl_strbuf_cstr(&h.cap.text), "+I[1, x]\n+I[2, Y]\n+I[3, null]\n");
+        } else {
+            json_t *bad = json_pack("{s:i}", "emitted", 9);
+            sl_restore_part part = {.subtask = 0, .parallelism = 1, .kg_lo = 0, .kg_hi = 127, .state = run == 1 ? state : bad};
+            sl_restore_ctx rc = {.checkpoint_id = 7, .kg_lo = 0, .kg_hi = 127, .nparts = 1, .parts = &part};
+            sl_status rst = src->vt->restore(src, &rc, &err);
+            json_decref(bad);
+            if (run == 2) {
+                assert_int_equal(rst, SL_ERR_STATE);
+                assert_non_null(strstr(err.message, "Values(tuples="));
+                assert_non_null(strstr(err.message, "checkpoint 7"));
+            } else {
+                assert_int_equal(rst, SL_OK);
+                assert_int_equal(src->vt->poll(src, 100, &st, &wait_ms, &err), SL_OK);
+                assert_int_equal(st, SL_SOURCE_END);
+                assert_string_equal(sl_strbuf_cstr(&h.cap.text), "+I[3, null]\n");
+            }
+        }
+        harness_free(&h);
+    }
+    json_decref(state);
+    jobgraph_free(g);
+}
+
 /* filesystem source: rows in file order; a malformed line is an error at file:line. */
 static void test_filesystem_source(void **unused)
 {
@@ -708,6 +761,7 @@ int main(void)
         cmocka_unit_test(test_calc_runtime_error),
         cmocka_unit_test(test_scan_computed_filter_watermark),
         cmocka_unit_test(test_datagen),
+        cmocka_unit_test(test_values_source),
         cmocka_unit_test(test_filesystem_source),
         cmocka_unit_test(test_print_sink),
         cmocka_unit_test(test_join_left_retractions),

@@ -1,0 +1,1 @@
+SELECT * FROM (VALUES (1, 'a'), (TRUE, 'b')) AS t(id, name);

@@ -1,0 +1,1 @@
+SELECT * FROM (VALUES (NULL, 1), (NULL, 2)) AS t(a, b);

@@ -1,0 +1,1 @@
+SELECT * FROM (VALUES (1, COUNT(*))) AS t(a, b);
