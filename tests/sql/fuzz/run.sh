@@ -14,7 +14,7 @@ clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DSLUICE_VERSI
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$SRC" -I"$GEN" \
   "$SRC"/tests/sql/fuzz/fuzz_sql.c "$SRC"/sql/*.c "$GEN"/parser.c "$GEN"/lexer.c \
-  "$SRC"/planner/*.c "$SRC"/common/*.c $(pkg-config --cflags --libs yaml-0.1 libxxhash jansson) \
+  "$SRC"/planner/*.c "$SRC"/common/*.c "$SRC"/runtime/expr.c "$SRC"/runtime/expr_fn.c "$SRC"/runtime/row.c "$SRC"/runtime/temporal.c $(pkg-config --cflags --libs yaml-0.1 libxxhash jansson) \
   -o "$work/fuzz_sql" -w
 mkdir -p "$work/corpus"
 cp "$SRC"/tests/sql/fuzz/corpus/* "$SRC"/tests/sql/parse/*.sql "$SRC"/tests/sql/validate/*.sql "$SRC"/tests/planner/*.sql "$work/corpus/" 2>/dev/null || true
