@@ -2543,6 +2543,19 @@ static void print_agg_select(sl_strbuf *out, const plan_node *n, const sql_type 
 
 static void print_node(sl_strbuf *out, const plan_node *n);
 
+/* The node that introduced the update/delete changes an updating node n carries (down the chain
+ * of updating inputs). */
+static const plan_node *changes_origin(const plan_node *n)
+{
+    for (;;) {
+        const plan_node *next = NULL;
+        for (int i = 0; i < n->ninputs; i++)
+            if (n->input[i]->changelog != PLAN_CL_INSERT_ONLY) next = n->input[i];
+        if (!next) return n;
+        n = next;
+    }
+}
+
 /* A window aggregate emits final results: its input must be insert-only (as Flink's, which refuses
  * updating input with this message). */
 static sl_status check_window_inputs(pctx *c, const plan_node *n, const sql_node *at)
@@ -2552,14 +2565,7 @@ static sl_status check_window_inputs(pctx *c, const plan_node *n, const sql_node
         if (st) return st;
     }
     if ((n->kind != PLAN_WINDOW_AGG && n->kind != PLAN_WINDOW_TVF) || n->input[0]->changelog == PLAN_CL_INSERT_ONLY) return SL_OK;
-    const plan_node *src = n->input[0];
-    for (;;) {
-        const plan_node *next = NULL;
-        for (int i = 0; i < src->ninputs; i++)
-            if (src->input[i]->changelog != PLAN_CL_INSERT_ONLY) next = src->input[i];
-        if (!next) break;
-        src = next;
-    }
+    const plan_node *src = changes_origin(n->input[0]);
     sl_strbuf desc = SL_STRBUF_INIT;
     print_node(&desc, src);
     sl_error_set(c->err, SL_ERR_UNSUPPORTED, "%s doesn't support consuming update and delete changes which is produced by node %s",
@@ -3103,14 +3109,7 @@ static sl_status check_rank_inputs(pctx *c, const plan_node *n)
     }
     if (n->kind != PLAN_RANK || n->input[0]->changelog == PLAN_CL_INSERT_ONLY || (n->rank_fn == PLAN_ROW_NUMBER && !n->dedup))
         return SL_OK;
-    const plan_node *src = n->input[0]; /* the node that introduced the changes */
-    for (;;) {
-        const plan_node *next = NULL;
-        for (int i = 0; i < src->ninputs; i++)
-            if (src->input[i]->changelog != PLAN_CL_INSERT_ONLY) next = src->input[i];
-        if (!next) break;
-        src = next;
-    }
+    const plan_node *src = changes_origin(n->input[0]);
     sl_strbuf desc = SL_STRBUF_INIT;
     print_node(&desc, src);
     if (n->dedup)
