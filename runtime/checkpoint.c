@@ -1188,6 +1188,8 @@ sl_status sl_cp_restore_inflight(sl_checkpointer *cp, sl_task *t, sl_cp_inflight
         if (!json_array_size(files)) continue;
         int old_sub = (int)json_integer_value(json_object_get(pj, "subtask"));
         int old_par = (int)json_integer_value(json_object_get(pj, "parallelism"));
+        /* at the same parallelism a subtask's in-flight data is its own: no other part is fetched */
+        if (old_par == sl_task_parallelism(t) && old_sub != sl_task_subtask(t)) continue;
         char d[4200], path[4400];
         snprintf(d, sizeof d, "%s/restore-%s-%d/%d", cp->local_root, key, sl_task_subtask(t), old_sub);
         if ((st = fetch_part_files(cp, files, d, key, t, err))) break;

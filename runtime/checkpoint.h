@@ -109,10 +109,10 @@ void sl_cp_inflight_done(sl_checkpointer *cp, sl_task *t, int64_t id, uint64_t b
 void sl_cp_decline(sl_checkpointer *cp, sl_task *t, int64_t id, const char *reason, bool benign);
 /* Restores every operator of t's chain that has state in the checkpoint being restored. */
 sl_status sl_cp_restore_task(sl_checkpointer *cp, sl_task *t, sl_error *err);
-/* The in-flight data an unaligned checkpoint holds for the inputs of t's head operator: fn gets
- * every record of every old subtask's part (old subtask, old parallelism, head-operator input,
- * the row); it decides which are t's (key groups, subtask mapping), replays them and says so in
- * *taken. */
+/* The in-flight data an unaligned checkpoint holds for the inputs of t's head operator. At the
+ * same parallelism fn gets the records of t's own old subtask; rescaled, every record of every
+ * old subtask's part (old subtask, old parallelism, head-operator input, the row) and decides
+ * which are t's (key groups, subtask mapping). It replays them and says so in *taken. */
 typedef sl_status (*sl_cp_inflight_fn)(void *ctx, int old_subtask, int old_parallelism, int input, const uint8_t *row, uint32_t len,
                                        bool *taken, sl_error *err);
 sl_status sl_cp_restore_inflight(sl_checkpointer *cp, sl_task *t, sl_cp_inflight_fn fn, void *ctx, sl_error *err);

@@ -1147,17 +1147,20 @@ static const output *channel_output(const sl_channel *c)
  * this subtask's: at the same parallelism, what this subtask kept; rescaled, a hash-partitioned
  * input's records whose key group this subtask owns, other inputs' old subtasks spread over the
  * new ones. */
+typedef struct replay_ctx {
+    sl_task *t;
+    const output **by_input; /* per head-operator input: the upstream output feeding it */
+    int n;
+} replay_ctx;
+
 static sl_status replay_inflight(void *ctx, int old_subtask, int old_par, int input, const uint8_t *row, uint32_t len, bool *taken,
                                  sl_error *err)
 {
-    sl_task *t = ctx;
+    replay_ctx *x = ctx;
+    sl_task *t = x->t;
     (void)len;
-    if (old_par == t->parallelism) {
-        if (old_subtask != t->subtask) return SL_OK;
-    } else {
-        const output *o = NULL;
-        for (int i = 0; i < t->nin && !o; i++)
-            if (t->in[i]->input == input) o = channel_output(t->in[i]);
+    if (old_par != t->parallelism) { /* (at the same parallelism only this subtask's part comes) */
+        const output *o = input >= 0 && input < x->n ? x->by_input[input] : NULL;
         if (o && o->part == SL_PART_HASH) {
             int kg = sl_row_key_group(row, o->keys, o->key_phys, o->nkeys, t->max_parallelism);
             if (sl_key_group_owner(t->max_parallelism, t->parallelism, kg) != t->subtask) return SL_OK;
@@ -1182,7 +1185,16 @@ static void *task_main(void *arg)
     for (int i = 0; i < t->nops && !st; i++)
         if (t->ops[i]->vt->open) st = t->ops[i]->vt->open(t->ops[i], &err);
     if (!st && t->job->cp) st = sl_cp_restore_task(t->job->cp, t, &err);
-    if (!st && t->job->cp && t->nin) st = sl_cp_restore_inflight(t->job->cp, t, replay_inflight, t, &err);
+    if (!st && t->job->cp && t->nin) {
+        replay_ctx x = {t, NULL, 0};
+        for (int i = 0; i < t->nin; i++)
+            if (t->in[i]->input >= x.n) x.n = t->in[i]->input + 1;
+        x.by_input = sl_xcalloc((size_t)(x.n ? x.n : 1), sizeof *x.by_input);
+        for (int i = 0; i < t->nin; i++)
+            if (!x.by_input[t->in[i]->input]) x.by_input[t->in[i]->input] = channel_output(t->in[i]);
+        st = sl_cp_restore_inflight(t->job->cp, t, replay_inflight, &x, &err);
+        free(x.by_input);
+    }
     if (!st) st = sl_task_is_source(t) ? run_source(t, &err) : run_consumer(t, &err);
     end_collecting(t, "the task ended before its inputs delivered the barrier");
     if (!st && t->cp_terminal) st = await_terminal(t, &err);
