@@ -1,0 +1,2 @@
+SELECT 'caf√©', 'ok';
+SELECT UPPER('a©') FROM t;
