@@ -83,6 +83,8 @@ bool sl_cp_settings_needed(const sl_cp_settings *s) { return s->interval_ms > 0 
 
 /* ---- the coordinator's data ---------------------------------------------------------------------- */
 
+enum { TASK_RUNNING = 0, TASK_FINISHED = 1, TASK_GONE = 2 };
+
 typedef struct shared_file {
     char *name; /* under shared/ */
     int refs;
@@ -174,6 +176,10 @@ struct sl_checkpointer {
 
     sl_task **tasks;
     int ntasks;
+    /* per task of the attempt: TASK_RUNNING, TASK_FINISHED (its input ended: it takes part in
+     * later checkpoints as finished, FLIP-147) or TASK_GONE (stopped before the end of its input:
+     * no checkpoint can include it any more) */
+    signed char *task_state;
     int64_t last_id;
     pending *pend;
     completed *done;
@@ -458,6 +464,7 @@ void sl_cp_destroy(sl_checkpointer *cp, bool stopped, bool failed)
     free(cp->durations);
     free(cp->last_path);
     free(cp->tasks);
+    free(cp->task_state);
     pthread_mutex_destroy(&cp->m);
     pthread_cond_destroy(&cp->work);
     pthread_cond_destroy(&cp->idle);
@@ -474,7 +481,11 @@ static bool part_has_state(const json_t *part)
     return (s && !json_is_null(s)) || json_array_size(f) > 0;
 }
 
-sl_status sl_cp_check_restore(sl_checkpointer *cp, const char *const *op_ids, int n, int max_parallelism, sl_error *err)
+static sl_status partly_finished_error(sl_checkpointer *cp, const char *opid, const json_t *arr, int nfin, int old_par, int parallelism,
+                                       sl_error *err);
+static void finished_parts(const json_t *arr, int subtask, int *old_par, int *nfin, int *mine);
+
+sl_status sl_cp_check_restore(sl_checkpointer *cp, const char *const *op_ids, const int *op_par, int n, int max_parallelism, sl_error *err)
 {
     if (!cp->restore_meta) return SL_OK;
     json_int_t mp = json_integer_value(json_object_get(cp->restore_meta, "max_parallelism"));
@@ -509,6 +520,13 @@ sl_status sl_cp_check_restore(sl_checkpointer *cp, const char *const *op_ids, in
         sl_error_hint(err, "if the query changed on purpose, SET 'execution.savepoint.ignore-unclaimed-state' = 'true' to drop that state");
         return SL_ERR_STATE;
     }
+    /* an operator that had finished on some of its subtasks only: at its old parallelism only */
+    for (int i = 0; i < n; i++) {
+        const json_t *arr = op_ids[i] ? json_object_get(json_object_get(cp->restore_meta, "operators"), op_ids[i]) : NULL;
+        int old_par, nfin, mine;
+        finished_parts(arr, -1, &old_par, &nfin, &mine);
+        if (nfin && nfin < old_par && op_par[i] != old_par) return partly_finished_error(cp, op_ids[i], arr, nfin, old_par, op_par[i], err);
+    }
     return SL_OK;
 }
 
@@ -520,6 +538,8 @@ void sl_cp_attach(sl_checkpointer *cp, sl_task **tasks, int n)
     free(cp->tasks);
     cp->tasks = sl_xmalloc(sizeof(sl_task *) * (size_t)(n ? n : 1));
     memcpy(cp->tasks, tasks, sizeof(sl_task *) * (size_t)n);
+    free(cp->task_state);
+    cp->task_state = sl_xcalloc((size_t)(n ? n : 1), 1);
     cp->ntasks = n;
     cp->last_trigger_ns = sl_mono_ns();
     pthread_mutex_unlock(&cp->m);
@@ -686,11 +706,61 @@ static sl_status complete(sl_checkpointer *cp, pending *p, sl_error *err)
     return SL_OK;
 }
 
-static bool all_running(sl_checkpointer *cp)
+/* Whether a checkpoint can be triggered: some task still runs and none ended without finishing
+ * its input (a stopping job). Finished tasks take part as finished (checkpoints after tasks
+ * finished, Flink's FLIP-147). */
+static bool can_trigger(sl_checkpointer *cp)
 {
-    for (int i = 0; i < cp->ntasks; i++)
-        if (sl_task_finished(cp->tasks[i])) return false;
-    return cp->ntasks > 0;
+    bool running = false;
+    for (int i = 0; i < cp->ntasks; i++) {
+        if (cp->task_state[i] == TASK_GONE) return false;
+        running |= cp->task_state[i] == TASK_RUNNING;
+    }
+    return running;
+}
+
+static void ack_task(sl_checkpointer *cp, pending *p, int ti, json_t *parts);
+static int task_index(sl_checkpointer *cp, const sl_task *t);
+
+/* Task ti finished (its input ended) before checkpoint p reached it: it acknowledges p as
+ * finished, a part without state per operator of its chain (under cp->m). */
+static void ack_finished(sl_checkpointer *cp, pending *p, int ti)
+{
+    sl_task *t = cp->tasks[ti];
+    int nops;
+    sl_operator *const *ops = sl_task_chain(t, &nops);
+    sl_key_group_range kr = sl_key_group_range_for(sl_task_max_parallelism(t), sl_task_parallelism(t), sl_task_subtask(t));
+    json_t *parts = json_array();
+    for (int i = 0; i < nops; i++) {
+        const sl_operator *op = ops[i];
+        if (!op->id) continue;
+        json_array_append_new(parts, json_pack("{s:s, s:s, s:i, s:i, s:[i,i], s:b, s:n, s:b}", "id", op->id, "operator",
+                                               op->description ? op->description : op->vt->name, "subtask", sl_task_subtask(t),
+                                               "parallelism", sl_task_parallelism(t), "kg", kr.start, kr.end, "keyed", op->keyed, "state",
+                                               "finished", 1));
+    }
+    p->in_flight++; /* as a snapshot's: the upload drops it */
+    ack_task(cp, p, ti, parts);
+}
+
+void sl_cp_task_ended(sl_checkpointer *cp, sl_task *t, bool finished)
+{
+    pthread_mutex_lock(&cp->m);
+    int ti = task_index(cp, t);
+    if (ti >= 0) {
+        cp->task_state[ti] = finished ? TASK_FINISHED : TASK_GONE;
+        for (pending *p = cp->pend; p; p = p->next) {
+            if (p->failed || p->has_acked[ti] || (p->deferred && p->deferred[ti])) continue;
+            if (finished) {
+                ack_finished(cp, p, ti);
+            } else {
+                char buf[600];
+                snprintf(buf, sizeof buf, "subtask %.150s ended before the checkpoint reached it (the job is stopping)", sl_task_name(t));
+                abort_pending(cp, p, buf, true);
+            }
+        }
+    }
+    pthread_mutex_unlock(&cp->m);
 }
 
 static void trigger(sl_checkpointer *cp, int64_t sp_req)
@@ -729,8 +799,10 @@ static void trigger(sl_checkpointer *cp, int64_t sp_req)
     cp->pend = p;
     cp->last_trigger_ns = sl_mono_ns();
     if (p->failed) return;
-    for (int i = 0; i < cp->ntasks; i++)
-        if (sl_task_is_source(cp->tasks[i])) sl_task_trigger_checkpoint(cp->tasks[i], p->id);
+    for (int i = 0; i < cp->ntasks; i++) {
+        if (cp->task_state[i] == TASK_FINISHED) ack_finished(cp, p, i);
+        else if (sl_task_is_source(cp->tasks[i])) sl_task_trigger_checkpoint(cp->tasks[i], p->id);
+    }
 }
 
 sl_status sl_cp_tick(sl_checkpointer *cp, sl_error *err)
@@ -800,7 +872,7 @@ sl_status sl_cp_tick(sl_checkpointer *cp, sl_error *err)
     /* an aborted checkpoint whose uploads are over is gone, its files too */
     reap(cp);
     /* trigger */
-    bool can = inflight < cp->set.max_concurrent && all_running(cp) && (cp->store || cp->savepoint_req);
+    bool can = inflight < cp->set.max_concurrent && can_trigger(cp) && (cp->store || cp->savepoint_req);
     if (can && cp->savepoint_req && inflight == 0) {
         int64_t req = cp->savepoint_req;
         cp->savepoint_req = 0;
@@ -1073,6 +1145,7 @@ static void do_upload(sl_checkpointer *cp, upload *u)
     json_array_foreach(u->ops, i, part)
     {
         const char *local = json_string_value(json_object_get(part, "local"));
+        if (!local) continue; /* a finished subtask's part: nothing to upload */
         if (!skip && !st) {
             upload_ctx x = {cp, u, p, json_array(), json_string_value(json_object_get(part, "rel"))};
             st = walk(local, "", upload_file, &x, &e);
@@ -1226,6 +1299,65 @@ sl_status sl_cp_restore_inflight(sl_checkpointer *cp, sl_task *t, sl_cp_inflight
     return st;
 }
 
+/* Whether operator op's subtask `subtask` (of `parallelism`) had finished in the checkpoint being
+ * restored: 1 yes, 0 no (or the operator is not in it), -1 it cannot be told (an error in err). */
+/* An operator's parts in the checkpoint being restored: its old parallelism, how many of its
+ * subtasks had finished, whether subtask `subtask` had. */
+static void finished_parts(const json_t *arr, int subtask, int *old_par, int *nfin, int *mine)
+{
+    size_t k;
+    const json_t *pj;
+    *old_par = *nfin = *mine = 0;
+    json_array_foreach(arr, k, pj)
+    {
+        *old_par = (int)json_integer_value(json_object_get(pj, "parallelism"));
+        if (!json_is_true(json_object_get(pj, "finished"))) continue;
+        (*nfin)++;
+        if ((int)json_integer_value(json_object_get(pj, "subtask")) == subtask) *mine = 1;
+    }
+}
+
+static sl_status partly_finished_error(sl_checkpointer *cp, const char *opid, const json_t *arr, int nfin, int old_par, int parallelism,
+                                       sl_error *err)
+{
+    const char *desc = json_string_value(json_object_get(json_array_get(arr, 0), "operator"));
+    sl_error_set(err, SL_ERR_STATE,
+                 "Cannot restore from '%s': %d of the %d subtasks of operator %s (%s) had finished when it was taken, so it can only be "
+                 "restored at parallelism %d, not %d.",
+                 cp->restore_desc, nfin, old_par, opid, desc ? desc : "?", old_par, parallelism);
+    sl_error_hint(err, "restore at parallelism %d, or take a savepoint while every subtask of that operator still runs", old_par);
+    return SL_ERR_STATE;
+}
+
+static int op_finished(sl_checkpointer *cp, const sl_operator *op, int subtask, int parallelism, sl_error *err)
+{
+    const json_t *arr = json_object_get(json_object_get(cp->restore_meta, "operators"), op->id);
+    int old_par, nfin, mine;
+    finished_parts(arr, subtask, &old_par, &nfin, &mine);
+    if (!nfin) return 0;
+    if (nfin >= old_par) return 1; /* fully finished: every new subtask is finished too */
+    if (old_par == parallelism) return mine;
+    partly_finished_error(cp, op->id, arr, nfin, old_par, parallelism, err); /* (sl_cp_check_restore refuses it first) */
+    return -1;
+}
+
+int sl_cp_restored_finished(sl_checkpointer *cp, sl_task *t, sl_error *err)
+{
+    if (!cp->restore_meta) return 0;
+    int nops, any = 0;
+    sl_operator *const *ops = sl_task_chain(t, &nops);
+    for (int i = 0; i < nops; i++) {
+        if (!ops[i]->id || !json_object_get(json_object_get(cp->restore_meta, "operators"), ops[i]->id)) continue;
+        int f = op_finished(cp, ops[i], sl_task_subtask(t), sl_task_parallelism(t), err);
+        if (f <= 0) return f; /* one operator of the chain still ran: the task runs */
+        any = 1;
+    }
+    if (any && cp->set.log_each)
+        cp_log(cp, "Subtask %s had finished when checkpoint %" PRId64 " was taken: it stays finished.", sl_task_name(t),
+               (int64_t)json_integer_value(json_object_get(cp->restore_meta, "checkpoint_id")));
+    return any;
+}
+
 sl_status sl_cp_restore_task(sl_checkpointer *cp, sl_task *t, sl_error *err)
 {
     if (!cp->restore_meta) return SL_OK;
@@ -1250,6 +1382,7 @@ sl_status sl_cp_restore_task(sl_checkpointer *cp, sl_task *t, sl_error *err)
             const json_t *kg = json_object_get(pj, "kg");
             int lo = (int)json_integer_value(json_array_get(kg, 0)), hi = (int)json_integer_value(json_array_get(kg, 1));
             if (op->keyed && (hi < kr.start || lo > kr.end)) continue;
+            if (json_is_true(json_object_get(pj, "finished"))) continue; /* a finished subtask left no state */
             sl_restore_part *rp = &parts[np];
             rp->subtask = (int)json_integer_value(json_object_get(pj, "subtask"));
             rp->parallelism = (int)json_integer_value(json_object_get(pj, "parallelism"));

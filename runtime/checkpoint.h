@@ -66,8 +66,9 @@ void sl_cp_destroy(sl_checkpointer *cp, bool stopped, bool failed);
 
 /* Checks the restored checkpoint against the new job: every operator state in it must belong to
  * an operator of the job (unless execution.savepoint.ignore-unclaimed-state), same max
- * parallelism. op_ids: the stateful operators' ids. */
-sl_status sl_cp_check_restore(sl_checkpointer *cp, const char *const *op_ids, int n, int max_parallelism, sl_error *err);
+ * parallelism, an operator that had finished on some subtasks only at its old parallelism.
+ * op_ids / op_par: the operators' ids and parallelism. */
+sl_status sl_cp_check_restore(sl_checkpointer *cp, const char *const *op_ids, const int *op_par, int n, int max_parallelism, sl_error *err);
 
 /* An attempt of the job starts with these tasks / ends (pending checkpoints are aborted). */
 void sl_cp_attach(sl_checkpointer *cp, sl_task **tasks, int n);
@@ -104,9 +105,18 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
  * snapshot is complete. failure: the collection failed (the checkpoint fails with that reason);
  * abandoned: the task gave the checkpoint up (a newer one overtook it): nothing is reported. */
 void sl_cp_inflight_done(sl_checkpointer *cp, sl_task *t, int64_t id, uint64_t bytes, const char *failure);
-/* Checkpoint id fails because of task t (benign: not a failure that counts, e.g. a source that
- * finished before it could take part). */
+/* Checkpoint id fails because of task t (benign: not a failure that counts). */
 void sl_cp_decline(sl_checkpointer *cp, sl_task *t, int64_t id, const char *reason, bool benign);
+/* Task t ended (its thread is about to end). finished: its input ended (not a stop or a failure):
+ * every pending checkpoint it has not acknowledged, and every later one, takes it as finished (a
+ * part without state per operator, "finished": true; Flink's checkpoints after tasks finished,
+ * FLIP-147). Otherwise the pending checkpoints it did not reach fail (benign) and no checkpoint
+ * is triggered any more. */
+void sl_cp_task_ended(sl_checkpointer *cp, sl_task *t, bool finished);
+/* Whether t had finished when the checkpoint being restored was taken (then it does not run: it
+ * ends its outputs at once): 1 yes, 0 no, -1 an error (an operator that had partly finished,
+ * restored at another parallelism). */
+int sl_cp_restored_finished(sl_checkpointer *cp, sl_task *t, sl_error *err);
 /* Restores every operator of t's chain that has state in the checkpoint being restored. */
 sl_status sl_cp_restore_task(sl_checkpointer *cp, sl_task *t, sl_error *err);
 /* The in-flight data an unaligned checkpoint holds for the inputs of t's head operator. At the

@@ -1111,9 +1111,7 @@ static sl_status run_source(sl_task *t, sl_error *err)
             pthread_mutex_unlock(&t->g.m);
         }
     }
-    /* a checkpoint triggered after the last poll cannot include this source any more */
-    int64_t trig = atomic_load(&t->cp_trigger);
-    if (trig > t->cp_cur && t->job->cp) sl_cp_decline(t->job->cp, t, trig, "its input ended before the checkpoint reached it", true);
+    /* a checkpoint triggered after the last poll takes this source as finished (task_main) */
     return finish_chain(t, err);
 }
 
@@ -1184,8 +1182,12 @@ static void *task_main(void *arg)
     sl_status st = SL_OK;
     for (int i = 0; i < t->nops && !st; i++)
         if (t->ops[i]->vt->open) st = t->ops[i]->vt->open(t->ops[i], &err);
-    if (!st && t->job->cp) st = sl_cp_restore_task(t->job->cp, t, &err);
-    if (!st && t->job->cp && t->nin) {
+    /* a subtask that had finished when the restored checkpoint was taken stays finished: it only
+     * ends its outputs (its records were all processed before that checkpoint) */
+    int was_finished = !st && t->job->cp ? sl_cp_restored_finished(t->job->cp, t, &err) : 0;
+    if (was_finished < 0) st = SL_ERR_STATE;
+    if (!st && !was_finished && t->job->cp) st = sl_cp_restore_task(t->job->cp, t, &err);
+    if (!st && !was_finished && t->job->cp && t->nin) {
         replay_ctx x = {t, NULL, 0};
         for (int i = 0; i < t->nin; i++)
             if (t->in[i]->input >= x.n) x.n = t->in[i]->input + 1;
@@ -1195,7 +1197,7 @@ static void *task_main(void *arg)
         st = sl_cp_restore_inflight(t->job->cp, t, replay_inflight, &x, &err);
         free(x.by_input);
     }
-    if (!st) st = sl_task_is_source(t) ? run_source(t, &err) : run_consumer(t, &err);
+    if (!st && !was_finished) st = sl_task_is_source(t) ? run_source(t, &err) : run_consumer(t, &err);
     end_collecting(t, "the task ended before its inputs delivered the barrier");
     if (!st && t->cp_terminal) st = await_terminal(t, &err);
     if (st) {
@@ -1203,6 +1205,8 @@ static void *task_main(void *arg)
     } else if (!cancelled(t)) {
         emit_event_all(t, EV_END, 0);
         flush_outputs(t);
+        /* all of its input was processed (not a stop): later checkpoints take it as finished */
+        if (t->job->cp) sl_cp_task_ended(t->job->cp, t, !sl_task_stopping(t) && !t->cp_terminal);
     }
     publish(t);
     atomic_store(&t->finished, true);

@@ -346,14 +346,19 @@ static void human_count(double v, char *buf, size_t n)
 }
 
 /* The ids of the operators that may have state in a checkpoint (every operator of the graph). */
-static const char **graph_op_ids(const jobgraph *g, int *n)
+/* Every operator's id and its vertex's parallelism (*par, freed by the caller). */
+static const char **graph_op_ids(const jobgraph *g, int **par, int *n)
 {
     int total = 0;
     for (int i = 0; i < g->nvertices; i++) total += g->vertices[i].nops;
     const char **ids = sl_xcalloc((size_t)(total ? total : 1), sizeof(char *));
+    *par = sl_xcalloc((size_t)(total ? total : 1), sizeof(int));
     *n = 0;
     for (int i = 0; i < g->nvertices; i++)
-        for (int k = 0; k < g->vertices[i].nops; k++) ids[(*n)++] = g->vertices[i].ops[k].id;
+        for (int k = 0; k < g->vertices[i].nops; k++) {
+            (*par)[*n] = g->vertices[i].parallelism;
+            ids[(*n)++] = g->vertices[i].ops[k].id;
+        }
     return ids;
 }
 
@@ -553,11 +558,13 @@ sl_status sl_job_run_local(const jobgraph *g, const sl_config *cfg, const sl_run
     sl_checkpointer *cp = NULL;
     if (sl_cp_settings_needed(&cps)) {
         int nids;
-        const char **ids = graph_op_ids(g, &nids);
+        int *pars;
+        const char **ids = graph_op_ids(g, &pars, &nids);
         int maxp = g->nvertices ? g->vertices[0].max_parallelism : 128;
         st = sl_cp_create(&cps, tmp_dir, log, NULL, &cp, err);
-        if (!st) st = sl_cp_check_restore(cp, ids, nids, maxp, err);
+        if (!st) st = sl_cp_check_restore(cp, ids, pars, nids, maxp, err);
         free(ids);
+        free(pars);
         if (st) {
             sl_cp_destroy(cp, false, true);
             sl_cp_settings_free(&cps);

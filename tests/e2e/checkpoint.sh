@@ -16,6 +16,8 @@
 #  5. user errors: restore from a directory without _metadata, an interval without a directory (a
 #     warning and a default directory),
 #     state no operator claims (and -n to allow it), a changed max parallelism.
+#  6. checkpoints after tasks finished: a finished VALUES source stays finished across a restore;
+#     an operator that finished on some subtasks only is refused at another parallelism.
 set -u
 tmp=$(mktemp -d)
 . "${SLUICE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
@@ -309,6 +311,74 @@ job_sql "$d/job3.sql" 500000 "$CK" "SET 'execution.checkpointing.dir' = 'file://
 "$BIN" sql -f "$d/job3.sql" >"$d/out" 2>"$d/err"
 [ $? -eq 0 ] && has "'execution.checkpointing.unaligned.enabled' needs 'execution.checkpointing.mode' = 'EXACTLY_ONCE'" "$d/err"
 check "unaligned checkpoints with AT_LEAST_ONCE: a warning says they need EXACTLY_ONCE, the job runs" $?
+
+# ---- 6. checkpoints after tasks finished (Flink's FLIP-147) ----
+# A VALUES table (a bounded source that ends at once) joined with a longer datagen: after VALUES
+# has finished, checkpoints go on and hold its subtask as finished; a SIGKILL after that and a
+# restore at another parallelism keep it finished (its rows are not emitted again) while the
+# join's restored state still has them, so every datagen record is counted exactly once.
+d="$tmp/finished"
+mkdir -p "$d"
+cat >"$d/job.sql" <<EOF
+SET 'execution.checkpointing.interval' = '200ms';
+SET 'execution.checkpointing.dir' = 'file://$d/chk';
+$RETAIN
+SET 'taskmanager.numberOfTaskSlots' = '4';
+CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20000', 'number-of-rows' = '$N',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '$N');
+CREATE TABLE snk (k INT, c BIGINT, s BIGINT) WITH ('connector' = 'print');
+INSERT INTO snk SELECT d.k, COUNT(*), SUM(s.id) FROM (SELECT CAST(id % 10 AS INT) AS k, id FROM src) AS s
+  JOIN (VALUES (0, 'a'), (1, 'b'), (2, 'c'), (3, 'd'), (4, 'e'), (5, 'f'), (6, 'g'), (7, 'h'), (8, 'i'), (9, 'j')) AS d(k, name)
+  ON s.k = d.k GROUP BY d.k;
+EOF
+"$BIN" sql -f "$d/job.sql" -D parallelism.default=2 -D log.level=DEBUG >"$d/out.0" 2>"$d/err.0" &
+job_pid=$!
+# wait for a completed checkpoint that holds a finished subtask, then kill
+fin=
+for ((i = 0; i < 400; i++)); do
+    fin=$(grep -l '"finished":true' "$d"/chk/*/chk-*/_metadata 2>/dev/null | head -1)
+    [ -n "$fin" ] && break
+    kill -0 "$job_pid" 2>/dev/null || break
+    sleep 0.05
+done
+kill -9 "$job_pid" 2>/dev/null
+wait "$job_pid" 2>/dev/null
+job_pid=
+[ -n "$fin" ]
+check "checkpoints go on after the VALUES source finished: a completed checkpoint holds its subtask as finished" $?
+[ -n "$fin" ] || show "$d/err.0"
+from=$(latest_chk "$d/chk")
+"$BIN" sql -f "$d/job.sql" -s "$from" -D parallelism.default=3 -D log.level=DEBUG >"$d/out.1" 2>"$d/err.1"
+st=$?
+check "restored from a checkpoint with a finished subtask at parallelism 3: the job ends normally" $st
+[ $st -eq 0 ] || show "$d/err.1"
+has "had finished when checkpoint" "$d/err.1" && has "it stays finished" "$d/err.1"
+check "the finished subtask stays finished after the restore (the log says so)" $?
+exact "$d/out.1"
+check "finished VALUES source + restore: every record counted exactly once (no VALUES row emitted twice)" $?
+# an operator that had finished on some of its subtasks only restores at the same parallelism:
+# mark one datagen subtask finished in a copy of the checkpoint and restore it at parallelism 3
+part="$(dirname "$from")/chk-partial"
+cp -r "$from" "$part"
+python3 - "$part/_metadata" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for opid, parts in m["operators"].items():
+    if len(parts) == 2 and "src" in parts[0].get("operator", "") and not parts[0].get("finished"):
+        p = [x for x in parts if x["subtask"] == 1][0]
+        p.update(finished=True, state=None, files=[])
+        break
+else:
+    sys.exit("no datagen operator with 2 parts in " + sys.argv[1])
+json.dump(m, open(sys.argv[1], "w"))
+PY
+check "the checkpoint copy was edited (test setup)" $?
+"$BIN" sql -f "$d/job.sql" -s "$part" -D parallelism.default=3 >"$d/out.2" 2>"$d/err.2"
+[ $? -ne 0 ] && has "1 of the 2 subtasks of operator" "$d/err.2" && has "can only be restored at parallelism 2, not 3" "$d/err.2" &&
+    has "hint:" "$d/err.2"
+r=$?
+check "a partly finished operator restored at another parallelism is refused, naming it and the parallelism it needs" $r
+[ $r -eq 0 ] || show "$d/err.2"
 
 echo "checkpoint e2e: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
