@@ -26,8 +26,12 @@
  *     values, then per round (default 3): sl_state_snapshot on the task thread (what a checkpoint
  *     stalled for before); sl_state_snapshot_begin (the synchronous part now), then
  *     sl_state_snap_write on a second thread while the task thread overwrites N/2 random existing
- *     keys (put rate with the view open: copy-on-write of each key's first change); the same N/2
- *     puts with no view open. The two put phases alternate order between rounds.
+ *     keys ("puts/s writing": copy-on-write of each key's first change, and a second thread
+ *     writing); the same N/2 puts with a view open that is written only afterwards ("puts/s
+ *     view": the copy-on-write cost alone); with no view open. The three put phases rotate order
+ *     between rounds. "write ms": the write on the second thread during the puts; "alone ms": the
+ *     write of the second view after its puts, nothing else running. "mem MiB": memory_bytes right after the puts with the writer running
+ *     (the view's retained copies included unless the write finished first).
  */
 #define _XOPEN_SOURCE 700 /* mkdtemp */
 #define SL_STATE_INTERNAL
@@ -403,8 +407,8 @@ static void bench_hmasync(size_t n, int rounds, const char *dir)
     size_t m = n / 2;
     printf("hashmap asynchronous snapshot: %zu keys of 100-byte values (%.0f MiB), %zu random overwrites per put "
            "phase; dir %s\n", n, st0.memory_bytes / 1048576.0, m, root);
-    printf("%5s %12s %10s %10s %14s %14s %12s\n", "round", "sync snap ms", "begin ms", "write ms", "puts/s view",
-           "puts/s no view", "mem MiB");
+    printf("%5s %12s %10s %10s %10s %14s %14s %14s %9s\n", "round", "sync snap ms", "begin ms", "write ms", "alone ms", "puts/s writing",
+           "puts/s view", "puts/s no view", "mem MiB");
     for (int r = 0; r < rounds; r++) {
         char snap[600];
         snprintf(snap, sizeof snap, "%s/sync-%d", root, r);
@@ -413,12 +417,25 @@ static void bench_hmasync(size_t n, int rounds, const char *dir)
         double sync_s = now_s() - t;
         sl_state_workdir_remove(snap);
 
-        double plain = 0, viewed = 0, begin_s = 0;
+        double plain = 0, viewed = 0, idle = 0, begin_s = 0, alone_s = 0;
         snap_writer w = {0};
         uint64_t peak = 0;
-        for (int j = 0; j < 2; j++) {
-            if ((r + j) % 2 == 0) {
+        for (int j = 0; j < 3; j++) {
+            int phase = (r + j) % 3;
+            if (phase == 0) {
                 plain = overwrite(s, keys, n, m);
+                continue;
+            }
+            if (phase == 1) { /* a view open, written only after the puts */
+                snprintf(snap, sizeof snap, "%s/idle-%d", root, r);
+                sl_state_snap *sn;
+                if (sl_state_snapshot_begin(s, snap, &sn, &err) != SL_OK) die("sl_state_snapshot_begin", err.message);
+                idle = overwrite(s, keys, n, m);
+                t = now_s();
+                if (sl_state_snap_write(sn, &err) != SL_OK) die("sl_state_snap_write", err.message);
+                alone_s = now_s() - t;
+                sl_state_snap_free(sn);
+                sl_state_workdir_remove(snap);
                 continue;
             }
             snprintf(snap, sizeof snap, "%s/async-%d", root, r);
@@ -436,8 +453,8 @@ static void bench_hmasync(size_t n, int rounds, const char *dir)
             sl_state_snap_free(w.snap);
             sl_state_workdir_remove(snap);
         }
-        printf("%5d %12.1f %10.2f %10.1f %14.0f %14.0f %12.0f\n", r + 1, sync_s * 1e3, begin_s * 1e3, w.secs * 1e3,
-               viewed, plain, peak / 1048576.0);
+        printf("%5d %12.1f %10.2f %10.1f %10.1f %14.0f %14.0f %14.0f %9.0f\n", r + 1, sync_s * 1e3, begin_s * 1e3,
+               w.secs * 1e3, alone_s * 1e3, viewed, idle, plain, peak / 1048576.0);
         fflush(stdout);
     }
     sl_state_close(s);
