@@ -1125,10 +1125,9 @@ static void do_upload(sl_checkpointer *cp, upload *u)
     sl_error_clear(&e);
     sl_status st = SL_OK;
     /* the asynchronous part of the operators' snapshots (e.g. writing a hashmap state view), before
-     * their directories are walked */
+     * their directories are walked; released once the files are uploaded (or instead of running) */
     bool async_failed = false;
     for (size_t k = 0; k < dl.n && !skip && !st; k++) async_failed = (st = dl.v[k].fn(dl.v[k].arg, &e)) != SL_OK;
-    deferred_release(&dl);
     json_array_foreach(u->ops, i, part)
     {
         const char *local = json_string_value(json_object_get(part, "local"));
@@ -1141,6 +1140,7 @@ static void do_upload(sl_checkpointer *cp, upload *u)
         json_object_del(part, "local");
         json_object_del(part, "rel");
     }
+    deferred_release(&dl);
     pthread_mutex_lock(&cp->m);
     if (p) {
         if (st) {

@@ -89,8 +89,9 @@ typedef struct sl_snapshot_ctx {
     /* Defers the expensive part of the snapshot to the asynchronous phase: fn(arg) runs on the
      * checkpoint's upload thread, in the order deferred, before the files of this part (dir) are
      * uploaded, while the subtask processes records again; it may write into dir. A failure fails
-     * the checkpoint. release(arg) runs once afterwards, or instead of fn when the checkpoint was
-     * aborted or failed first (before the job attempt ends, so before the operator closes).
+     * the checkpoint. release(arg) runs once, after fn and the upload of the task's files, or
+     * instead of fn when the checkpoint was aborted or failed first; always before the job
+     * attempt ends, so before the operator closes.
      * NULL (tests, tools): no asynchronous phase; do the work in snapshot. */
     void (*defer)(const struct sl_snapshot_ctx *ctx, sl_snapshot_deferred_fn fn, sl_snapshot_release_fn release,
                   void *arg);
