@@ -112,6 +112,35 @@ static void strlist_free(strlist *l)
     memset(l, 0, sizeof *l);
 }
 
+/* What a task's operators deferred to the asynchronous phase of a checkpoint (sl_snapshot_ctx.defer):
+ * run on the upload thread before the task's parts are walked, released in every path. */
+typedef struct deferred {
+    sl_snapshot_deferred_fn fn;
+    sl_snapshot_release_fn release;
+    void *arg;
+} deferred;
+
+typedef struct deferred_list {
+    deferred *v;
+    size_t n, cap;
+} deferred_list;
+
+static void defer_add(const sl_snapshot_ctx *ctx, sl_snapshot_deferred_fn fn, sl_snapshot_release_fn release, void *arg)
+{
+    deferred_list *l = ctx->defer_arg;
+    if (l->n == l->cap) SL_GROW(l->v, l->cap, l->n + 1);
+    l->v[l->n++] = (deferred){fn, release, arg};
+}
+
+/* Releases (without running) what is left of l. */
+static void deferred_release(deferred_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].release) l->v[i].release(l->v[i].arg);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
 /* One task's acknowledgement: what its operators snapshotted, uploaded by the worker. */
 typedef struct upload {
     int64_t id;
@@ -137,6 +166,7 @@ typedef struct pending {
     uint64_t sync_ns_max, bytes, full;
     json_t *parts;  /* every uploaded part */
     json_t **deferred; /* per task: its parts while it collects in-flight data (unaligned), or NULL */
+    deferred_list *snaps; /* per task (or NULL): the asynchronous part of its snapshot, until its upload runs it */
     uint64_t inflight_bytes;
     strlist refs;   /* shared files referenced */
     bool failed, benign, done_notified, completed;
@@ -404,8 +434,17 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Releases the deferred snapshot work p still holds (its uploads will not run it). */
+static void release_snaps(pending *p)
+{
+    for (int i = 0; p->snaps && i < p->ntasks; i++) deferred_release(&p->snaps[i]);
+    free(p->snaps);
+    p->snaps = NULL;
+}
+
 static void free_pending(pending *p)
 {
+    release_snaps(p);
     for (int i = 0; p->deferred && i < p->ntasks; i++) json_decref(p->deferred[i]);
     free(p->deferred);
     free(p->has_acked);
@@ -556,6 +595,8 @@ void sl_cp_detach(sl_checkpointer *cp)
     /* wait for the uploads of aborted checkpoints: their files go away with them */
     while (cp->q_head || cp->worker_busy) pthread_cond_wait(&cp->idle, &cp->m);
     reap(cp);
+    /* what is left (a task ended before its acknowledgement) goes before the operators close */
+    for (pending *p = cp->pend; p; p = p->next) release_snaps(p);
     cp->ntasks = 0;
     pthread_mutex_unlock(&cp->m);
 }
@@ -989,6 +1030,7 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
     sl_error e;
     sl_error_clear(&e);
     sl_status st = SL_OK;
+    deferred_list dl = {0}; /* the operators' asynchronous parts */
     for (int i = 0; i < nops && !st; i++) {
         sl_operator *op = ops[i];
         if (!op->vt->snapshot) continue;
@@ -997,7 +1039,7 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
             st = sl_error_set(&e, SL_ERR_IO, "cannot create the local snapshot directory '%s': %s", dir, strerror(errno));
             break;
         }
-        sl_snapshot_ctx ctx = {.checkpoint_id = id, .savepoint = savepoint, .dir = dir};
+        sl_snapshot_ctx ctx = {.checkpoint_id = id, .savepoint = savepoint, .dir = dir, .defer = defer_add, .defer_arg = &dl};
         json_t *state = NULL;
         if ((st = op->vt->snapshot(op, &ctx, &state, &e))) break;
         char rel[600];
@@ -1035,6 +1077,12 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
         json_decref(parts);
         *declined = true;
     } else {
+        if (dl.n) { /* for this task's upload (ack_task, now or after the in-flight data) */
+            if (!p->snaps) p->snaps = sl_xcalloc((size_t)p->ntasks, sizeof *p->snaps);
+            deferred_release(&p->snaps[ti]);
+            p->snaps[ti] = dl;
+            memset(&dl, 0, sizeof dl);
+        }
         if (sync_ns > p->sync_ns_max) p->sync_ns_max = sync_ns;
         if (inflight_dir) { /* the acknowledgement waits for the in-flight data */
             if (!p->deferred) p->deferred = sl_xcalloc((size_t)p->ntasks, sizeof(json_t *));
@@ -1045,6 +1093,7 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
         }
     }
     pthread_mutex_unlock(&cp->m);
+    deferred_release(&dl); /* the synchronous phase failed: nothing of it runs */
     return SL_OK;
 }
 
@@ -1136,12 +1185,21 @@ static void do_upload(sl_checkpointer *cp, upload *u)
     pthread_mutex_lock(&cp->m);
     pending *p = find_pending(cp, u->id);
     bool skip = !p || p->failed;
+    deferred_list dl = {0};
+    if (p && p->snaps) {
+        dl = p->snaps[u->task];
+        memset(&p->snaps[u->task], 0, sizeof dl);
+    }
     pthread_mutex_unlock(&cp->m);
     size_t i;
     json_t *part;
     sl_error e;
     sl_error_clear(&e);
     sl_status st = SL_OK;
+    /* the asynchronous part of the operators' snapshots (e.g. writing a hashmap state view), before
+     * their directories are walked; released once the files are uploaded (or instead of running) */
+    bool async_failed = false;
+    for (size_t k = 0; k < dl.n && !skip && !st; k++) async_failed = (st = dl.v[k].fn(dl.v[k].arg, &e)) != SL_OK;
     json_array_foreach(u->ops, i, part)
     {
         const char *local = json_string_value(json_object_get(part, "local"));
@@ -1155,12 +1213,16 @@ static void do_upload(sl_checkpointer *cp, upload *u)
         json_object_del(part, "local");
         json_object_del(part, "rel");
     }
+    deferred_release(&dl);
     pthread_mutex_lock(&cp->m);
     if (p) {
         if (st) {
             char buf[900];
-            snprintf(buf, sizeof buf, "uploading the files of subtask %.150s failed (asynchronous phase): %.600s",
-                     u->task < cp->ntasks ? sl_task_name(cp->tasks[u->task]) : "?", e.message);
+            const char *who = u->task < cp->ntasks ? sl_task_name(cp->tasks[u->task]) : "?";
+            if (async_failed)
+                snprintf(buf, sizeof buf, "subtask %.150s failed in the asynchronous phase (writing its state snapshot): %.600s", who, e.message);
+            else
+                snprintf(buf, sizeof buf, "uploading the files of subtask %.150s failed (asynchronous phase): %.600s", who, e.message);
             abort_pending(cp, p, buf, false);
         }
         for (int k = 0; k < u->refs.n; k++) strlist_add(&p->refs, u->refs.v[k]);

@@ -129,13 +129,21 @@ sl_status sl_op_state_open_cached(sl_operator *op, int64_t ttl_ms, sl_state **ou
     return SL_OK;
 }
 
+static sl_status snap_write(void *snap, sl_error *err) { return sl_state_snap_write(snap, err); }
+static void snap_free(void *snap) { sl_state_snap_free(snap); }
+
 sl_status sl_op_state_snapshot(sl_state *st, sl_kcache *cache, const sl_snapshot_ctx *ctx, sl_error *err)
 {
     sl_status s = cache ? sl_kcache_flush(cache, err) : SL_OK;
     if (s) return s;
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/state", ctx->dir);
-    return sl_state_snapshot(st, dir, err);
+    if (!ctx->defer) return sl_state_snapshot(st, dir, err);
+    /* the synchronous phase only fixes the view; the upload thread writes it (a no-op for rocksdb) */
+    sl_state_snap *snap;
+    if ((s = sl_state_snapshot_begin(st, dir, &snap, err))) return s;
+    ctx->defer(ctx, snap_write, snap_free, snap);
+    return SL_OK;
 }
 
 sl_status sl_op_state_restore(sl_state *st, sl_kcache *cache, const sl_restore_ctx *ctx, sl_error *err)

@@ -45,7 +45,8 @@ sl_status sl_op_state_open_cached(sl_operator *op, int64_t ttl_ms, sl_state **ou
 
 /* Checkpoints of keyed state (the operators' snapshot/restore hooks call these). Snapshot: writes
  * the cache's dirty entries to the store, then the store's snapshot (a RocksDB checkpoint: hard
- * links) into <ctx->dir>/state. Restore: loads this subtask's key groups from the parts' state
+ * links) into <ctx->dir>/state; with ctx->defer only its synchronous part (sl_state_snapshot_begin:
+ * a copy-on-write view for hashmap), the write is deferred to the upload thread. Restore: loads this subtask's key groups from the parts' state
  * directories into the (empty) store; the cache then consults the store. cache may be NULL. */
 sl_status sl_op_state_snapshot(sl_state *st, struct sl_kcache *cache, const sl_snapshot_ctx *ctx, sl_error *err);
 sl_status sl_op_state_restore(sl_state *st, struct sl_kcache *cache, const sl_restore_ctx *ctx, sl_error *err);

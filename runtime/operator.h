@@ -56,8 +56,10 @@ typedef struct sl_op_vtable {
      * snapshot: the synchronous phase of checkpoint ctx->checkpoint_id, called on the subtask's
      *   thread when the barrier has arrived on every input (before it is forwarded): return the
      *   operator's small state as JSON (*out; NULL = none) and write bulky state as files into
-     *   ctx->dir, cheaply (hard links, a RocksDB checkpoint); the runtime uploads them afterwards,
-     *   while records flow again, so the files must not change once snapshot returns.
+     *   ctx->dir, cheaply (hard links, a RocksDB checkpoint), or defer writing them (ctx->defer:
+     *   e.g. a copy-on-write view of hashmap state, written on the upload thread); the runtime
+     *   uploads them afterwards, while records flow again, so the files must not change once
+     *   snapshot returns (or once the deferred work is done).
      * restore: after open, before the first record: the state of the checkpoint the job starts
      *   from (ctx->parts: see sl_restore_ctx).
      * notify_complete: checkpoint `checkpoint_id` is complete (every subtask acknowledged it and its
@@ -69,6 +71,11 @@ typedef struct sl_op_vtable {
     sl_status (*notify_complete)(sl_operator *op, int64_t checkpoint_id, sl_error *err);
 } sl_op_vtable;
 
+/* Work an operator's snapshot leaves to the asynchronous phase (sl_snapshot_ctx.defer). */
+typedef sl_status (*sl_snapshot_deferred_fn)(void *arg, sl_error *err); /* the asynchronous part */
+typedef void (*sl_snapshot_release_fn)(void *arg);                       /* always called once, after
+                                                                            fn or instead of it */
+
 /* What the synchronous phase of a checkpoint gives an operator. */
 typedef struct sl_snapshot_ctx {
     int64_t checkpoint_id;
@@ -79,6 +86,16 @@ typedef struct sl_snapshot_ctx {
                                 file named SLUICE_INSTANCE (one line: an id unique to the store
                                 instance) has immutable *.sst files: an .sst name already uploaded
                                 for that instance is referenced, not uploaded again (incremental) */
+    /* Defers the expensive part of the snapshot to the asynchronous phase: fn(arg) runs on the
+     * checkpoint's upload thread, in the order deferred, before the files of this part (dir) are
+     * uploaded, while the subtask processes records again; it may write into dir. A failure fails
+     * the checkpoint. release(arg) runs once, after fn and the upload of the task's files, or
+     * instead of fn when the checkpoint was aborted or failed first; always before the job
+     * attempt ends, so before the operator closes.
+     * NULL (tests, tools): no asynchronous phase; do the work in snapshot. */
+    void (*defer)(const struct sl_snapshot_ctx *ctx, sl_snapshot_deferred_fn fn, sl_snapshot_release_fn release,
+                  void *arg);
+    void *defer_arg; /* the checkpoint's own bookkeeping */
 } sl_snapshot_ctx;
 
 /* What one old subtask of the operator left in the checkpoint being restored. */

@@ -286,8 +286,38 @@ static sl_status write_small_file(const char *dir, const char *name, const char 
     return ok ? SL_OK : SL_ERR_IO;
 }
 
-sl_status sl_state_snapshot(sl_state *s, const char *dir, sl_error *err)
+struct sl_state_snap {
+    sl_state *s;
+    char *dir;
+    void *view;         /* the backend's view (snap_begin); NULL: the files were written at begin */
+    bool written;       /* sl_state_snap_write ran */
+    char instance[sizeof ((sl_state *)0)->instance];
+    char meta[128];
+};
+
+/* Writes SLUICE_INSTANCE and SLUICE_STATE (last) and syncs dir. */
+static sl_status snap_finish(const sl_state_snap *sn, sl_error *err)
 {
+    char line[sizeof sn->instance + 2];
+    snprintf(line, sizeof line, "%s\n", sn->instance);
+    sl_status rc = write_small_file(sn->dir, SL_STATE_FILE_INSTANCE, line, err);
+    if (rc == SL_OK) rc = write_small_file(sn->dir, SL_STATE_FILE_META, sn->meta, err);
+    if (rc == SL_OK && sl_fs_fsync_path(sn->dir) != 0)
+        rc = sl_error_set(err, SL_ERR_IO, "could not sync the state snapshot directory \"%s\": %s", sn->dir,
+                          strerror(errno));
+    return rc;
+}
+
+/* Removes the snapshot directory after a failure (it did not exist before begin: ours). */
+static void snap_remove(const sl_state_snap *sn)
+{
+    struct stat st;
+    if (lstat(sn->dir, &st) == 0) sl_state_workdir_remove(sn->dir);
+}
+
+sl_status sl_state_snapshot_begin(sl_state *s, const char *dir, sl_state_snap **out, sl_error *err)
+{
+    *out = NULL;
     if (!dir || !*dir) return sl_error_set(err, SL_ERR_INVALID, "no state snapshot directory given");
     char *d = sl_xstrdup(dir);
     for (size_t l = strlen(d); l > 1 && d[l - 1] == '/'; l--) d[l - 1] = '\0';
@@ -319,22 +349,55 @@ sl_status sl_state_snapshot(sl_state *s, const char *dir, sl_error *err)
             return SL_ERR_IO;
         }
     }
-    sl_status rc = s->vt->snapshot(s, d, err);
-    if (rc == SL_OK) {
-        char line[sizeof s->instance + 2];
-        snprintf(line, sizeof line, "%s\n", s->instance);
-        rc = write_small_file(d, SL_STATE_FILE_INSTANCE, line, err);
+    sl_state_snap *sn = sl_xcalloc(1, sizeof *sn);
+    sn->s = s;
+    sn->dir = d;
+    snprintf(sn->instance, sizeof sn->instance, "%s", s->instance);
+    snprintf(sn->meta, sizeof sn->meta, "sluice-state %d\nbackend %s\nttl %d\n", SL_STATE_SNAPSHOT_VERSION,
+             sl_state_kind_name(s->kind), s->ttl_ms > 0 ? 1 : 0);
+    sl_status rc;
+    if (s->vt->snap_begin) {
+        rc = s->vt->snap_begin(s, d, &sn->view, err);
+    } else { /* the whole snapshot now; the write has nothing left to do */
+        rc = s->vt->snapshot(s, d, err);
+        if (rc == SL_OK) rc = snap_finish(sn, err);
+        sn->written = true;
     }
-    if (rc == SL_OK) {
-        char meta[128];
-        snprintf(meta, sizeof meta, "sluice-state %d\nbackend %s\nttl %d\n", SL_STATE_SNAPSHOT_VERSION,
-                 sl_state_kind_name(s->kind), s->ttl_ms > 0 ? 1 : 0);
-        rc = write_small_file(d, SL_STATE_FILE_META, meta, err);
+    if (rc != SL_OK) {
+        snap_remove(sn);
+        free(sn->dir);
+        free(sn);
+        return rc;
     }
-    if (rc == SL_OK && sl_fs_fsync_path(d) != 0)
-        rc = sl_error_set(err, SL_ERR_IO, "could not sync the state snapshot directory \"%s\": %s", d, strerror(errno));
-    if (rc != SL_OK && lstat(d, &st) == 0) sl_state_workdir_remove(d); /* it did not exist before: ours */
-    free(d);
+    *out = sn;
+    return SL_OK;
+}
+
+sl_status sl_state_snap_write(sl_state_snap *sn, sl_error *err)
+{
+    if (sn->written) return SL_OK; /* rocksdb: done at begin */
+    sn->written = true;
+    sl_status rc = sn->s->vt->snap_write(sn->view, err);
+    if (rc == SL_OK) rc = snap_finish(sn, err);
+    if (rc != SL_OK) snap_remove(sn);
+    return rc;
+}
+
+void sl_state_snap_free(sl_state_snap *sn)
+{
+    if (!sn) return;
+    if (sn->view) sn->s->vt->snap_free(sn->view);
+    free(sn->dir);
+    free(sn);
+}
+
+sl_status sl_state_snapshot(sl_state *s, const char *dir, sl_error *err)
+{
+    sl_state_snap *sn;
+    sl_status rc = sl_state_snapshot_begin(s, dir, &sn, err);
+    if (rc != SL_OK) return rc;
+    rc = sl_state_snap_write(sn, err);
+    sl_state_snap_free(sn);
     return rc;
 }
 

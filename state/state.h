@@ -36,7 +36,9 @@
  * Threading: a store belongs to its subtask's thread; no call is thread-safe. Pointers returned by
  * get / iterators are valid until the next call on the store (or the iterator). RocksDB's own
  * background threads call now_ms (TTL compaction filter), so a custom clock must be thread-safe.
- * Free every iterator before closing its store.
+ * Free every iterator before closing its store. The exception: sl_state_snap_write and
+ * sl_state_snap_free of a snapshot view run on another thread, concurrently with the store's
+ * thread (see sl_state_snapshot_begin).
  *
  * Arguments: sid 0..255, kg 0..65535 (SL_ERR_INVALID otherwise); key and user key are any bytes
  * (zero bytes included; NULL with length 0 is allowed). */
@@ -120,8 +122,31 @@ const char *sl_state_kind_name(sl_state_kind k);
  *                    files by (instance, file name): they never change);
  *   SLUICE_STATE     the backend and format version (written last: a snapshot without it is
  *                    incomplete).
- * TTL write times are kept as stored. On failure the partly written `dir` is removed. */
+ * TTL write times are kept as stored. On failure the partly written `dir` is removed.
+ * sl_state_snapshot is sl_state_snapshot_begin + sl_state_snap_write + sl_state_snap_free. */
 sl_status sl_state_snapshot(sl_state *s, const char *dir, sl_error *err);
+
+/* The same snapshot in two steps, for checkpoints whose expensive part runs on another thread
+ * (docs/state.md "Asynchronous snapshots"):
+ *
+ * sl_state_snapshot_begin (the store's thread; the synchronous part) fixes what the snapshot holds:
+ *   the store as it is now. rocksdb: the whole snapshot is made here (a RocksDB checkpoint is
+ *   cheap) and the write is a no-op. hashmap: creates `dir` and opens a copy-on-write view of the
+ *   table (a copy of its slot array, nothing else); from then on the first change of a key the
+ *   view holds (put, delete, TTL expiry) copies that key first, and the view keeps the old copy.
+ * sl_state_snap_write (any one thread, at most once, while the store's thread keeps using the
+ *   store) writes the files of the view into `dir`; the same files as sl_state_snapshot. On failure
+ *   `dir` is removed. It releases what the view retained once the files are written.
+ * sl_state_snap_free (any thread, exactly once, written or not) releases the view.
+ *
+ * One view per store at a time: a begin while the previous view of the store is still open
+ * finishes that view first (writes its files on the calling thread, or waits for the thread
+ * writing them); its own sl_state_snap_write then returns that result. Free every snap before
+ * closing its store. */
+typedef struct sl_state_snap sl_state_snap;
+sl_status sl_state_snapshot_begin(sl_state *s, const char *dir, sl_state_snap **out, sl_error *err);
+sl_status sl_state_snap_write(sl_state_snap *snap, sl_error *err);
+void sl_state_snap_free(sl_state_snap *snap);
 
 /* Loads into a freshly opened, empty store (SL_ERR_INVALID otherwise) every entry whose key group
  * is in [kg_lo, kg_hi] from the n snapshot directories (made by sl_state_snapshot, by any store,
@@ -162,6 +187,12 @@ typedef struct sl_state_vt {
     void (*close)(sl_state *s);
     /* snapshots: writes the backend's data into dir (the backend creates dir) */
     sl_status (*snapshot)(sl_state *s, const char *dir, sl_error *err);
+    /* two-step snapshots (NULL: snapshot does it all in the synchronous part): snap_begin creates
+     * dir and returns a view; snap_write writes its data into dir (another thread); snap_free
+     * releases the view (any thread) */
+    sl_status (*snap_begin)(sl_state *s, const char *dir, void **view, sl_error *err);
+    sl_status (*snap_write)(void *view, sl_error *err);
+    void (*snap_free)(void *view);
     bool (*is_empty)(sl_state *s);
     /* restore: adds one entry as stored (e->ts valid); load_end after the last one */
     sl_status (*load)(sl_state *s, const struct sl_state_entry *e, sl_error *err);

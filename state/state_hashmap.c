@@ -5,12 +5,27 @@
  * record keeps its user keys in a dense array (iteration walks only that array) with, once it holds
  * more than INNER_LINEAR entries, an open-addressing index of array positions. Deleting swaps the
  * last array entry into the hole; iterators walk the array from the end, so deleting the entry just
- * visited (TTL cleanup during a scan) neither skips nor repeats entries. */
+ * visited (TTL cleanup during a scan) neither skips nor repeats entries.
+ *
+ * Snapshots are asynchronous (copy-on-write, like Flink's CopyOnWriteStateMap): a view (hm_view)
+ * is a copy of the outer slot array taken at sl_state_snapshot_begin plus the keys it points to.
+ * Every key carries the epoch it was made in (ver); the view opened at epoch E sees the keys with
+ * ver < E ("frozen" while it is open). The store's thread never changes or frees a frozen key: the
+ * first put/delete/expiry on one clones it (entries and data) into the table and retires the old
+ * one to the view, which frees it once its dump is written (or it is released). Keys made after
+ * begin are not in the view and change freely. The writer thread only reads the view; the two
+ * threads meet at h->lock (the view, its retired keys, its state) and at h->view_ver, an atomic the
+ * store's thread reads on each change ("is this key frozen?"). Iterators hold keys (pins): a
+ * frozen key that is retired while pinned stays with its iterators until the last one lets go,
+ * and a scan skips expired entries of a frozen key instead of dropping them (dropped later). */
 #define SL_STATE_INTERNAL
 #include "state/state.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +51,9 @@ typedef struct hm_key {
     uint32_t klen;
     uint16_t kg;
     uint8_t sid;
+    bool retired;     /* no longer in the table (replaced by a clone): kept for a view or an iterator */
     uint32_t pins;    /* live iterators on this key: it is not freed (or reordered by gets) meanwhile */
+    uint32_t ver;     /* the epoch it was made in: a view opened at epoch E sees it if ver < E */
     hm_entry *ents;
     uint32_t n, cap;
     uint32_t *idx;    /* position + 1, 0 = empty; NULL while n <= INNER_LINEAR */
@@ -58,14 +75,41 @@ typedef struct hm_giter {
     uint32_t pos;
 } hm_giter;
 
+struct hm_view;
+
 typedef struct hm_store {
     sl_state base;
     hm_key **slots;
     size_t cap, n; /* cap: power of two */
-    uint64_t mem;
+    uint64_t mem;  /* heap bytes of the table (the store's thread) */
     uint64_t expired;
     hm_iter *spare; /* a freed iterator kept for the next scan */
+    uint32_t epoch; /* stamps new keys (ver); begin moves it on */
+    /* where the store's thread and a view's writer meet */
+    _Atomic uint32_t view_ver;  /* epoch of the open view, 0 = none */
+    _Atomic uint64_t retained;  /* heap bytes held only for the open view (retired keys, its slot array) */
+    pthread_mutex_t lock;       /* guards view and the view's fields marked so */
+    pthread_cond_t cond;        /* a view's state changed */
+    struct hm_view *view;       /* the open view (attached), or NULL */
 } hm_store;
+
+enum { VIEW_OPEN, VIEW_WRITING, VIEW_DONE };
+
+/* A copy-on-write view of the table (sl_state_snapshot_begin .. its write or free). */
+typedef struct hm_view {
+    hm_store *h;
+    uint32_t ver;       /* sees the keys with ver < this */
+    bool ttl;
+    char *dir;
+    hm_key **slots;     /* the outer slot array at begin (NULL once released) */
+    size_t cap;
+    /* under h->lock: */
+    hm_key **retired;   /* frozen keys the table replaced: freed with the view */
+    size_t nretired, capretired;
+    int state;          /* VIEW_OPEN, VIEW_WRITING (by some thread), VIEW_DONE (result below) */
+    sl_status rc;
+    sl_error err;
+} hm_view;
 
 static uint64_t key_hash(int sid, int kg, const void *key, size_t klen)
 {
@@ -108,23 +152,124 @@ static void outer_grow(hm_store *h)
     h->cap = ncap;
 }
 
-static void key_free(hm_store *h, hm_key *k)
+/* Heap bytes of one key (as counted in h->mem). */
+static uint64_t key_bytes(const hm_key *k)
 {
-    for (uint32_t i = 0; i < k->n; i++) {
-        h->mem -= k->ents[i].cap;
-        free(k->ents[i].data);
-    }
-    h->mem -= sizeof *k + k->klen + (uint64_t)k->cap * sizeof(hm_entry) + (uint64_t)k->idx_cap * sizeof(uint32_t);
+    uint64_t b = sizeof *k + k->klen + (uint64_t)k->cap * sizeof(hm_entry) + (uint64_t)k->idx_cap * sizeof(uint32_t);
+    for (uint32_t i = 0; i < k->n; i++) b += k->ents[i].cap;
+    return b;
+}
+
+/* Frees a key without accounting (any thread). */
+static void key_release(hm_key *k)
+{
+    for (uint32_t i = 0; i < k->n; i++) free(k->ents[i].data);
     free(k->ents);
     free(k->idx);
     free(k);
+}
+
+static void key_free(hm_store *h, hm_key *k)
+{
+    h->mem -= key_bytes(k);
+    key_release(k);
+}
+
+/* ---- copy-on-write ---- */
+
+/* Whether an open view may see k: then k must not change (the store's thread; cheap). A stale
+ * answer after the view was released meanwhile only sends the caller to the locked path. */
+static inline bool frozen(const hm_store *h, const hm_key *k)
+{
+    uint32_t v = atomic_load_explicit(&h->view_ver, memory_order_acquire);
+    return v != 0 && k->ver < v;
+}
+
+/* Hands the frozen key k, no longer in the table, to the view v (under h->lock): it is freed with
+ * the view, or, while iterators pin it, by the last one (key_unpinned). */
+static void retire_locked(hm_store *h, hm_view *v, hm_key *k)
+{
+    uint64_t b = key_bytes(k);
+    h->mem -= b;
+    atomic_fetch_add(&h->retained, b);
+    k->retired = true;
+    if (k->pins) return;
+    if (v->nretired == v->capretired) SL_GROW(v->retired, v->capretired, v->nretired + 1);
+    v->retired[v->nretired++] = k;
+}
+
+/* Frees a key leaving the table: retired to the open view if it sees the key. */
+static void drop_key(hm_store *h, hm_key *k)
+{
+    if (frozen(h, k)) {
+        pthread_mutex_lock(&h->lock);
+        bool kept = h->view != NULL;
+        if (kept) retire_locked(h, h->view, k);
+        pthread_mutex_unlock(&h->lock);
+        if (kept) return;
+    }
+    key_free(h, k);
+}
+
+/* The last iterator let go of a retired key. */
+static void key_unpinned(hm_store *h, hm_key *k)
+{
+    pthread_mutex_lock(&h->lock);
+    hm_view *v = h->view;
+    if (v) { /* still open: it goes with the view (that one may see it) */
+        if (v->nretired == v->capretired) SL_GROW(v->retired, v->capretired, v->nretired + 1);
+        v->retired[v->nretired++] = k;
+    }
+    pthread_mutex_unlock(&h->lock);
+    if (!v) {
+        atomic_fetch_sub(&h->retained, key_bytes(k));
+        key_release(k);
+    }
+}
+
+/* A deep copy of k (entries and their data), made in the current epoch. */
+static hm_key *key_clone(hm_store *h, const hm_key *k)
+{
+    hm_key *c = sl_xmalloc(sizeof *c + (k->klen ? k->klen : 1));
+    memcpy(c, k, sizeof *c + k->klen);
+    c->pins = 0;
+    c->retired = false;
+    c->ver = h->epoch;
+    c->ents = k->cap ? sl_xmalloc((size_t)k->cap * sizeof *c->ents) : NULL;
+    if (k->n) memcpy(c->ents, k->ents, (size_t)k->n * sizeof *c->ents);
+    for (uint32_t i = 0; i < k->n; i++) {
+        c->ents[i].data = sl_xmalloc(k->ents[i].cap);
+        memcpy(c->ents[i].data, k->ents[i].data, (size_t)k->ents[i].uklen + k->ents[i].vlen);
+    }
+    if (k->idx) {
+        c->idx = sl_xmalloc((size_t)k->idx_cap * sizeof *c->idx);
+        memcpy(c->idx, k->idx, (size_t)k->idx_cap * sizeof *c->idx);
+    }
+    h->mem += key_bytes(c);
+    return c;
+}
+
+/* Before the first change of the frozen key k in slot i: the table gets a copy (returned), the
+ * view keeps k. */
+static hm_key *cow(hm_store *h, size_t i, hm_key *k)
+{
+    pthread_mutex_lock(&h->lock);
+    hm_view *v = h->view;
+    if (v) {
+        hm_key *c = key_clone(h, k);
+        h->slots[i] = c;
+        retire_locked(h, v, k);
+        k = c;
+    }
+    pthread_mutex_unlock(&h->lock);
+    return k;
 }
 
 /* Removes the key in slot i (it must be empty and unpinned). */
 static void outer_remove(hm_store *h, size_t i)
 {
     size_t mask = h->cap - 1;
-    key_free(h, h->slots[i]);
+    drop_key(h, h->slots[i]);
     h->slots[i] = NULL;
     h->n--;
     for (size_t j = (i + 1) & mask; h->slots[j]; j = (j + 1) & mask) {
@@ -238,6 +383,7 @@ static sl_status hm_get(sl_state *s, int sid, int kg, const void *key, size_t kl
     hm_entry *e = &k->ents[p];
     if (s->ttl_ms > 0 && sl_state_expired(e->ts, s->ttl_ms, sl_state_now(s))) {
         if (k->pins == 0) { /* an iterator walks this key: leave the cleanup to it */
+            if (frozen(h, k)) k = cow(h, slot, k); /* same entry positions */
             inner_remove(h, k, (uint32_t)p);
             h->expired++;
             if (k->n == 0) outer_remove(h, slot);
@@ -270,10 +416,13 @@ static sl_status put_at(hm_store *h, int sid, int kg, const void *key, size_t kl
         k->klen = (uint32_t)klen;
         k->kg = (uint16_t)kg;
         k->sid = (uint8_t)sid;
+        k->ver = h->epoch;
         if (klen) memcpy(k->key, key, klen);
         h->slots[slot] = k;
         h->n++;
         h->mem += sizeof *k + klen;
+    } else if (frozen(h, k)) {
+        k = cow(h, slot, k);
     }
     uint64_t uh = ukey_hash(ukey, uklen);
     int64_t p = inner_find(k, uh, ukey, uklen);
@@ -329,6 +478,11 @@ static sl_status hm_del(sl_state *s, int sid, int kg, const void *key, size_t kl
     if (!k) return SL_OK;
     int64_t p = inner_find(k, ukey_hash(ukey, uklen), ukey, uklen);
     if (p < 0) return SL_OK;
+    if (k->n == 1 && k->pins == 0) { /* the key goes (a frozen one to the view, not copied) */
+        outer_remove(h, slot);
+        return SL_OK;
+    }
+    if (frozen(h, k)) k = cow(h, slot, k);
     inner_remove(h, k, (uint32_t)p);
     if (k->n == 0 && k->pins == 0) outer_remove(h, slot);
     return SL_OK;
@@ -360,7 +514,9 @@ static void iter_release(hm_iter *it)
     hm_key *k = it->k;
     if (!k) return;
     it->k = NULL;
-    if (--k->pins == 0 && k->n == 0) outer_remove_key((hm_store *)it->base.s, k);
+    if (--k->pins) return;
+    if (k->retired) key_unpinned((hm_store *)it->base.s, k);
+    else if (k->n == 0) outer_remove_key((hm_store *)it->base.s, k);
 }
 
 static bool hm_gnext(sl_state_iter *bit, const void **key, size_t *klen, const void **ukey, size_t *uklen,
@@ -375,6 +531,7 @@ static hm_entry *next_live(hm_store *h, hm_key *k, uint32_t *pos, int64_t now)
         if (p >= k->n) continue; /* entries removed behind our back */
         hm_entry *e = &k->ents[p];
         if (h->base.ttl_ms > 0 && sl_state_expired(e->ts, h->base.ttl_ms, now)) {
+            if (k->retired || frozen(h, k)) continue; /* a view holds it: dropped by a later access */
             inner_remove(h, k, p);
             h->expired++;
             continue;
@@ -412,7 +569,9 @@ static bool hm_next(sl_state_iter *bit, const void **ukey, size_t *uklen, const 
 
 static void key_unpin(hm_store *h, hm_key *k)
 {
-    if (--k->pins == 0 && k->n == 0) outer_remove_key(h, k);
+    if (--k->pins) return;
+    if (k->retired) key_unpinned(h, k);
+    else if (k->n == 0) outer_remove_key(h, k);
 }
 
 static sl_status hm_scan_group(sl_state *s, int sid, int kg, sl_state_iter **out, sl_error *err)
@@ -497,17 +656,21 @@ static void hm_stats(sl_state *s, sl_state_stats *st)
 {
     hm_store *h = (hm_store *)s;
     st->expired = h->expired;
-    st->memory_bytes = h->mem;
+    st->memory_bytes = h->mem + atomic_load(&h->retained);
     st->disk_bytes = 0;
 }
 
 static void hm_close(sl_state *s)
 {
     hm_store *h = (hm_store *)s;
+    /* a view must be freed before its store is closed (sl_state_snap_free) */
+    assert(h->view == NULL);
     for (size_t i = 0; i < h->cap; i++)
         if (h->slots[i]) key_free(h, h->slots[i]);
     free(h->slots);
     free(h->spare);
+    pthread_mutex_destroy(&h->lock);
+    pthread_cond_destroy(&h->cond);
     free(h);
 }
 
@@ -536,12 +699,9 @@ static uint64_t get_le(const uint8_t *p, int n)
     return v;
 }
 
-static sl_status hm_snapshot(sl_state *s, const char *dir, sl_error *err)
+/* Writes the dump of the keys in slots[0..cap) into dir (which exists). Reads the keys only. */
+static sl_status dump_write(const char *dir, hm_key *const *slots, size_t cap, bool ttl, sl_error *err)
 {
-    hm_store *h = (hm_store *)s;
-    if (mkdir(dir, 0777) != 0)
-        return sl_error_set(err, SL_ERR_IO, "could not create the state snapshot directory \"%s\": %s", dir,
-                            strerror(errno));
     size_t pl = strlen(dir) + sizeof SL_STATE_FILE_DUMP + 2;
     char *path = sl_xmalloc(pl);
     snprintf(path, pl, "%s/%s", dir, SL_STATE_FILE_DUMP);
@@ -555,11 +715,11 @@ static sl_status hm_snapshot(sl_state *s, const char *dir, sl_error *err)
     uint8_t hd[DUMP_HEADER] = {0};
     memcpy(hd, DUMP_MAGIC, 8);
     put_le(hd + 8, DUMP_VERSION, 4);
-    put_le(hd + 12, s->ttl_ms > 0 ? 1 : 0, 4);
+    put_le(hd + 12, ttl ? 1 : 0, 4);
     bool ok = fwrite(hd, 1, sizeof hd, f) == sizeof hd;
     uint64_t count = 0, sum = DUMP_SEED;
-    for (size_t i = 0; ok && i < h->cap; i++) {
-        const hm_key *k = h->slots[i];
+    for (size_t i = 0; ok && i < cap; i++) {
+        const hm_key *k = slots[i];
         if (!k) continue;
         for (uint32_t p = 0; ok && p < k->n; p++) {
             const hm_entry *e = &k->ents[p];
@@ -592,6 +752,109 @@ static sl_status hm_snapshot(sl_state *s, const char *dir, sl_error *err)
     if (!ok) sl_error_set(err, SL_ERR_IO, "could not write the state snapshot file \"%s\": %s", path, strerror(e));
     free(path);
     return ok ? SL_OK : SL_ERR_IO;
+}
+
+/* Releases what the view holds and detaches it from the store (under h->lock): the table's keys
+ * change freely again. */
+static void view_detach_locked(hm_store *h, hm_view *v)
+{
+    uint64_t b = 0;
+    for (size_t i = 0; i < v->nretired; i++) {
+        b += key_bytes(v->retired[i]);
+        key_release(v->retired[i]);
+    }
+    free(v->retired);
+    v->retired = NULL;
+    v->nretired = v->capretired = 0;
+    b += v->cap * sizeof *v->slots;
+    free(v->slots);
+    v->slots = NULL;
+    atomic_fetch_sub(&h->retained, b);
+    h->view = NULL;
+    atomic_store_explicit(&h->view_ver, 0, memory_order_release);
+    pthread_cond_broadcast(&h->cond);
+}
+
+/* Writes the view (state VIEW_WRITING, taken by the caller), then records the result and releases
+ * the view (takes h->lock). */
+static void view_write(hm_view *v)
+{
+    hm_store *h = v->h;
+    sl_error e;
+    sl_error_clear(&e);
+    sl_status rc = dump_write(v->dir, v->slots, v->cap, v->ttl, &e);
+    pthread_mutex_lock(&h->lock);
+    v->rc = rc;
+    v->err = e;
+    v->state = VIEW_DONE;
+    if (h->view == v) view_detach_locked(h, v);
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+}
+
+static sl_status hm_snap_begin(sl_state *s, const char *dir, void **out, sl_error *err)
+{
+    hm_store *h = (hm_store *)s;
+    *out = NULL;
+    /* one view at a time: finish the previous one first (write it here if nobody is writing it) */
+    pthread_mutex_lock(&h->lock);
+    while (h->view) {
+        hm_view *prev = h->view;
+        if (prev->state == VIEW_OPEN) {
+            prev->state = VIEW_WRITING;
+            pthread_mutex_unlock(&h->lock);
+            view_write(prev);
+            pthread_mutex_lock(&h->lock);
+        } else {
+            pthread_cond_wait(&h->cond, &h->lock);
+        }
+    }
+    pthread_mutex_unlock(&h->lock);
+    if (mkdir(dir, 0777) != 0)
+        return sl_error_set(err, SL_ERR_IO, "could not create the state snapshot directory \"%s\": %s", dir,
+                            strerror(errno));
+    hm_view *v = sl_xcalloc(1, sizeof *v);
+    v->h = h;
+    v->ttl = s->ttl_ms > 0;
+    v->dir = sl_xstrdup(dir);
+    v->cap = h->cap;
+    v->slots = sl_xmalloc(h->cap * sizeof *v->slots);
+    memcpy(v->slots, h->slots, h->cap * sizeof *v->slots);
+    v->state = VIEW_OPEN;
+    v->ver = ++h->epoch; /* keys made from now on are not in the view */
+    atomic_fetch_add(&h->retained, h->cap * sizeof *v->slots);
+    pthread_mutex_lock(&h->lock);
+    h->view = v;
+    atomic_store_explicit(&h->view_ver, v->ver, memory_order_release);
+    pthread_mutex_unlock(&h->lock);
+    *out = v;
+    return SL_OK;
+}
+
+static sl_status hm_snap_write(void *vv, sl_error *err)
+{
+    hm_view *v = vv;
+    hm_store *h = v->h;
+    pthread_mutex_lock(&h->lock);
+    bool mine = v->state == VIEW_OPEN;
+    if (mine) v->state = VIEW_WRITING;
+    while (!mine && v->state != VIEW_DONE) pthread_cond_wait(&h->cond, &h->lock); /* a later begin writes it */
+    pthread_mutex_unlock(&h->lock);
+    if (mine) view_write(v);
+    if (v->rc != SL_OK && err) *err = v->err;
+    return v->rc;
+}
+
+static void hm_snap_free(void *vv)
+{
+    hm_view *v = vv;
+    hm_store *h = v->h;
+    pthread_mutex_lock(&h->lock);
+    while (v->state == VIEW_WRITING) pthread_cond_wait(&h->cond, &h->lock);
+    if (h->view == v) view_detach_locked(h, v);
+    pthread_mutex_unlock(&h->lock);
+    free(v->dir);
+    free(v);
 }
 
 static sl_status dump_error(sl_error *err, const char *dir, const char *what)
@@ -718,7 +981,9 @@ static const sl_state_vt hm_vt = {
     .iter_free = hm_iter_free,
     .stats = hm_stats,
     .close = hm_close,
-    .snapshot = hm_snapshot,
+    .snap_begin = hm_snap_begin,
+    .snap_write = hm_snap_write,
+    .snap_free = hm_snap_free,
     .is_empty = hm_is_empty,
     .load = hm_load,
     .load_end = hm_load_end,
@@ -754,6 +1019,11 @@ sl_status sl_state_hashmap_open(const sl_state_options *o, sl_state **out, sl_er
     h->cap = 64;
     h->slots = sl_xcalloc(h->cap, sizeof *h->slots);
     h->mem = sizeof *h + h->cap * sizeof *h->slots;
+    h->epoch = 1;
+    atomic_init(&h->view_ver, 0);
+    atomic_init(&h->retained, 0);
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_cond_init(&h->cond, NULL);
     make_instance(h);
     *out = &h->base;
     return SL_OK;

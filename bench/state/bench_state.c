@@ -20,12 +20,25 @@
  *     100-byte values, then sl_state_snapshot (timed), for the two ways a snapshot can get the
  *     memtables' data: flushing them (no write-ahead log) or copying the log (snapshot_wal);
  *     the modes alternate `rounds` times (default 2). Prints put rate and snapshot p50/max.
+ *
+ *   bench_state hmasync [N] [rounds] [dir]
+ *     the hashmap backend's asynchronous snapshot: N (default 1000000) random keys of 100-byte
+ *     values, then per round (default 3): sl_state_snapshot on the task thread (what a checkpoint
+ *     stalled for before); sl_state_snapshot_begin (the synchronous part now), then
+ *     sl_state_snap_write on a second thread while the task thread overwrites N/2 random existing
+ *     keys ("puts/s writing": copy-on-write of each key's first change, and a second thread
+ *     writing); the same N/2 puts with a view open that is written only afterwards ("puts/s
+ *     view": the copy-on-write cost alone); with no view open. The three put phases rotate order
+ *     between rounds. "write ms": the write on the second thread during the puts; "alone ms": the
+ *     write of the second view after its puts, nothing else running. "mem MiB": memory_bytes right after the puts with the writer running
+ *     (the view's retained copies included unless the write finished first).
  */
 #define _XOPEN_SOURCE 700 /* mkdtemp */
 #define SL_STATE_INTERNAL
 #include "state/state.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <rocksdb/c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,8 +354,129 @@ static void bench_cpsync(int rounds, const char *dir)
         }
 }
 
+/* ---- hmasync ---- */
+
+typedef struct snap_writer {
+    sl_state_snap *snap;
+    double secs;
+    sl_status rc;
+    sl_error err;
+} snap_writer;
+
+static void *snap_writer_main(void *arg)
+{
+    snap_writer *w = arg;
+    double t = now_s();
+    w->rc = sl_state_snap_write(w->snap, &w->err);
+    w->secs = now_s() - t;
+    return NULL;
+}
+
+/* m random overwrites of existing keys; ops/s. */
+static double overwrite(sl_state *s, const uint64_t *keys, size_t n, size_t m)
+{
+    sl_error err;
+    double t = now_s();
+    for (size_t i = 0; i < m; i++) {
+        uint64_t key = keys[rnd() % n];
+        if (sl_state_put(s, 0, (int)(key % 128), &key, 8, NULL, 0, value_for(i, 100), 100, &err) != SL_OK)
+            die("sl_state_put", err.message);
+    }
+    return (double)m / (now_s() - t);
+}
+
+static void bench_hmasync(size_t n, int rounds, const char *dir)
+{
+    char root[512];
+    snprintf(root, sizeof root, "%s/sluice-state-%ld-bench-hmasync-XXXXXX", dir, (long)getpid());
+    if (!mkdtemp(root)) die("mkdtemp", root);
+    sl_state_options o = {0};
+    o.kind = SL_STATE_HASHMAP;
+    o.name = "bench-hmasync";
+    sl_state *s;
+    sl_error err;
+    if (sl_state_open(&o, &s, &err) != SL_OK) die("sl_state_open", err.message);
+    uint64_t *keys = malloc(n * sizeof *keys);
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = rnd();
+        if (sl_state_put(s, 0, (int)(keys[i] % 128), &keys[i], 8, NULL, 0, value_for(i, 100), 100, &err) != SL_OK)
+            die("sl_state_put", err.message);
+    }
+    sl_state_stats st0;
+    sl_state_get_stats(s, &st0);
+    size_t m = n / 2;
+    printf("hashmap asynchronous snapshot: %zu keys of 100-byte values (%.0f MiB), %zu random overwrites per put "
+           "phase; dir %s\n", n, st0.memory_bytes / 1048576.0, m, root);
+    printf("%5s %12s %10s %10s %10s %14s %14s %14s %9s\n", "round", "sync snap ms", "begin ms", "write ms", "alone ms", "puts/s writing",
+           "puts/s view", "puts/s no view", "mem MiB");
+    for (int r = 0; r < rounds; r++) {
+        char snap[600];
+        snprintf(snap, sizeof snap, "%s/sync-%d", root, r);
+        double t = now_s();
+        if (sl_state_snapshot(s, snap, &err) != SL_OK) die("sl_state_snapshot", err.message);
+        double sync_s = now_s() - t;
+        sl_state_workdir_remove(snap);
+
+        double plain = 0, viewed = 0, idle = 0, begin_s = 0, alone_s = 0;
+        snap_writer w = {0};
+        uint64_t peak = 0;
+        for (int j = 0; j < 3; j++) {
+            int phase = (r + j) % 3;
+            if (phase == 0) {
+                plain = overwrite(s, keys, n, m);
+                continue;
+            }
+            if (phase == 1) { /* a view open, written only after the puts */
+                snprintf(snap, sizeof snap, "%s/idle-%d", root, r);
+                sl_state_snap *sn;
+                if (sl_state_snapshot_begin(s, snap, &sn, &err) != SL_OK) die("sl_state_snapshot_begin", err.message);
+                idle = overwrite(s, keys, n, m);
+                t = now_s();
+                if (sl_state_snap_write(sn, &err) != SL_OK) die("sl_state_snap_write", err.message);
+                alone_s = now_s() - t;
+                sl_state_snap_free(sn);
+                sl_state_workdir_remove(snap);
+                continue;
+            }
+            snprintf(snap, sizeof snap, "%s/async-%d", root, r);
+            t = now_s();
+            if (sl_state_snapshot_begin(s, snap, &w.snap, &err) != SL_OK) die("sl_state_snapshot_begin", err.message);
+            begin_s = now_s() - t;
+            pthread_t th;
+            if (pthread_create(&th, NULL, snap_writer_main, &w) != 0) die("pthread_create", NULL);
+            viewed = overwrite(s, keys, n, m);
+            sl_state_stats st;
+            sl_state_get_stats(s, &st);
+            peak = st.memory_bytes;
+            pthread_join(th, NULL);
+            if (w.rc != SL_OK) die("sl_state_snap_write", w.err.message);
+            sl_state_snap_free(w.snap);
+            sl_state_workdir_remove(snap);
+        }
+        printf("%5d %12.1f %10.2f %10.1f %10.1f %14.0f %14.0f %14.0f %9.0f\n", r + 1, sync_s * 1e3, begin_s * 1e3,
+               w.secs * 1e3, alone_s * 1e3, viewed, idle, plain, peak / 1048576.0);
+        fflush(stdout);
+    }
+    sl_state_close(s);
+    free(keys);
+    sl_state_workdir_remove(root);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "hmasync") == 0) {
+        size_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 1000000;
+        int rounds = argc > 3 ? atoi(argv[3]) : 3;
+        const char *dir = argc > 4 ? argv[4] : getenv("TMPDIR");
+        if (!dir || !*dir) dir = "/tmp";
+        if (n == 0 || rounds < 1) {
+            fprintf(stderr, "usage: bench_state hmasync [N] [rounds] [dir]\n");
+            return 2;
+        }
+        for (size_t i = 0; i < sizeof pool; i++) pool[i] = (uint8_t)rnd();
+        bench_hmasync(n, rounds, dir);
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "cpsync") == 0) {
         int rounds = argc > 2 ? atoi(argv[2]) : 2;
         const char *dir = argc > 3 ? argv[3] : getenv("TMPDIR");

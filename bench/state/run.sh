@@ -2,6 +2,8 @@
 # bench/state/run.sh — builds bench_state in a Release build and runs it.
 #   bench/state/run.sh [N] [budget-MiB] [rounds] [dir]     (BUILD_DIR overrides the build directory)
 #   bench/state/run.sh snapshot [N] [dir]                   (only snapshot/restore times, N = 1000000)
+#   bench/state/run.sh hmasync [N] [rounds] [dir]           (hashmap asynchronous snapshots: begin vs
+#                                                           write, put rates with a view open)
 # Defaults: N=2000000 random 8-byte keys, a 128 MiB budget (half block cache, half memtables), one
 # round, $TMPDIR or /tmp for the RocksDB directories. Prints put and get ops/s for 32- and 200-byte
 # values: raw RocksDB (C API, same options), sl_state on the rocksdb backend and on the hashmap

@@ -13,6 +13,7 @@
 #  4. checkpoint storage becomes unusable mid-run: checkpoints fail with the reason, the job goes
 #     on within the tolerable count and checkpoints again once storage is back; a tolerable count
 #     of 0 fails the job with Flink's message; a full file system (tmpfs, if mount works) too;
+#     a hashmap state dump that fails in the asynchronous phase (full io.tmp.dirs) too;
 #  5. user errors: restore from a directory without _metadata, an interval without a directory (a
 #     warning and a default directory),
 #     state no operator claims (and -n to allow it), a changed max parallelism.
@@ -276,6 +277,35 @@ if mount -t tmpfs -o size=300k tmpfs "$d/mnt" 2>/dev/null; then
     umount "$mnt" && mnt=
 else
     echo "note: cannot mount a tmpfs here; the full-disk case is not run"
+fi
+
+# the hashmap backend writes its state dump in the asynchronous phase (on the upload thread, into
+# the local snapshot directory under io.tmp.dirs): a full local file system fails that part
+d="$tmp/asyncfull"
+mkdir -p "$d/mnt"
+if mount -t tmpfs -o size=300k tmpfs "$d/mnt" 2>/dev/null; then
+    mnt="$d/mnt"
+    job_sql "$d/job.sql" 15000 "$CK" "SET 'execution.checkpointing.dir' = 'file://$d/chk';" \
+        "SET 'state.backend.type' = 'hashmap';" "SET 'io.tmp.dirs' = '$d/mnt';" \
+        "SET 'execution.checkpointing.tolerable-failed-checkpoints' = '1000';"
+    "$BIN" sql -f "$d/job.sql" >"$d/out" 2>"$d/err" &
+    job_pid=$!
+    for ((i = 0; i < 600; i++)); do [ -n "$(latest_chk "$d/chk")" ] && break; sleep 0.05; done
+    head -c 400k /dev/zero >"$d/mnt/filler" 2>/dev/null
+    for ((i = 0; i < 600; i++)); do grep -q "failed in the asynchronous phase (writing its state snapshot)" "$d/err" && break; kill -0 "$job_pid" 2>/dev/null || break; sleep 0.05; done
+    rm -f "$d/mnt/filler"
+    wait "$job_pid"
+    st=$?
+    job_pid=
+    [ $st -eq 0 ] && has "failed in the asynchronous phase (writing its state snapshot)" "$d/err" &&
+        has "No space left on device" "$d/err"
+    check "hashmap: a failed state dump (asynchronous phase) fails the checkpoint, naming the subtask, not the job" $?
+    [ $? -eq 0 ] || show "$d/err"
+    exact "$d/out"
+    check "hashmap: a failed asynchronous phase never touches the results" $?
+    umount "$mnt" && mnt=
+else
+    echo "note: cannot mount a tmpfs here; the failed asynchronous phase case is not run"
 fi
 
 # ---- 5. user errors ----
