@@ -8,6 +8,8 @@
  * passed gets a second chance. */
 #include "runtime/kcache.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +48,18 @@ struct sl_kcache {
     size_t dirty_limit, ndirty;
     uint64_t *ring;
     size_t ring_cap, ring_head, ring_len;
+    /* frozen (sl_kcache_freeze .. sl_kcache_thaw): a snapshot of the store is being taken on
+     * another thread; the cache neither writes to the store nor evicts (so every value newer
+     * than the store's stays here), up to freeze_cap bytes; past that, the owner waits */
+    atomic_bool frozen;
+    pthread_mutex_t fm;
+    pthread_cond_t fcv;
+    uint64_t freeze_gen; /* the current (or last) freeze */
+    uint64_t freeze_cap;
+    uint64_t freeze_waits;
+    /* a thaw that reported a failure: the store lost values; every later call returns it */
+    atomic_bool failed;
+    sl_error failure;
 };
 
 enum { ENTRY_OVERHEAD = 16 }; /* malloc's own bookkeeping, roughly */
@@ -71,8 +85,32 @@ sl_kcache *sl_kcache_create(sl_state *store, uint64_t budget_bytes, bool store_m
     c->bloom = sl_xcalloc(bits / 64, 8);
     c->bloom_mask = bits - 1;
     c->used = c->nslots * sizeof(kc_entry) + bits / 8;
+    atomic_init(&c->frozen, false);
+    pthread_mutex_init(&c->fm, NULL);
+    pthread_cond_init(&c->fcv, NULL);
+    c->freeze_cap = c->budget + c->budget / 4;
     return c;
 }
+
+/* Waits until a frozen cache is thawed (the snapshot of the store is taken). */
+static void wait_thawed(sl_kcache *c)
+{
+    if (!atomic_load_explicit(&c->frozen, memory_order_acquire)) return;
+    c->freeze_waits++;
+    pthread_mutex_lock(&c->fm);
+    while (atomic_load_explicit(&c->frozen, memory_order_acquire)) pthread_cond_wait(&c->fcv, &c->fm);
+    pthread_mutex_unlock(&c->fm);
+}
+
+/* A failure a thaw reported (the owner's calls return it). */
+static sl_status bg_failure(sl_kcache *c, sl_error *err)
+{
+    if (!atomic_load_explicit(&c->failed, memory_order_acquire)) return SL_OK;
+    if (err) *err = c->failure;
+    return c->failure.code ? c->failure.code : SL_ERR_STATE;
+}
+
+static bool is_frozen(const sl_kcache *c) { return atomic_load_explicit(&c->frozen, memory_order_acquire); }
 
 void sl_kcache_destroy(sl_kcache *c)
 {
@@ -82,6 +120,8 @@ void sl_kcache_destroy(sl_kcache *c)
     free(c->slots);
     free(c->bloom);
     free(c->ring);
+    pthread_mutex_destroy(&c->fm);
+    pthread_cond_destroy(&c->fcv);
     free(c);
 }
 
@@ -167,6 +207,10 @@ static sl_status became_dirty(sl_kcache *c, uint64_t h, sl_error *err);
 static sl_status shrink(sl_kcache *c, const kc_entry *keep_e, sl_error *err)
 {
     const kc_block *keep = keep_e ? keep_e->b : NULL;
+    if (is_frozen(c)) {
+        if (c->used <= c->freeze_cap) return SL_OK; /* nothing leaves the cache while frozen */
+        wait_thawed(c);
+    }
     size_t guard = 0;
     while (c->used > c->budget && c->count > 1 && guard++ < 4 * c->nslots) {
         c->hand &= c->nslots - 1;
@@ -253,6 +297,7 @@ static kc_entry *refind(sl_kcache *c, uint64_t h, int sid, int kg, const void *k
 sl_status sl_kcache_get(sl_kcache *c, int sid, int kg, const void *key, size_t klen, const void **val, size_t *vlen, bool *found,
                         sl_error *err)
 {
+    if (atomic_load_explicit(&c->failed, memory_order_relaxed)) return bg_failure(c, err);
     uint64_t h = key_hash(sid, kg, key, klen);
     kc_entry *e = find(c, h, sid, kg, key, klen);
     if (e) {
@@ -284,6 +329,7 @@ sl_status sl_kcache_get(sl_kcache *c, int sid, int kg, const void *key, size_t k
 
 sl_status sl_kcache_put(sl_kcache *c, int sid, int kg, const void *key, size_t klen, const void *val, size_t vlen, sl_error *err)
 {
+    if (atomic_load_explicit(&c->failed, memory_order_relaxed)) return bg_failure(c, err);
     uint64_t h = key_hash(sid, kg, key, klen);
     kc_entry *e = find(c, h, sid, kg, key, klen);
     if (!e) e = insert(c, h, sid, kg, key, klen);
@@ -296,6 +342,7 @@ sl_status sl_kcache_put(sl_kcache *c, int sid, int kg, const void *key, size_t k
 
 sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_t klen, sl_error *err)
 {
+    if (atomic_load_explicit(&c->failed, memory_order_relaxed)) return bg_failure(c, err);
     uint64_t h = key_hash(sid, kg, key, klen);
     kc_entry *e = find(c, h, sid, kg, key, klen);
     bool maybe_stored = bloom_maybe(c, h);
@@ -334,11 +381,28 @@ static sl_status ring_pop_clean(sl_kcache *c, sl_error *err)
     return clean_hash(c, h, err);
 }
 
+/* A full ring while frozen: it doubles (oldest first stays the order). */
+static void ring_grow(sl_kcache *c)
+{
+    uint64_t *r = sl_xmalloc(sizeof(uint64_t) * c->ring_cap * 2);
+    for (size_t i = 0; i < c->ring_len; i++) r[i] = c->ring[(c->ring_head + i) % c->ring_cap];
+    free(c->ring);
+    c->ring = r;
+    c->ring_cap *= 2;
+    c->ring_head = 0;
+}
+
 static sl_status became_dirty(sl_kcache *c, uint64_t h, sl_error *err)
 {
     c->ndirty++;
     if (!c->dirty_limit) return SL_OK;
     sl_status st = SL_OK;
+    if (is_frozen(c)) { /* no write-backs now: the bound applies again after the thaw */
+        if (c->ring_len == c->ring_cap) ring_grow(c);
+        c->ring[(c->ring_head + c->ring_len) % c->ring_cap] = h;
+        c->ring_len++;
+        return SL_OK;
+    }
     /* over the bound (or the ring full of stale entries): the oldest dirty values go to the
      * backend, down to half the bound, so this happens in batches */
     if (c->ndirty > c->dirty_limit || c->ring_len == c->ring_cap) {
@@ -354,28 +418,64 @@ static sl_status became_dirty(sl_kcache *c, uint64_t h, sl_error *err)
 
 void sl_kcache_store_has_data(sl_kcache *c) { c->store_may_have_data = true; }
 
-sl_status sl_kcache_flush(sl_kcache *c, sl_error *err)
+/* Every dirty value into the store's write batch (begun here, left open when `commit` is false),
+ * in batches of FLUSH_BATCH when committing. */
+static sl_status write_back_all(sl_kcache *c, bool commit, sl_error *err)
 {
-    /* with a dirty bound, the ring knows every dirty entry: no table scan; one write batch */
+    /* with a dirty bound, the ring knows every dirty entry: no table scan */
     sl_status st = SL_OK;
     uint64_t w0 = c->st.store_writes;
     sl_state_batch_begin(c->store);
     while (c->ring_len && !st) st = ring_pop_clean(c, err);
     for (size_t i = 0; i < c->nslots && c->ndirty && !st; i++) {
         if (c->slots[i].hash) st = write_back(c, &c->slots[i], err);
-        if (!st && c->st.store_writes - w0 >= FLUSH_BATCH) { /* a batch holds its values: keep it small */
+        if (commit && !st && c->st.store_writes - w0 >= FLUSH_BATCH) { /* a batch holds its values: keep it small */
             st = sl_state_batch_commit(c->store, err);
             sl_state_batch_begin(c->store);
             w0 = c->st.store_writes;
         }
     }
+    if (!commit) return st;
     sl_status cst = sl_state_batch_commit(c->store, err);
     return st ? st : cst;
 }
 
+sl_status sl_kcache_flush(sl_kcache *c, sl_error *err)
+{
+    wait_thawed(c);
+    sl_status st = bg_failure(c, err);
+    return st ? st : write_back_all(c, true, err);
+}
+
+sl_status sl_kcache_freeze(sl_kcache *c, uint64_t *gen, sl_error *err)
+{
+    wait_thawed(c);
+    sl_status st = write_back_all(c, false, err);
+    if (st) return st;
+    pthread_mutex_lock(&c->fm);
+    *gen = ++c->freeze_gen;
+    atomic_store_explicit(&c->frozen, true, memory_order_release);
+    pthread_mutex_unlock(&c->fm);
+    return SL_OK;
+}
+
+void sl_kcache_thaw(sl_kcache *c, uint64_t gen, const sl_error *failure)
+{
+    pthread_mutex_lock(&c->fm);
+    if (failure && !atomic_load_explicit(&c->failed, memory_order_relaxed)) {
+        c->failure = *failure;
+        atomic_store_explicit(&c->failed, true, memory_order_release);
+    }
+    if (gen == c->freeze_gen) atomic_store_explicit(&c->frozen, false, memory_order_release);
+    pthread_cond_broadcast(&c->fcv);
+    pthread_mutex_unlock(&c->fm);
+}
+
+
 void sl_kcache_get_stats(const sl_kcache *c, sl_kcache_stats *st)
 {
     *st = c->st;
+    st->freeze_waits = c->freeze_waits;
     st->bytes = c->used;
     st->entries = c->count;
 }

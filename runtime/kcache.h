@@ -38,6 +38,18 @@ void sl_kcache_set_dirty_limit(sl_kcache *c, size_t limit);
 #define SL_KCACHE_CHECKPOINT_DIRTY_LIMIT 16384
 /* Writes every dirty value to the backend (before a snapshot, or to keep the state). */
 sl_status sl_kcache_flush(sl_kcache *c, sl_error *err);
+/* The synchronous part of an asynchronous snapshot: every dirty value goes into the store's
+ * write batch, which is left open for the caller to take (sl_state_snapshot_frozen), and the
+ * cache freezes: until sl_kcache_thaw it neither writes to the store nor evicts from it, so
+ * the store keeps exactly the state of this moment (plus the batch) while another thread
+ * snapshots it, and every newer value stays in the cache. Reads of other keys still go to the
+ * store. A frozen cache may grow to 1.25x its budget; past that (a snapshot slower than the
+ * records' pace) the owner waits for the thaw. */
+sl_status sl_kcache_freeze(sl_kcache *c, uint64_t *gen, sl_error *err);
+/* Ends freeze *gen (any thread; once the snapshot of the store is taken or abandoned and the
+ * batch is in the store; a thaw of an older freeze does nothing). failure (or NULL): the batch
+ * could not be written to the store: values are lost, every later call on the cache returns it. */
+void sl_kcache_thaw(sl_kcache *c, uint64_t gen, const sl_error *failure);
 
 /* The value of a key; *val is valid until the next call on the cache. */
 sl_status sl_kcache_get(sl_kcache *c, int sid, int kg, const void *key, size_t klen, const void **val, size_t *vlen, bool *found,
@@ -47,6 +59,7 @@ sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_
 
 typedef struct sl_kcache_stats {
     uint64_t hits, misses, store_reads, evictions, store_writes;
+    uint64_t freeze_waits; /* times the owner waited for a thaw (the cache was full while frozen) */
     uint64_t bytes, entries;
 } sl_kcache_stats;
 void sl_kcache_get_stats(const sl_kcache *c, sl_kcache_stats *st);

@@ -132,12 +132,69 @@ sl_status sl_op_state_open_cached(sl_operator *op, int64_t ttl_ms, sl_state **ou
 static sl_status snap_write(void *snap, sl_error *err) { return sl_state_snap_write(snap, err); }
 static void snap_free(void *snap) { sl_state_snap_free(snap); }
 
+/* A snapshot of a cached store taken off the task thread: the cache is frozen meanwhile. */
+typedef struct frozen_snap {
+    sl_state_snap *snap;
+    sl_kcache *cache;
+    uint64_t gen;
+    bool thawed;
+} frozen_snap;
+
+/* The store holds every value again (the batch the freeze left is written, by the snapshot or
+ * now): the cache may write to it again. */
+static void frozen_thaw(frozen_snap *f)
+{
+    if (f->thawed) return;
+    f->thawed = true;
+    sl_error e;
+    sl_error_clear(&e);
+    sl_status st = sl_state_snap_settle(f->snap, &e);
+    if (st) sl_error_detail(&e, "while writing the join's cached state to RocksDB for a checkpoint (asynchronous phase)");
+    sl_kcache_thaw(f->cache, f->gen, st ? &e : NULL);
+}
+
+static sl_status frozen_write(void *arg, sl_error *err)
+{
+    frozen_snap *f = arg;
+    sl_status st = sl_state_snap_write(f->snap, err);
+    frozen_thaw(f); /* as soon as the checkpoint of the store is made, not after its upload */
+    return st;
+}
+
+static void frozen_free(void *arg)
+{
+    frozen_snap *f = arg;
+    frozen_thaw(f);
+    sl_state_snap_free(f->snap);
+    free(f);
+}
+
 sl_status sl_op_state_snapshot(sl_state *st, sl_kcache *cache, const sl_snapshot_ctx *ctx, sl_error *err)
 {
-    sl_status s = cache ? sl_kcache_flush(cache, err) : SL_OK;
-    if (s) return s;
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/state", ctx->dir);
+    sl_status s;
+    if (cache && ctx->defer) {
+        /* the synchronous phase only puts the dirty values into a write batch and freezes the
+         * cache; writing the batch and the RocksDB checkpoint run on the upload thread */
+        frozen_snap *f = sl_xcalloc(1, sizeof *f);
+        f->cache = cache;
+        if ((s = sl_kcache_freeze(cache, &f->gen, err))) {
+            free(f);
+            return s;
+        }
+        if ((s = sl_state_snapshot_begin_frozen(st, dir, &f->snap, err))) {
+            sl_error e;
+            sl_status cs = sl_state_batch_commit(st, &e); /* the dirty values the freeze batched */
+            sl_kcache_thaw(cache, f->gen, cs ? &e : NULL);
+            free(f);
+            return s;
+        }
+        ctx->defer(ctx, frozen_write, frozen_free, f);
+        return SL_OK;
+    }
+    s = cache ? sl_kcache_flush(cache, err) : SL_OK;
+    if (s) return s;
     if (!ctx->defer) return sl_state_snapshot(st, dir, err);
     /* the synchronous phase only fixes the view; the upload thread writes it (a no-op for rocksdb) */
     sl_state_snap *snap;

@@ -315,7 +315,7 @@ static void snap_remove(const sl_state_snap *sn)
     if (lstat(sn->dir, &st) == 0) sl_state_workdir_remove(sn->dir);
 }
 
-sl_status sl_state_snapshot_begin(sl_state *s, const char *dir, sl_state_snap **out, sl_error *err)
+static sl_status snapshot_begin(sl_state *s, const char *dir, bool frozen, sl_state_snap **out, sl_error *err)
 {
     *out = NULL;
     if (!dir || !*dir) return sl_error_set(err, SL_ERR_INVALID, "no state snapshot directory given");
@@ -356,7 +356,9 @@ sl_status sl_state_snapshot_begin(sl_state *s, const char *dir, sl_state_snap **
     snprintf(sn->meta, sizeof sn->meta, "sluice-state %d\nbackend %s\nttl %d\n", SL_STATE_SNAPSHOT_VERSION,
              sl_state_kind_name(s->kind), s->ttl_ms > 0 ? 1 : 0);
     sl_status rc;
-    if (s->vt->snap_begin) {
+    if (frozen && s->vt->snap_begin_frozen) {
+        rc = s->vt->snap_begin_frozen(s, d, &sn->view, err);
+    } else if (s->vt->snap_begin) {
         rc = s->vt->snap_begin(s, d, &sn->view, err);
     } else { /* the whole snapshot now; the write has nothing left to do */
         rc = s->vt->snapshot(s, d, err);
@@ -373,6 +375,16 @@ sl_status sl_state_snapshot_begin(sl_state *s, const char *dir, sl_state_snap **
     return SL_OK;
 }
 
+sl_status sl_state_snapshot_begin(sl_state *s, const char *dir, sl_state_snap **out, sl_error *err)
+{
+    return snapshot_begin(s, dir, false, out, err);
+}
+
+sl_status sl_state_snapshot_begin_frozen(sl_state *s, const char *dir, sl_state_snap **out, sl_error *err)
+{
+    return snapshot_begin(s, dir, true, out, err);
+}
+
 sl_status sl_state_snap_write(sl_state_snap *sn, sl_error *err)
 {
     if (sn->written) return SL_OK; /* rocksdb: done at begin */
@@ -381,6 +393,11 @@ sl_status sl_state_snap_write(sl_state_snap *sn, sl_error *err)
     if (rc == SL_OK) rc = snap_finish(sn, err);
     if (rc != SL_OK) snap_remove(sn);
     return rc;
+}
+
+sl_status sl_state_snap_settle(sl_state_snap *sn, sl_error *err)
+{
+    return sn->view && sn->s->vt->snap_settle ? sn->s->vt->snap_settle(sn->view, err) : SL_OK;
 }
 
 void sl_state_snap_free(sl_state_snap *sn)

@@ -145,6 +145,16 @@ sl_status sl_state_snapshot(sl_state *s, const char *dir, sl_error *err);
  * closing its store. */
 typedef struct sl_state_snap sl_state_snap;
 sl_status sl_state_snapshot_begin(sl_state *s, const char *dir, sl_state_snap **out, sl_error *err);
+/* As sl_state_snapshot_begin, for a caller that writes nothing to the store until
+ * sl_state_snap_write returned (the join's cache freezes: sl_kcache_freeze): rocksdb then makes
+ * its checkpoint in sl_state_snap_write too, after writing the batch the caller left open
+ * (sl_state_batch_begin without commit), so nothing of it runs on the store's thread. */
+sl_status sl_state_snapshot_begin_frozen(sl_state *s, const char *dir, sl_state_snap **out, sl_error *err);
+/* After a frozen snapshot's write failed, or when it will not run (the checkpoint was aborted):
+ * applies to the store what begin took from the caller (rocksdb: the open write batch), so the
+ * store holds every value again (any thread, before the caller writes again); a no-op when the
+ * write got that far or for other snapshots. */
+sl_status sl_state_snap_settle(sl_state_snap *snap, sl_error *err);
 sl_status sl_state_snap_write(sl_state_snap *snap, sl_error *err);
 void sl_state_snap_free(sl_state_snap *snap);
 
@@ -191,6 +201,9 @@ typedef struct sl_state_vt {
      * dir and returns a view; snap_write writes its data into dir (another thread); snap_free
      * releases the view (any thread) */
     sl_status (*snap_begin)(sl_state *s, const char *dir, void **view, sl_error *err);
+    /* sl_state_snapshot_begin_frozen (NULL: as snap_begin); it does not create dir */
+    sl_status (*snap_begin_frozen)(sl_state *s, const char *dir, void **view, sl_error *err);
+    sl_status (*snap_settle)(void *view, sl_error *err); /* sl_state_snap_settle (NULL: nothing to do) */
     sl_status (*snap_write)(void *view, sl_error *err);
     void (*snap_free)(void *view);
     bool (*is_empty)(sl_state *s);

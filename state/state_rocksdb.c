@@ -471,10 +471,9 @@ static void set_instance(rdb_store *r)
 
 /* ---- snapshots and restore ---- */
 
-static sl_status rdb_snapshot(sl_state *s, const char *dir, sl_error *err)
+/* The RocksDB checkpoint of r into dir. Thread-safe: uses only r->db and r->base.workdir. */
+static sl_status checkpoint_into(rdb_store *r, const char *dir, sl_error *err)
 {
-    rdb_store *r = (rdb_store *)s;
-    release_pin(r);
     char *e = NULL;
     /* With the write-ahead log (snapshot_wal): hand the buffered log to the file, then the
      * checkpoint hard-links the SST files and copies the log as it is now (no memtable flush;
@@ -489,6 +488,70 @@ static sl_status rdb_snapshot(sl_state *s, const char *dir, sl_error *err)
         return SL_ERR_STATE;
     }
     return SL_OK;
+}
+
+static sl_status rdb_snapshot(sl_state *s, const char *dir, sl_error *err)
+{
+    rdb_store *r = (rdb_store *)s;
+    release_pin(r);
+    return checkpoint_into(r, dir, err);
+}
+
+/* A snapshot made later on another thread (sl_state_snapshot_begin_frozen): the owner writes
+ * nothing to the store until then, so the store stays as it was at begin, except for the write
+ * batch the owner left open (sl_state_batch_begin), which begin takes and the write applies
+ * first. Only r->db, r->wo and r->base.workdir are used off the owner's thread (RocksDB's calls
+ * are thread-safe; the other two do not change while the store is open). */
+typedef struct rdb_frozen {
+    rdb_store *r;
+    rocksdb_writebatch_t *batch; /* NULL: no batch was open, or it is written */
+    char *dir;
+} rdb_frozen;
+
+/* Writes the batch begin took (once). */
+static sl_status frozen_apply(rdb_frozen *f, sl_error *err)
+{
+    if (!f->batch) return SL_OK;
+    char *e = NULL;
+    if (rocksdb_writebatch_count(f->batch) > 0) rocksdb_write(f->r->db, f->r->wo, f->batch, &e);
+    if (e) return rdb_error(err, f->r, "write (batch)", e);
+    rocksdb_writebatch_destroy(f->batch);
+    f->batch = NULL;
+    return SL_OK;
+}
+
+static sl_status rdb_snap_begin_frozen(sl_state *s, const char *dir, void **out, sl_error *err)
+{
+    (void)err;
+    rdb_store *r = (rdb_store *)s;
+    release_pin(r);
+    rdb_frozen *f = sl_xcalloc(1, sizeof *f);
+    f->r = r;
+    f->dir = sl_xstrdup(dir);
+    if (r->in_batch) { /* the next sl_state_batch_begin makes a new one */
+        f->batch = r->batch;
+        r->batch = NULL;
+        r->in_batch = false;
+    }
+    *out = f;
+    return SL_OK;
+}
+
+static sl_status rdb_snap_write(void *view, sl_error *err)
+{
+    rdb_frozen *f = view;
+    sl_status st = frozen_apply(f, err);
+    return st ? st : checkpoint_into(f->r, f->dir, err);
+}
+
+static sl_status rdb_snap_settle(void *view, sl_error *err) { return frozen_apply(view, err); }
+
+static void rdb_snap_free(void *view)
+{
+    rdb_frozen *f = view;
+    if (f->batch) rocksdb_writebatch_destroy(f->batch);
+    free(f->dir);
+    free(f);
 }
 
 static bool rdb_is_empty(sl_state *s)
@@ -785,6 +848,10 @@ static const sl_state_vt rdb_vt = {
     .batch_begin = rdb_batch_begin,
     .batch_commit = rdb_batch_commit,
     .snapshot = rdb_snapshot,
+    .snap_begin_frozen = rdb_snap_begin_frozen,
+    .snap_write = rdb_snap_write,
+    .snap_free = rdb_snap_free,
+    .snap_settle = rdb_snap_settle,
     .is_empty = rdb_is_empty,
     .load = rdb_load,
     .load_end = rdb_load_end,
