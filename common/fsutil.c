@@ -1,5 +1,5 @@
 /* common/fsutil.c — see fsutil.h. */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _GNU_SOURCE /* copy_file_range; nftw */
 #include "common/fsutil.h"
 
 #include <errno.h>
@@ -72,11 +72,22 @@ int sl_fs_copy_file(const char *src, const char *dst, bool exclusive, bool do_fs
         errno = e;
         return -1;
     }
-    enum { BUF = 1 << 20 };
-    char *buf = sl_xmalloc(BUF);
     uint64_t total = 0;
     int rc = 0;
+    /* in the kernel first (no copy through user space; a reflink where the file system can);
+     * read/write where it cannot (another file system on old kernels, special files) */
+    bool fallback = false;
     for (;;) {
+        ssize_t n = copy_file_range(in, NULL, out, NULL, 1u << 30, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && total == 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) fallback = true;
+        else if (n < 0) rc = -1;
+        if (n <= 0) break;
+        total += (uint64_t)n;
+    }
+    enum { BUF = 1 << 20 };
+    char *buf = fallback ? sl_xmalloc(BUF) : NULL;
+    while (fallback) {
         ssize_t n = read(in, buf, BUF);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
@@ -96,8 +107,8 @@ int sl_fs_copy_file(const char *src, const char *dst, bool exclusive, bool do_fs
         if (rc) break;
         total += (uint64_t)n;
     }
-    int e = errno;
     free(buf);
+    int e = errno;
     close(in);
     if (rc == 0 && do_fsync && fsync(out) != 0) {
         rc = -1;
