@@ -5,14 +5,12 @@
  * the freeze, the live cache the values after. Also: a snapshot abandoned before its write (the
  * checkpoint aborted) still puts the batched values into the store; a thaw of an older freeze
  * leaves a newer one frozen; a thaw that reports a lost batch fails every later call. */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "runtime/kcache.h"
 #include "state/state.h"
 
@@ -64,8 +63,9 @@ static void del(sl_kcache *c, int i)
     if (sl_kcache_delete(c, 0, i % 16, k, strlen(k), &err) != SL_OK) fail_msg("delete: %s", err.message);
 }
 
-/* ver[i]: the version key i must have (0: absent), read through get (cache or store) */
-static void check_cache(sl_kcache *c, const int *ver)
+/* ver[i]: the version key i must have (0: absent), read through the cache (c) or from the store
+ * directly (s) */
+static void check(sl_kcache *c, sl_state *s, const int *ver)
 {
     for (int i = 0; i < NKEYS; i++) {
         char k[16], want[64];
@@ -75,26 +75,12 @@ static void check_cache(sl_kcache *c, const int *ver)
         size_t vl;
         bool found;
         sl_error err;
-        if (sl_kcache_get(c, 0, i % 16, k, strlen(k), &v, &vl, &found, &err) != SL_OK) fail_msg("get: %s", err.message);
-        if (found != (ver[i] != 0)) fail_msg("key %d: found %d, want version %d", i, found, ver[i]);
-        if (found && (vl != (size_t)n || memcmp(v, want, vl) != 0)) fail_msg("key %d: got '%.*s', want '%s'", i, (int)vl, (const char *)v, want);
-    }
-}
-
-/* The same, read from the store directly */
-static void check_store(sl_state *s, const int *ver)
-{
-    for (int i = 0; i < NKEYS; i++) {
-        char k[16], want[64];
-        key_of(i, k);
-        int n = snprintf(want, sizeof want, "value-%d-%d-padding-to-make-it-longer", i, ver[i]);
-        const void *v;
-        size_t vl;
-        bool found;
-        sl_error err;
-        if (sl_state_get(s, 0, i % 16, k, strlen(k), NULL, 0, &v, &vl, &found, &err) != SL_OK) fail_msg("get: %s", err.message);
-        if (found != (ver[i] != 0)) fail_msg("store key %d: found %d, want version %d", i, found, ver[i]);
-        if (found && (vl != (size_t)n || memcmp(v, want, vl) != 0)) fail_msg("store key %d: wrong value", i);
+        sl_status st = c ? sl_kcache_get(c, 0, i % 16, k, strlen(k), &v, &vl, &found, &err)
+                         : sl_state_get(s, 0, i % 16, k, strlen(k), NULL, 0, &v, &vl, &found, &err);
+        if (st != SL_OK) fail_msg("get: %s", err.message);
+        if (found != (ver[i] != 0)) fail_msg("%s key %d: found %d, want version %d", c ? "cache" : "store", i, found, ver[i]);
+        if (found && (vl != (size_t)n || memcmp(v, want, vl) != 0))
+            fail_msg("%s key %d: got '%.*s', want '%s'", c ? "cache" : "store", i, (int)vl, (const char *)v, want);
     }
 }
 
@@ -150,15 +136,15 @@ static void test_freeze_snapshot_is_exact(void **state)
     pthread_join(th, NULL);
     assert_int_equal(w.st, SL_OK);
     sl_state_snap_free(w.snap);
-    check_cache(c, after);
+    check(c, NULL, after);
     /* the snapshot holds the values of the freeze */
     sl_state *r = open_store();
     const char *dirs[] = {dir};
     if (sl_state_restore(r, dirs, 1, 0, 127, &err) != SL_OK) fail_msg("restore: %s", err.message);
-    check_store(r, before);
+    check(NULL, r, before);
     /* and after a flush the store holds the newest */
     assert_int_equal(sl_kcache_flush(c, &err), SL_OK);
-    check_store(s, after);
+    check(NULL, s, after);
     sl_state_close(r);
     sl_kcache_destroy(c);
     sl_state_close(s);
@@ -187,8 +173,8 @@ static void test_abandoned_snapshot_keeps_values(void **state)
     sl_kcache_thaw(c, gen, NULL);
     sl_state_snap_free(snap);
     /* the freeze marked every value clean: the store must have them all */
-    check_store(s, ver);
-    check_cache(c, ver);
+    check(NULL, s, ver);
+    check(c, NULL, ver);
     sl_kcache_destroy(c);
     sl_state_close(s);
 }
@@ -233,15 +219,6 @@ static void test_generations_and_failure(void **state)
     sl_state_close(s);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -254,7 +231,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    nftw(tmp_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    sl_fs_remove_tree(tmp_root);
     return 0;
 }
 
