@@ -164,6 +164,7 @@ typedef struct pending {
     int ntasks, acked, uploaded, in_flight;
     bool *has_acked;
     uint64_t sync_ns_max, bytes, full;
+    int sync_max_task; /* the task whose synchronous phase took sync_ns_max */
     json_t *parts;  /* every uploaded part */
     json_t **deferred; /* per task: its parts while it collects in-flight data (unaligned), or NULL */
     deferred_list *snaps; /* per task (or NULL): the asynchronous part of its snapshot, until its upload runs it */
@@ -713,6 +714,9 @@ static sl_status complete(sl_checkpointer *cp, pending *p, sl_error *err)
     if (cp->set.log_each)
         cp_log(cp, "Completed checkpoint %" PRId64 " of job %s (%" PRIu64 " bytes uploaded of %" PRIu64 " referenced, duration %.1f ms, synchronous phase max %.2f ms%s).",
                p->id, cp->job_id, p->bytes, p->full, ms, (double)p->sync_ns_max / 1e6, p->deferred ? ", unaligned" : "");
+    if (cp->set.log_each && p->sync_max_task < cp->ntasks)
+        cp_log(cp, "Checkpoint %" PRId64 ": the longest synchronous phase, %.2f ms, was subtask %s's.", p->id, (double)p->sync_ns_max / 1e6,
+               sl_task_name(cp->tasks[p->sync_max_task]));
     if (p->deferred) {
         cp->nunaligned++;
         cp->inflight_bytes += p->inflight_bytes;
@@ -1083,7 +1087,10 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
             p->snaps[ti] = dl;
             memset(&dl, 0, sizeof dl);
         }
-        if (sync_ns > p->sync_ns_max) p->sync_ns_max = sync_ns;
+        if (sync_ns > p->sync_ns_max) {
+            p->sync_ns_max = sync_ns;
+            p->sync_max_task = ti;
+        }
         if (inflight_dir) { /* the acknowledgement waits for the in-flight data */
             if (!p->deferred) p->deferred = sl_xcalloc((size_t)p->ntasks, sizeof(json_t *));
             json_decref(p->deferred[ti]);
