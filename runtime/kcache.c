@@ -4,8 +4,9 @@
  * one heap block each: the key bytes followed by the value bytes. A block is allocated when a key
  * enters the cache and reused (grown by a quarter when a value outgrows it) while the key stays — state that is kept
  * costs memory somewhere, and here it is accounted against the budget and given back on eviction.
- * Eviction is the clock algorithm over the table slots: an entry touched since the hand last
- * passed gets a second chance. */
+ * Eviction is the clock algorithm over the table slots, visited in a strided order (HAND_STRIDE)
+ * so evictions thin the table evenly: an entry touched since the hand last passed gets a second
+ * chance. */
 #include "runtime/kcache.h"
 
 #include <pthread.h>
