@@ -184,9 +184,11 @@ echo "  the restored job then read the $rn rows left (the sources' positions sai
 sed -n 's/^Restored /  /p' "$tmp/R.err"
 
 # PERF=1: run B once more under perf (CPU samples with DWARF call graphs) and split the
-# synchronous phase: the write-back of the join's dirty cached state into RocksDB
-# (sl_kcache_flush -> rdb_put, memtable inserts) vs the RocksDB checkpoint itself (rdb_snapshot:
-# memtable flush + hard links). CPU samples only: time spent waiting is not in them.
+# checkpoint's CPU: the synchronous phase (sl_cp_snapshot_task on the task threads: the join's
+# sl_kcache_freeze puts its dirty values into a write batch; rdb_snapshot is a RocksDB checkpoint
+# made there, by operators without a cache) and the asynchronous phase on the upload thread
+# (rdb_snap_write: the join's batch and RocksDB checkpoint; do_upload: copying the files to the
+# checkpoint storage). CPU samples only: time spent waiting is not in them.
 if [ "${PERF:-0}" = 1 ]; then
   if ! command -v perf >/dev/null; then
     echo "PERF=1: perf is not installed"
@@ -202,16 +204,19 @@ if [ "${PERF:-0}" = 1 ]; then
   perf report -i "$tmp/perf.data" --children --sort sym --stdio -g none 2> /dev/null > "$tmp/perf.txt" || true
   share() { awk -v f="$1" '$3 == "[.]" && $4 == f { gsub("%", "", $1); print $1; exit }' "$tmp/perf.txt"; }
   tot=$(share sl_cp_snapshot_task)
-  fl=$(share sl_kcache_flush)
-  put=$(share rdb_put)
+  fr=$(share sl_kcache_freeze)
   snap=$(share rdb_snapshot)
+  aw=$(share rdb_snap_write)
+  up=$(share do_upload)
   read -r pn ps pa < <(rate P)
-  psync=$(sed -n 's/^Completed checkpoint .* synchronous phase max \([0-9.]*\) ms)\.$/\1/p' "$tmp/P.err" | awk '{ s += $1 } END { printf "%.1f", s / 1000 }')
+  psync=$(sed -n 's/^Completed checkpoint .* synchronous phase max \([0-9.]*\) ms)\.$/\1/p' "$tmp/P.err" | awk '{ s += $1 } END { printf "%.3f", s / 1000 }')
   echo "perf (run B again under perf, $ps s, the synchronous phases add up to $psync s):"
-  awk -v t="${tot:-0}" -v f="${fl:-0}" -v p="${put:-0}" -v s="${snap:-0}" 'BEGIN {
+  awk -v t="${tot:-0}" -v f="${fr:-0}" -v s="${snap:-0}" -v a="${aw:-0}" -v u="${up:-0}" 'BEGIN {
     printf "  synchronous phase (sl_cp_snapshot_task): %.1f%% of all CPU samples of the process\n", t
     if (t > 0) {
-      printf "  of it: write-back of dirty cached state, sl_kcache_flush %.1f%% (all rdb_put calls in the run, eviction included: %.1f%% of the process)\n", 100 * f / t, p
-      printf "        RocksDB checkpoint, rdb_snapshot (flush + hard links): %.1f%%\n", 100 * s / t
-    } }'
+      printf "    of it: the join cache'"'"'s dirty values into a write batch (sl_kcache_freeze) %.1f%%\n", 100 * f / t
+      printf "           RocksDB checkpoints made there (rdb_snapshot) %.1f%%\n", 100 * s / t
+    }
+    printf "  asynchronous phase, upload thread: the join'"'"'s batch + RocksDB checkpoint (rdb_snap_write) %.1f%%, copying files (do_upload) %.1f%% of the process\n", a, u
+    }'
 fi
