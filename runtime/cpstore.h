@@ -15,7 +15,9 @@
 
 typedef struct sl_cp_storage sl_cp_storage;
 typedef struct sl_cp_storage_vt {
-    /* Uploads the local file to rel (replacing it); *bytes = its size. */
+    /* Uploads the local file to rel (replacing it); *bytes = its size. The local file must not
+     * change afterwards: on the same file system the file system storage stores a hard link to it
+     * (synced), elsewhere a copy. */
     sl_status (*put_file)(sl_cp_storage *s, const char *local_path, const char *rel, uint64_t *bytes, sl_error *err);
     /* Writes data to rel atomically (temporary name, fsync, rename, fsync of the directory). */
     sl_status (*put_atomic)(sl_cp_storage *s, const char *rel, const void *data, size_t len, sl_error *err);
