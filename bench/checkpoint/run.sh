@@ -217,6 +217,6 @@ if [ "${PERF:-0}" = 1 ]; then
       printf "    of it: the join cache'"'"'s dirty values into a write batch (sl_kcache_freeze) %.1f%%\n", 100 * f / t
       printf "           RocksDB checkpoints made there (rdb_snapshot) %.1f%%\n", 100 * s / t
     }
-    printf "  asynchronous phase, upload thread: the join'"'"'s batch + RocksDB checkpoint (rdb_snap_write) %.1f%%, copying files (do_upload) %.1f%% of the process\n", a, u
+    printf "  asynchronous phase, upload thread (do_upload) %.1f%% of the process: the join'"'"'s batch + RocksDB checkpoint (rdb_snap_write) %.1f%%, the rest (storing files) %.1f%%\n", u, a, u - a
     }'
 fi
