@@ -521,9 +521,33 @@ static bool part_has_state(const json_t *part)
     return (s && !json_is_null(s)) || json_array_size(f) > 0;
 }
 
+/* An operator's parts in the checkpoint being restored: its old parallelism, how many of its
+ * subtasks had finished, whether subtask `subtask` had. */
+static void finished_parts(const json_t *arr, int subtask, int *old_par, int *nfin, int *mine)
+{
+    size_t k;
+    const json_t *pj;
+    *old_par = *nfin = *mine = 0;
+    json_array_foreach(arr, k, pj)
+    {
+        *old_par = (int)json_integer_value(json_object_get(pj, "parallelism"));
+        if (!json_is_true(json_object_get(pj, "finished"))) continue;
+        (*nfin)++;
+        if ((int)json_integer_value(json_object_get(pj, "subtask")) == subtask) *mine = 1;
+    }
+}
+
 static sl_status partly_finished_error(sl_checkpointer *cp, const char *opid, const json_t *arr, int nfin, int old_par, int parallelism,
-                                       sl_error *err);
-static void finished_parts(const json_t *arr, int subtask, int *old_par, int *nfin, int *mine);
+                                       sl_error *err)
+{
+    const char *desc = json_string_value(json_object_get(json_array_get(arr, 0), "operator"));
+    sl_error_set(err, SL_ERR_STATE,
+                 "Cannot restore from '%s': %d of the %d subtasks of operator %s (%s) had finished when it was taken, so it can only be "
+                 "restored at parallelism %d, not %d.",
+                 cp->restore_desc, nfin, old_par, opid, desc ? desc : "?", old_par, parallelism);
+    sl_error_hint(err, "restore at parallelism %d, or take a savepoint while every subtask of that operator still runs", old_par);
+    return SL_ERR_STATE;
+}
 
 sl_status sl_cp_check_restore(sl_checkpointer *cp, const char *const *op_ids, const int *op_par, int n, int max_parallelism, sl_error *err)
 {
@@ -998,14 +1022,14 @@ static int task_index(sl_checkpointer *cp, const sl_task *t)
     return -1;
 }
 
-void sl_cp_decline(sl_checkpointer *cp, sl_task *t, int64_t id, const char *reason, bool benign)
+void sl_cp_decline(sl_checkpointer *cp, sl_task *t, int64_t id, const char *reason)
 {
     pthread_mutex_lock(&cp->m);
     pending *p = find_pending(cp, id);
     if (p && !p->failed) {
         char buf[900];
         snprintf(buf, sizeof buf, "subtask %s declined it: %s", sl_task_name(t), reason);
-        abort_pending(cp, p, buf, benign);
+        abort_pending(cp, p, buf, false);
     }
     pthread_mutex_unlock(&cp->m);
 }
@@ -1370,34 +1394,6 @@ sl_status sl_cp_restore_inflight(sl_checkpointer *cp, sl_task *t, sl_cp_inflight
 
 /* Whether operator op's subtask `subtask` (of `parallelism`) had finished in the checkpoint being
  * restored: 1 yes, 0 no (or the operator is not in it), -1 it cannot be told (an error in err). */
-/* An operator's parts in the checkpoint being restored: its old parallelism, how many of its
- * subtasks had finished, whether subtask `subtask` had. */
-static void finished_parts(const json_t *arr, int subtask, int *old_par, int *nfin, int *mine)
-{
-    size_t k;
-    const json_t *pj;
-    *old_par = *nfin = *mine = 0;
-    json_array_foreach(arr, k, pj)
-    {
-        *old_par = (int)json_integer_value(json_object_get(pj, "parallelism"));
-        if (!json_is_true(json_object_get(pj, "finished"))) continue;
-        (*nfin)++;
-        if ((int)json_integer_value(json_object_get(pj, "subtask")) == subtask) *mine = 1;
-    }
-}
-
-static sl_status partly_finished_error(sl_checkpointer *cp, const char *opid, const json_t *arr, int nfin, int old_par, int parallelism,
-                                       sl_error *err)
-{
-    const char *desc = json_string_value(json_object_get(json_array_get(arr, 0), "operator"));
-    sl_error_set(err, SL_ERR_STATE,
-                 "Cannot restore from '%s': %d of the %d subtasks of operator %s (%s) had finished when it was taken, so it can only be "
-                 "restored at parallelism %d, not %d.",
-                 cp->restore_desc, nfin, old_par, opid, desc ? desc : "?", old_par, parallelism);
-    sl_error_hint(err, "restore at parallelism %d, or take a savepoint while every subtask of that operator still runs", old_par);
-    return SL_ERR_STATE;
-}
-
 static int op_finished(sl_checkpointer *cp, const sl_operator *op, int subtask, int parallelism, sl_error *err)
 {
     const json_t *arr = json_object_get(json_object_get(cp->restore_meta, "operators"), op->id);

@@ -105,8 +105,8 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
  * snapshot is complete. failure: the collection failed (the checkpoint fails with that reason);
  * abandoned: the task gave the checkpoint up (a newer one overtook it): nothing is reported. */
 void sl_cp_inflight_done(sl_checkpointer *cp, sl_task *t, int64_t id, uint64_t bytes, const char *failure);
-/* Checkpoint id fails because of task t (benign: not a failure that counts). */
-void sl_cp_decline(sl_checkpointer *cp, sl_task *t, int64_t id, const char *reason, bool benign);
+/* Checkpoint id fails because of task t (it counts towards tolerable-failed-checkpoints). */
+void sl_cp_decline(sl_checkpointer *cp, sl_task *t, int64_t id, const char *reason);
 /* Task t ended (its thread is about to end). finished: its input ended (not a stop or a failure):
  * every pending checkpoint it has not acknowledged, and every later one, takes it as finished (a
  * part without state per operator, "finished": true; Flink's checkpoints after tasks finished,

@@ -817,13 +817,13 @@ static void unblock_all(sl_task *t)
 static void give_up_current(sl_task *t)
 {
     if (t->cp_aligning) { /* a newer checkpoint overtook the one being aligned: that one failed */
-        if (t->job->cp) sl_cp_decline(t->job->cp, t, t->cp_cur, "a newer checkpoint's barrier arrived before its alignment ended", false);
+        if (t->job->cp) sl_cp_decline(t->job->cp, t, t->cp_cur, "a newer checkpoint's barrier arrived before its alignment ended");
         emit_event_all(t, EV_CANCEL, t->cp_cur);
         unblock_all(t);
         t->cp_aligning = false;
     }
     if (t->cp_collecting) {
-        if (t->job->cp) sl_cp_decline(t->job->cp, t, t->cp_cur, "a newer checkpoint's barrier arrived before its in-flight data was complete", false);
+        if (t->job->cp) sl_cp_decline(t->job->cp, t, t->cp_cur, "a newer checkpoint's barrier arrived before its in-flight data was complete");
         end_collecting(t, NULL);
     }
 }
