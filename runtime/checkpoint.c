@@ -145,6 +145,7 @@ static void deferred_release(deferred_list *l)
 typedef struct upload {
     int64_t id;
     int task;
+    uint64_t queued_ns; /* when it was queued for the upload thread */
     json_t *ops;     /* array of part objects; "local" = the local directory (removed after upload) */
     strlist refs;    /* shared files this upload references */
     uint64_t bytes;  /* bytes uploaded */
@@ -153,6 +154,18 @@ typedef struct upload {
     char reason[512];
     struct upload *next;
 } upload;
+
+/* Where one task's part of a checkpoint spent its time (ns), as Flink's checkpoint statistics
+ * show it per subtask: logged for the task that acknowledged last (log.level DEBUG). */
+typedef struct cp_phases {
+    uint64_t start;   /* trigger -> its synchronous phase began (barrier travel and alignment) */
+    uint64_t sync;    /* the synchronous phase */
+    uint64_t inflight; /* end of sync -> in-flight data kept (unaligned) */
+    uint64_t wait;    /* queued -> the upload thread took it */
+    uint64_t snap;    /* the operators' deferred snapshot work (e.g. the join's RocksDB checkpoint) */
+    uint64_t upload;  /* copying / linking its files to the storage */
+    uint64_t done;    /* trigger -> its upload ended */
+} cp_phases;
 
 typedef struct pending {
     int64_t id;
@@ -163,6 +176,7 @@ typedef struct pending {
     uint64_t t0_ns;
     int ntasks, acked, uploaded, in_flight;
     bool *has_acked;
+    cp_phases *phases; /* per task: where its part of the checkpoint spent its time */
     uint64_t sync_ns_max, bytes, full;
     int sync_max_task; /* the task whose synchronous phase took sync_ns_max */
     json_t *parts;  /* every uploaded part */
@@ -449,6 +463,7 @@ static void free_pending(pending *p)
     for (int i = 0; p->deferred && i < p->ntasks; i++) json_decref(p->deferred[i]);
     free(p->deferred);
     free(p->has_acked);
+    free(p->phases);
     json_decref(p->parts);
     if (p->savepoint && p->store) p->store->vt->destroy(p->store);
     free(p->rel);
@@ -705,6 +720,23 @@ static void reap(sl_checkpointer *cp)
     }
 }
 
+/* The subtask that acknowledged p last, and where its part of p spent the time (the critical
+ * path of the checkpoint's duration). */
+static void log_last_subtask(sl_checkpointer *cp, const pending *p)
+{
+    int last = -1;
+    for (int i = 0; i < p->ntasks && i < cp->ntasks; i++)
+        if (last < 0 || p->phases[i].done > p->phases[last].done) last = i;
+    if (last < 0) return;
+    const cp_phases *ph = &p->phases[last];
+    if (cp->task_state[last] == TASK_FINISHED && !ph->sync) return; /* acknowledged as finished */
+    cp_log(cp,
+           "Checkpoint %" PRId64 ": subtask %s acknowledged last, %.1f ms after the trigger: barrier (and alignment) %.1f ms, "
+           "synchronous %.1f ms, in-flight data %.1f ms, waiting for the upload thread %.1f ms, asynchronous snapshot %.1f ms, upload %.1f ms.",
+           p->id, sl_task_name(cp->tasks[last]), (double)ph->done / 1e6, (double)ph->start / 1e6, (double)ph->sync / 1e6,
+           (double)ph->inflight / 1e6, (double)ph->wait / 1e6, (double)ph->snap / 1e6, (double)ph->upload / 1e6);
+}
+
 static sl_status complete(sl_checkpointer *cp, pending *p, sl_error *err)
 {
     json_t *ops = json_object();
@@ -741,6 +773,7 @@ static sl_status complete(sl_checkpointer *cp, pending *p, sl_error *err)
     if (cp->set.log_each && p->sync_max_task < cp->ntasks)
         cp_log(cp, "Checkpoint %" PRId64 ": the longest synchronous phase, %.2f ms, was subtask %s's.", p->id, (double)p->sync_ns_max / 1e6,
                sl_task_name(cp->tasks[p->sync_max_task]));
+    if (cp->set.log_each) log_last_subtask(cp, p);
     if (p->deferred) {
         cp->nunaligned++;
         cp->inflight_bytes += p->inflight_bytes;
@@ -844,6 +877,7 @@ static void trigger(sl_checkpointer *cp, int64_t sp_req)
     p->t0_ns = sl_mono_ns();
     p->ntasks = cp->ntasks;
     p->has_acked = sl_xcalloc((size_t)cp->ntasks, sizeof(bool));
+    p->phases = sl_xcalloc((size_t)cp->ntasks, sizeof(cp_phases));
     p->parts = json_array();
     char buf[4200];
     if (savepoint) {
@@ -1006,6 +1040,7 @@ static void ack_task(sl_checkpointer *cp, pending *p, int ti, json_t *parts)
     upload *u = sl_xcalloc(1, sizeof *u);
     u->id = p->id;
     u->task = ti;
+    u->queued_ns = sl_mono_ns();
     u->ops = parts;
     if (cp->q_tail) cp->q_tail->next = u;
     else cp->q_head = u;
@@ -1111,6 +1146,8 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
             p->snaps[ti] = dl;
             memset(&dl, 0, sizeof dl);
         }
+        p->phases[ti].start = t0 > p->t0_ns ? t0 - p->t0_ns : 0;
+        p->phases[ti].sync = sync_ns;
         if (sync_ns > p->sync_ns_max) {
             p->sync_ns_max = sync_ns;
             p->sync_max_task = ti;
@@ -1148,6 +1185,9 @@ void sl_cp_inflight_done(sl_checkpointer *cp, sl_task *t, int64_t id, uint64_t b
             json_decref(parts);
             p->in_flight--;
         } else {
+            cp_phases *ph = &p->phases[ti];
+            uint64_t since = p->t0_ns + ph->start + ph->sync, now = sl_mono_ns();
+            ph->inflight = now > since ? now - since : 0;
             p->inflight_bytes += bytes;
             ack_task(cp, p, ti, parts);
         }
@@ -1213,6 +1253,7 @@ static sl_status upload_file(void *vctx, const char *abs, const char *rel, const
 
 static void do_upload(sl_checkpointer *cp, upload *u)
 {
+    uint64_t t_start = sl_mono_ns();
     pthread_mutex_lock(&cp->m);
     pending *p = find_pending(cp, u->id);
     bool skip = !p || p->failed;
@@ -1231,6 +1272,7 @@ static void do_upload(sl_checkpointer *cp, upload *u)
      * their directories are walked; released once the files are uploaded (or instead of running) */
     bool async_failed = false;
     for (size_t k = 0; k < dl.n && !skip && !st; k++) async_failed = (st = dl.v[k].fn(dl.v[k].arg, &e)) != SL_OK;
+    uint64_t t_snap = sl_mono_ns();
     json_array_foreach(u->ops, i, part)
     {
         const char *local = json_string_value(json_object_get(part, "local"));
@@ -1245,8 +1287,14 @@ static void do_upload(sl_checkpointer *cp, upload *u)
         json_object_del(part, "rel");
     }
     deferred_release(&dl);
+    uint64_t t_end = sl_mono_ns();
     pthread_mutex_lock(&cp->m);
     if (p) {
+        cp_phases *ph = &p->phases[u->task];
+        ph->wait = t_start > u->queued_ns ? t_start - u->queued_ns : 0;
+        ph->snap = t_snap - t_start;
+        ph->upload = t_end - t_snap;
+        ph->done = t_end - p->t0_ns;
         if (st) {
             char buf[900];
             const char *who = u->task < cp->ntasks ? sl_task_name(cp->tasks[u->task]) : "?";

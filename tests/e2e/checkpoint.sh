@@ -391,6 +391,21 @@ has "had finished when checkpoint" "$d/err.1" && has "it stays finished" "$d/err
 check "the finished subtask stays finished after the restore (the log says so)" $?
 EXACT_PLUS=1 exact "$d/out.1"
 check "finished VALUES source + restore: every record counted exactly once (no VALUES row emitted twice)" $?
+# DEBUG: each completed checkpoint names the subtask that acknowledged last and where its time went;
+# the phases follow one another, so they add up to at most its total, which is at most the
+# checkpoint's duration (clock and rounding: 0.5 ms)
+awk '
+/^Completed checkpoint [0-9]+ of job/ { id = $3; sub(/.*duration /, ""); dur[id] = $1 + 0 }
+/^Checkpoint [0-9]+: subtask .* acknowledged last/ {
+    id = $2; sub(/:$/, "", id); n++
+    line = $0; sub(/.* acknowledged last, /, "", line); total = line + 0
+    sum = 0
+    while (match(line, /[0-9.]+ ms/)) { v = substr(line, RSTART, RLENGTH - 3) + 0; if (seen++) sum += v; line = substr(line, RSTART + RLENGTH) }
+    seen = 0
+    if (sum > total + 0.5 || !(id in dur) || total > dur[id] + 0.5) { bad++; print "inconsistent: " $0 > "/dev/stderr" }
+}
+END { exit !(n > 0 && !bad) }' < <(sed 's/\.\(Restored \|Completed checkpoint \|Checkpoint [0-9]\)/.\n\1/g' "$d/err.1")
+check "DEBUG: each completed checkpoint breaks the last subtask's time into phases that add up" $?
 # an operator that had finished on some of its subtasks only restores at the same parallelism:
 # mark one datagen subtask finished in a copy of the checkpoint and restore it at parallelism 3
 part="$(dirname "$from")/chk-partial"
