@@ -68,19 +68,26 @@ bool sl_key_has_null(const uint8_t *row, const int *fields, int n)
  * snapshot must write synchronously small. */
 static bool takes_checkpoints(const sl_job_context *job) { return job->checkpoint_interval_ms > 0 || job->cp; }
 
-/* memtables of a store whose job takes checkpoints (two of half this size) */
+/* memtables of a store whose job takes checkpoints and which is snapshotted on the task thread
+ * (two of half this size) */
 #define SL_CHECKPOINT_MEMTABLE_BYTES (16u << 20)
 
-static sl_status open_store(sl_operator *op, uint64_t budget, int64_t ttl_ms, sl_state **out, sl_error *err)
+/* async_snapshots: the store's checkpoints are made on the upload thread (a cached store, whose
+ * cache is frozen meanwhile), so their cost does not grow the synchronous phase */
+static sl_status open_store(sl_operator *op, uint64_t budget, int64_t ttl_ms, bool async_snapshots, sl_state **out, sl_error *err)
 {
     sl_job_context *job = sl_task_job(op->task);
     char name[160];
     snprintf(name, sizeof name, "%.40s-%d", op->id ? op->id : "op", sl_task_subtask(op->task));
     double wr = job->state_write_buffer_ratio > 0 ? job->state_write_buffer_ratio : 0.5;
     uint64_t wb = (uint64_t)((double)budget * wr);
-    /* with checkpoints, a snapshot flushes the memtables synchronously: keep them small (the rest
-     * of the budget goes to the block cache) so that flush stays in the tens of milliseconds */
-    if (takes_checkpoints(job) && wb > SL_CHECKPOINT_MEMTABLE_BYTES) wb = SL_CHECKPOINT_MEMTABLE_BYTES;
+    /* With checkpoints, a snapshot copies the write-ahead log of what the memtables hold. Made on
+     * the task thread, that copy is synchronous: keep the memtables small (the rest of the budget
+     * goes to the block cache) so that it stays in the tens of milliseconds. Made on the upload
+     * thread, it is not, and small memtables would cost far more: every flush is a small level-0
+     * file, and every 4 of them an L0->L1 compaction rewrites all of L1 (keys spread over the
+     * whole key range), about 10x the compaction work at 10M keys (bench/checkpoint). */
+    if (takes_checkpoints(job) && !async_snapshots && wb > SL_CHECKPOINT_MEMTABLE_BYTES) wb = SL_CHECKPOINT_MEMTABLE_BYTES;
     sl_state_options o = {
         .kind = job->state_backend == 1 ? SL_STATE_HASHMAP : SL_STATE_ROCKSDB,
         .dir = job->state_dir ? job->state_dir : (job->tmp_dir ? job->tmp_dir : "/tmp"),
@@ -110,7 +117,7 @@ sl_status sl_op_state_open(sl_operator *op, sl_state **out, sl_error *err)
 
 sl_status sl_op_state_open_ttl(sl_operator *op, int64_t ttl_ms, sl_state **out, sl_error *err)
 {
-    return open_store(op, budget_of(op), ttl_ms, out, err);
+    return open_store(op, budget_of(op), ttl_ms, false, out, err);
 }
 
 sl_status sl_op_state_open_cached(sl_operator *op, int64_t ttl_ms, sl_state **out, sl_kcache **cache, sl_error *err)
@@ -118,9 +125,10 @@ sl_status sl_op_state_open_cached(sl_operator *op, int64_t ttl_ms, sl_state **ou
     sl_job_context *job = sl_task_job(op->task);
     uint64_t budget = budget_of(op);
     *cache = NULL;
-    if (job->state_backend == 1) return open_store(op, budget, ttl_ms, out, err);
-    /* half for the cache of recent values, half for RocksDB (block cache and memtables) */
-    sl_status st = open_store(op, budget / 2, ttl_ms, out, err);
+    if (job->state_backend == 1) return open_store(op, budget, ttl_ms, false, out, err);
+    /* half for the cache of recent values, half for RocksDB (block cache and memtables); its
+     * snapshots are asynchronous (sl_op_state_snapshot: the cache is frozen) */
+    sl_status st = open_store(op, budget / 2, ttl_ms, true, out, err);
     if (st) return st;
     *cache = sl_kcache_create(*out, budget / 2, false);
     /* with checkpoints, a snapshot writes the dirty values synchronously: keep them few (about
