@@ -210,7 +210,9 @@ static sl_status write_back(sl_kcache *c, kc_entry *e, sl_error *err)
 /* An entry became dirty: count it, and with a dirty bound remember it in order. */
 static sl_status became_dirty(sl_kcache *c, uint64_t h, sl_error *err);
 
-/* Evicts entries (clock) until the cache is within its budget; `keep` is not evicted. */
+/* Evicts entries (clock) once the cache is over its budget, down to 1/64 under it, so evictions
+ * come in groups and their write-backs go to the store in write batches (one RocksDB write per
+ * group instead of one per value); `keep` is not evicted. */
 static sl_status shrink(sl_kcache *c, const kc_entry *keep_e, sl_error *err)
 {
     const kc_block *keep = keep_e ? keep_e->b : NULL;
@@ -218,8 +220,12 @@ static sl_status shrink(sl_kcache *c, const kc_entry *keep_e, sl_error *err)
         if (c->used <= c->freeze_cap) return SL_OK; /* nothing leaves the cache while frozen */
         wait_thawed(c);
     }
+    if (c->used <= c->budget) return SL_OK;
+    uint64_t target = c->budget - c->budget / 64, w0 = c->st.store_writes;
     size_t guard = 0;
-    while (c->used > c->budget && c->count > 1 && guard++ < 4 * c->nslots) {
+    sl_status st = SL_OK;
+    sl_state_batch_begin(c->store);
+    while (c->used > target && c->count > 1 && guard++ < 4 * c->nslots) {
         c->hand &= c->nslots - 1;
         kc_entry *e = &c->slots[c->hand];
         if (!e->hash || e->b == keep) {
@@ -231,15 +237,20 @@ static sl_status shrink(sl_kcache *c, const kc_entry *keep_e, sl_error *err)
             c->hand += HAND_STRIDE;
             continue;
         }
-        sl_status st = write_back(c, e, err);
-        if (st) return st;
+        if ((st = write_back(c, e, err))) break;
         c->used -= (uint64_t)e->b->cap + sizeof(kc_block) + ENTRY_OVERHEAD;
         free(e->b);
         c->st.evictions++;
         remove_slot(c, c->hand); /* (the entry shifted into this slot waits for the next round) */
         c->hand += HAND_STRIDE;
+        if (c->st.store_writes - w0 >= FLUSH_BATCH) { /* a batch holds its values: keep it small */
+            if ((st = sl_state_batch_commit(c->store, err))) return st;
+            sl_state_batch_begin(c->store);
+            w0 = c->st.store_writes;
+        }
     }
-    return SL_OK;
+    sl_status cst = sl_state_batch_commit(c->store, err);
+    return st ? st : cst;
 }
 
 static void grow_table(sl_kcache *c)
