@@ -86,7 +86,8 @@ static sl_status open_store(sl_operator *op, uint64_t budget, int64_t ttl_ms, bo
      * goes to the block cache) so that it stays in the tens of milliseconds. Made on the upload
      * thread, it is not, and small memtables would cost far more: every flush is a small level-0
      * file, and every 4 of them an L0->L1 compaction rewrites all of L1 (keys spread over the
-     * whole key range), about 10x the compaction work at 10M keys (bench/checkpoint). */
+     * whole key range): at 10M keys, 15 such compactions in a 5-minute run instead of 4, and
+     * 66K rows/s with checkpoints instead of 77-83K (bench/checkpoint). */
     if (takes_checkpoints(job) && !async_snapshots && wb > SL_CHECKPOINT_MEMTABLE_BYTES) wb = SL_CHECKPOINT_MEMTABLE_BYTES;
     sl_state_options o = {
         .kind = job->state_backend == 1 ? SL_STATE_HASHMAP : SL_STATE_ROCKSDB,
