@@ -998,6 +998,13 @@ static sl_status run_consumer(sl_task *t, sl_error *err)
                 uint64_t at = t->align_start_ns + (uint64_t)t->align_timeout_ms * 1000000u;
                 if (!d || at < d) d = at;
             }
+            /* the loop's check ran without the lock: a cancel whose wake (sl_task_wake, under
+             * the lock) came before this point would be lost, and a task without input would
+             * wait for ever (the job's cancel, e.g. a failure before a restart, never ends) */
+            if (cancelled(t)) {
+                pthread_mutex_unlock(&t->g.m);
+                break;
+            }
             gate_wait(t, d);
             pthread_mutex_unlock(&t->g.m);
             continue;
