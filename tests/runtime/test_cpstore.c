@@ -16,6 +16,7 @@
 
 #include "common/fsutil.h"
 #include "runtime/cpstore.h"
+#include "tests/lib/temp_root.h"
 
 static char tmp_root[256];
 
@@ -115,10 +116,7 @@ static void test_unusable_root_fails(void **state)
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    if (!t || !*t) t = "/tmp";
-    snprintf(tmp_root, sizeof tmp_root, "%s/sluice-cpstore-%ld-test-XXXXXX", t, (long)getpid());
-    return mkdtemp(tmp_root) ? 0 : -1;
+    return sl_test_temp_root(tmp_root, sizeof tmp_root, "cpstore");
 }
 
 static int teardown(void **state)

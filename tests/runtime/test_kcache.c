@@ -21,6 +21,7 @@
 #include "common/fsutil.h"
 #include "runtime/kcache.h"
 #include "state/state.h"
+#include "tests/lib/temp_root.h"
 
 static char tmp_root[256];
 static int seq;
@@ -222,10 +223,7 @@ static void test_generations_and_failure(void **state)
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    if (!t || !*t) t = "/tmp";
-    snprintf(tmp_root, sizeof tmp_root, "%s/sluice-kcache-%ld-test-XXXXXX", t, (long)getpid());
-    return mkdtemp(tmp_root) ? 0 : -1;
+    return sl_test_temp_root(tmp_root, sizeof tmp_root, "kcache");
 }
 
 static int teardown(void **state)

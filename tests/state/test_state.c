@@ -29,6 +29,7 @@
 
 #define SL_STATE_INTERNAL
 #include "state/state.h"
+#include "tests/lib/temp_root.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 /* ASan keeps freed memory in a quarantine (256 MiB by default) before reusing it; RocksDB frees
@@ -1350,13 +1351,10 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    if (!t || !*t) t = "/tmp";
     /* Named like a working directory: if this process is killed, the next store opened in the
      * same directory (or the next run of these tests) removes it. */
-    sl_state_workdir_cleanup(t);
-    snprintf(tmp_root, sizeof tmp_root, "%s/sluice-state-%ld-test-XXXXXX", t, (long)getpid());
-    return mkdtemp(tmp_root) ? 0 : -1;
+    sl_state_workdir_cleanup(sl_test_tmpdir());
+    return sl_test_temp_root(tmp_root, sizeof tmp_root, "state");
 }
 
 static int teardown(void **state)

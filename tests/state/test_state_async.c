@@ -24,6 +24,7 @@
 
 #define SL_STATE_INTERNAL
 #include "state/state.h"
+#include "tests/lib/temp_root.h"
 
 static char tmp_root[256];
 static atomic_int_least64_t fake_now;
@@ -486,11 +487,8 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    if (!t || !*t) t = "/tmp";
-    sl_state_workdir_cleanup(t);
-    snprintf(tmp_root, sizeof tmp_root, "%s/sluice-state-%ld-test-XXXXXX", t, (long)getpid());
-    return mkdtemp(tmp_root) ? 0 : -1;
+    sl_state_workdir_cleanup(sl_test_tmpdir());
+    return sl_test_temp_root(tmp_root, sizeof tmp_root, "state");
 }
 
 static int teardown(void **state)
