@@ -177,8 +177,7 @@ typedef struct pending {
     int ntasks, acked, uploaded, in_flight;
     bool *has_acked;
     cp_phases *phases; /* per task: where its part of the checkpoint spent its time */
-    uint64_t sync_ns_max, bytes, full;
-    int sync_max_task; /* the task whose synchronous phase took sync_ns_max */
+    uint64_t bytes, full;
     json_t *parts;  /* every uploaded part */
     json_t **deferred; /* per task: its parts while it collects in-flight data (unaligned), or NULL */
     deferred_list *snaps; /* per task (or NULL): the asynchronous part of its snapshot, until its upload runs it */
@@ -767,12 +766,16 @@ static sl_status complete(sl_checkpointer *cp, pending *p, sl_error *err)
         cp->durations = sl_xrealloc(cp->durations, sizeof(double) * (size_t)cp->capdur);
     }
     cp->durations[cp->ndur++] = ms;
+    int smax = 0; /* the task with the longest synchronous phase */
+    for (int k = 1; k < p->ntasks && k < cp->ntasks; k++)
+        if (p->phases[k].sync > p->phases[smax].sync) smax = k;
+    uint64_t sync_ns_max = cp->ntasks ? p->phases[smax].sync : 0;
     if (cp->set.log_each)
         cp_log(cp, "Completed checkpoint %" PRId64 " of job %s (%" PRIu64 " bytes uploaded of %" PRIu64 " referenced, duration %.1f ms, synchronous phase max %.2f ms%s).",
-               p->id, cp->job_id, p->bytes, p->full, ms, (double)p->sync_ns_max / 1e6, p->deferred ? ", unaligned" : "");
-    if (cp->set.log_each && p->sync_max_task < cp->ntasks)
-        cp_log(cp, "Checkpoint %" PRId64 ": the longest synchronous phase, %.2f ms, was subtask %s's.", p->id, (double)p->sync_ns_max / 1e6,
-               sl_task_name(cp->tasks[p->sync_max_task]));
+               p->id, cp->job_id, p->bytes, p->full, ms, (double)sync_ns_max / 1e6, p->deferred ? ", unaligned" : "");
+    if (cp->set.log_each && cp->ntasks)
+        cp_log(cp, "Checkpoint %" PRId64 ": the longest synchronous phase, %.2f ms, was subtask %s's.", p->id, (double)sync_ns_max / 1e6,
+               sl_task_name(cp->tasks[smax]));
     if (cp->set.log_each) log_last_subtask(cp, p);
     if (p->deferred) {
         cp->nunaligned++;
@@ -780,7 +783,7 @@ static sl_status complete(sl_checkpointer *cp, pending *p, sl_error *err)
     }
     cp->ncompleted++;
     cp->consecutive_failed = 0;
-    if (p->sync_ns_max > cp->sync_ns_max) cp->sync_ns_max = p->sync_ns_max;
+    if (sync_ns_max > cp->sync_ns_max) cp->sync_ns_max = sync_ns_max;
     cp->last_bytes = p->bytes;
     cp->last_full = p->full;
     cp->last_complete_ns = sl_mono_ns();
@@ -1148,10 +1151,6 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
         }
         p->phases[ti].start = t0 > p->t0_ns ? t0 - p->t0_ns : 0;
         p->phases[ti].sync = sync_ns;
-        if (sync_ns > p->sync_ns_max) {
-            p->sync_ns_max = sync_ns;
-            p->sync_max_task = ti;
-        }
         if (inflight_dir) { /* the acknowledgement waits for the in-flight data */
             if (!p->deferred) p->deferred = sl_xcalloc((size_t)p->ntasks, sizeof(json_t *));
             json_decref(p->deferred[ti]);
