@@ -17,7 +17,7 @@
 #include "common/hash.h"
 #include "common/mem.h"
 
-enum { F_DIRTY = 1, F_REF = 2, F_DEL = 4 };
+enum { F_DIRTY = 1, F_REF = 2, F_DEL = 4, F_GONE = 8 }; /* F_GONE: evicted, freed once written */
 
 /* A cached value: this header, then the key bytes, then the value bytes, in one heap block. */
 typedef struct kc_block {
@@ -34,6 +34,13 @@ typedef struct kc_entry {
 } kc_entry;
 
 #define KDATA(b) ((uint8_t *)((b) + 1))
+
+/* A value waiting to be written to the store: its key's place in the store's order, as far as
+ * 64 bits tell (kc_order), and its block. */
+typedef struct kc_wb {
+    uint64_t order;
+    kc_block *b;
+} kc_wb;
 
 struct sl_kcache {
     sl_state *store;
@@ -58,13 +65,19 @@ struct sl_kcache {
     uint64_t freeze_gen; /* the current (or last) freeze */
     uint64_t freeze_cap;
     uint64_t freeze_waits;
+    /* write-backs are queued here and written in the store's key order (wq_write): RocksDB's
+     * memtable (a skip list) inserts keys in order several times faster than keys at random;
+     * wq_commits: a full queue also commits the store's write batch (not in a freeze's batch) */
+    kc_wb *wq;
+    size_t wq_len;
+    bool wq_commits;
     /* a thaw that reported a failure: the store lost values; every later call returns it */
     atomic_bool failed;
     sl_error failure;
 };
 
 enum { ENTRY_OVERHEAD = 16 }; /* malloc's own bookkeeping, roughly */
-enum { FLUSH_BATCH = 4096 };  /* write-backs per RocksDB write batch in a full flush */
+enum { WQ_CAP = 16384 };      /* write-backs sorted (and committed) together */
 /* The clock hand's step: odd, so it visits every slot of the power-of-two table once per round,
  * but spread over the table. A hand that steps by one evicts runs of neighbouring slots while
  * inserts land everywhere: the slots far ahead of the hand fill up into probe clusters of
@@ -127,6 +140,7 @@ void sl_kcache_destroy(sl_kcache *c)
     free(c->slots);
     free(c->bloom);
     free(c->ring);
+    free(c->wq);
     pthread_mutex_destroy(&c->fm);
     pthread_cond_destroy(&c->fcv);
     free(c);
@@ -191,20 +205,84 @@ static void remove_slot(sl_kcache *c, size_t i)
     c->count--;
 }
 
-static sl_status write_back(sl_kcache *c, kc_entry *e, sl_error *err)
+/* Where a key falls in the store's order (state.h: kg, sid, key length, key), as far as 64 bits
+ * tell: a smaller value sorts first; equal values need sl_state_key_cmp. */
+static uint64_t kc_order(const kc_block *b)
 {
-    if (!(e->b->flags & F_DIRTY)) return SL_OK;
-    sl_status st;
-    if (e->b->flags & F_DEL) {
-        st = bloom_maybe(c, e->hash) ? sl_state_delete(c->store, e->b->sid, e->b->kg, KDATA(e->b), e->b->klen, NULL, 0, err) : SL_OK;
-    } else {
-        st = sl_state_put(c->store, e->b->sid, e->b->kg, KDATA(e->b), e->b->klen, NULL, 0, KDATA(e->b) + e->b->klen, e->b->vlen, err);
-        bloom_add(c, e->hash);
+    uint64_t o = (uint64_t)b->kg << 48 | (uint64_t)b->sid << 40;
+    if (b->klen >= 0xffffffu) return o | (uint64_t)0xffffffu << 16;
+    o |= (uint64_t)b->klen << 16;
+    if (b->klen) o |= (uint64_t)KDATA(b)[0] << 8;
+    if (b->klen > 1) o |= KDATA(b)[1];
+    return o;
+}
+
+static int wb_cmp(const void *pa, const void *pb)
+{
+    const kc_wb *a = pa, *b = pb;
+    if (a->order != b->order) return a->order < b->order ? -1 : 1;
+    return sl_state_key_cmp(a->b->sid, a->b->kg, KDATA(a->b), a->b->klen, b->b->sid, b->b->kg, KDATA(b->b), b->b->klen);
+}
+
+/* Writes the queued values to the store (into its open write batch, if any) in the store's key
+ * order and frees the evicted blocks among them. After a failed write the rest are still freed
+ * (the caller fails with the error). */
+static sl_status wq_write(sl_kcache *c, sl_error *err)
+{
+    if (c->wq_len > 1) qsort(c->wq, c->wq_len, sizeof *c->wq, wb_cmp);
+    sl_status st = SL_OK;
+    for (size_t i = 0; i < c->wq_len; i++) {
+        kc_block *b = c->wq[i].b;
+        if (!st)
+            st = (b->flags & F_DEL) ? sl_state_delete(c->store, b->sid, b->kg, KDATA(b), b->klen, NULL, 0, err)
+                                    : sl_state_put(c->store, b->sid, b->kg, KDATA(b), b->klen, NULL, 0, KDATA(b) + b->klen, b->vlen, err);
+        if (b->flags & F_GONE) free(b);
     }
-    c->st.store_writes++;
-    e->b->flags &= (uint8_t)~F_DIRTY;
-    c->ndirty--;
+    c->wq_len = 0;
     return st;
+}
+
+/* The value of block b (hash h) is headed for the store: a dirty one is marked clean and queued
+ * (written by wq_write, at the latest when the queue is full). An evicted block (F_GONE) is freed
+ * here if nothing of it needs writing, else after its write. */
+static sl_status write_back(sl_kcache *c, uint64_t h, kc_block *b, sl_error *err)
+{
+    bool queue = false;
+    if (b->flags & F_DIRTY) {
+        b->flags &= (uint8_t)~F_DIRTY;
+        c->ndirty--;
+        c->st.store_writes++;
+        if (b->flags & F_DEL) {
+            queue = bloom_maybe(c, h); /* a key never written there needs no tombstone */
+        } else {
+            bloom_add(c, h);
+            queue = true;
+        }
+    }
+    if (!queue) {
+        if (b->flags & F_GONE) free(b);
+        return SL_OK;
+    }
+    if (!c->wq) c->wq = sl_xmalloc(sizeof *c->wq * WQ_CAP);
+    c->wq[c->wq_len++] = (kc_wb){kc_order(b), b};
+    if (c->wq_len < WQ_CAP) return SL_OK;
+    sl_status st = wq_write(c, err);
+    if (!st && c->wq_commits) { /* a batch holds its values: keep it small */
+        st = sl_state_batch_commit(c->store, err);
+        sl_state_batch_begin(c->store);
+    }
+    return st;
+}
+
+/* Ends a run of write_back calls begun with the store's batch open: writes what is queued and,
+ * if commit, commits the batch. */
+static sl_status wq_finish(sl_kcache *c, sl_status st, bool commit, sl_error *err)
+{
+    sl_status wst = wq_write(c, st ? NULL : err);
+    if (!st) st = wst;
+    if (!commit) return st;
+    sl_status cst = sl_state_batch_commit(c->store, st ? NULL : err);
+    return st ? st : cst;
 }
 
 /* An entry became dirty: count it, and with a dirty bound remember it in order. */
@@ -221,10 +299,11 @@ static sl_status shrink(sl_kcache *c, const kc_entry *keep_e, sl_error *err)
         wait_thawed(c);
     }
     if (c->used <= c->budget) return SL_OK;
-    uint64_t target = c->budget - c->budget / 64, w0 = c->st.store_writes;
+    uint64_t target = c->budget - c->budget / 64;
     size_t guard = 0;
     sl_status st = SL_OK;
     sl_state_batch_begin(c->store);
+    c->wq_commits = true;
     while (c->used > target && c->count > 1 && guard++ < 4 * c->nslots) {
         c->hand &= c->nslots - 1;
         kc_entry *e = &c->slots[c->hand];
@@ -237,20 +316,16 @@ static sl_status shrink(sl_kcache *c, const kc_entry *keep_e, sl_error *err)
             c->hand += HAND_STRIDE;
             continue;
         }
-        if ((st = write_back(c, e, err))) break;
-        c->used -= (uint64_t)e->b->cap + sizeof(kc_block) + ENTRY_OVERHEAD;
-        free(e->b);
+        kc_block *b = e->b;
+        uint64_t h = e->hash;
+        b->flags |= F_GONE;
+        c->used -= (uint64_t)b->cap + sizeof(kc_block) + ENTRY_OVERHEAD;
         c->st.evictions++;
         remove_slot(c, c->hand); /* (the entry shifted into this slot waits for the next round) */
         c->hand += HAND_STRIDE;
-        if (c->st.store_writes - w0 >= FLUSH_BATCH) { /* a batch holds its values: keep it small */
-            if ((st = sl_state_batch_commit(c->store, err))) return st;
-            sl_state_batch_begin(c->store);
-            w0 = c->st.store_writes;
-        }
+        if ((st = write_back(c, h, b, err))) break;
     }
-    sl_status cst = sl_state_batch_commit(c->store, err);
-    return st ? st : cst;
+    return wq_finish(c, st, true, err);
 }
 
 static void grow_table(sl_kcache *c)
@@ -388,7 +463,7 @@ static sl_status clean_hash(sl_kcache *c, uint64_t h, sl_error *err)
     for (size_t i = h & (c->nslots - 1);; i = (i + 1) & (c->nslots - 1)) {
         kc_entry *e = &c->slots[i];
         if (!e->hash) return SL_OK;
-        if (e->hash == h && (e->b->flags & F_DIRTY)) return write_back(c, e, err);
+        if (e->hash == h && (e->b->flags & F_DIRTY)) return write_back(c, h, e->b, err);
     }
 }
 
@@ -426,9 +501,9 @@ static sl_status became_dirty(sl_kcache *c, uint64_t h, sl_error *err)
      * backend, down to half the bound, so this happens in batches */
     if (c->ndirty > c->dirty_limit || c->ring_len == c->ring_cap) {
         sl_state_batch_begin(c->store);
+        c->wq_commits = true;
         while (c->ring_len && !st && (c->ndirty > c->dirty_limit / 2 || c->ring_len > c->ring_cap / 2)) st = ring_pop_clean(c, err);
-        sl_status cst = sl_state_batch_commit(c->store, err);
-        if (!st) st = cst;
+        st = wq_finish(c, st, true, err);
     }
     c->ring[(c->ring_head + c->ring_len) % c->ring_cap] = h;
     c->ring_len++;
@@ -438,25 +513,17 @@ static sl_status became_dirty(sl_kcache *c, uint64_t h, sl_error *err)
 void sl_kcache_store_has_data(sl_kcache *c) { c->store_may_have_data = true; }
 
 /* Every dirty value into the store's write batch (begun here, left open when `commit` is false),
- * in batches of FLUSH_BATCH when committing. */
+ * in batches of WQ_CAP when committing. */
 static sl_status write_back_all(sl_kcache *c, bool commit, sl_error *err)
 {
     /* with a dirty bound, the ring knows every dirty entry: no table scan */
     sl_status st = SL_OK;
-    uint64_t w0 = c->st.store_writes;
     sl_state_batch_begin(c->store);
+    c->wq_commits = commit;
     while (c->ring_len && !st) st = ring_pop_clean(c, err);
-    for (size_t i = 0; i < c->nslots && c->ndirty && !st; i++) {
-        if (c->slots[i].hash) st = write_back(c, &c->slots[i], err);
-        if (commit && !st && c->st.store_writes - w0 >= FLUSH_BATCH) { /* a batch holds its values: keep it small */
-            st = sl_state_batch_commit(c->store, err);
-            sl_state_batch_begin(c->store);
-            w0 = c->st.store_writes;
-        }
-    }
-    if (!commit) return st;
-    sl_status cst = sl_state_batch_commit(c->store, err);
-    return st ? st : cst;
+    for (size_t i = 0; i < c->nslots && c->ndirty && !st; i++)
+        if (c->slots[i].hash) st = write_back(c, c->slots[i].hash, c->slots[i].b, err);
+    return wq_finish(c, st, commit, err);
 }
 
 sl_status sl_kcache_flush(sl_kcache *c, sl_error *err)

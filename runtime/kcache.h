@@ -5,7 +5,7 @@
  * point lookups (~50-70K/s per core here). Most joins find their partner while its state is still
  * recent, and most keys are new: the cache keeps recent values in memory, writes a value to the
  * backend only when it is evicted (coldest first, clock algorithm; in groups down to 1/64 under
- * the budget, written in RocksDB write batches), and remembers in a Bloom filter
+ * the budget, written in RocksDB write batches sorted in the store's key order), and remembers in a Bloom filter
  * which keys it has ever written there, so a key that was never evicted costs no backend lookup at
  * all. Memory is bounded by the budget given at creation; beyond it, values live in RocksDB.
  *

@@ -74,6 +74,15 @@ size_t sl_state_key_encode(uint8_t *out, int sid, int kg, const void *key, size_
     return SL_STATE_KEY_HEADER + klen + uklen;
 }
 
+int sl_state_key_cmp(int sid_a, int kg_a, const void *key_a, size_t klen_a, int sid_b, int kg_b, const void *key_b,
+                     size_t klen_b)
+{
+    if (kg_a != kg_b) return kg_a < kg_b ? -1 : 1;
+    if (sid_a != sid_b) return sid_a < sid_b ? -1 : 1;
+    if (klen_a != klen_b) return klen_a < klen_b ? -1 : 1;
+    return klen_a ? memcmp(key_a, key_b, klen_a) : 0;
+}
+
 /* ---- working directories ---- */
 
 void sl_state_workdir_remove(const char *path) { sl_fs_remove_tree(path); }

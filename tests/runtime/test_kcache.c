@@ -4,7 +4,8 @@
  * writes the snapshot and thaws the cache; a restore of the snapshot gives exactly the values of
  * the freeze, the live cache the values after. Also: a snapshot abandoned before its write (the
  * checkpoint aborted) still puts the batched values into the store; a thaw of an older freeze
- * leaves a newer one frozen; a thaw that reports a lost batch fails every later call. */
+ * leaves a newer one frozen; a thaw that reports a lost batch fails every later call. And the
+ * write-backs, which go to the store sorted by key, lose nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -220,6 +221,69 @@ static void test_generations_and_failure(void **state)
     sl_state_close(s);
 }
 
+/* Write-backs are queued and written in the store's key order (kcache.c wq_write), from
+ * evictions, the dirty bound and a flush alike. Whatever the order, every value and every delete
+ * must reach the store: keys of several lengths, in several states and key groups, overwritten
+ * and deleted at random past the cache's budget, with and without a dirty bound; after a flush
+ * the store itself (read without the cache) holds exactly the last version of each key. */
+enum { WB_KEYS = 4000, WB_OPS = 30000 };
+
+static void wb_key(int i, char *k, size_t *klen) { *klen = (size_t)snprintf(k, 16, "%x", i * 7919); }
+
+static int wb_value(int i, int ver, char *v)
+{
+    return snprintf(v, 512, "%d/%d/%0400d", i, ver, ver); /* 400+ bytes: 4000 keys do not fit in 1 MB */
+}
+
+static void write_backs_reach_store(size_t dirty_limit)
+{
+    sl_state *s = open_store();
+    sl_kcache *c = sl_kcache_create(s, 1u << 20, false);
+    if (dirty_limit) sl_kcache_set_dirty_limit(c, dirty_limit);
+    static int ver[WB_KEYS];
+    memset(ver, 0, sizeof ver);
+    uint64_t rnd = 88172645463325252u;
+    char k[16], v[512];
+    size_t kl;
+    sl_error err;
+    for (int step = 1; step <= WB_OPS; step++) {
+        rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+        int i = (int)(rnd % WB_KEYS);
+        wb_key(i, k, &kl);
+        if ((rnd >> 32) % 10 < 7) {
+            int n = wb_value(i, step, v);
+            if (sl_kcache_put(c, i % 3, i % 7, k, kl, v, (size_t)n, &err) != SL_OK) fail_msg("put: %s", err.message);
+            ver[i] = step;
+        } else {
+            if (sl_kcache_delete(c, i % 3, i % 7, k, kl, &err) != SL_OK) fail_msg("delete: %s", err.message);
+            ver[i] = 0;
+        }
+    }
+    sl_kcache_stats st;
+    sl_kcache_get_stats(c, &st);
+    assert_true(st.evictions > 1000); /* the budget made it write back on eviction */
+    assert_int_equal(sl_kcache_flush(c, &err), SL_OK);
+    for (int i = 0; i < WB_KEYS; i++) {
+        const void *got;
+        size_t gl;
+        bool found;
+        wb_key(i, k, &kl);
+        if (sl_state_get(s, i % 3, i % 7, k, kl, NULL, 0, &got, &gl, &found, &err) != SL_OK) fail_msg("get: %s", err.message);
+        if (found != (ver[i] != 0)) fail_msg("key %d (dirty limit %zu): in the store %d, want version %d", i, dirty_limit, found, ver[i]);
+        int n = found ? wb_value(i, ver[i], v) : 0;
+        if (found && (gl != (size_t)n || memcmp(got, v, gl) != 0)) fail_msg("key %d: the store has '%.20s...', want '%.20s...'", i, (const char *)got, v);
+    }
+    sl_kcache_destroy(c);
+    sl_state_close(s);
+}
+
+static void test_write_backs_reach_store(void **state)
+{
+    (void)state;
+    write_backs_reach_store(0);
+    write_backs_reach_store(64);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -239,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_freeze_snapshot_is_exact),
         cmocka_unit_test(test_abandoned_snapshot_keeps_values),
         cmocka_unit_test(test_generations_and_failure),
+        cmocka_unit_test(test_write_backs_reach_store),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
