@@ -67,10 +67,25 @@ struct sl_kcache {
     uint64_t freeze_waits;
     /* write-backs are queued here and written in the store's key order (wq_write): RocksDB's
      * memtable (a skip list) inserts keys in order several times faster than keys at random;
-     * wq_commits: a full queue also commits the store's write batch (not in a freeze's batch) */
+     * wq_hands: a full queue also hands the store's write batch to the writer (not a freeze's) */
     kc_wb *wq;
     size_t wq_len;
-    bool wq_commits;
+    bool wq_hands;
+    /* write-behind: a full write batch goes to a writer thread (started with the first one),
+     * which writes the batches to the store oldest first, while the owner goes on; before any
+     * read of the store the owner waits until every batch handed is written (wb_drain), so a
+     * read never misses a value the cache has let go of; wb_waits counts the owner's waits */
+    pthread_t wb_thread;
+    bool wb_started, wb_stop;
+    pthread_mutex_t wbm;
+    pthread_cond_t wb_work, wb_done;
+    sl_state_batch *wbq[2]; /* handed, not yet written: at most 2, then the owner waits */
+    size_t wbq_head, wbq_len;
+    uint64_t wb_waits;
+    /* which keys a read must wait for: bit sets (two bits per key hash) of the batch being built
+     * (pend[2]) and of the batches in queue slots 0 and 1 (kept until the slot is reused; the
+     * owner's alone) */
+    uint64_t *pend[3];
     /* a thaw that reported a failure: the store lost values; every later call returns it */
     atomic_bool failed;
     sl_error failure;
@@ -78,6 +93,7 @@ struct sl_kcache {
 
 enum { ENTRY_OVERHEAD = 16 }; /* malloc's own bookkeeping, roughly */
 enum { WQ_CAP = 16384 };      /* write-backs sorted (and committed) together */
+enum { PEND_BITS = 1 << 18 }; /* per pending batch: at most WQ_CAP keys, ~1.4% false positives */
 /* The clock hand's step: odd, so it visits every slot of the power-of-two table once per round,
  * but spread over the table. A hand that steps by one evicts runs of neighbouring slots while
  * inserts land everywhere: the slots far ahead of the hand fill up into probe clusters of
@@ -108,6 +124,9 @@ sl_kcache *sl_kcache_create(sl_state *store, uint64_t budget_bytes, bool store_m
     atomic_init(&c->frozen, false);
     pthread_mutex_init(&c->fm, NULL);
     pthread_cond_init(&c->fcv, NULL);
+    pthread_mutex_init(&c->wbm, NULL);
+    pthread_cond_init(&c->wb_work, NULL);
+    pthread_cond_init(&c->wb_done, NULL);
     c->freeze_cap = c->budget + c->budget / 4;
     return c;
 }
@@ -132,17 +151,124 @@ static sl_status bg_failure(sl_kcache *c, sl_error *err)
 
 static bool is_frozen(const sl_kcache *c) { return atomic_load_explicit(&c->frozen, memory_order_acquire); }
 
+/* Records a failure that lost values (the first one stays); every later call returns it. */
+static void set_failure(sl_kcache *c, const sl_error *e)
+{
+    pthread_mutex_lock(&c->fm);
+    if (!atomic_load_explicit(&c->failed, memory_order_relaxed)) {
+        c->failure = *e;
+        atomic_store_explicit(&c->failed, true, memory_order_release);
+    }
+    pthread_mutex_unlock(&c->fm);
+}
+
+#define WBQ_CAP (sizeof(((sl_kcache *)0)->wbq) / sizeof(sl_state_batch *))
+
+static void *wb_main(void *arg)
+{
+    sl_kcache *c = arg;
+    pthread_mutex_lock(&c->wbm);
+    for (;;) {
+        while (!c->wbq_len && !c->wb_stop) pthread_cond_wait(&c->wb_work, &c->wbm);
+        if (!c->wbq_len) break;
+        sl_state_batch *b = c->wbq[c->wbq_head]; /* stays queued until written: drained = empty */
+        pthread_mutex_unlock(&c->wbm);
+        sl_error e;
+        sl_error_clear(&e);
+        sl_status st = sl_state_batch_write(c->store, b, &e);
+        sl_state_batch_free(c->store, b);
+        if (st) {
+            sl_error_detail(&e, "while writing the join's cached state to RocksDB (written behind; values are lost)");
+            set_failure(c, &e);
+        }
+        pthread_mutex_lock(&c->wbm);
+        c->wbq_head = (c->wbq_head + 1) % WBQ_CAP;
+        c->wbq_len--;
+        pthread_cond_broadcast(&c->wb_done);
+    }
+    pthread_mutex_unlock(&c->wbm);
+    return NULL;
+}
+
+static void pend_add(uint64_t *bits, uint64_t h)
+{
+    uint64_t a = h & (PEND_BITS - 1), b = (h >> 32) & (PEND_BITS - 1);
+    bits[a / 64] |= UINT64_C(1) << (a % 64);
+    bits[b / 64] |= UINT64_C(1) << (b % 64);
+}
+
+static bool pend_has(const uint64_t *bits, uint64_t h)
+{
+    uint64_t a = h & (PEND_BITS - 1), b = (h >> 32) & (PEND_BITS - 1);
+    return (bits[a / 64] >> (a % 64) & 1) && (bits[b / 64] >> (b % 64) & 1);
+}
+
+/* Whether the key with hash h may be in a batch handed to the writer (not yet written). */
+static bool pend_maybe(const sl_kcache *c, uint64_t h) { return c->pend[0] && (pend_has(c->pend[0], h) || pend_has(c->pend[1], h)); }
+
+/* Waits until every batch handed to the writer is in the store. */
+static void wb_drain(sl_kcache *c)
+{
+    pthread_mutex_lock(&c->wbm);
+    if (c->wbq_len) c->wb_waits++;
+    while (c->wbq_len) pthread_cond_wait(&c->wb_done, &c->wbm);
+    pthread_mutex_unlock(&c->wbm);
+}
+
+/* Ends the store's open write batch: hands it to the writer (which starts with the first one),
+ * waiting while two are queued; a backend without batches to take has applied the writes. */
+static sl_status wb_hand(sl_kcache *c, sl_error *err)
+{
+    sl_state_batch *b = sl_state_batch_take(c->store);
+    if (!b) {
+        if (c->pend[2]) memset(c->pend[2], 0, PEND_BITS / 8);
+        return sl_state_batch_commit(c->store, err);
+    }
+    if (!c->wb_started) {
+        if (pthread_create(&c->wb_thread, NULL, wb_main, c) != 0) { /* no thread: write it here */
+            sl_status st = sl_state_batch_write(c->store, b, err);
+            sl_state_batch_free(c->store, b);
+            return st;
+        }
+        c->wb_started = true;
+    }
+    pthread_mutex_lock(&c->wbm);
+    if (c->wbq_len == WBQ_CAP) c->wb_waits++;
+    while (c->wbq_len == WBQ_CAP) pthread_cond_wait(&c->wb_done, &c->wbm);
+    size_t slot = (c->wbq_head + c->wbq_len) % WBQ_CAP;
+    uint64_t *done = c->pend[slot]; /* that slot's last batch is written */
+    c->pend[slot] = c->pend[2];
+    memset(done, 0, PEND_BITS / 8);
+    c->pend[2] = done;
+    c->wbq[slot] = b;
+    c->wbq_len++;
+    pthread_cond_signal(&c->wb_work);
+    pthread_mutex_unlock(&c->wbm);
+    return bg_failure(c, err); /* an earlier batch that failed */
+}
+
 void sl_kcache_destroy(sl_kcache *c)
 {
     if (!c) return;
+    if (c->wb_started) { /* the writer ends once the queue is written */
+        pthread_mutex_lock(&c->wbm);
+        c->wb_stop = true;
+        pthread_cond_signal(&c->wb_work);
+        pthread_mutex_unlock(&c->wbm);
+        pthread_join(c->wb_thread, NULL);
+    }
     for (size_t i = 0; i < c->nslots; i++)
         if (c->slots[i].hash) free(c->slots[i].b);
     free(c->slots);
     free(c->bloom);
     free(c->ring);
     free(c->wq);
+    for (int i = 0; i < 3; i++) free(c->pend[i]);
     pthread_mutex_destroy(&c->fm);
     pthread_cond_destroy(&c->fcv);
+    pthread_mutex_destroy(&c->wbm);
+    pthread_cond_destroy(&c->wb_work);
+    pthread_cond_destroy(&c->wb_done);
     free(c);
 }
 
@@ -263,26 +389,31 @@ static sl_status write_back(sl_kcache *c, uint64_t h, kc_block *b, sl_error *err
         if (b->flags & F_GONE) free(b);
         return SL_OK;
     }
-    if (!c->wq) c->wq = sl_xmalloc(sizeof *c->wq * WQ_CAP);
+    if (!c->wq) {
+        c->wq = sl_xmalloc(sizeof *c->wq * WQ_CAP);
+        for (int i = 0; i < 3; i++) c->pend[i] = sl_xcalloc(PEND_BITS / 64, sizeof(uint64_t));
+        c->used += sizeof *c->wq * WQ_CAP + 3 * PEND_BITS / 8;
+    }
     c->wq[c->wq_len++] = (kc_wb){kc_order(b), b};
+    pend_add(c->pend[2], h);
     if (c->wq_len < WQ_CAP) return SL_OK;
     sl_status st = wq_write(c, err);
-    if (!st && c->wq_commits) { /* a batch holds its values: keep it small */
-        st = sl_state_batch_commit(c->store, err);
+    if (!st && c->wq_hands) { /* a batch holds its values: keep it small */
+        st = wb_hand(c, err);
         sl_state_batch_begin(c->store);
     }
     return st;
 }
 
 /* Ends a run of write_back calls begun with the store's batch open: writes what is queued and,
- * if commit, commits the batch. */
-static sl_status wq_finish(sl_kcache *c, sl_status st, bool commit, sl_error *err)
+ * if hand, hands the batch to the writer (else leaves it open). */
+static sl_status wq_finish(sl_kcache *c, sl_status st, bool hand, sl_error *err)
 {
     sl_status wst = wq_write(c, st ? NULL : err);
     if (!st) st = wst;
-    if (!commit) return st;
-    sl_status cst = sl_state_batch_commit(c->store, st ? NULL : err);
-    return st ? st : cst;
+    if (!hand) return st;
+    sl_status hst = wb_hand(c, st ? NULL : err);
+    return st ? st : hst;
 }
 
 /* An entry became dirty: count it, and with a dirty bound remember it in order. */
@@ -303,7 +434,7 @@ static sl_status shrink(sl_kcache *c, const kc_entry *keep_e, sl_error *err)
     size_t guard = 0;
     sl_status st = SL_OK;
     sl_state_batch_begin(c->store);
-    c->wq_commits = true;
+    c->wq_hands = true;
     while (c->used > target && c->count > 1 && guard++ < 4 * c->nslots) {
         c->hand &= c->nslots - 1;
         kc_entry *e = &c->slots[c->hand];
@@ -406,10 +537,13 @@ sl_status sl_kcache_get(sl_kcache *c, int sid, int kg, const void *key, size_t k
     *found = false;
     if (!bloom_maybe(c, h)) return SL_OK; /* never written to the store: absent */
     c->st.store_reads++;
+    if (pend_maybe(c, h)) wb_drain(c); /* the value may be in a batch not yet written */
+    sl_status st = bg_failure(c, err);
+    if (st) return st;
     const void *v;
     size_t vn;
     bool in_store;
-    sl_status st = sl_state_get(c->store, sid, kg, key, klen, NULL, 0, &v, &vn, &in_store, err);
+    st = sl_state_get(c->store, sid, kg, key, klen, NULL, 0, &v, &vn, &in_store, err);
     if (st || !in_store) return st;
     e = insert(c, h, sid, kg, key, klen);
     set_value(c, e, v, vn, F_REF); /* clean: the store has it */
@@ -501,7 +635,7 @@ static sl_status became_dirty(sl_kcache *c, uint64_t h, sl_error *err)
      * backend, down to half the bound, so this happens in batches */
     if (c->ndirty > c->dirty_limit || c->ring_len == c->ring_cap) {
         sl_state_batch_begin(c->store);
-        c->wq_commits = true;
+        c->wq_hands = true;
         while (c->ring_len && !st && (c->ndirty > c->dirty_limit / 2 || c->ring_len > c->ring_cap / 2)) st = ring_pop_clean(c, err);
         st = wq_finish(c, st, true, err);
     }
@@ -512,25 +646,33 @@ static sl_status became_dirty(sl_kcache *c, uint64_t h, sl_error *err)
 
 void sl_kcache_store_has_data(sl_kcache *c) { c->store_may_have_data = true; }
 
-/* Every dirty value into the store's write batch (begun here, left open when `commit` is false),
- * in batches of WQ_CAP when committing. */
-static sl_status write_back_all(sl_kcache *c, bool commit, sl_error *err)
+/* Every dirty value into the store's write batch (begun here, left open when `hand` is false),
+ * handed to the writer in batches of WQ_CAP when `hand`. */
+static sl_status write_back_all(sl_kcache *c, bool hand, sl_error *err)
 {
     /* with a dirty bound, the ring knows every dirty entry: no table scan */
     sl_status st = SL_OK;
     sl_state_batch_begin(c->store);
-    c->wq_commits = commit;
+    c->wq_hands = hand;
     while (c->ring_len && !st) st = ring_pop_clean(c, err);
     for (size_t i = 0; i < c->nslots && c->ndirty && !st; i++)
         if (c->slots[i].hash) st = write_back(c, c->slots[i].hash, c->slots[i].b, err);
-    return wq_finish(c, st, commit, err);
+    return wq_finish(c, st, hand, err);
 }
 
 sl_status sl_kcache_flush(sl_kcache *c, sl_error *err)
 {
     wait_thawed(c);
     sl_status st = bg_failure(c, err);
-    return st ? st : write_back_all(c, true, err);
+    if (!st) st = write_back_all(c, true, err);
+    sl_status wst = sl_kcache_wait_written(c, st ? NULL : err);
+    return st ? st : wst;
+}
+
+sl_status sl_kcache_wait_written(sl_kcache *c, sl_error *err)
+{
+    wb_drain(c);
+    return bg_failure(c, err);
 }
 
 sl_status sl_kcache_freeze(sl_kcache *c, uint64_t *gen, sl_error *err)
@@ -538,6 +680,9 @@ sl_status sl_kcache_freeze(sl_kcache *c, uint64_t *gen, sl_error *err)
     wait_thawed(c);
     sl_status st = write_back_all(c, false, err);
     if (st) return st;
+    /* the snapshot writes this batch before the thaw, and nothing is evicted until then: reads
+     * need not wait for it */
+    if (c->pend[2]) memset(c->pend[2], 0, PEND_BITS / 8);
     pthread_mutex_lock(&c->fm);
     *gen = ++c->freeze_gen;
     atomic_store_explicit(&c->frozen, true, memory_order_release);
@@ -547,11 +692,8 @@ sl_status sl_kcache_freeze(sl_kcache *c, uint64_t *gen, sl_error *err)
 
 void sl_kcache_thaw(sl_kcache *c, uint64_t gen, const sl_error *failure)
 {
+    if (failure) set_failure(c, failure);
     pthread_mutex_lock(&c->fm);
-    if (failure && !atomic_load_explicit(&c->failed, memory_order_relaxed)) {
-        c->failure = *failure;
-        atomic_store_explicit(&c->failed, true, memory_order_release);
-    }
     if (gen == c->freeze_gen) atomic_store_explicit(&c->frozen, false, memory_order_release);
     pthread_cond_broadcast(&c->fcv);
     pthread_mutex_unlock(&c->fm);
@@ -562,6 +704,7 @@ void sl_kcache_get_stats(const sl_kcache *c, sl_kcache_stats *st)
 {
     *st = c->st;
     st->freeze_waits = c->freeze_waits;
+    st->write_waits = c->wb_waits;
     st->bytes = c->used;
     st->entries = c->count;
 }

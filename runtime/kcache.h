@@ -5,12 +5,14 @@
  * point lookups (~50-70K/s per core here). Most joins find their partner while its state is still
  * recent, and most keys are new: the cache keeps recent values in memory, writes a value to the
  * backend only when it is evicted (coldest first, clock algorithm; in groups down to 1/64 under
- * the budget, written in RocksDB write batches sorted in the store's key order), and remembers in a Bloom filter
+ * the budget, written in RocksDB write batches sorted in the store's key order, by the cache's
+ * writer thread: sl_kcache_wait_written), and remembers in a Bloom filter
  * which keys it has ever written there, so a key that was never evicted costs no backend lookup at
  * all. Memory is bounded by the budget given at creation; beyond it, values live in RocksDB.
  *
  * Keys are (sid, key group, key bytes) as in state/state.h, for value states (no user key).
- * A cache belongs to its operator's thread. */
+ * A cache belongs to its operator's thread (the owner); its writer thread only writes the
+ * batches handed to it. */
 #ifndef SLUICE_RUNTIME_KCACHE_H
 #define SLUICE_RUNTIME_KCACHE_H
 
@@ -37,8 +39,16 @@ void sl_kcache_store_has_data(sl_kcache *c);
  * values go to the backend only when evicted. */
 void sl_kcache_set_dirty_limit(sl_kcache *c, size_t limit);
 #define SL_KCACHE_CHECKPOINT_DIRTY_LIMIT 16384
-/* Writes every dirty value to the backend (before a snapshot, or to keep the state). */
+/* Writes every dirty value to the backend (before a snapshot, or to keep the state); on return
+ * the backend holds them all. */
 sl_status sl_kcache_flush(sl_kcache *c, sl_error *err);
+/* Write-behind: the write batches of evictions and of the dirty bound are written to the backend
+ * by the cache's writer thread (one per cache, started with the first batch; at most two batches
+ * queued, then the owner waits), oldest first, while the owner goes on; the owner waits for them
+ * before it reads the backend itself. This waits (any thread) until every batch handed is
+ * written, and returns a failure of the writer (values lost). A snapshot of the backend taken
+ * off the owner's thread must call it first: the cache's frozen batch is newer than those. */
+sl_status sl_kcache_wait_written(sl_kcache *c, sl_error *err);
 /* The synchronous part of an asynchronous snapshot: every dirty value goes into the store's
  * write batch, which is left open for the caller to take (sl_state_snapshot_frozen), and the
  * cache freezes: until sl_kcache_thaw it neither writes to the store nor evicts from it, so
@@ -61,6 +71,7 @@ sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_
 typedef struct sl_kcache_stats {
     uint64_t hits, misses, store_reads, evictions, store_writes;
     uint64_t freeze_waits; /* times the owner waited for a thaw (the cache was full while frozen) */
+    uint64_t write_waits;  /* times the owner waited for the writer thread (queue full, or a read) */
     uint64_t bytes, entries;
 } sl_kcache_stats;
 void sl_kcache_get_stats(const sl_kcache *c, sl_kcache_stats *st);

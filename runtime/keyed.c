@@ -157,7 +157,8 @@ static void frozen_thaw(frozen_snap *f)
     f->thawed = true;
     sl_error e;
     sl_error_clear(&e);
-    sl_status st = sl_state_snap_settle(f->snap, &e);
+    sl_status st = sl_kcache_wait_written(f->cache, &e); /* older batches first */
+    if (!st) st = sl_state_snap_settle(f->snap, &e);
     if (st) sl_error_detail(&e, "while writing the join's cached state to RocksDB for a checkpoint (asynchronous phase)");
     sl_kcache_thaw(f->cache, f->gen, st ? &e : NULL);
 }
@@ -165,7 +166,9 @@ static void frozen_thaw(frozen_snap *f)
 static sl_status frozen_write(void *arg, sl_error *err)
 {
     frozen_snap *f = arg;
-    sl_status st = sl_state_snap_write(f->snap, err);
+    /* the batches the cache handed to its writer before the freeze go in first */
+    sl_status st = sl_kcache_wait_written(f->cache, err);
+    if (!st) st = sl_state_snap_write(f->snap, err);
     frozen_thaw(f); /* as soon as the checkpoint of the store is made, not after its upload */
     return st;
 }
@@ -194,7 +197,8 @@ sl_status sl_op_state_snapshot(sl_state *st, sl_kcache *cache, const sl_snapshot
         }
         if ((s = sl_state_snapshot_begin_frozen(st, dir, &f->snap, err))) {
             sl_error e;
-            sl_status cs = sl_state_batch_commit(st, &e); /* the dirty values the freeze batched */
+            sl_status cs = sl_kcache_wait_written(cache, &e); /* older batches first */
+            if (!cs) cs = sl_state_batch_commit(st, &e);      /* the dirty values the freeze batched */
             sl_kcache_thaw(cache, f->gen, cs ? &e : NULL);
             free(f);
             return s;

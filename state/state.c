@@ -269,6 +269,15 @@ void sl_state_batch_begin(sl_state *s)
 
 sl_status sl_state_batch_commit(sl_state *s, sl_error *err) { return s->vt->batch_commit ? s->vt->batch_commit(s, err) : SL_OK; }
 
+sl_state_batch *sl_state_batch_take(sl_state *s) { return s->vt->batch_take ? s->vt->batch_take(s) : NULL; }
+
+sl_status sl_state_batch_write(sl_state *s, sl_state_batch *b, sl_error *err) { return b ? s->vt->batch_write(s, b, err) : SL_OK; }
+
+void sl_state_batch_free(sl_state *s, sl_state_batch *b)
+{
+    if (b) s->vt->batch_free(s, b);
+}
+
 bool sl_state_iter_next_entry(sl_state_iter *it, const void **key, size_t *klen, const void **ukey, size_t *uklen,
                               const void **val, size_t *vlen)
 {

@@ -101,6 +101,15 @@ void sl_state_iter_free(sl_state_iter *it);
  * each); reads and scans during a batch do not see them. hashmap: applied at once. */
 void sl_state_batch_begin(sl_state *s);
 sl_status sl_state_batch_commit(sl_state *s, sl_error *err);
+/* Write-behind: instead of committing it, the owner takes the batch begun with
+ * sl_state_batch_begin (NULL: the backend applies writes at once, nothing to take), and another
+ * thread writes it with sl_state_batch_write while the owner goes on reading and writing the
+ * store; batches taken are written in the order taken by one thread. A read of the store sees a
+ * taken batch only once it is written: the owner must wait for that before reading keys in it. */
+typedef struct sl_state_batch sl_state_batch;
+sl_state_batch *sl_state_batch_take(sl_state *s);
+sl_status sl_state_batch_write(sl_state *s, sl_state_batch *b, sl_error *err); /* any thread */
+void sl_state_batch_free(sl_state *s, sl_state_batch *b);
 /* The order (state.h's RocksDB layout)  of two keys' row keys (no user key) in RocksDB (bytewise): <0, 0, >0. Writes given
  * to RocksDB in this order insert into its memtable much faster than in random order. */
 int sl_state_key_cmp(int sid_a, int kg_a, const void *key_a, size_t klen_a, int sid_b, int kg_b, const void *key_b,
@@ -219,6 +228,9 @@ typedef struct sl_state_vt {
                        const void **val, size_t *vlen);
     void (*batch_begin)(sl_state *s);                     /* NULL: writes apply at once */
     sl_status (*batch_commit)(sl_state *s, sl_error *err);
+    sl_state_batch *(*batch_take)(sl_state *s);                                 /* NULL: nothing to take */
+    sl_status (*batch_write)(sl_state *s, sl_state_batch *b, sl_error *err); /* thread-safe */
+    void (*batch_free)(sl_state *s, sl_state_batch *b);
 } sl_state_vt;
 
 /* One entry read from a snapshot. */

@@ -205,6 +205,33 @@ static sl_status rdb_batch_commit(sl_state *s, sl_error *err)
     return SL_OK;
 }
 
+/* A taken batch is the rocksdb_writebatch_t itself; the next sl_state_batch_begin makes a new one. */
+static sl_state_batch *rdb_batch_take(sl_state *s)
+{
+    rdb_store *r = (rdb_store *)s;
+    r->in_batch = false;
+    if (!r->batch || rocksdb_writebatch_count(r->batch) == 0) return NULL;
+    rocksdb_writebatch_t *b = r->batch;
+    r->batch = NULL;
+    return (sl_state_batch *)b;
+}
+
+/* Another thread: only the DB handle and the write options, both fixed while the store is open. */
+static sl_status rdb_batch_write(sl_state *s, sl_state_batch *b, sl_error *err)
+{
+    rdb_store *r = (rdb_store *)s;
+    char *e = NULL;
+    rocksdb_write(r->db, r->wo, (rocksdb_writebatch_t *)b, &e);
+    if (e) return rdb_error(err, r, "write (batch, written behind)", e);
+    return SL_OK;
+}
+
+static void rdb_batch_free(sl_state *s, sl_state_batch *b)
+{
+    (void)s;
+    rocksdb_writebatch_destroy((rocksdb_writebatch_t *)b);
+}
+
 static sl_status rdb_del(sl_state *s, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
                          sl_error *err)
 {
@@ -871,6 +898,9 @@ static const sl_state_vt rdb_vt = {
     .close = rdb_close,
     .batch_begin = rdb_batch_begin,
     .batch_commit = rdb_batch_commit,
+    .batch_take = rdb_batch_take,
+    .batch_write = rdb_batch_write,
+    .batch_free = rdb_batch_free,
     .snapshot = rdb_snapshot,
     .snap_begin_frozen = rdb_snap_begin_frozen,
     .snap_write = rdb_snap_write,
