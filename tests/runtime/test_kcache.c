@@ -5,7 +5,8 @@
  * the freeze, the live cache the values after. Also: a snapshot abandoned before its write (the
  * checkpoint aborted) still puts the batched values into the store; a thaw of an older freeze
  * leaves a newer one frozen; a thaw that reports a lost batch fails every later call. And the
- * write-backs, which go to the store sorted by key, lose nothing. */
+ * write-backs, which go to the store sorted by key on the cache's writer thread, lose nothing,
+ * are seen by reads at once, and a write of theirs that fails is reported. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +310,42 @@ static void test_write_backs_reach_store(void **state)
     write_backs_reach_store(64);
 }
 
+/* The writer thread's write fails (a file size limit here, as a full disk would make it): the
+ * owner's next call returns the error, saying the values were written behind and are lost, and
+ * so does every call after it; nothing crashes and nothing goes on silently. */
+static void test_writer_failure_is_reported(void **state)
+{
+    (void)state;
+    sl_state *s = open_store(); /* with a write-ahead log, so every write touches a file */
+    sl_kcache *c = sl_kcache_create(s, 1u << 20, false);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG */
+    lim.rlim_cur = 256 * 1024;
+    lim.rlim_max = old.rlim_max;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    sl_status st = SL_OK;
+    sl_error err;
+    sl_error_clear(&err);
+    char k[16], v[512];
+    size_t kl;
+    for (int i = 0; i < 50000 && st == SL_OK; i++) {
+        wb_key(i, k, &kl);
+        int n = wb_value(i, 1, v);
+        st = sl_kcache_put(c, 0, i % 7, k, kl, v, (size_t)n, &err);
+    }
+    if (st == SL_OK) st = sl_kcache_flush(c, &err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, oldsig);
+    assert_int_not_equal(st, SL_OK);
+    if (!strstr(err.message, "written behind")) fail_msg("the error does not say how the values were lost: %s", err.message);
+    sl_error again;
+    assert_int_equal(sl_kcache_put(c, 0, 1, "x", 1, "y", 1, &again), st);
+    assert_string_equal(again.message, err.message);
+    sl_kcache_destroy(c);
+    sl_state_close(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -327,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_abandoned_snapshot_keeps_values),
         cmocka_unit_test(test_generations_and_failure),
         cmocka_unit_test(test_write_backs_reach_store),
+        cmocka_unit_test(test_writer_failure_is_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
