@@ -35,6 +35,8 @@ typedef struct kc_entry {
 
 #define KDATA(b) ((uint8_t *)((b) + 1))
 
+enum { WBQ_CAP = 2 }; /* write batches handed to the writer thread and not yet written, at most */
+
 /* A value waiting to be written to the store: its key's place in the store's order, as far as
  * 64 bits tell (kc_order), and its block. */
 typedef struct kc_wb {
@@ -79,13 +81,13 @@ struct sl_kcache {
     bool wb_started, wb_stop;
     pthread_mutex_t wbm;
     pthread_cond_t wb_work, wb_done;
-    sl_state_batch *wbq[2]; /* handed, not yet written: at most 2, then the owner waits */
+    sl_state_batch *wbq[WBQ_CAP]; /* handed, not yet written: at most WBQ_CAP, then the owner waits */
     size_t wbq_head, wbq_len;
     uint64_t wb_waits;
     /* which keys a read must wait for: bit sets (two bits per key hash) of the batch being built
-     * (pend[2]) and of the batches in queue slots 0 and 1 (kept until the slot is reused; the
-     * owner's alone) */
-    uint64_t *pend[3];
+     * (pend[WBQ_CAP]) and of the batches in the queue's slots (kept until the slot is reused;
+     * the owner's alone) */
+    uint64_t *pend[WBQ_CAP + 1];
     /* a thaw that reported a failure: the store lost values; every later call returns it */
     atomic_bool failed;
     sl_error failure;
@@ -162,8 +164,6 @@ static void set_failure(sl_kcache *c, const sl_error *e)
     pthread_mutex_unlock(&c->fm);
 }
 
-#define WBQ_CAP (sizeof(((sl_kcache *)0)->wbq) / sizeof(sl_state_batch *))
-
 static void *wb_main(void *arg)
 {
     sl_kcache *c = arg;
@@ -204,7 +204,12 @@ static bool pend_has(const uint64_t *bits, uint64_t h)
 }
 
 /* Whether the key with hash h may be in a batch handed to the writer (not yet written). */
-static bool pend_maybe(const sl_kcache *c, uint64_t h) { return c->pend[0] && (pend_has(c->pend[0], h) || pend_has(c->pend[1], h)); }
+static bool pend_maybe(const sl_kcache *c, uint64_t h)
+{
+    for (size_t i = 0; i < WBQ_CAP && c->pend[i]; i++)
+        if (pend_has(c->pend[i], h)) return true;
+    return false;
+}
 
 /* Waits until every batch handed to the writer is in the store. */
 static void wb_drain(sl_kcache *c)
@@ -221,7 +226,7 @@ static sl_status wb_hand(sl_kcache *c, sl_error *err)
 {
     sl_state_batch *b = sl_state_batch_take(c->store);
     if (!b) {
-        if (c->pend[2]) memset(c->pend[2], 0, PEND_BITS / 8);
+        if (c->pend[WBQ_CAP]) memset(c->pend[WBQ_CAP], 0, PEND_BITS / 8);
         return sl_state_batch_commit(c->store, err);
     }
     if (!c->wb_started) {
@@ -237,9 +242,9 @@ static sl_status wb_hand(sl_kcache *c, sl_error *err)
     while (c->wbq_len == WBQ_CAP) pthread_cond_wait(&c->wb_done, &c->wbm);
     size_t slot = (c->wbq_head + c->wbq_len) % WBQ_CAP;
     uint64_t *done = c->pend[slot]; /* that slot's last batch is written */
-    c->pend[slot] = c->pend[2];
+    c->pend[slot] = c->pend[WBQ_CAP];
     memset(done, 0, PEND_BITS / 8);
-    c->pend[2] = done;
+    c->pend[WBQ_CAP] = done;
     c->wbq[slot] = b;
     c->wbq_len++;
     pthread_cond_signal(&c->wb_work);
@@ -263,7 +268,7 @@ void sl_kcache_destroy(sl_kcache *c)
     free(c->bloom);
     free(c->ring);
     free(c->wq);
-    for (int i = 0; i < 3; i++) free(c->pend[i]);
+    for (size_t i = 0; i <= WBQ_CAP; i++) free(c->pend[i]);
     pthread_mutex_destroy(&c->fm);
     pthread_cond_destroy(&c->fcv);
     pthread_mutex_destroy(&c->wbm);
@@ -391,11 +396,11 @@ static sl_status write_back(sl_kcache *c, uint64_t h, kc_block *b, sl_error *err
     }
     if (!c->wq) {
         c->wq = sl_xmalloc(sizeof *c->wq * WQ_CAP);
-        for (int i = 0; i < 3; i++) c->pend[i] = sl_xcalloc(PEND_BITS / 64, sizeof(uint64_t));
-        c->used += sizeof *c->wq * WQ_CAP + 3 * PEND_BITS / 8;
+        for (size_t i = 0; i <= WBQ_CAP; i++) c->pend[i] = sl_xcalloc(PEND_BITS / 64, sizeof(uint64_t));
+        c->used += sizeof *c->wq * WQ_CAP + (WBQ_CAP + 1) * PEND_BITS / 8;
     }
     c->wq[c->wq_len++] = (kc_wb){kc_order(b), b};
-    pend_add(c->pend[2], h);
+    pend_add(c->pend[WBQ_CAP], h);
     if (c->wq_len < WQ_CAP) return SL_OK;
     sl_status st = wq_write(c, err);
     if (!st && c->wq_hands) { /* a batch holds its values: keep it small */
@@ -682,7 +687,7 @@ sl_status sl_kcache_freeze(sl_kcache *c, uint64_t *gen, sl_error *err)
     if (st) return st;
     /* the snapshot writes this batch before the thaw, and nothing is evicted until then: reads
      * need not wait for it */
-    if (c->pend[2]) memset(c->pend[2], 0, PEND_BITS / 8);
+    if (c->pend[WBQ_CAP]) memset(c->pend[WBQ_CAP], 0, PEND_BITS / 8);
     pthread_mutex_lock(&c->fm);
     *gen = ++c->freeze_gen;
     atomic_store_explicit(&c->frozen, true, memory_order_release);
