@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -18,6 +19,7 @@
 #include "common/hash.h"
 #include "common/mem.h"
 #include "common/strbuf.h"
+#include "runtime/changelog.h"
 #include "runtime/cpstore.h"
 
 /* ---- settings ------------------------------------------------------------------------------------ */
@@ -184,6 +186,7 @@ typedef struct pending {
     uint64_t inflight_bytes;
     strlist refs;   /* shared files referenced */
     bool failed, benign, done_notified, completed;
+    atomic_bool cancel; /* = failed, for deferred snapshot work (sl_snapshot_ctx.cancelled) */
     int64_t sp_req; /* the savepoint request it answers (savepoints) */
     bool terminal;  /* a stop with savepoint */
     char reason[1024];
@@ -692,6 +695,7 @@ static void abort_pending(sl_checkpointer *cp, pending *p, const char *reason, b
 {
     if (p->failed) return;
     p->failed = true;
+    atomic_store_explicit(&p->cancel, true, memory_order_release);
     p->benign = benign;
     snprintf(p->reason, sizeof p->reason, "%s", reason);
     if (p->savepoint) record_savepoint(cp, p->sp_req, -1, reason);
@@ -872,6 +876,7 @@ static void trigger(sl_checkpointer *cp, int64_t sp_req)
 {
     bool savepoint = sp_req != 0;
     pending *p = sl_xcalloc(1, sizeof *p);
+    atomic_init(&p->cancel, false);
     p->id = ++cp->last_id;
     p->savepoint = savepoint;
     p->sp_req = sp_req;
@@ -1105,7 +1110,8 @@ sl_status sl_cp_snapshot_task(sl_checkpointer *cp, sl_task *t, int64_t id, bool 
             st = sl_error_set(&e, SL_ERR_IO, "cannot create the local snapshot directory '%s': %s", dir, strerror(errno));
             break;
         }
-        sl_snapshot_ctx ctx = {.checkpoint_id = id, .savepoint = savepoint, .dir = dir, .defer = defer_add, .defer_arg = &dl};
+        sl_snapshot_ctx ctx = {.checkpoint_id = id, .savepoint = savepoint, .dir = dir, .defer = defer_add, .defer_arg = &dl,
+                               .cancelled = &p->cancel};
         json_t *state = NULL;
         if ((st = op->vt->snapshot(op, &ctx, &state, &e))) break;
         char rel[600];
@@ -1196,6 +1202,14 @@ void sl_cp_inflight_done(sl_checkpointer *cp, sl_task *t, int64_t id, uint64_t b
 
 /* ---- the upload thread ---------------------------------------------------------------------------- */
 
+/* Files that never change once written, in a directory with SLUICE_INSTANCE: RocksDB's SST files
+ * and the join's changelog segments (runtime/changelog.h). */
+static bool immutable_file(const char *path)
+{
+    size_t n = strlen(path);
+    return (n > 4 && strcmp(path + n - 4, ".sst") == 0) || (n > 4 && strcmp(path + n - 4, SL_CHG_SUFFIX) == 0);
+}
+
 typedef struct upload_ctx {
     sl_checkpointer *cp;
     upload *u;
@@ -1209,8 +1223,7 @@ static sl_status upload_file(void *vctx, const char *abs, const char *rel, const
     upload_ctx *x = vctx;
     sl_checkpointer *cp = x->cp;
     char dst[17300], ref[8600];
-    size_t rl = strlen(rel);
-    bool shareable = *instance && rl > 4 && strcmp(rel + rl - 4, ".sst") == 0 && !x->p->savepoint && cp->set.incremental;
+    bool shareable = *instance && immutable_file(rel) && !x->p->savepoint && cp->set.incremental;
     if (shareable) {
         const char *base = strrchr(rel, '/');
         base = base ? base + 1 : rel;
@@ -1367,9 +1380,8 @@ static sl_status fetch_part_files(sl_checkpointer *cp, const json_t *files, cons
         }
         char local[8400];
         snprintf(local, sizeof local, "%s/%s", d, path);
-        size_t pl = strlen(path);
         /* immutable state files may be hard links; anything a store may append to is a copy */
-        int link_ok = pl > 4 && strcmp(path + pl - 4, ".sst") == 0;
+        int link_ok = immutable_file(path);
         sl_status st = cp->restore_store->vt->get_file(cp->restore_store, ref, local, link_ok, err);
         if (st) {
             sl_error_detail(err, "while restoring operator %s of subtask %s from '%s'", opid, sl_task_name(t), cp->restore_desc);

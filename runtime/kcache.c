@@ -9,13 +9,20 @@
  * chance. */
 #include "runtime/kcache.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/hash.h"
 #include "common/mem.h"
+#include "runtime/changelog.h"
 
 enum { F_DIRTY = 1, F_REF = 2, F_DEL = 4, F_GONE = 8 }; /* F_GONE: evicted, freed once written */
 
@@ -25,6 +32,9 @@ typedef struct kc_block {
     uint16_t kg;
     uint8_t sid;
     uint8_t flags;
+    /* changelog (sl_kcache_changelog): a dirty value changed in epoch e has ep = 2e; once
+     * captured into segment e (record ci) ep = 2e + 1; 0: no changelog record */
+    uint32_t ep, ci;
 } kc_block;
 
 /* A table slot: 16 bytes, so the table costs little next to the values. */
@@ -36,6 +46,14 @@ typedef struct kc_entry {
 #define KDATA(b) ((uint8_t *)((b) + 1))
 
 enum { WBQ_CAP = 2 }; /* write batches handed to the writer thread and not yet written, at most */
+
+/* A changelog segment with records later checkpoints still need (changelog.h). */
+typedef struct kc_seg {
+    uint32_t ep;
+    uint64_t nrec, nlive, cap; /* records written, still needed, expected */
+    uint64_t *live;            /* cap bits */
+    bool complete;
+} kc_seg;
 
 /* A value waiting to be written to the store: its key's place in the store's order, as far as
  * 64 bits tell (kc_order), and its block. */
@@ -53,11 +71,7 @@ struct sl_kcache {
     uint64_t bloom_mask; /* bits - 1 */
     bool store_may_have_data;
     sl_kcache_stats st;
-    /* the dirty bound (0: none): a FIFO of the hashes of entries that became dirty, oldest first
-     * (an entry cleaned since leaves a stale hash, skipped when popped) */
-    size_t dirty_limit, ndirty;
-    uint64_t *ring;
-    size_t ring_cap, ring_head, ring_len;
+    size_t ndirty; /* dirty entries: values the store does not have */
     /* frozen (sl_kcache_freeze .. sl_kcache_thaw): a snapshot of the store is being taken on
      * another thread; the cache neither writes to the store nor evicts (so every value newer
      * than the store's stays here), up to freeze_cap bytes; past that, the owner waits */
@@ -88,6 +102,23 @@ struct sl_kcache {
      * (pend[WBQ_CAP]) and of the batches in the queue's slots (kept until the slot is reused;
      * the owner's alone) */
     uint64_t *pend[WBQ_CAP + 1];
+    /* changelog (sl_kcache_changelog; cl_dir NULL: off): at a barrier the values dirty now are
+     * captured into a segment after it (capture_step, or when touched), so that the checkpoint
+     * needs from the store only what it has; see changelog.h */
+    char *cl_dir, *cl_instance;
+    uint32_t cur_ep;            /* the epoch values change in now (from 1) */
+    size_t n_cur;               /* dirty entries changed in this epoch (ep == 2 * cur_ep) */
+    bool capturing, cap_full, need_full;
+    uint32_t cap_ep;            /* the epoch being captured */
+    size_t cap_left, cap_pos;   /* entries still to capture; the scan's slot */
+    sl_chg_writer cw;
+    kc_seg *segs;
+    size_t nsegs;
+    uint64_t captured, cl_bytes;
+    /* for other threads (under fm): the last epoch whose capture is over, and a failed one */
+    pthread_cond_t ccv;
+    uint32_t done_ep, fail_ep;
+    sl_error cl_err;
     /* a thaw that reported a failure: the store lost values; every later call returns it */
     atomic_bool failed;
     sl_error failure;
@@ -95,7 +126,8 @@ struct sl_kcache {
 
 enum { ENTRY_OVERHEAD = 16 }; /* malloc's own bookkeeping, roughly */
 enum { WQ_CAP = 16384 };      /* write-backs sorted (and committed) together */
-enum { PEND_BITS = 1 << 18 }; /* per pending batch: at most WQ_CAP keys, ~1.4% false positives */
+enum { PEND_BITS = 1 << 18 };
+enum { CAP_PREFETCH = 8 };    /* the capture's scan prefetches the block this many slots ahead */ /* per pending batch: at most WQ_CAP keys, ~1.4% false positives */
 /* The clock hand's step: odd, so it visits every slot of the power-of-two table once per round,
  * but spread over the table. A hand that steps by one evicts runs of neighbouring slots while
  * inserts land everywhere: the slots far ahead of the hand fill up into probe clusters of
@@ -129,6 +161,8 @@ sl_kcache *sl_kcache_create(sl_state *store, uint64_t budget_bytes, bool store_m
     pthread_mutex_init(&c->wbm, NULL);
     pthread_cond_init(&c->wb_work, NULL);
     pthread_cond_init(&c->wb_done, NULL);
+    pthread_cond_init(&c->ccv, NULL);
+    c->cw.fd = -1;
     c->freeze_cap = c->budget + c->budget / 4;
     return c;
 }
@@ -266,27 +300,21 @@ void sl_kcache_destroy(sl_kcache *c)
         if (c->slots[i].hash) free(c->slots[i].b);
     free(c->slots);
     free(c->bloom);
-    free(c->ring);
     free(c->wq);
     for (size_t i = 0; i <= WBQ_CAP; i++) free(c->pend[i]);
+    sl_chg_free(&c->cw);
+    for (size_t i = 0; i < c->nsegs; i++) free(c->segs[i].live);
+    free(c->segs);
+    if (c->cl_dir) sl_fs_remove_tree(c->cl_dir);
+    free(c->cl_dir);
+    free(c->cl_instance);
+    pthread_cond_destroy(&c->ccv);
     pthread_mutex_destroy(&c->fm);
     pthread_cond_destroy(&c->fcv);
     pthread_mutex_destroy(&c->wbm);
     pthread_cond_destroy(&c->wb_work);
     pthread_cond_destroy(&c->wb_done);
     free(c);
-}
-
-void sl_kcache_set_dirty_limit(sl_kcache *c, size_t limit)
-{
-    c->dirty_limit = limit;
-    free(c->ring);
-    c->ring = NULL;
-    c->ring_cap = c->ring_head = c->ring_len = 0;
-    if (limit) {
-        c->ring_cap = 4 * limit;
-        c->ring = sl_xmalloc(sizeof(uint64_t) * c->ring_cap);
-    }
 }
 
 static void bloom_add(sl_kcache *c, uint64_t h)
@@ -373,6 +401,106 @@ static sl_status wq_write(sl_kcache *c, sl_error *err)
     return st;
 }
 
+
+/* ---- changelog: capturing the values a checkpoint needs (changelog.h) ---------------------------- */
+
+static void seg_path(const sl_kcache *c, uint32_t ep, char *buf, size_t n) { snprintf(buf, n, "%s/%u%s", c->cl_dir, ep, SL_CHG_SUFFIX); }
+
+static kc_seg *seg_of(sl_kcache *c, uint32_t ep)
+{
+    for (size_t i = 0; i < c->nsegs; i++)
+        if (c->segs[i].ep == ep) return &c->segs[i];
+    return NULL;
+}
+
+/* Forgets segment i (no checkpoint to come needs it; those taken link their own copy). */
+static void seg_drop(sl_kcache *c, size_t i)
+{
+    char path[4200];
+    seg_path(c, c->segs[i].ep, path, sizeof path);
+    unlink(path);
+    c->used -= (c->segs[i].cap + 63) / 64 * 8;
+    free(c->segs[i].live);
+    c->segs[i] = c->segs[--c->nsegs];
+}
+
+/* Block b's record (if any) is no longer needed: its value changes or goes to the store. */
+static void seg_unlive(sl_kcache *c, kc_block *b)
+{
+    kc_seg *g = seg_of(c, (b->ep - 1) / 2);
+    if (g && b->ci < g->cap && (g->live[b->ci / 64] >> (b->ci % 64) & 1)) {
+        g->live[b->ci / 64] &= ~(UINT64_C(1) << (b->ci % 64));
+        if (--g->nlive == 0 && g->complete) seg_drop(c, (size_t)(g - c->segs));
+    }
+}
+
+/* The capture of epoch cap_ep is over: the segment is closed and other threads are told. */
+static void cap_complete(sl_kcache *c)
+{
+    sl_error e;
+    sl_error_clear(&e);
+    sl_status st = sl_chg_close(&c->cw, &e);
+    c->cl_bytes += c->cw.bytes;
+    sl_chg_free(&c->cw);
+    c->capturing = false;
+    kc_seg *g = seg_of(c, c->cap_ep);
+    if (g) {
+        g->complete = true;
+        /* a failed segment: the next barrier captures every dirty value again */
+        if (st || g->nlive == 0) seg_drop(c, (size_t)(g - c->segs));
+    }
+    if (st) c->need_full = true;
+    pthread_mutex_lock(&c->fm);
+    if (st) {
+        c->fail_ep = c->cap_ep;
+        c->cl_err = e;
+    }
+    c->done_ep = c->cap_ep;
+    pthread_cond_broadcast(&c->ccv);
+    pthread_mutex_unlock(&c->fm);
+}
+
+static bool needs_capture(const sl_kcache *c, const kc_block *b)
+{
+    if (!c->capturing || !(b->flags & F_DIRTY)) return false;
+    return c->cap_full ? b->ep <= 2 * c->cap_ep : b->ep == 2 * c->cap_ep;
+}
+
+/* Copies b's value (as at the barrier: unchanged since) into the segment being captured. */
+static void capture(sl_kcache *c, kc_block *b)
+{
+    if (b->ep & 1) seg_unlive(c, b); /* (a full capture: this record replaces an older one) */
+    kc_seg *g = seg_of(c, c->cap_ep);
+    sl_chg_append(&c->cw, (b->flags & F_DEL) ? SL_CHG_DELETE : SL_CHG_PUT, b->sid, b->kg, KDATA(b), b->klen, KDATA(b) + b->klen,
+                  b->vlen);
+    b->ep = 2 * c->cap_ep + 1;
+    b->ci = (uint32_t)g->nrec;
+    g->live[g->nrec / 64] |= UINT64_C(1) << (g->nrec % 64);
+    g->nrec++;
+    g->nlive++;
+    c->captured++;
+    if (--c->cap_left == 0) cap_complete(c);
+}
+
+/* Block b's value is about to change, or to go to the store, or b to go away: capture it first
+ * if the running capture needs it, and drop its record or its count in this epoch. */
+static void cl_touch(sl_kcache *c, kc_block *b)
+{
+    if (!c->cl_dir || !(b->flags & F_DIRTY)) return;
+    if (needs_capture(c, b)) capture(c, b);
+    if (b->ep & 1) seg_unlive(c, b);
+    else if (b->ep && b->ep == 2 * c->cur_ep) c->n_cur--;
+    b->ep = 0;
+}
+
+/* Block b was made dirty now (after cl_touch). */
+static void cl_dirtied(sl_kcache *c, kc_block *b)
+{
+    if (!c->cl_dir) return;
+    b->ep = 2 * c->cur_ep;
+    c->n_cur++;
+}
+
 /* The value of block b (hash h) is headed for the store: a dirty one is marked clean and queued
  * (written by wq_write, at the latest when the queue is full). An evicted block (F_GONE) is freed
  * here if nothing of it needs writing, else after its write. */
@@ -380,6 +508,7 @@ static sl_status write_back(sl_kcache *c, uint64_t h, kc_block *b, sl_error *err
 {
     bool queue = false;
     if (b->flags & F_DIRTY) {
+        cl_touch(c, b);
         b->flags &= (uint8_t)~F_DIRTY;
         c->ndirty--;
         c->st.store_writes++;
@@ -420,9 +549,6 @@ static sl_status wq_finish(sl_kcache *c, sl_status st, bool hand, sl_error *err)
     sl_status hst = wb_hand(c, st ? NULL : err);
     return st ? st : hst;
 }
-
-/* An entry became dirty: count it, and with a dirty bound remember it in order. */
-static sl_status became_dirty(sl_kcache *c, uint64_t h, sl_error *err);
 
 /* Evicts entries (clock) once the cache is over its budget, down to 1/64 under it, so evictions
  * come in groups and their write-backs go to the store in write batches (one RocksDB write per
@@ -567,10 +693,11 @@ sl_status sl_kcache_put(sl_kcache *c, int sid, int kg, const void *key, size_t k
     kc_entry *e = find(c, h, sid, kg, key, klen);
     if (!e) e = insert(c, h, sid, kg, key, klen);
     bool was_dirty = e->b->flags & F_DIRTY;
+    cl_touch(c, e->b);
     set_value(c, e, val, vlen, F_DIRTY | F_REF);
-    sl_status st = shrink(c, e, err);
-    if (!st && !was_dirty) st = became_dirty(c, h, err);
-    return st;
+    cl_dirtied(c, e->b);
+    if (!was_dirty) c->ndirty++;
+    return shrink(c, e, err);
 }
 
 sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_t klen, sl_error *err)
@@ -581,6 +708,7 @@ sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_
     bool maybe_stored = bloom_maybe(c, h);
     if (!maybe_stored) {
         if (e) {
+            cl_touch(c, e->b);
             if (e->b->flags & F_DIRTY) c->ndirty--;
             c->used -= (uint64_t)e->b->cap + sizeof(kc_block) + ENTRY_OVERHEAD;
             free(e->b);
@@ -590,63 +718,11 @@ sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_
     }
     if (!e) e = insert(c, h, sid, kg, key, klen);
     bool was_dirty = e->b->flags & F_DIRTY;
+    cl_touch(c, e->b);
     set_value(c, e, NULL, 0, F_DIRTY | F_DEL | F_REF); /* a tombstone, written back on eviction */
-    sl_status st = shrink(c, e, err);
-    if (!st && !was_dirty) st = became_dirty(c, h, err);
-    return st;
-}
-
-/* Writes back the dirty entry with hash h, if there is one (a stale ring entry finds none). */
-static sl_status clean_hash(sl_kcache *c, uint64_t h, sl_error *err)
-{
-    for (size_t i = h & (c->nslots - 1);; i = (i + 1) & (c->nslots - 1)) {
-        kc_entry *e = &c->slots[i];
-        if (!e->hash) return SL_OK;
-        if (e->hash == h && (e->b->flags & F_DIRTY)) return write_back(c, h, e->b, err);
-    }
-}
-
-static sl_status ring_pop_clean(sl_kcache *c, sl_error *err)
-{
-    uint64_t h = c->ring[c->ring_head];
-    c->ring_head = (c->ring_head + 1) % c->ring_cap;
-    c->ring_len--;
-    return clean_hash(c, h, err);
-}
-
-/* A full ring while frozen: it doubles (oldest first stays the order). */
-static void ring_grow(sl_kcache *c)
-{
-    uint64_t *r = sl_xmalloc(sizeof(uint64_t) * c->ring_cap * 2);
-    for (size_t i = 0; i < c->ring_len; i++) r[i] = c->ring[(c->ring_head + i) % c->ring_cap];
-    free(c->ring);
-    c->ring = r;
-    c->ring_cap *= 2;
-    c->ring_head = 0;
-}
-
-static sl_status became_dirty(sl_kcache *c, uint64_t h, sl_error *err)
-{
-    c->ndirty++;
-    if (!c->dirty_limit) return SL_OK;
-    sl_status st = SL_OK;
-    if (is_frozen(c)) { /* no write-backs now: the bound applies again after the thaw */
-        if (c->ring_len == c->ring_cap) ring_grow(c);
-        c->ring[(c->ring_head + c->ring_len) % c->ring_cap] = h;
-        c->ring_len++;
-        return SL_OK;
-    }
-    /* over the bound (or the ring full of stale entries): the oldest dirty values go to the
-     * backend, down to half the bound, so this happens in batches */
-    if (c->ndirty > c->dirty_limit || c->ring_len == c->ring_cap) {
-        sl_state_batch_begin(c->store);
-        c->wq_hands = true;
-        while (c->ring_len && !st && (c->ndirty > c->dirty_limit / 2 || c->ring_len > c->ring_cap / 2)) st = ring_pop_clean(c, err);
-        st = wq_finish(c, st, true, err);
-    }
-    c->ring[(c->ring_head + c->ring_len) % c->ring_cap] = h;
-    c->ring_len++;
-    return st;
+    cl_dirtied(c, e->b);
+    if (!was_dirty) c->ndirty++;
+    return shrink(c, e, err);
 }
 
 void sl_kcache_store_has_data(sl_kcache *c) { c->store_may_have_data = true; }
@@ -655,11 +731,9 @@ void sl_kcache_store_has_data(sl_kcache *c) { c->store_may_have_data = true; }
  * handed to the writer in batches of WQ_CAP when `hand`. */
 static sl_status write_back_all(sl_kcache *c, bool hand, sl_error *err)
 {
-    /* with a dirty bound, the ring knows every dirty entry: no table scan */
     sl_status st = SL_OK;
     sl_state_batch_begin(c->store);
     c->wq_hands = hand;
-    while (c->ring_len && !st) st = ring_pop_clean(c, err);
     for (size_t i = 0; i < c->nslots && c->ndirty && !st; i++)
         if (c->slots[i].hash) st = write_back(c, c->slots[i].hash, c->slots[i].b, err);
     return wq_finish(c, st, hand, err);
@@ -683,7 +757,10 @@ sl_status sl_kcache_wait_written(sl_kcache *c, sl_error *err)
 sl_status sl_kcache_freeze(sl_kcache *c, uint64_t *gen, sl_error *err)
 {
     wait_thawed(c);
-    sl_status st = write_back_all(c, false, err);
+    /* with a changelog the dirty values go to the checkpoint's segment, not to the store */
+    sl_status st = SL_OK;
+    if (c->cl_dir) sl_state_batch_begin(c->store);
+    else st = write_back_all(c, false, err);
     if (st) return st;
     /* the snapshot writes this batch before the thaw, and nothing is evicted until then: reads
      * need not wait for it */
@@ -710,6 +787,158 @@ void sl_kcache_get_stats(const sl_kcache *c, sl_kcache_stats *st)
     *st = c->st;
     st->freeze_waits = c->freeze_waits;
     st->write_waits = c->wb_waits;
+    st->captured = c->captured;
+    st->changelog_bytes = c->cl_bytes + (c->capturing ? c->cw.bytes : 0);
     st->bytes = c->used;
     st->entries = c->count;
+}
+
+/* ---- changelog: barriers and the capture ------------------------------------------------------- */
+
+sl_status sl_kcache_changelog(sl_kcache *c, const char *dir, sl_error *err)
+{
+    if (sl_fs_mkdirs(dir) != 0) return sl_error_set(err, SL_ERR_IO, "cannot create the changelog directory '%s': %s", dir, strerror(errno));
+    c->cl_dir = sl_xstrdup(dir);
+    const char *base = strrchr(dir, '/');
+    c->cl_instance = sl_xstrdup(base ? base + 1 : dir);
+    c->cur_ep = 1;
+    return SL_OK;
+}
+
+bool sl_kcache_capturing(const sl_kcache *c) { return c->capturing; }
+
+sl_status sl_kcache_capture_step(sl_kcache *c, size_t slots)
+{
+    while (c->capturing && slots--) {
+        if (c->cap_pos >= c->nslots) c->cap_pos = 0;
+        /* the blocks are all over the heap: fetch the one a few slots ahead meanwhile (halves
+         * the capture's time at 10M keys) */
+        const kc_entry *ahead = &c->slots[(c->cap_pos + CAP_PREFETCH) & (c->nslots - 1)];
+        if (ahead->hash) __builtin_prefetch(ahead->b);
+        kc_entry *e = &c->slots[c->cap_pos++];
+        if (e->hash && needs_capture(c, e->b)) capture(c, e->b);
+    }
+    return SL_OK;
+}
+
+/* Finishes the running capture now. Entries move in the table (inserts, backward shifts, growth),
+ * so a pass may miss one: passes go on until every entry the barrier counted is captured; two
+ * passes that find none mean the count is wrong (a bug): the segment fails rather than hang. */
+static void capture_rest(sl_kcache *c)
+{
+    size_t idle = 0;
+    while (c->capturing) {
+        size_t before = c->cap_left;
+        sl_kcache_capture_step(c, c->nslots);
+        if (!c->capturing) break;
+        if (c->cap_left == before && ++idle == 2) {
+            errno = EIO;
+            sl_error_set(&c->cw.err, SL_ERR_INTERNAL, "the changelog capture of epoch %u lost track of %zu values", c->cap_ep, c->cap_left);
+            c->cw.failed = true;
+            c->cap_left = 0;
+            cap_complete(c);
+        }
+    }
+}
+
+void sl_kcache_capture_finish(sl_kcache *c) { capture_rest(c); }
+
+static sl_status write_file(const char *path, const void *data, size_t n, sl_error *err)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0) {
+        sl_status st = sl_error_set(err, SL_ERR_IO, "cannot write '%s' (checkpoint of the join's cached state): %s", path, strerror(errno));
+        return st;
+    }
+    return SL_OK;
+}
+
+sl_status sl_kcache_changelog_barrier(sl_kcache *c, const char *out, bool now, uint32_t *ep, sl_error *err)
+{
+    *ep = 0;
+    if (!c->cl_dir) return SL_OK; /* no changelog: the freeze writes the dirty values back */
+    if (c->capturing) capture_rest(c); /* the last epoch's capture first (usually over long ago) */
+    if (sl_fs_mkdirs(out) != 0) return sl_error_set(err, SL_ERR_IO, "cannot create '%s': %s", out, strerror(errno));
+    char path[4400], src[4400];
+    snprintf(path, sizeof path, "%s/SLUICE_INSTANCE", out);
+    sl_status st = write_file(path, c->cl_instance, strlen(c->cl_instance), err);
+    bool full = c->need_full;
+    /* the older segments this checkpoint needs, with which of their records */
+    for (size_t i = 0; i < c->nsegs && !st && !full; i++) {
+        kc_seg *g = &c->segs[i];
+        seg_path(c, g->ep, src, sizeof src);
+        snprintf(path, sizeof path, "%s/%u%s", out, g->ep, SL_CHG_SUFFIX);
+        if (sl_fs_link_or_copy(src, path) != 0) {
+            st = sl_error_set(err, SL_ERR_IO, "cannot link the changelog segment '%s' into '%s': %s", src, out, strerror(errno));
+            break;
+        }
+        snprintf(path, sizeof path, "%s/%u.live", out, g->ep);
+        st = write_file(path, g->live, (g->nrec + 63) / 64 * 8, err);
+    }
+    size_t left = full ? c->ndirty : c->n_cur;
+    uint32_t e = c->cur_ep;
+    if (!st && left) { /* this epoch's segment: linked now, written by the capture */
+        seg_path(c, e, src, sizeof src);
+        if (!(st = sl_chg_open(&c->cw, src, err))) {
+            snprintf(path, sizeof path, "%s/%u%s", out, e, SL_CHG_SUFFIX);
+            if (link(src, path) != 0) {
+                st = sl_error_set(err, SL_ERR_IO, "cannot link the changelog segment '%s' into '%s': %s", src, out, strerror(errno));
+                sl_chg_free(&c->cw);
+                unlink(src);
+            }
+        }
+    }
+    if (st) return st;
+    c->cur_ep++;
+    c->n_cur = 0;
+    *ep = e;
+    if (!left) { /* nothing to capture: the epoch is over already */
+        pthread_mutex_lock(&c->fm);
+        c->done_ep = e;
+        pthread_cond_broadcast(&c->ccv);
+        pthread_mutex_unlock(&c->fm);
+        return SL_OK;
+    }
+    c->segs = sl_xrealloc(c->segs, (c->nsegs + 1) * sizeof *c->segs);
+    kc_seg *g = &c->segs[c->nsegs++];
+    memset(g, 0, sizeof *g);
+    g->ep = e;
+    g->cap = left;
+    g->live = sl_xcalloc((left + 63) / 64, 8);
+    c->used += (left + 63) / 64 * 8;
+    c->capturing = true;
+    c->cap_full = full;
+    c->cap_ep = e;
+    c->cap_left = left;
+    c->cap_pos = 0;
+    c->need_full = false;
+    if (now) capture_rest(c);
+    return SL_OK;
+}
+
+sl_status sl_kcache_wait_captured(sl_kcache *c, uint32_t ep, const atomic_bool *cancelled, sl_error *err)
+{
+    sl_status st = SL_OK;
+    pthread_mutex_lock(&c->fm);
+    while (c->done_ep < ep) {
+        if (cancelled && atomic_load_explicit(cancelled, memory_order_acquire)) {
+            st = sl_error_set(err, SL_ERR_STATE, "the checkpoint was aborted while the join's changelog was being captured");
+            break;
+        }
+        /* (the owner captures as records flow; the poll only notices a cancellation) */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&c->ccv, &c->fm, &ts);
+    }
+    if (!st && c->fail_ep == ep) {
+        if (err) *err = c->cl_err;
+        st = c->cl_err.code ? c->cl_err.code : SL_ERR_IO;
+    }
+    pthread_mutex_unlock(&c->fm);
+    return st;
 }

@@ -16,6 +16,7 @@
 #ifndef SLUICE_RUNTIME_KCACHE_H
 #define SLUICE_RUNTIME_KCACHE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,16 +34,10 @@ void sl_kcache_destroy(sl_kcache *c);
 /* The store behind the cache was filled from elsewhere (a restore): reads must consult it for
  * keys the cache never wrote. */
 void sl_kcache_store_has_data(sl_kcache *c);
-/* Bounds the dirty values (written to the cache, not yet to the backend) to about `limit`: past it,
- * the oldest dirty values are written back (newest stay cached, clean). With checkpoints on, this
- * bounds what a snapshot must write synchronously (sl_kcache_flush); 0 (the default) = no bound,
- * values go to the backend only when evicted. */
-void sl_kcache_set_dirty_limit(sl_kcache *c, size_t limit);
-#define SL_KCACHE_CHECKPOINT_DIRTY_LIMIT 16384
 /* Writes every dirty value to the backend (before a snapshot, or to keep the state); on return
  * the backend holds them all. */
 sl_status sl_kcache_flush(sl_kcache *c, sl_error *err);
-/* Write-behind: the write batches of evictions and of the dirty bound are written to the backend
+/* Write-behind: the write batches of evictions (and of a flush) are written to the backend
  * by the cache's writer thread (one per cache, started with the first batch; at most two batches
  * queued, then the owner waits), oldest first, while the owner goes on; the owner waits for them
  * before it reads the backend itself. This waits (any thread) until every batch handed is
@@ -62,6 +57,27 @@ sl_status sl_kcache_freeze(sl_kcache *c, uint64_t *gen, sl_error *err);
  * could not be written to the store: values are lost, every later call on the cache returns it. */
 void sl_kcache_thaw(sl_kcache *c, uint64_t gen, const sl_error *failure);
 
+/* Changelog checkpoints (runtime/changelog.h; docs/checkpoints.md "The join's changelog"): the
+ * cache keeps its segments in dir (created; removed with the cache) and a checkpoint needs none
+ * of its dirty values written to the store, which then only gets evictions. Set before the
+ * first put; sl_kcache_freeze then writes nothing back. */
+sl_status sl_kcache_changelog(sl_kcache *c, const char *dir, sl_error *err);
+/* A checkpoint's barrier (owner; before sl_kcache_freeze): ends the epoch, writes into the
+ * directory `out` the checkpoint's changelog (links to the segments it needs and which of their
+ * records) and starts capturing the values dirty now into a new segment, also linked there; with
+ * `now`, the capture is done before it returns (savepoints), else the owner does it in steps
+ * (sl_kcache_capture_step) and whenever it touches one of them. *ep: the epoch; the segment is
+ * complete once sl_kcache_wait_captured(ep) returns. Without a changelog it does nothing (*ep 0). */
+sl_status sl_kcache_changelog_barrier(sl_kcache *c, const char *out, bool now, uint32_t *ep, sl_error *err);
+bool sl_kcache_capturing(const sl_kcache *c);
+/* Captures what the running capture needs among the next `slots` table slots (owner). */
+sl_status sl_kcache_capture_step(sl_kcache *c, size_t slots);
+/* Ends the running capture now (owner; end of input). */
+void sl_kcache_capture_finish(sl_kcache *c);
+/* Waits (any thread) until the capture of epoch ep is over; its failure (a segment write), or an
+ * error once *cancelled is set (the checkpoint was aborted). */
+sl_status sl_kcache_wait_captured(sl_kcache *c, uint32_t ep, const atomic_bool *cancelled, sl_error *err);
+
 /* The value of a key; *val is valid until the next call on the cache. */
 sl_status sl_kcache_get(sl_kcache *c, int sid, int kg, const void *key, size_t klen, const void **val, size_t *vlen, bool *found,
                         sl_error *err);
@@ -72,6 +88,7 @@ typedef struct sl_kcache_stats {
     uint64_t hits, misses, store_reads, evictions, store_writes;
     uint64_t freeze_waits; /* times the owner waited for a thaw (the cache was full while frozen) */
     uint64_t write_waits;  /* times the owner waited for the writer thread (queue full, or a read) */
+    uint64_t captured, changelog_bytes; /* values copied into changelog segments, and their bytes */
     uint64_t bytes, entries;
 } sl_kcache_stats;
 void sl_kcache_get_stats(const sl_kcache *c, sl_kcache_stats *st);

@@ -1,11 +1,14 @@
 /* runtime/keyed.c — see keyed.h. */
 #include "runtime/keyed.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/mem.h"
+#include "runtime/changelog.h"
 #include "runtime/kcache.h"
 #include "runtime/task.h"
 
@@ -100,7 +103,9 @@ static sl_status open_store(sl_operator *op, uint64_t budget, int64_t ttl_ms, bo
         .ttl_ms = ttl_ms,
         .now_ms = job->state_clock,
         .now_ctx = job->state_clock_ctx,
-        .snapshot_wal = takes_checkpoints(job),
+        /* a cached store's checkpoint (made while its cache is frozen) flushes the memtables
+         * instead: no write-ahead log to write all along and to copy every time */
+        .snapshot_wal = takes_checkpoints(job) && !async_snapshots,
     };
     return sl_state_open(&o, out, err);
 }
@@ -132,21 +137,37 @@ sl_status sl_op_state_open_cached(sl_operator *op, int64_t ttl_ms, sl_state **ou
     sl_status st = open_store(op, budget / 2, ttl_ms, true, out, err);
     if (st) return st;
     *cache = sl_kcache_create(*out, budget / 2, false);
-    /* with checkpoints, a snapshot writes the dirty values synchronously: keep them few (about
-     * 10-30 ms of RocksDB writes), the rest cached clean */
-    if (takes_checkpoints(job)) sl_kcache_set_dirty_limit(*cache, SL_KCACHE_CHECKPOINT_DIRTY_LIMIT);
-    return SL_OK;
+    if (!takes_checkpoints(job)) return SL_OK;
+    /* with checkpoints, the values dirty at a barrier go to the checkpoint's changelog segment
+     * (captured after the barrier), not to RocksDB: the store only ever gets evictions. The
+     * segments live next to the local checkpoint directories (io.tmp.dirs), so they can be
+     * hard-linked into them. */
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/sluice-changelog-%d-%.40s-%d-XXXXXX", job->tmp_dir ? job->tmp_dir : "/tmp", (int)getpid(),
+             op->id ? op->id : "op", sl_task_subtask(op->task));
+    if (!mkdtemp(dir)) st = sl_error_set(err, SL_ERR_IO, "cannot create the join's changelog directory '%s' (io.tmp.dirs): %s", dir, strerror(errno));
+    if (!st) st = sl_kcache_changelog(*cache, dir, err);
+    if (st) {
+        sl_kcache_destroy(*cache);
+        *cache = NULL;
+        sl_state_close(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 static sl_status snap_write(void *snap, sl_error *err) { return sl_state_snap_write(snap, err); }
 static void snap_free(void *snap) { sl_state_snap_free(snap); }
 
-/* A snapshot of a cached store taken off the task thread: the cache is frozen meanwhile. */
+/* A snapshot of a cached store taken off the task thread: the cache is frozen meanwhile; then the
+ * capture of its changelog segment (epoch ep) is waited for. */
 typedef struct frozen_snap {
     sl_state_snap *snap;
     sl_kcache *cache;
     uint64_t gen;
     bool thawed;
+    uint32_t ep;
+    const atomic_bool *cancelled;
 } frozen_snap;
 
 /* The store holds every value again (the batch the freeze left is written, by the snapshot or
@@ -170,6 +191,10 @@ static sl_status frozen_write(void *arg, sl_error *err)
     sl_status st = sl_kcache_wait_written(f->cache, err);
     if (!st) st = sl_state_snap_write(f->snap, err);
     frozen_thaw(f); /* as soon as the checkpoint of the store is made, not after its upload */
+    if (!st && f->ep) {
+        st = sl_kcache_wait_captured(f->cache, f->ep, f->cancelled, err);
+        if (st) sl_error_detail(err, "while capturing the join's changelog for a checkpoint (asynchronous phase)");
+    }
     return st;
 }
 
@@ -187,10 +212,20 @@ sl_status sl_op_state_snapshot(sl_state *st, sl_kcache *cache, const sl_snapshot
     snprintf(dir, sizeof dir, "%s/state", ctx->dir);
     sl_status s;
     if (cache && ctx->defer) {
-        /* the synchronous phase only puts the dirty values into a write batch and freezes the
-         * cache; writing the batch and the RocksDB checkpoint run on the upload thread */
+        /* the synchronous phase only starts the capture of the cache's dirty values into the
+         * checkpoint's changelog (without a changelog: puts them into a write batch) and freezes
+         * the cache; the RocksDB checkpoint runs on the upload thread, which then waits for the
+         * capture */
         frozen_snap *f = sl_xcalloc(1, sizeof *f);
         f->cache = cache;
+        f->cancelled = ctx->cancelled;
+        char cl[4200];
+        snprintf(cl, sizeof cl, "%s/changelog", ctx->dir);
+        /* a savepoint's capture is done now: it may be the job's last act */
+        if ((s = sl_kcache_changelog_barrier(cache, cl, ctx->savepoint, &f->ep, err))) {
+            free(f);
+            return s;
+        }
         if ((s = sl_kcache_freeze(cache, &f->gen, err))) {
             free(f);
             return s;
@@ -216,6 +251,21 @@ sl_status sl_op_state_snapshot(sl_state *st, sl_kcache *cache, const sl_snapshot
     return SL_OK;
 }
 
+/* A changelog record of a restored checkpoint: into the cache, dirty, as it was at the barrier
+ * (the next checkpoint captures it again); into the store without a cache. */
+typedef struct replay_target {
+    sl_state *st;
+    sl_kcache *cache;
+} replay_target;
+
+static sl_status replay_apply(void *ctx, int sid, int kg, const void *key, size_t klen, const void *val, size_t vlen, sl_error *err)
+{
+    replay_target *t = ctx;
+    if (t->cache)
+        return val ? sl_kcache_put(t->cache, sid, kg, key, klen, val, vlen, err) : sl_kcache_delete(t->cache, sid, kg, key, klen, err);
+    return val ? sl_state_put(t->st, sid, kg, key, klen, NULL, 0, val, vlen, err) : sl_state_delete(t->st, sid, kg, key, klen, NULL, 0, err);
+}
+
 sl_status sl_op_state_restore(sl_state *st, sl_kcache *cache, const sl_restore_ctx *ctx, sl_error *err)
 {
     char **paths = sl_xcalloc((size_t)(ctx->nparts ? ctx->nparts : 1), sizeof(char *));
@@ -227,8 +277,18 @@ sl_status sl_op_state_restore(sl_state *st, sl_kcache *cache, const sl_restore_c
         snprintf(paths[n++], len, "%s/state", ctx->parts[i].dir);
     }
     sl_status s = n ? sl_state_restore(st, (const char *const *)paths, n, ctx->kg_lo, ctx->kg_hi, err) : SL_OK;
+    if (!s && cache && n) sl_kcache_store_has_data(cache);
+    /* then the values the parts' caches held at the barrier (changelog segments) */
+    uint64_t applied = 0;
+    replay_target t = {st, cache};
+    for (int i = 0; i < n && !s; i++) {
+        size_t len = strlen(paths[i]) + 8;
+        char *cl = sl_xmalloc(len);
+        snprintf(cl, len, "%.*s/changelog", (int)(strlen(paths[i]) - 6), paths[i]);
+        s = sl_chg_replay(cl, ctx->kg_lo, ctx->kg_hi, replay_apply, &t, &applied, err);
+        free(cl);
+    }
     for (int i = 0; i < n; i++) free(paths[i]);
     free(paths);
-    if (!s && cache && n) sl_kcache_store_has_data(cache);
     return s;
 }

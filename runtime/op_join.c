@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "common/mem.h"
+#include "common/clock.h"
 #include "runtime/kcache.h"
 #include "runtime/keyed.h"
 #include "runtime/ops.h"
@@ -91,6 +92,8 @@ typedef struct join {
 } join;
 
 enum { ENTRY_HEADER = 24 };
+/* table slots a changelog capture visits per record, and per millisecond timer (an idle join) */
+enum { JOIN_CAPTURE_STEP = 1024, JOIN_CAPTURE_TIMER_STEP = 65536 };
 
 
 static int64_t join_now(const join *j)
@@ -432,6 +435,8 @@ static sl_status join_process(sl_operator *op, int input, const uint8_t *row, sl
     sl_row_kind kind = sl_row_get_kind(row);
     bool accumulate = kind == SL_ROW_INSERT || kind == SL_ROW_UPDATE_AFTER;
     sl_status st;
+    /* a checkpoint's changelog capture goes on a little with every record (see join_on_timer) */
+    if (j->cache && sl_kcache_capturing(j->cache)) sl_kcache_capture_step(j->cache, JOIN_CAPTURE_STEP);
     if (!j->null_safe && sl_key_has_null(row, in->keys, in->nkeys)) { /* never matches, never stored */
         if (j->anti && is_left) return emit_left(op, row, kind, err);
         if (!in->outer) return SL_OK;
@@ -551,11 +556,36 @@ static void join_close(sl_operator *op)
     op->impl = NULL;
 }
 
+/* The capture of a checkpoint's changelog goes on between records too, so that it ends while the
+ * inputs are idle: every millisecond a larger step, until it is over. */
+static sl_status join_on_timer(sl_operator *op, int64_t when_ms, sl_error *err)
+{
+    (void)err;
+    (void)when_ms;
+    join *j = op->impl;
+    if (!j->cache || !sl_kcache_capturing(j->cache)) return SL_OK;
+    sl_kcache_capture_step(j->cache, JOIN_CAPTURE_TIMER_STEP);
+    if (sl_kcache_capturing(j->cache)) sl_op_register_proctime_timer(op, sl_wall_ms() + 1);
+    return SL_OK;
+}
+
 static sl_status join_snapshot(sl_operator *op, const sl_snapshot_ctx *ctx, json_t **out, sl_error *err)
 {
     join *j = op->impl;
     *out = NULL;
-    return sl_op_state_snapshot(j->st, j->cache, ctx, err);
+    bool was = j->cache && sl_kcache_capturing(j->cache);
+    sl_status st = sl_op_state_snapshot(j->st, j->cache, ctx, err);
+    if (!st && !was && j->cache && sl_kcache_capturing(j->cache)) sl_op_register_proctime_timer(op, sl_wall_ms() + 1);
+    return st;
+}
+
+/* End of input: a capture still running ends now (no more records or timers to carry it). */
+static sl_status join_finish(sl_operator *op, sl_error *err)
+{
+    (void)err;
+    join *j = op->impl;
+    if (j->cache) sl_kcache_capture_finish(j->cache);
+    return SL_OK;
 }
 
 static sl_status join_restore(sl_operator *op, const sl_restore_ctx *ctx, sl_error *err)
@@ -568,6 +598,8 @@ static const sl_op_vtable join_vt = {.name = "Join",
                                      .open = join_open,
                                      .process = join_process,
                                      .close = join_close,
+                                     .finish = join_finish,
+                                     .on_timer = join_on_timer,
                                      .snapshot = join_snapshot,
                                      .restore = join_restore};
 

@@ -96,6 +96,9 @@ typedef struct sl_snapshot_ctx {
     void (*defer)(const struct sl_snapshot_ctx *ctx, sl_snapshot_deferred_fn fn, sl_snapshot_release_fn release,
                   void *arg);
     void *defer_arg; /* the checkpoint's own bookkeeping */
+    /* set once the checkpoint is aborted (valid until the deferred work is released): deferred
+     * work that waits for the subtask (e.g. the join's changelog capture) stops waiting */
+    const _Atomic bool *cancelled;
 } sl_snapshot_ctx;
 
 /* What one old subtask of the operator left in the checkpoint being restored. */

@@ -185,10 +185,12 @@ sed -n 's/^Restored /  /p' "$tmp/R.err"
 
 # PERF=1: run B once more under perf (CPU samples with DWARF call graphs) and split the
 # checkpoint's CPU: the synchronous phase (sl_cp_snapshot_task on the task threads: the join's
-# sl_kcache_freeze puts its dirty values into a write batch; rdb_snapshot is a RocksDB checkpoint
-# made there, by operators without a cache) and the asynchronous phase on the upload thread
-# (rdb_snap_write: the join's batch and RocksDB checkpoint; do_upload: copying the files to the
-# checkpoint storage). CPU samples only: time spent waiting is not in them.
+# sl_kcache_changelog_barrier links its changelog segments; rdb_snapshot is a RocksDB checkpoint
+# made there, by operators without a cache), the join's changelog capture after the barrier
+# (sl_kcache_capture_step, between records; captures of values the join touches first are not
+# in it) and the asynchronous phase on the upload thread (rdb_snap_write: the join's RocksDB
+# checkpoint; do_upload: that and copying the files to the checkpoint storage). CPU samples only:
+# time spent waiting is not in them.
 if [ "${PERF:-0}" = 1 ]; then
   if ! command -v perf >/dev/null; then
     echo "PERF=1: perf is not installed"
@@ -204,19 +206,21 @@ if [ "${PERF:-0}" = 1 ]; then
   perf report -i "$tmp/perf.data" --children --sort sym --stdio -g none 2> /dev/null > "$tmp/perf.txt" || true
   share() { awk -v f="$1" '$3 == "[.]" && $4 == f { gsub("%", "", $1); print $1; exit }' "$tmp/perf.txt"; }
   tot=$(share sl_cp_snapshot_task)
-  fr=$(share sl_kcache_freeze)
+  fr=$(share sl_kcache_changelog_barrier)
+  cap=$(share sl_kcache_capture_step)
   snap=$(share rdb_snapshot)
   aw=$(share rdb_snap_write)
   up=$(share do_upload)
   read -r pn ps pa < <(rate P)
   psync=$(sed -n 's/^Completed checkpoint .* synchronous phase max \([0-9.]*\) ms)\.$/\1/p' "$tmp/P.err" | awk '{ s += $1 } END { printf "%.3f", s / 1000 }')
   echo "perf (run B again under perf, $ps s, the synchronous phases add up to $psync s):"
-  awk -v t="${tot:-0}" -v f="${fr:-0}" -v s="${snap:-0}" -v a="${aw:-0}" -v u="${up:-0}" 'BEGIN {
+  awk -v t="${tot:-0}" -v f="${fr:-0}" -v s="${snap:-0}" -v a="${aw:-0}" -v u="${up:-0}" -v c="${cap:-0}" 'BEGIN {
     printf "  synchronous phase (sl_cp_snapshot_task): %.1f%% of all CPU samples of the process\n", t
     if (t > 0) {
-      printf "    of it: the join cache'"'"'s dirty values into a write batch (sl_kcache_freeze) %.1f%%\n", 100 * f / t
+      printf "    of it: the join'"'"'s changelog barrier (sl_kcache_changelog_barrier) %.1f%%\n", 100 * f / t
       printf "           RocksDB checkpoints made there (rdb_snapshot) %.1f%%\n", 100 * s / t
     }
-    printf "  asynchronous phase, upload thread (do_upload) %.1f%% of the process: the join'"'"'s batch + RocksDB checkpoint (rdb_snap_write) %.1f%%, the rest (storing files) %.1f%%\n", u, a, u - a
+    printf "  the join'"'"'s changelog capture between records (sl_kcache_capture_step): %.1f%% of the process\n", c
+    printf "  asynchronous phase, upload thread (do_upload) %.1f%% of the process: the join'"'"'s RocksDB checkpoint (rdb_snap_write) %.1f%%, the rest (storing files) %.1f%%\n", u, a, u - a
     }'
 fi

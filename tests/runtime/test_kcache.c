@@ -6,7 +6,10 @@
  * checkpoint aborted) still puts the batched values into the store; a thaw of an older freeze
  * leaves a newer one frozen; a thaw that reports a lost batch fails every later call. And the
  * write-backs, which go to the store sorted by key on the cache's writer thread, lose nothing,
- * are seen by reads at once, and a write of theirs that fails is reported. */
+ * are seen by reads at once, and a write of theirs that fails is reported. With a changelog
+ * (checkpoints since issue 8's changelog): every checkpoint, restored, has exactly the values of
+ * its barrier, though the capture runs after it while keys change and get evicted; a segment that
+ * cannot be written fails its checkpoint, and the next one captures everything again. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +27,7 @@
 
 #include "common/fsutil.h"
 #include "runtime/kcache.h"
+#include "runtime/keyed.h"
 #include "state/state.h"
 #include "tests/lib/temp_root.h"
 
@@ -113,7 +117,6 @@ static void test_freeze_snapshot_is_exact(void **state)
     sl_state *s = open_store();
     /* a budget small enough that the changes while frozen go past it (the owner then waits) */
     sl_kcache *c = sl_kcache_create(s, 256u << 10, false);
-    sl_kcache_set_dirty_limit(c, 512);
     static int before[NKEYS], after[NKEYS];
     for (int i = 0; i < NKEYS / 2; i++) {
         put(c, i, 1);
@@ -160,7 +163,6 @@ static void test_abandoned_snapshot_keeps_values(void **state)
     (void)state;
     sl_state *s = open_store();
     sl_kcache *c = sl_kcache_create(s, 4u << 20, false);
-    sl_kcache_set_dirty_limit(c, 100000);
     static int ver[NKEYS];
     for (int i = 0; i < NKEYS; i++) {
         put(c, i, 1);
@@ -189,7 +191,6 @@ static void test_generations_and_failure(void **state)
     (void)state;
     sl_state *s = open_store();
     sl_kcache *c = sl_kcache_create(s, 4u << 20, false);
-    sl_kcache_set_dirty_limit(c, 64);
     put(c, 1, 1);
     uint64_t g1, g2;
     sl_error err;
@@ -225,9 +226,9 @@ static void test_generations_and_failure(void **state)
 }
 
 /* Write-backs are queued and written in the store's key order (kcache.c wq_write), from
- * evictions, the dirty bound and a flush alike. Whatever the order, every value and every delete
+ * evictions and a flush alike. Whatever the order, every value and every delete
  * must reach the store: keys of several lengths, in several states and key groups, overwritten
- * and deleted at random past the cache's budget, with and without a dirty bound; after a flush
+ * and deleted at random past the cache's budget, with and without a changelog; after a flush
  * the store itself (read without the cache) holds exactly the last version of each key. Reads
  * through the cache right after the writes must see them too, though the cache's writer thread
  * may not have written them yet (write-behind). */
@@ -240,11 +241,16 @@ static int wb_value(int i, int ver, char *v)
     return snprintf(v, 512, "%d/%d/%0400d", i, ver, ver); /* 400+ bytes: 4000 keys do not fit in 1 MB */
 }
 
-static void write_backs_reach_store(size_t dirty_limit)
+static void write_backs_reach_store(bool changelog)
 {
     sl_state *s = open_store();
     sl_kcache *c = sl_kcache_create(s, 1u << 20, false);
-    if (dirty_limit) sl_kcache_set_dirty_limit(c, dirty_limit);
+    if (changelog) { /* (a changelog changes what an eviction does: it drops the value's record) */
+        char cl[400];
+        snprintf(cl, sizeof cl, "%s/cl-%d", tmp_root, ++seq);
+        sl_error e;
+        assert_int_equal(sl_kcache_changelog(c, cl, &e), SL_OK);
+    }
     static int ver[WB_KEYS];
     memset(ver, 0, sizeof ver);
     uint64_t rnd = 88172645463325252u;
@@ -276,7 +282,7 @@ static void write_backs_reach_store(size_t dirty_limit)
             bool found;
             wb_key(i, k, &kl);
             if (sl_kcache_get(c, i % 3, i % 7, k, kl, &got, &gl, &found, &err) != SL_OK) fail_msg("get: %s", err.message);
-            if (found != (ver[i] != 0)) fail_msg("key %d (dirty limit %zu): through the cache %d, want version %d", i, dirty_limit, found, ver[i]);
+            if (found != (ver[i] != 0)) fail_msg("key %d (changelog %d): through the cache %d, want version %d", i, changelog, found, ver[i]);
             int n = found ? wb_value(i, ver[i], v) : 0;
             if (found && (gl != (size_t)n || memcmp(got, v, gl) != 0)) fail_msg("key %d: the cache gives '%.20s...', want '%.20s...'", i, (const char *)got, v);
         }
@@ -295,7 +301,7 @@ static void write_backs_reach_store(size_t dirty_limit)
         bool found;
         wb_key(i, k, &kl);
         if (sl_state_get(s, i % 3, i % 7, k, kl, NULL, 0, &got, &gl, &found, &err) != SL_OK) fail_msg("get: %s", err.message);
-        if (found != (ver[i] != 0)) fail_msg("key %d (dirty limit %zu): in the store %d, want version %d", i, dirty_limit, found, ver[i]);
+        if (found != (ver[i] != 0)) fail_msg("key %d (changelog %d): in the store %d, want version %d", i, changelog, found, ver[i]);
         int n = found ? wb_value(i, ver[i], v) : 0;
         if (found && (gl != (size_t)n || memcmp(got, v, gl) != 0)) fail_msg("key %d: the store has '%.20s...', want '%.20s...'", i, (const char *)got, v);
     }
@@ -306,8 +312,8 @@ static void write_backs_reach_store(size_t dirty_limit)
 static void test_write_backs_reach_store(void **state)
 {
     (void)state;
-    write_backs_reach_store(0);
-    write_backs_reach_store(64);
+    write_backs_reach_store(false);
+    write_backs_reach_store(true);
 }
 
 /* The writer thread's write fails (a file size limit here, as a full disk would make it): the
@@ -346,6 +352,168 @@ static void test_writer_failure_is_reported(void **state)
     sl_state_close(s);
 }
 
+
+/* ---- changelog checkpoints -------------------------------------------------------------------- */
+
+/* keyed.c's deferred work, run on a thread of its own as the checkpoint's upload thread would */
+typedef struct deferred_job {
+    sl_snapshot_deferred_fn fn;
+    sl_snapshot_release_fn release;
+    void *arg;
+    sl_status st;
+    sl_error err;
+    pthread_t th;
+} deferred_job;
+
+static void defer_one(const sl_snapshot_ctx *ctx, sl_snapshot_deferred_fn fn, sl_snapshot_release_fn release, void *arg)
+{
+    deferred_job *d = ctx->defer_arg;
+    d->fn = fn;
+    d->release = release;
+    d->arg = arg;
+}
+
+static void *deferred_main(void *arg)
+{
+    deferred_job *d = arg;
+    d->st = d->fn(d->arg, &d->err);
+    d->release(d->arg);
+    return NULL;
+}
+
+static int cl_ver(int i, int round) { return (int)((unsigned)(i * 2654435761u + (unsigned)round * 40503u) % 5u); }
+
+static void cl_apply(sl_kcache *c, int i, int v)
+{
+    if (v) put(c, i, v);
+    else del(c, i);
+}
+
+/* Checkpoints every round while keys change, get deleted and get evicted (a budget far below the
+ * state); after each barrier some keys change before the capture reached them. Each checkpoint,
+ * restored into a new store and cache, must read exactly as the state at its barrier. */
+static void test_changelog_checkpoints_are_exact(void **state)
+{
+    (void)state;
+    enum { ROUNDS = 6 };
+    sl_state *s = open_store();
+    sl_kcache *c = sl_kcache_create(s, 256u << 10, false);
+    char cl[400];
+    snprintf(cl, sizeof cl, "%s/cl-%d", tmp_root, ++seq);
+    sl_error err;
+    assert_int_equal(sl_kcache_changelog(c, cl, &err), SL_OK);
+    static int cur[NKEYS], at[ROUNDS][NKEYS];
+    char dirs[ROUNDS][400];
+    atomic_bool cancelled;
+    atomic_init(&cancelled, false);
+    for (int r = 0; r < ROUNDS; r++) {
+        /* a third of the keys change each round (deletes included) */
+        for (int i = 0; i < NKEYS; i++) {
+            if ((i + r) % 3) continue;
+            int v = cl_ver(i, r);
+            if (!v && !cur[i]) continue;
+            cl_apply(c, i, v ? v + 10 * r : 0);
+            cur[i] = v ? v + 10 * r : 0;
+        }
+        memcpy(at[r], cur, sizeof cur);
+        snprintf(dirs[r], sizeof dirs[r], "%s/chk-%d-%d", tmp_root, ++seq, r);
+        assert_int_equal(sl_fs_mkdirs(dirs[r]), 0);
+        deferred_job d = {0};
+        sl_snapshot_ctx ctx = {.checkpoint_id = r + 1, .dir = dirs[r], .defer = defer_one, .defer_arg = &d, .cancelled = &cancelled};
+        if (sl_op_state_snapshot(s, c, &ctx, &err) != SL_OK) fail_msg("snapshot %d: %s", r, err.message);
+        assert_non_null(d.fn);
+        assert_true(sl_kcache_capturing(c));
+        assert_int_equal(pthread_create(&d.th, NULL, deferred_main, &d), 0);
+        /* keys change before the capture got to them, some twice */
+        for (int i = 1; i < NKEYS; i += 7) {
+            int v = cur[i] ? 0 : 3 + 10 * r;
+            cl_apply(c, i, v);
+            cur[i] = v;
+        }
+        for (long k = 0; sl_kcache_capturing(c); k++) {
+            if (k > 1000000) fail_msg("checkpoint %d: the capture never ends", r);
+            sl_kcache_capture_step(c, 97);
+        }
+        pthread_join(d.th, NULL);
+        if (d.st != SL_OK) fail_msg("checkpoint %d, asynchronous part: %s", r, d.err.message);
+    }
+    /* the live state is the newest */
+    check(c, NULL, cur);
+    for (int r = 0; r < ROUNDS; r++) {
+        sl_state *rs = open_store();
+        sl_kcache *rc = sl_kcache_create(rs, 256u << 10, false);
+        sl_restore_part part = {.subtask = 0, .parallelism = 1, .kg_lo = 0, .kg_hi = 127, .dir = dirs[r]};
+        sl_restore_ctx rctx = {.checkpoint_id = r + 1, .kg_lo = 0, .kg_hi = 127, .nparts = 1, .parts = &part};
+        if (sl_op_state_restore(rs, rc, &rctx, &err) != SL_OK) fail_msg("restore %d: %s", r, err.message);
+        check(rc, NULL, at[r]);
+        sl_kcache_destroy(rc);
+        sl_state_close(rs);
+    }
+    sl_kcache_destroy(c);
+    sl_state_close(s);
+}
+
+/* A segment that cannot be written (a file size limit, as a full disk) fails its checkpoint with
+ * the file and the reason; the next checkpoint captures every dirty value again and restores
+ * exactly. */
+static void test_changelog_write_failure(void **state)
+{
+    (void)state;
+    sl_state *s = open_store();
+    sl_kcache *c = sl_kcache_create(s, 8u << 20, false); /* everything stays cached, dirty */
+    char cl[400];
+    snprintf(cl, sizeof cl, "%s/cl-%d", tmp_root, ++seq);
+    sl_error err;
+    assert_int_equal(sl_kcache_changelog(c, cl, &err), SL_OK);
+    static int cur[NKEYS];
+    for (int i = 0; i < NKEYS; i++) {
+        put(c, i, 1);
+        cur[i] = 1;
+    }
+    char out[400];
+    snprintf(out, sizeof out, "%s/failing-%d", tmp_root, ++seq);
+    uint32_t ep;
+    assert_int_equal(sl_kcache_changelog_barrier(c, out, false, &ep, &err), SL_OK);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN);
+    lim.rlim_cur = 4096;
+    lim.rlim_max = old.rlim_max;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    sl_kcache_capture_finish(c);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, oldsig);
+    sl_status st = sl_kcache_wait_captured(c, ep, NULL, &err);
+    assert_int_not_equal(st, SL_OK);
+    if (!strstr(err.message, "changelog segment") || !strstr(err.message, "File too large"))
+        fail_msg("the error does not say which file failed and why: %s", err.message);
+    /* the cache goes on; the next checkpoint is whole */
+    for (int i = 0; i < NKEYS; i += 5) {
+        put(c, i, 2);
+        cur[i] = 2;
+    }
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/chk-%d", tmp_root, ++seq);
+    assert_int_equal(sl_fs_mkdirs(dir), 0);
+    deferred_job d = {0};
+    sl_snapshot_ctx ctx = {.checkpoint_id = 2, .dir = dir, .defer = defer_one, .defer_arg = &d};
+    if (sl_op_state_snapshot(s, c, &ctx, &err) != SL_OK) fail_msg("snapshot: %s", err.message);
+    assert_int_equal(pthread_create(&d.th, NULL, deferred_main, &d), 0);
+    sl_kcache_capture_finish(c);
+    pthread_join(d.th, NULL);
+    if (d.st != SL_OK) fail_msg("checkpoint after the failure: %s", d.err.message);
+    sl_state *rs = open_store();
+    sl_kcache *rc = sl_kcache_create(rs, 8u << 20, false);
+    sl_restore_part part = {.subtask = 0, .parallelism = 1, .kg_lo = 0, .kg_hi = 127, .dir = dir};
+    sl_restore_ctx rctx = {.checkpoint_id = 2, .kg_lo = 0, .kg_hi = 127, .nparts = 1, .parts = &part};
+    if (sl_op_state_restore(rs, rc, &rctx, &err) != SL_OK) fail_msg("restore: %s", err.message);
+    check(rc, NULL, cur);
+    sl_kcache_destroy(rc);
+    sl_state_close(rs);
+    sl_kcache_destroy(c);
+    sl_state_close(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -367,6 +535,8 @@ int main(void)
         cmocka_unit_test(test_generations_and_failure),
         cmocka_unit_test(test_write_backs_reach_store),
         cmocka_unit_test(test_writer_failure_is_reported),
+        cmocka_unit_test(test_changelog_checkpoints_are_exact),
+        cmocka_unit_test(test_changelog_write_failure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
