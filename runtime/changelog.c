@@ -1,4 +1,5 @@
 /* runtime/changelog.c — see changelog.h. */
+#define _GNU_SOURCE /* sync_file_range */
 #include "runtime/changelog.h"
 
 #include <dirent.h>
@@ -25,6 +26,7 @@ static void chg_fail(sl_chg_writer *w, const char *what)
 
 static void chg_write_out(sl_chg_writer *w)
 {
+    uint64_t at = w->written;
     for (size_t off = 0; off < w->len && !w->failed;) {
         ssize_t n = write(w->fd, w->buf + off, w->len - off);
         if (n < 0 && errno == EINTR) continue;
@@ -35,6 +37,10 @@ static void chg_write_out(sl_chg_writer *w)
         }
         off += (size_t)n;
     }
+    w->written += w->len;
+    /* start writing it to disk now (without waiting): the checkpoint's upload syncs the file, and
+     * would otherwise wait for all of it at once */
+    if (!w->failed && w->len) (void)sync_file_range(w->fd, (off_t)at, (off_t)w->len, SYNC_FILE_RANGE_WRITE);
     w->len = 0;
 }
 

@@ -35,7 +35,8 @@ typedef struct sl_chg_writer {
     char *path;
     uint8_t *buf;
     size_t len;
-    uint64_t bytes; /* written or buffered */
+    uint64_t bytes;   /* written or buffered */
+    uint64_t written; /* written to the file */
     bool failed;
     sl_error err;
 } sl_chg_writer;

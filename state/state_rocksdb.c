@@ -3,7 +3,7 @@
  * One DB per store in its own working directory; no WAL (state is rebuilt from checkpoints). Memory:
  * one LRU block cache of block_cache_bytes holding data, index and filter blocks (L0 index and
  * filter blocks pinned), memtables bounded by write_buffer_bytes (db_write_buffer_size; two
- * memtables of half of it). TTL: an 8-byte little-endian write time precedes each value; reads and
+ * memtables of half of it, or sl_state_options.memtables of 1/n). TTL: an 8-byte little-endian write time precedes each value; reads and
  * scans drop expired entries, and a compaction filter drops them in background compactions.
  *
  * Hot path: keys are encoded into a buffer the store reuses, TTL values are assembled in another
@@ -965,8 +965,13 @@ sl_status sl_state_rocksdb_open(const sl_state_options *o, sl_state **out, sl_er
     if (o->snapshot_wal) rocksdb_options_set_manual_wal_flush(r->opts, 1);
     r->snapshot_wal = o->snapshot_wal;
     rocksdb_options_set_db_write_buffer_size(r->opts, (size_t)wb);
-    rocksdb_options_set_write_buffer_size(r->opts, (size_t)(wb / 2));
-    rocksdb_options_set_max_write_buffer_number(r->opts, 2);
+    int nmem = o->memtables > 0 ? o->memtables : 2;
+    rocksdb_options_set_write_buffer_size(r->opts, (size_t)(wb / (uint64_t)nmem));
+    rocksdb_options_set_max_write_buffer_number(r->opts, nmem);
+    if (nmem > 2) rocksdb_options_set_level0_file_num_compaction_trigger(r->opts, 2 * nmem);
+    /* SST files go to disk as they are written (1 MB at a time), not in one sync at their end: a
+     * checkpoint that flushes the memtables (the join's) waits far less for the disk */
+    rocksdb_options_set_bytes_per_sync(r->opts, 1u << 20);
 
     if (o->ttl_ms > 0) {
         r->filter = rocksdb_compactionfilter_create(&r->ttl, ttl_destroy, ttl_filter, ttl_name);

@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,15 @@ static void put(sl_kcache *c, int i, int ver)
     int n = snprintf(v, sizeof v, "value-%d-%d-padding-to-make-it-longer", i, ver);
     sl_error err;
     if (sl_kcache_put(c, 0, i % 16, k, strlen(k), v, (size_t)n, &err) != SL_OK) fail_msg("put: %s", err.message);
+}
+
+/* Puts version v of every key (ver[i] = v). */
+static void put_all(sl_kcache *c, int *ver, int v)
+{
+    for (int i = 0; i < NKEYS; i++) {
+        put(c, i, v);
+        ver[i] = v;
+    }
 }
 
 static void del(sl_kcache *c, int i)
@@ -164,10 +174,7 @@ static void test_abandoned_snapshot_keeps_values(void **state)
     sl_state *s = open_store();
     sl_kcache *c = sl_kcache_create(s, 4u << 20, false);
     static int ver[NKEYS];
-    for (int i = 0; i < NKEYS; i++) {
-        put(c, i, 1);
-        ver[i] = 1;
-    }
+    put_all(c, ver, 1);
     char dir[400];
     snprintf(dir, sizeof dir, "%s/snap-%d", tmp_root, ++seq);
     uint64_t gen;
@@ -381,6 +388,17 @@ static void *deferred_main(void *arg)
     return NULL;
 }
 
+/* Restores the checkpoint part in dir as keyed.c does (RocksDB checkpoint, then the changelog into
+ * the cache) into a new store and cache of `budget`; returns the status. */
+static sl_status restore_part(const char *dir, uint64_t budget, sl_state **rs, sl_kcache **rc, sl_error *err)
+{
+    *rs = open_store();
+    *rc = sl_kcache_create(*rs, budget, false);
+    sl_restore_part part = {.subtask = 0, .parallelism = 1, .kg_lo = 0, .kg_hi = 127, .dir = dir};
+    sl_restore_ctx rctx = {.checkpoint_id = 1, .kg_lo = 0, .kg_hi = 127, .nparts = 1, .parts = &part};
+    return sl_op_state_restore(*rs, *rc, &rctx, err);
+}
+
 static int cl_ver(int i, int round) { return (int)((unsigned)(i * 2654435761u + (unsigned)round * 40503u) % 5u); }
 
 static void cl_apply(sl_kcache *c, int i, int v)
@@ -440,17 +458,28 @@ static void test_changelog_checkpoints_are_exact(void **state)
     /* the live state is the newest */
     check(c, NULL, cur);
     for (int r = 0; r < ROUNDS; r++) {
-        sl_state *rs = open_store();
-        sl_kcache *rc = sl_kcache_create(rs, 256u << 10, false);
-        sl_restore_part part = {.subtask = 0, .parallelism = 1, .kg_lo = 0, .kg_hi = 127, .dir = dirs[r]};
-        sl_restore_ctx rctx = {.checkpoint_id = r + 1, .kg_lo = 0, .kg_hi = 127, .nparts = 1, .parts = &part};
-        if (sl_op_state_restore(rs, rc, &rctx, &err) != SL_OK) fail_msg("restore %d: %s", r, err.message);
+        sl_state *rs;
+        sl_kcache *rc;
+        if (restore_part(dirs[r], 256u << 10, &rs, &rc, &err) != SL_OK) fail_msg("restore %d: %s", r, err.message);
         check(rc, NULL, at[r]);
         sl_kcache_destroy(rc);
         sl_state_close(rs);
     }
     sl_kcache_destroy(c);
     sl_state_close(s);
+    /* a segment cut short (a damaged checkpoint) fails the restore, naming the file and byte */
+    char seg[600];
+    snprintf(seg, sizeof seg, "%s/changelog/%d.chg", dirs[ROUNDS - 1], ROUNDS);
+    struct stat sb;
+    assert_int_equal(stat(seg, &sb), 0);
+    assert_int_equal(truncate(seg, sb.st_size - 5), 0);
+    sl_state *rs;
+    sl_kcache *rc;
+    assert_int_not_equal(restore_part(dirs[ROUNDS - 1], 256u << 10, &rs, &rc, &err), SL_OK);
+    if (!strstr(err.message, seg) || !strstr(err.message, "is damaged at byte") || !strstr(err.message, "cut short"))
+        fail_msg("the error does not say which segment is damaged where: %s", err.message);
+    sl_kcache_destroy(rc);
+    sl_state_close(rs);
 }
 
 /* A segment that cannot be written (a file size limit, as a full disk) fails its checkpoint with
@@ -466,10 +495,7 @@ static void test_changelog_write_failure(void **state)
     sl_error err;
     assert_int_equal(sl_kcache_changelog(c, cl, &err), SL_OK);
     static int cur[NKEYS];
-    for (int i = 0; i < NKEYS; i++) {
-        put(c, i, 1);
-        cur[i] = 1;
-    }
+    put_all(c, cur, 1);
     char out[400];
     snprintf(out, sizeof out, "%s/failing-%d", tmp_root, ++seq);
     uint32_t ep;
@@ -502,11 +528,9 @@ static void test_changelog_write_failure(void **state)
     sl_kcache_capture_finish(c);
     pthread_join(d.th, NULL);
     if (d.st != SL_OK) fail_msg("checkpoint after the failure: %s", d.err.message);
-    sl_state *rs = open_store();
-    sl_kcache *rc = sl_kcache_create(rs, 8u << 20, false);
-    sl_restore_part part = {.subtask = 0, .parallelism = 1, .kg_lo = 0, .kg_hi = 127, .dir = dir};
-    sl_restore_ctx rctx = {.checkpoint_id = 2, .kg_lo = 0, .kg_hi = 127, .nparts = 1, .parts = &part};
-    if (sl_op_state_restore(rs, rc, &rctx, &err) != SL_OK) fail_msg("restore: %s", err.message);
+    sl_state *rs;
+    sl_kcache *rc;
+    if (restore_part(dir, 8u << 20, &rs, &rc, &err) != SL_OK) fail_msg("restore: %s", err.message);
     check(rc, NULL, cur);
     sl_kcache_destroy(rc);
     sl_state_close(rs);
