@@ -129,7 +129,7 @@ static sl_status read_live(const char *dir, const char *seg, uint64_t **bits, si
     *bits = NULL;
     *words = 0;
     char path[4400];
-    snprintf(path, sizeof path, "%s/%.*s.live", dir, (int)(strlen(seg) - strlen(SL_CHG_SUFFIX)), seg);
+    snprintf(path, sizeof path, "%s/%.*s%s", dir, (int)(strlen(seg) - strlen(SL_CHG_SUFFIX)), seg, SL_CHG_LIVE_SUFFIX);
     FILE *f = fopen(path, "rb");
     if (!f) return errno == ENOENT ? SL_OK : sl_error_set(err, SL_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
     struct stat sb;
@@ -150,8 +150,7 @@ static sl_status read_live(const char *dir, const char *seg, uint64_t **bits, si
     return SL_OK;
 }
 
-static sl_status replay_one(const char *dir, const char *name, int kg_lo, int kg_hi, sl_chg_apply_fn fn, void *ctx, uint64_t *applied,
-                            sl_error *err)
+static sl_status replay_one(const char *dir, const char *name, int kg_lo, int kg_hi, sl_chg_apply_fn fn, void *ctx, sl_error *err)
 {
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -198,10 +197,7 @@ static sl_status replay_one(const char *dir, const char *name, int kg_lo, int kg
             break;
         }
         const uint8_t *key = p + off + CHG_HDR;
-        if (needed && kg >= kg_lo && kg <= kg_hi) {
-            st = fn(ctx, sid, kg, key, kl, op == SL_CHG_PUT ? key + kl : NULL, vl, err);
-            (*applied)++;
-        }
+        if (needed && kg >= kg_lo && kg <= kg_hi) st = fn(ctx, sid, kg, key, kl, op == SL_CHG_PUT ? key + kl : NULL, vl, err);
         off += CHG_HDR + (size_t)kl + vl;
         rec++;
     }
@@ -210,7 +206,7 @@ static sl_status replay_one(const char *dir, const char *name, int kg_lo, int kg
     return st;
 }
 
-sl_status sl_chg_replay(const char *dir, int kg_lo, int kg_hi, sl_chg_apply_fn fn, void *ctx, uint64_t *applied, sl_error *err)
+sl_status sl_chg_replay(const char *dir, int kg_lo, int kg_hi, sl_chg_apply_fn fn, void *ctx, sl_error *err)
 {
     DIR *d = opendir(dir);
     if (!d) return errno == ENOENT ? SL_OK : sl_error_set(err, SL_ERR_IO, "cannot read directory '%s': %s", dir, strerror(errno));
@@ -218,7 +214,7 @@ sl_status sl_chg_replay(const char *dir, int kg_lo, int kg_hi, sl_chg_apply_fn f
     size_t sl = strlen(SL_CHG_SUFFIX);
     for (struct dirent *e; !st && (e = readdir(d));) {
         size_t n = strlen(e->d_name);
-        if (n > sl && strcmp(e->d_name + n - sl, SL_CHG_SUFFIX) == 0) st = replay_one(dir, e->d_name, kg_lo, kg_hi, fn, ctx, applied, err);
+        if (n > sl && strcmp(e->d_name + n - sl, SL_CHG_SUFFIX) == 0) st = replay_one(dir, e->d_name, kg_lo, kg_hi, fn, ctx, err);
     }
     closedir(d);
     return st;

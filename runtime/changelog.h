@@ -28,6 +28,7 @@
 enum { SL_CHG_PUT = 1, SL_CHG_DELETE = 2 };
 #define SL_CHG_MAGIC "SLCHG1\n"
 #define SL_CHG_SUFFIX ".chg"
+#define SL_CHG_LIVE_SUFFIX ".live"
 
 /* A segment being written by its owner (buffered; a failed write is kept and reported once). */
 typedef struct sl_chg_writer {
@@ -51,10 +52,10 @@ sl_status sl_chg_close(sl_chg_writer *w, sl_error *err);
 void sl_chg_free(sl_chg_writer *w);
 
 /* Restore: calls fn for every needed record of every segment in dir (see above) whose key group
- * is in [kg_lo, kg_hi] (val NULL: a delete); *applied counts them. A damaged segment or bit set is
- * an error naming the file and byte. */
+ * is in [kg_lo, kg_hi] (val NULL: a delete). A damaged segment or bit set is an error naming the
+ * file and byte. */
 typedef sl_status (*sl_chg_apply_fn)(void *ctx, int sid, int kg, const void *key, size_t klen, const void *val, size_t vlen,
                                      sl_error *err);
-sl_status sl_chg_replay(const char *dir, int kg_lo, int kg_hi, sl_chg_apply_fn fn, void *ctx, uint64_t *applied, sl_error *err);
+sl_status sl_chg_replay(const char *dir, int kg_lo, int kg_hi, sl_chg_apply_fn fn, void *ctx, sl_error *err);
 
 #endif

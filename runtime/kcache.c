@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -105,7 +104,7 @@ struct sl_kcache {
     /* changelog (sl_kcache_changelog; cl_dir NULL: off): at a barrier the values dirty now are
      * captured into a segment after it (capture_step, or when touched), so that the checkpoint
      * needs from the store only what it has; see changelog.h */
-    char *cl_dir, *cl_instance;
+    char *cl_dir; /* its last component is the instance id (SLUICE_INSTANCE) */
     uint32_t cur_ep;            /* the epoch values change in now (from 1) */
     size_t n_cur;               /* dirty entries changed in this epoch (ep == 2 * cur_ep) */
     bool capturing, cap_full, need_full;
@@ -126,8 +125,8 @@ struct sl_kcache {
 
 enum { ENTRY_OVERHEAD = 16 }; /* malloc's own bookkeeping, roughly */
 enum { WQ_CAP = 16384 };      /* write-backs sorted (and committed) together */
-enum { PEND_BITS = 1 << 18 };
-enum { CAP_PREFETCH = 8 };    /* the capture's scan prefetches the block this many slots ahead */ /* per pending batch: at most WQ_CAP keys, ~1.4% false positives */
+enum { PEND_BITS = 1 << 18 }; /* per pending batch: at most WQ_CAP keys, ~1.4% false positives */
+enum { CAP_PREFETCH = 8 };    /* the capture's scan prefetches the block this many slots ahead */
 /* The clock hand's step: odd, so it visits every slot of the power-of-two table once per round,
  * but spread over the table. A hand that steps by one evicts runs of neighbouring slots while
  * inserts land everywhere: the slots far ahead of the hand fill up into probe clusters of
@@ -307,7 +306,6 @@ void sl_kcache_destroy(sl_kcache *c)
     free(c->segs);
     if (c->cl_dir) sl_fs_remove_tree(c->cl_dir);
     free(c->cl_dir);
-    free(c->cl_instance);
     pthread_cond_destroy(&c->ccv);
     pthread_mutex_destroy(&c->fm);
     pthread_cond_destroy(&c->fcv);
@@ -434,6 +432,19 @@ static void seg_unlive(sl_kcache *c, kc_block *b)
     }
 }
 
+/* Epoch ep's capture is over (failed with *failure, or NULL): other threads are told. */
+static void signal_done(sl_kcache *c, uint32_t ep, const sl_error *failure)
+{
+    pthread_mutex_lock(&c->fm);
+    if (failure) {
+        c->fail_ep = ep;
+        c->cl_err = *failure;
+    }
+    c->done_ep = ep;
+    pthread_cond_broadcast(&c->ccv);
+    pthread_mutex_unlock(&c->fm);
+}
+
 /* The capture of epoch cap_ep is over: the segment is closed and other threads are told. */
 static void cap_complete(sl_kcache *c)
 {
@@ -450,14 +461,7 @@ static void cap_complete(sl_kcache *c)
         if (st || g->nlive == 0) seg_drop(c, (size_t)(g - c->segs));
     }
     if (st) c->need_full = true;
-    pthread_mutex_lock(&c->fm);
-    if (st) {
-        c->fail_ep = c->cap_ep;
-        c->cl_err = e;
-    }
-    c->done_ep = c->cap_ep;
-    pthread_cond_broadcast(&c->ccv);
-    pthread_mutex_unlock(&c->fm);
+    signal_done(c, c->cap_ep, st ? &e : NULL);
 }
 
 static bool needs_capture(const sl_kcache *c, const kc_block *b)
@@ -799,15 +803,13 @@ sl_status sl_kcache_changelog(sl_kcache *c, const char *dir, sl_error *err)
 {
     if (sl_fs_mkdirs(dir) != 0) return sl_error_set(err, SL_ERR_IO, "cannot create the changelog directory '%s': %s", dir, strerror(errno));
     c->cl_dir = sl_xstrdup(dir);
-    const char *base = strrchr(dir, '/');
-    c->cl_instance = sl_xstrdup(base ? base + 1 : dir);
     c->cur_ep = 1;
     return SL_OK;
 }
 
 bool sl_kcache_capturing(const sl_kcache *c) { return c->capturing; }
 
-sl_status sl_kcache_capture_step(sl_kcache *c, size_t slots)
+void sl_kcache_capture_step(sl_kcache *c, size_t slots)
 {
     while (c->capturing && slots--) {
         if (c->cap_pos >= c->nslots) c->cap_pos = 0;
@@ -818,27 +820,21 @@ sl_status sl_kcache_capture_step(sl_kcache *c, size_t slots)
         kc_entry *e = &c->slots[c->cap_pos++];
         if (e->hash && needs_capture(c, e->b)) capture(c, e->b);
     }
-    return SL_OK;
 }
 
-/* Finishes the running capture now. Entries move in the table (inserts, backward shifts, growth),
- * so a pass may miss one: passes go on until every entry the barrier counted is captured; two
- * passes that find none mean the count is wrong (a bug): the segment fails rather than hang. */
+/* Finishes the running capture now: one pass over the whole table, where nothing moves meanwhile
+ * (entries move between steps: inserts, backward shifts, growth; hence the count of what is
+ * left). Values still missing after it mean the count is wrong (a bug): the segment fails rather
+ * than the task hang. */
 static void capture_rest(sl_kcache *c)
 {
-    size_t idle = 0;
-    while (c->capturing) {
-        size_t before = c->cap_left;
-        sl_kcache_capture_step(c, c->nslots);
-        if (!c->capturing) break;
-        if (c->cap_left == before && ++idle == 2) {
-            errno = EIO;
-            sl_error_set(&c->cw.err, SL_ERR_INTERNAL, "the changelog capture of epoch %u lost track of %zu values", c->cap_ep, c->cap_left);
-            c->cw.failed = true;
-            c->cap_left = 0;
-            cap_complete(c);
-        }
-    }
+    if (!c->capturing) return;
+    sl_kcache_capture_step(c, c->nslots);
+    if (!c->capturing) return;
+    sl_error_set(&c->cw.err, SL_ERR_INTERNAL, "the changelog capture of epoch %u lost track of %zu values", c->cap_ep, c->cap_left);
+    c->cw.failed = true;
+    c->cap_left = 0;
+    cap_complete(c);
 }
 
 void sl_kcache_capture_finish(sl_kcache *c) { capture_rest(c); }
@@ -853,39 +849,42 @@ static sl_status write_file(const char *path, const void *data, size_t n, sl_err
     return SL_OK;
 }
 
+/* Puts segment ep into the checkpoint directory out: a hard link (required for the segment still
+ * being written: the checkpoint must see what the capture appends), or a copy if allowed. */
+static sl_status link_segment(const sl_kcache *c, uint32_t ep, const char *out, bool copy_ok, sl_error *err)
+{
+    char src[4400], dst[4400];
+    seg_path(c, ep, src, sizeof src);
+    snprintf(dst, sizeof dst, "%s/%u%s", out, ep, SL_CHG_SUFFIX);
+    if ((copy_ok ? sl_fs_link_or_copy(src, dst) : link(src, dst)) == 0) return SL_OK;
+    return sl_error_set(err, SL_ERR_IO, "cannot link the changelog segment '%s' into '%s': %s", src, out, strerror(errno));
+}
+
 sl_status sl_kcache_changelog_barrier(sl_kcache *c, const char *out, bool now, uint32_t *ep, sl_error *err)
 {
     *ep = 0;
     if (!c->cl_dir) return SL_OK; /* no changelog: the freeze writes the dirty values back */
     if (c->capturing) capture_rest(c); /* the last epoch's capture first (usually over long ago) */
     if (sl_fs_mkdirs(out) != 0) return sl_error_set(err, SL_ERR_IO, "cannot create '%s': %s", out, strerror(errno));
-    char path[4400], src[4400];
+    char path[4400];
     snprintf(path, sizeof path, "%s/SLUICE_INSTANCE", out);
-    sl_status st = write_file(path, c->cl_instance, strlen(c->cl_instance), err);
+    const char *instance = strrchr(c->cl_dir, '/') ? strrchr(c->cl_dir, '/') + 1 : c->cl_dir;
+    sl_status st = write_file(path, instance, strlen(instance), err);
     bool full = c->need_full;
     /* the older segments this checkpoint needs, with which of their records */
     for (size_t i = 0; i < c->nsegs && !st && !full; i++) {
         kc_seg *g = &c->segs[i];
-        seg_path(c, g->ep, src, sizeof src);
-        snprintf(path, sizeof path, "%s/%u%s", out, g->ep, SL_CHG_SUFFIX);
-        if (sl_fs_link_or_copy(src, path) != 0) {
-            st = sl_error_set(err, SL_ERR_IO, "cannot link the changelog segment '%s' into '%s': %s", src, out, strerror(errno));
-            break;
-        }
-        snprintf(path, sizeof path, "%s/%u.live", out, g->ep);
+        if ((st = link_segment(c, g->ep, out, true, err))) break;
+        snprintf(path, sizeof path, "%s/%u%s", out, g->ep, SL_CHG_LIVE_SUFFIX);
         st = write_file(path, g->live, (g->nrec + 63) / 64 * 8, err);
     }
     size_t left = full ? c->ndirty : c->n_cur;
     uint32_t e = c->cur_ep;
     if (!st && left) { /* this epoch's segment: linked now, written by the capture */
-        seg_path(c, e, src, sizeof src);
-        if (!(st = sl_chg_open(&c->cw, src, err))) {
-            snprintf(path, sizeof path, "%s/%u%s", out, e, SL_CHG_SUFFIX);
-            if (link(src, path) != 0) {
-                st = sl_error_set(err, SL_ERR_IO, "cannot link the changelog segment '%s' into '%s': %s", src, out, strerror(errno));
-                sl_chg_free(&c->cw);
-                unlink(src);
-            }
+        seg_path(c, e, path, sizeof path);
+        if (!(st = sl_chg_open(&c->cw, path, err)) && (st = link_segment(c, e, out, false, err))) {
+            sl_chg_free(&c->cw);
+            unlink(path);
         }
     }
     if (st) return st;
@@ -893,10 +892,7 @@ sl_status sl_kcache_changelog_barrier(sl_kcache *c, const char *out, bool now, u
     c->n_cur = 0;
     *ep = e;
     if (!left) { /* nothing to capture: the epoch is over already */
-        pthread_mutex_lock(&c->fm);
-        c->done_ep = e;
-        pthread_cond_broadcast(&c->ccv);
-        pthread_mutex_unlock(&c->fm);
+        signal_done(c, e, NULL);
         return SL_OK;
     }
     c->segs = sl_xrealloc(c->segs, (c->nsegs + 1) * sizeof *c->segs);

@@ -71,7 +71,7 @@ sl_status sl_kcache_changelog(sl_kcache *c, const char *dir, sl_error *err);
 sl_status sl_kcache_changelog_barrier(sl_kcache *c, const char *out, bool now, uint32_t *ep, sl_error *err);
 bool sl_kcache_capturing(const sl_kcache *c);
 /* Captures what the running capture needs among the next `slots` table slots (owner). */
-sl_status sl_kcache_capture_step(sl_kcache *c, size_t slots);
+void sl_kcache_capture_step(sl_kcache *c, size_t slots);
 /* Ends the running capture now (owner; end of input). */
 void sl_kcache_capture_finish(sl_kcache *c);
 /* Waits (any thread) until the capture of epoch ep is over; its failure (a segment write), or an

@@ -282,18 +282,16 @@ sl_status sl_op_state_restore(sl_state *st, sl_kcache *cache, const sl_restore_c
         snprintf(paths[n++], len, "%s/state", ctx->parts[i].dir);
     }
     sl_status s = n ? sl_state_restore(st, (const char *const *)paths, n, ctx->kg_lo, ctx->kg_hi, err) : SL_OK;
-    if (!s && cache && n) sl_kcache_store_has_data(cache);
-    /* then the values the parts' caches held at the barrier (changelog segments) */
-    uint64_t applied = 0;
-    replay_target t = {st, cache};
-    for (int i = 0; i < n && !s; i++) {
-        size_t len = strlen(paths[i]) + 8;
-        char *cl = sl_xmalloc(len);
-        snprintf(cl, len, "%.*s/changelog", (int)(strlen(paths[i]) - 6), paths[i]);
-        s = sl_chg_replay(cl, ctx->kg_lo, ctx->kg_hi, replay_apply, &t, &applied, err);
-        free(cl);
-    }
     for (int i = 0; i < n; i++) free(paths[i]);
     free(paths);
+    if (!s && cache && n) sl_kcache_store_has_data(cache);
+    /* then the values the parts' caches held at the barrier (changelog segments) */
+    replay_target t = {st, cache};
+    for (int i = 0; i < ctx->nparts && !s; i++) {
+        if (!ctx->parts[i].dir) continue;
+        char cl[4200];
+        snprintf(cl, sizeof cl, "%s/changelog", ctx->parts[i].dir);
+        s = sl_chg_replay(cl, ctx->kg_lo, ctx->kg_hi, replay_apply, &t, err);
+    }
     return s;
 }
