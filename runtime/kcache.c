@@ -23,7 +23,8 @@
 #include "common/mem.h"
 #include "runtime/changelog.h"
 
-enum { F_DIRTY = 1, F_REF = 2, F_DEL = 4, F_GONE = 8 }; /* F_GONE: evicted, freed once written */
+/* F_GONE: evicted, freed once written; F_PEND: evicted and kept by a pending set until its batch is written */
+enum { F_DIRTY = 1, F_REF = 2, F_DEL = 4, F_GONE = 8, F_PEND = 16 };
 
 /* A cached value: this header, then the key bytes, then the value bytes, in one heap block. */
 typedef struct kc_block {
@@ -45,6 +46,16 @@ typedef struct kc_entry {
 #define KDATA(b) ((uint8_t *)((b) + 1))
 
 enum { WBQ_CAP = 2 }; /* write batches handed to the writer thread and not yet written, at most */
+
+/* What one write batch holds, for the reads that come before the writer has written it: its
+ * evicted values, kept and found by key hash (open addressing, cap slots, load <= 1/2; owned
+ * here until the batch is written), and a bit set (two bits per key hash) of its other values,
+ * for which a read waits for the writer. */
+typedef struct kc_pset {
+    uint64_t *bits;
+    kc_entry *tab;
+    size_t cap, n;
+} kc_pset;
 
 /* A changelog segment with records later checkpoints still need (changelog.h). */
 typedef struct kc_seg {
@@ -87,20 +98,21 @@ struct sl_kcache {
     size_t wq_len;
     bool wq_hands;
     /* write-behind: a full write batch goes to a writer thread (started with the first one),
-     * which writes the batches to the store oldest first, while the owner goes on; before any
-     * read of the store the owner waits until every batch handed is written (wb_drain), so a
+     * which writes the batches to the store oldest first, while the owner goes on. A read that
+     * misses the cache looks in the batches not yet written, newest first (pend_lookup): an
+     * evicted value is taken from there; a value whose block stayed in the cache (it may have
+     * changed since) makes the owner wait until every batch handed is written (wb_drain). So a
      * read never misses a value the cache has let go of; wb_waits counts the owner's waits */
     pthread_t wb_thread;
-    bool wb_started, wb_stop;
+    bool wb_started, wb_stop, wb_hold;
     pthread_mutex_t wbm;
     pthread_cond_t wb_work, wb_done;
     sl_state_batch *wbq[WBQ_CAP]; /* handed, not yet written: at most WBQ_CAP, then the owner waits */
     size_t wbq_head, wbq_len;
     uint64_t wb_waits;
-    /* which keys a read must wait for: bit sets (two bits per key hash) of the batch being built
-     * (pend[WBQ_CAP]) and of the batches in the queue's slots (kept until the slot is reused;
-     * the owner's alone) */
-    uint64_t *pend[WBQ_CAP + 1];
+    /* the pending sets of the batch being built (pend[WBQ_CAP]) and of the batches in the
+     * queue's slots (kept until the slot is reused; the owner's alone) */
+    kc_pset pend[WBQ_CAP + 1];
     /* changelog (sl_kcache_changelog; cl_dir NULL: off): at a barrier the values dirty now are
      * captured into a segment after it (capture_step, or when touched), so that the checkpoint
      * needs from the store only what it has; see changelog.h */
@@ -126,6 +138,7 @@ struct sl_kcache {
 enum { ENTRY_OVERHEAD = 16 }; /* malloc's own bookkeeping, roughly */
 enum { WQ_CAP = 16384 };      /* write-backs sorted (and committed) together */
 enum { PEND_BITS = 1 << 18 }; /* per pending batch: at most WQ_CAP keys, ~1.4% false positives */
+enum { PSET_MAX = 2 * WQ_CAP }; /* a pending set's slots, at most: a batch of evictions holds at most WQ_CAP */
 enum { CAP_PREFETCH = 8 };    /* the capture's scan prefetches the block this many slots ahead */
 /* The clock hand's step: odd, so it visits every slot of the power-of-two table once per round,
  * but spread over the table. A hand that steps by one evicts runs of neighbouring slots while
@@ -202,7 +215,7 @@ static void *wb_main(void *arg)
     sl_kcache *c = arg;
     pthread_mutex_lock(&c->wbm);
     for (;;) {
-        while (!c->wbq_len && !c->wb_stop) pthread_cond_wait(&c->wb_work, &c->wbm);
+        while ((!c->wbq_len || c->wb_hold) && !c->wb_stop) pthread_cond_wait(&c->wb_work, &c->wbm);
         if (!c->wbq_len) break;
         sl_state_batch *b = c->wbq[c->wbq_head]; /* stays queued until written: drained = empty */
         pthread_mutex_unlock(&c->wbm);
@@ -236,11 +249,83 @@ static bool pend_has(const uint64_t *bits, uint64_t h)
     return (bits[a / 64] >> (a % 64) & 1) && (bits[b / 64] >> (b % 64) & 1);
 }
 
-/* Whether the key with hash h may be in a batch handed to the writer (not yet written). */
-static bool pend_maybe(const sl_kcache *c, uint64_t h)
+/* Frees the evicted values set p kept (its batch is written) and empties it. */
+static void pset_clear(kc_pset *p)
 {
-    for (size_t i = 0; i < WBQ_CAP && c->pend[i]; i++)
-        if (pend_has(c->pend[i], h)) return true;
+    if (p->n) {
+        for (size_t i = 0; i < p->cap; i++)
+            if (p->tab[i].hash) free(p->tab[i].b);
+        memset(p->tab, 0, p->cap * sizeof *p->tab);
+        p->n = 0;
+    }
+    if (p->bits) memset(p->bits, 0, PEND_BITS / 8);
+}
+
+/* Keeps evicted block b (hash h, its value in p's batch now) in p; false if p is full. A block of
+ * the same key already there is older (a key is evicted once per shrink, and a shrink's
+ * write-backs are written in one pass): b replaces it. */
+static bool pset_keep(sl_kcache *c, kc_pset *p, uint64_t h, kc_block *b)
+{
+    if ((p->n + 1) * 2 > p->cap) { /* grow (the table stays for the set's later batches) */
+        size_t cap = p->cap ? 2 * p->cap : 256;
+        if (cap > PSET_MAX) return false;
+        kc_entry *t = sl_xcalloc(cap, sizeof *t);
+        for (size_t i = 0; i < p->cap; i++) {
+            if (!p->tab[i].hash) continue;
+            size_t j = p->tab[i].hash & (cap - 1);
+            while (t[j].hash) j = (j + 1) & (cap - 1);
+            t[j] = p->tab[i];
+        }
+        free(p->tab);
+        c->used += (cap - p->cap) * sizeof *t;
+        p->tab = t;
+        p->cap = cap;
+    }
+    size_t i = h & (p->cap - 1);
+    for (; p->tab[i].hash; i = (i + 1) & (p->cap - 1)) {
+        kc_block *o = p->tab[i].b;
+        if (p->tab[i].hash == h && o->sid == b->sid && o->kg == b->kg && o->klen == b->klen &&
+            memcmp(KDATA(o), KDATA(b), b->klen) == 0) {
+            free(o);
+            p->tab[i].b = b;
+            b->flags |= F_PEND;
+            return true;
+        }
+    }
+    p->tab[i] = (kc_entry){h, b};
+    p->n++;
+    b->flags |= F_PEND;
+    return true;
+}
+
+static kc_block *pset_find(const kc_pset *p, uint64_t h, int sid, int kg, const void *key, size_t klen)
+{
+    if (!p->n) return NULL;
+    for (size_t i = h & (p->cap - 1); p->tab[i].hash; i = (i + 1) & (p->cap - 1)) {
+        const kc_block *b = p->tab[i].b;
+        if (p->tab[i].hash == h && b->sid == sid && b->kg == kg && b->klen == klen && memcmp(KDATA(b), key, klen) == 0)
+            return p->tab[i].b;
+    }
+    return NULL;
+}
+
+/* Where a read that missed the cache finds the key's newest value among the batches not yet
+ * written: *kept = the evicted block holding it (NULL if none); returns true if the newest one
+ * it may be in is a value that stayed in the cache (then the read must wait for the writer). */
+static bool pend_lookup(sl_kcache *c, uint64_t h, int sid, int kg, const void *key, size_t klen, const kc_block **kept)
+{
+    *kept = NULL;
+    if (!c->pend[WBQ_CAP].bits) return false; /* nothing was ever written back */
+    pthread_mutex_lock(&c->wbm);
+    size_t head = c->wbq_head, len = c->wbq_len;
+    pthread_mutex_unlock(&c->wbm);
+    /* newest first: the batch being built, then the queued ones; a slot out of the queue was
+     * written (the store has its values, or newer ones) */
+    for (size_t k = 0; k <= len; k++) {
+        const kc_pset *p = k == 0 ? &c->pend[WBQ_CAP] : &c->pend[(head + len - k) % WBQ_CAP];
+        if ((*kept = pset_find(p, h, sid, kg, key, klen))) return false;
+        if (pend_has(p->bits, h)) return true;
+    }
     return false;
 }
 
@@ -259,13 +344,15 @@ static sl_status wb_hand(sl_kcache *c, sl_error *err)
 {
     sl_state_batch *b = sl_state_batch_take(c->store);
     if (!b) {
-        if (c->pend[WBQ_CAP]) memset(c->pend[WBQ_CAP], 0, PEND_BITS / 8);
-        return sl_state_batch_commit(c->store, err);
+        sl_status st = sl_state_batch_commit(c->store, err);
+        pset_clear(&c->pend[WBQ_CAP]);
+        return st;
     }
     if (!c->wb_started) {
         if (pthread_create(&c->wb_thread, NULL, wb_main, c) != 0) { /* no thread: write it here */
             sl_status st = sl_state_batch_write(c->store, b, err);
             sl_state_batch_free(c->store, b);
+            pset_clear(&c->pend[WBQ_CAP]);
             return st;
         }
         c->wb_started = true;
@@ -274,9 +361,9 @@ static sl_status wb_hand(sl_kcache *c, sl_error *err)
     if (c->wbq_len == WBQ_CAP) c->wb_waits++;
     while (c->wbq_len == WBQ_CAP) pthread_cond_wait(&c->wb_done, &c->wbm);
     size_t slot = (c->wbq_head + c->wbq_len) % WBQ_CAP;
-    uint64_t *done = c->pend[slot]; /* that slot's last batch is written */
+    kc_pset done = c->pend[slot]; /* that slot's last batch is written */
     c->pend[slot] = c->pend[WBQ_CAP];
-    memset(done, 0, PEND_BITS / 8);
+    pset_clear(&done);
     c->pend[WBQ_CAP] = done;
     c->wbq[slot] = b;
     c->wbq_len++;
@@ -300,7 +387,11 @@ void sl_kcache_destroy(sl_kcache *c)
     free(c->slots);
     free(c->bloom);
     free(c->wq);
-    for (size_t i = 0; i <= WBQ_CAP; i++) free(c->pend[i]);
+    for (size_t i = 0; i <= WBQ_CAP; i++) {
+        pset_clear(&c->pend[i]);
+        free(c->pend[i].bits);
+        free(c->pend[i].tab);
+    }
     sl_chg_free(&c->cw);
     for (size_t i = 0; i < c->nsegs; i++) free(c->segs[i].live);
     free(c->segs);
@@ -393,7 +484,12 @@ static sl_status wq_write(sl_kcache *c, sl_error *err)
         if (!st)
             st = (b->flags & F_DEL) ? sl_state_delete(c->store, b->sid, b->kg, KDATA(b), b->klen, NULL, 0, err)
                                     : sl_state_put(c->store, b->sid, b->kg, KDATA(b), b->klen, NULL, 0, KDATA(b) + b->klen, b->vlen, err);
-        if (b->flags & F_GONE) free(b);
+        if (!(b->flags & F_GONE)) continue;
+        uint64_t h = key_hash(b->sid, b->kg, KDATA(b), b->klen);
+        if (!pset_keep(c, &c->pend[WBQ_CAP], h, b)) { /* (not expected: a batch of evictions fits) */
+            pend_add(c->pend[WBQ_CAP].bits, h);
+            free(b);
+        }
     }
     c->wq_len = 0;
     return st;
@@ -529,11 +625,11 @@ static sl_status write_back(sl_kcache *c, uint64_t h, kc_block *b, sl_error *err
     }
     if (!c->wq) {
         c->wq = sl_xmalloc(sizeof *c->wq * WQ_CAP);
-        for (size_t i = 0; i <= WBQ_CAP; i++) c->pend[i] = sl_xcalloc(PEND_BITS / 64, sizeof(uint64_t));
+        for (size_t i = 0; i <= WBQ_CAP; i++) c->pend[i].bits = sl_xcalloc(PEND_BITS / 64, sizeof(uint64_t));
         c->used += sizeof *c->wq * WQ_CAP + (WBQ_CAP + 1) * PEND_BITS / 8;
     }
     c->wq[c->wq_len++] = (kc_wb){kc_order(b), b};
-    pend_add(c->pend[WBQ_CAP], h);
+    if (!(b->flags & F_GONE)) pend_add(c->pend[WBQ_CAP].bits, h); /* (evicted ones: wq_write keeps them) */
     if (c->wq_len < WQ_CAP) return SL_OK;
     sl_status st = wq_write(c, err);
     if (!st && c->wq_hands) { /* a batch holds its values: keep it small */
@@ -671,17 +767,25 @@ sl_status sl_kcache_get(sl_kcache *c, int sid, int kg, const void *key, size_t k
     c->st.misses++;
     *found = false;
     if (!bloom_maybe(c, h)) return SL_OK; /* never written to the store: absent */
-    c->st.store_reads++;
-    if (pend_maybe(c, h)) wb_drain(c); /* the value may be in a batch not yet written */
+    const kc_block *kept;
+    if (pend_lookup(c, h, sid, kg, key, klen, &kept)) wb_drain(c); /* its value is in a batch not yet written */
     sl_status st = bg_failure(c, err);
     if (st) return st;
     const void *v;
     size_t vn;
     bool in_store;
-    st = sl_state_get(c->store, sid, kg, key, klen, NULL, 0, &v, &vn, &in_store, err);
-    if (st || !in_store) return st;
+    if (kept) { /* evicted moment ago: its batch is not written yet */
+        c->st.pending_reads++;
+        if (kept->flags & F_DEL) return SL_OK;
+        v = KDATA(kept) + kept->klen;
+        vn = kept->vlen;
+    } else {
+        c->st.store_reads++;
+        st = sl_state_get(c->store, sid, kg, key, klen, NULL, 0, &v, &vn, &in_store, err);
+        if (st || !in_store) return st;
+    }
     e = insert(c, h, sid, kg, key, klen);
-    set_value(c, e, v, vn, F_REF); /* clean: the store has it */
+    set_value(c, e, v, vn, F_REF); /* clean: the store has it (or will, once its batch is written) */
     if ((st = shrink(c, e, err))) return st;
     e = refind(c, h, sid, kg, key, klen);
     *found = true;
@@ -768,7 +872,7 @@ sl_status sl_kcache_freeze(sl_kcache *c, uint64_t *gen, sl_error *err)
     if (st) return st;
     /* the snapshot writes this batch before the thaw, and nothing is evicted until then: reads
      * need not wait for it */
-    if (c->pend[WBQ_CAP]) memset(c->pend[WBQ_CAP], 0, PEND_BITS / 8);
+    if (c->pend[WBQ_CAP].bits) memset(c->pend[WBQ_CAP].bits, 0, PEND_BITS / 8);
     pthread_mutex_lock(&c->fm);
     *gen = ++c->freeze_gen;
     atomic_store_explicit(&c->frozen, true, memory_order_release);
@@ -785,6 +889,14 @@ void sl_kcache_thaw(sl_kcache *c, uint64_t gen, const sl_error *failure)
     pthread_mutex_unlock(&c->fm);
 }
 
+
+void sl_kcache_hold_writer(sl_kcache *c, bool hold)
+{
+    pthread_mutex_lock(&c->wbm);
+    c->wb_hold = hold;
+    pthread_cond_signal(&c->wb_work);
+    pthread_mutex_unlock(&c->wbm);
+}
 
 void sl_kcache_get_stats(const sl_kcache *c, sl_kcache_stats *st)
 {

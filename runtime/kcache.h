@@ -86,11 +86,17 @@ sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_
 
 typedef struct sl_kcache_stats {
     uint64_t hits, misses, store_reads, evictions, store_writes;
+    uint64_t pending_reads; /* misses answered from a write batch not yet written (no store read, no wait) */
     uint64_t freeze_waits; /* times the owner waited for a thaw (the cache was full while frozen) */
     uint64_t write_waits;  /* times the owner waited for the writer thread (queue full, or a read) */
     uint64_t captured, changelog_bytes; /* values copied into changelog segments, and their bytes */
     uint64_t bytes, entries;
 } sl_kcache_stats;
 void sl_kcache_get_stats(const sl_kcache *c, sl_kcache_stats *st);
+
+/* For tests: while held, the writer thread writes no batch (so the batches handed stay
+ * unwritten and reads of their values are answered from them). The owner must not hand more
+ * than two batches meanwhile (the third would wait for the writer forever). */
+void sl_kcache_hold_writer(sl_kcache *c, bool hold);
 
 #endif

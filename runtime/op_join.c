@@ -533,9 +533,10 @@ static void join_close(sl_operator *op)
         sl_kcache_stats cs;
         sl_kcache_get_stats(j->cache, &cs);
         fprintf(stderr,
-                "cache: hits %llu misses %llu store_reads %llu evictions %llu writes %llu write_waits %llu captured %llu "
-                "changelog_bytes %llu bytes %llu entries %llu\n",
+                "cache: hits %llu misses %llu store_reads %llu pending_reads %llu evictions %llu writes %llu write_waits %llu "
+                "captured %llu changelog_bytes %llu bytes %llu entries %llu\n",
                 (unsigned long long)cs.hits, (unsigned long long)cs.misses, (unsigned long long)cs.store_reads,
+                (unsigned long long)cs.pending_reads,
                 (unsigned long long)cs.evictions, (unsigned long long)cs.store_writes, (unsigned long long)cs.write_waits,
                 (unsigned long long)cs.captured, (unsigned long long)cs.changelog_bytes, (unsigned long long)cs.bytes,
                 (unsigned long long)cs.entries);

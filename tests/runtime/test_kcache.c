@@ -325,6 +325,88 @@ static void test_write_backs_reach_store(void **state)
     write_backs_reach_store(true);
 }
 
+/* A read of a value evicted a moment ago, whose write batch the writer thread has not written
+ * yet, is answered from that batch (no wait, no store read): the newest value, or "absent" for
+ * a delete. The writer is held here, so the values are certainly unwritten when read. */
+static void test_reads_of_unwritten_evictions(void **state)
+{
+    (void)state;
+    sl_state *s = open_store();
+    sl_kcache *c = sl_kcache_create(s, 1u << 20, false);
+    char k[16], v[512];
+    size_t kl;
+    sl_error err;
+    enum { OLD = 200 };
+    for (int i = 0; i < OLD; i++) { /* in the store, then deleted while the writer is held */
+        wb_key(i, k, &kl);
+        int n = wb_value(i, 1, v);
+        assert_int_equal(sl_kcache_put(c, 0, i % 7, k, kl, v, (size_t)n, &err), SL_OK);
+    }
+    assert_int_equal(sl_kcache_flush(c, &err), SL_OK);
+    sl_kcache_hold_writer(c, true);
+    for (int i = 0; i < OLD; i++) {
+        wb_key(i, k, &kl);
+        assert_int_equal(sl_kcache_delete(c, 0, i % 7, k, kl, &err), SL_OK);
+    }
+    /* new keys until the first eviction: one batch handed, not written */
+    sl_kcache_stats st;
+    int top = OLD;
+    do {
+        wb_key(top, k, &kl);
+        int n = wb_value(top, 2, v);
+        assert_int_equal(sl_kcache_put(c, 0, top % 7, k, kl, v, (size_t)n, &err), SL_OK);
+        top++;
+        sl_kcache_get_stats(c, &st);
+    } while (st.evictions == 0);
+    uint64_t writes = st.store_writes;
+    /* the deleted keys read as absent (reading them inserts nothing, so nothing more is evicted) */
+    for (int i = 0; i < OLD; i++) {
+        const void *got;
+        size_t gl;
+        bool found;
+        wb_key(i, k, &kl);
+        assert_int_equal(sl_kcache_get(c, 0, i % 7, k, kl, &got, &gl, &found, &err), SL_OK);
+        if (found) fail_msg("key %d was deleted, but a read while its delete waits for the writer finds it", i);
+    }
+    /* the new keys read as written: at most 10 of them from the batch (each comes back into the
+     * cache, and the cache has room for that many before it evicts again) */
+    for (int i = OLD; i < top && st.pending_reads < 10; i++) {
+        const void *got;
+        size_t gl;
+        bool found;
+        wb_key(i, k, &kl);
+        assert_int_equal(sl_kcache_get(c, 0, i % 7, k, kl, &got, &gl, &found, &err), SL_OK);
+        int n = wb_value(i, 2, v);
+        if (!found || gl != (size_t)n || memcmp(got, v, gl) != 0) fail_msg("key %d: found %d, want its value", i, found);
+        sl_kcache_get_stats(c, &st);
+    }
+    sl_kcache_get_stats(c, &st);
+    if (st.pending_reads == 0) fail_msg("no read was answered from the batch the writer holds (%llu evicted)", (unsigned long long)writes);
+    assert_int_equal(st.store_writes, writes); /* nothing more was evicted */
+    for (int i = OLD; i < OLD + 3; i++) { /* not written yet: the store still has none of them */
+        const void *got;
+        size_t gl;
+        bool found;
+        wb_key(i, k, &kl);
+        assert_int_equal(sl_state_get(s, 0, i % 7, k, kl, NULL, 0, &got, &gl, &found, &err), SL_OK);
+        assert_false(found);
+    }
+    sl_kcache_hold_writer(c, false);
+    assert_int_equal(sl_kcache_flush(c, &err), SL_OK);
+    for (int i = 0; i < top; i++) {
+        const void *got;
+        size_t gl;
+        bool found;
+        wb_key(i, k, &kl);
+        assert_int_equal(sl_state_get(s, 0, i % 7, k, kl, NULL, 0, &got, &gl, &found, &err), SL_OK);
+        int n = wb_value(i, 2, v);
+        if (found != (i >= OLD) || (found && (gl != (size_t)n || memcmp(got, v, gl) != 0)))
+            fail_msg("key %d: the store has %d, want %s", i, found, i >= OLD ? "its value" : "none");
+    }
+    sl_kcache_destroy(c);
+    sl_state_close(s);
+}
+
 /* The writer thread's write fails (a file size limit here, as a full disk would make it): the
  * owner's next call returns the error, saying the values were written behind and are lost, and
  * so does every call after it; nothing crashes and nothing goes on silently. */
@@ -570,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_abandoned_snapshot_keeps_values),
         cmocka_unit_test(test_generations_and_failure),
         cmocka_unit_test(test_write_backs_reach_store),
+        cmocka_unit_test(test_reads_of_unwritten_evictions),
         cmocka_unit_test(test_writer_failure_is_reported),
         cmocka_unit_test(test_changelog_checkpoints_are_exact),
         cmocka_unit_test(test_changelog_write_failure),
