@@ -16,43 +16,113 @@
 
 enum { CHG_BUF = 1 << 20, CHG_HDR = 12, CHG_MAGIC_LEN = 8 };
 
-static void chg_fail(sl_chg_writer *w, const char *what)
+/* Records the first failure (under w->m). */
+static void chg_fail_locked(sl_chg_writer *w, const sl_error *e)
 {
-    if (w->failed) return;
-    w->failed = true;
-    sl_error_set(&w->err, SL_ERR_IO, "writing the changelog segment '%s' failed (%s): %s", w->path, what, strerror(errno));
-    sl_error_hint(&w->err, "the checkpoint fails; free space in the state directory (io.tmp.dirs) and the next checkpoint captures every value again");
+    if (atomic_load(&w->failed)) return;
+    w->err = *e;
+    atomic_store(&w->failed, true);
 }
 
-static void chg_write_out(sl_chg_writer *w)
+void sl_chg_fail(sl_chg_writer *w, const sl_error *e)
+{
+    pthread_mutex_lock(&w->m);
+    chg_fail_locked(w, e);
+    pthread_mutex_unlock(&w->m);
+}
+
+/* Writes n bytes of p at the file's end (offset w->written); the thread's, or the owner's once
+ * the thread has ended. */
+static void chg_write(sl_chg_writer *w, const uint8_t *p, size_t n)
 {
     uint64_t at = w->written;
-    for (size_t off = 0; off < w->len && !w->failed;) {
-        ssize_t n = write(w->fd, w->buf + off, w->len - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            if (n == 0) errno = EIO;
-            chg_fail(w, "write");
+    for (size_t off = 0; off < n && !atomic_load(&w->failed);) {
+        ssize_t k = write(w->fd, p + off, n - off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            if (k == 0) errno = EIO;
+            sl_error e;
+            sl_error_set(&e, SL_ERR_IO, "writing the changelog segment '%s' failed (write): %s", w->path, strerror(errno));
+            sl_error_hint(&e, "the checkpoint fails; free space in the state directory (io.tmp.dirs) and the next checkpoint captures every value again");
+            sl_chg_fail(w, &e);
             break;
         }
-        off += (size_t)n;
+        off += (size_t)k;
     }
-    w->written += w->len;
+    w->written += n;
     /* start writing it to disk now (without waiting): the checkpoint's upload syncs the file, and
      * would otherwise wait for all of it at once */
-    if (!w->failed && w->len) (void)sync_file_range(w->fd, (off_t)at, (off_t)w->len, SYNC_FILE_RANGE_WRITE);
+    if (!atomic_load(&w->failed) && n) (void)sync_file_range(w->fd, (off_t)at, (off_t)n, SYNC_FILE_RANGE_WRITE);
+}
+
+static void *chg_main(void *arg)
+{
+    sl_chg_writer *w = arg;
+    pthread_mutex_lock(&w->m);
+    for (;;) {
+        while (!w->out && !w->stop) pthread_cond_wait(&w->cv, &w->m);
+        if (!w->out) break;
+        uint8_t *p = w->out;
+        size_t n = w->out_len;
+        pthread_mutex_unlock(&w->m);
+        chg_write(w, p, n);
+        pthread_mutex_lock(&w->m);
+        w->spare = p;
+        w->out = NULL;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->m);
+    return NULL;
+}
+
+/* Hands the owner's full buffer to the thread (waiting while it still writes the last one) and
+ * takes the free one; writes it here if no thread can be started. */
+static void chg_hand(sl_chg_writer *w)
+{
+    if (!w->th_started) {
+        if (pthread_create(&w->th, NULL, chg_main, w) != 0) {
+            chg_write(w, w->buf, w->len);
+            w->len = 0;
+            return;
+        }
+        w->th_started = true;
+    }
+    pthread_mutex_lock(&w->m);
+    while (w->out) pthread_cond_wait(&w->cv, &w->m);
+    uint8_t *next = w->spare ? w->spare : sl_xmalloc(CHG_BUF);
+    w->spare = NULL;
+    w->out = w->buf;
+    w->out_len = w->len;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->m);
+    w->buf = next;
     w->len = 0;
+}
+
+/* Ends the thread once it has written what it was handed. */
+static void chg_join(sl_chg_writer *w)
+{
+    if (!w->th_started) return;
+    pthread_mutex_lock(&w->m);
+    w->stop = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->m);
+    pthread_join(w->th, NULL);
+    w->th_started = false;
 }
 
 sl_status sl_chg_open(sl_chg_writer *w, const char *path, sl_error *err)
 {
     memset(w, 0, sizeof *w);
+    w->fd = -1;
+    pthread_mutex_init(&w->m, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    atomic_init(&w->failed, false);
     w->path = sl_xstrdup(path);
     w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0) {
         sl_status st = sl_error_set(err, SL_ERR_IO, "cannot create the changelog segment '%s': %s", path, strerror(errno));
-        free(w->path);
-        w->path = NULL;
+        sl_chg_free(w);
         return st;
     }
     w->buf = sl_xmalloc(CHG_BUF);
@@ -64,7 +134,7 @@ sl_status sl_chg_open(sl_chg_writer *w, const char *path, sl_error *err)
 static void chg_put(sl_chg_writer *w, const void *p, size_t n)
 {
     while (n) {
-        if (w->len == CHG_BUF) chg_write_out(w);
+        if (w->len == CHG_BUF) chg_hand(w);
         size_t k = CHG_BUF - w->len < n ? CHG_BUF - w->len : n;
         memcpy(w->buf + w->len, p, k);
         w->len += k;
@@ -84,7 +154,7 @@ void sl_chg_append(sl_chg_writer *w, int op, int sid, int kg, const void *key, s
     memcpy(h + 4, &kl, 4);
     memcpy(h + 8, &vl, 4);
     w->bytes += CHG_HDR + klen + vlen;
-    if (w->failed) return;
+    if (atomic_load_explicit(&w->failed, memory_order_relaxed)) return;
     chg_put(w, h, CHG_HDR);
     chg_put(w, key, klen);
     if (vlen) chg_put(w, val, vlen);
@@ -93,22 +163,33 @@ void sl_chg_append(sl_chg_writer *w, int op, int sid, int kg, const void *key, s
 sl_status sl_chg_close(sl_chg_writer *w, sl_error *err)
 {
     if (w->fd >= 0) {
-        if (!w->failed) chg_write_out(w);
-        if (close(w->fd) != 0 && !w->failed) chg_fail(w, "close");
+        chg_join(w);
+        if (!atomic_load(&w->failed)) chg_write(w, w->buf, w->len);
+        w->len = 0;
+        if (close(w->fd) != 0 && !atomic_load(&w->failed)) {
+            sl_error e;
+            sl_error_set(&e, SL_ERR_IO, "writing the changelog segment '%s' failed (close): %s", w->path, strerror(errno));
+            sl_chg_fail(w, &e);
+        }
         w->fd = -1;
     }
-    free(w->buf);
-    w->buf = NULL;
-    if (!w->failed) return SL_OK;
+    if (!atomic_load(&w->failed)) return SL_OK;
     if (err) *err = w->err;
     return w->err.code;
 }
 
 void sl_chg_free(sl_chg_writer *w)
 {
-    if (w->fd >= 0) close(w->fd);
-    free(w->buf);
-    free(w->path);
+    if (w->path) { /* opened (else: zeroed, or freed already) */
+        chg_join(w);
+        if (w->fd >= 0) close(w->fd);
+        free(w->buf);
+        free(w->out);
+        free(w->spare);
+        free(w->path);
+        pthread_mutex_destroy(&w->m);
+        pthread_cond_destroy(&w->cv);
+    }
     memset(w, 0, sizeof *w);
     w->fd = -1;
 }

@@ -18,6 +18,8 @@
 #ifndef SLUICE_RUNTIME_CHANGELOG_H
 #define SLUICE_RUNTIME_CHANGELOG_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,15 +32,26 @@ enum { SL_CHG_PUT = 1, SL_CHG_DELETE = 2 };
 #define SL_CHG_SUFFIX ".chg"
 #define SL_CHG_LIVE_SUFFIX ".live"
 
-/* A segment being written by its owner (buffered; a failed write is kept and reported once). */
+/* A segment being written by its owner (buffered; a failed write is kept and reported once).
+ * The owner fills one buffer while a thread of the writer's own (started by the first full
+ * buffer, ended by close) writes the other to the file: the kernel's copy into the page cache
+ * costs the owner (the join's thread, during a capture) nothing. */
 typedef struct sl_chg_writer {
     int fd;
     char *path;
-    uint8_t *buf;
+    uint8_t *buf; /* the owner's */
     size_t len;
-    uint64_t bytes;   /* written or buffered */
-    uint64_t written; /* written to the file */
-    bool failed;
+    uint64_t bytes; /* appended (the owner's) */
+    /* under m: a full buffer handed to the thread (out, NULL: none), the free one (spare), what
+     * the thread wrote to the file, and the first failure */
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    pthread_t th;
+    bool th_started, stop;
+    uint8_t *out, *spare;
+    size_t out_len;
+    uint64_t written;
+    atomic_bool failed;
     sl_error err;
 } sl_chg_writer;
 
@@ -50,6 +63,9 @@ void sl_chg_append(sl_chg_writer *w, int op, int sid, int kg, const void *key, s
 sl_status sl_chg_close(sl_chg_writer *w, sl_error *err);
 /* Frees w (closing it unwritten if still open). */
 void sl_chg_free(sl_chg_writer *w);
+
+/* Fails the segment with e (the owner's own finding); close returns it. */
+void sl_chg_fail(sl_chg_writer *w, const sl_error *e);
 
 /* Restore: calls fn for every needed record of every segment in dir (see above) whose key group
  * is in [kg_lo, kg_hi] (val NULL: a delete). A damaged segment or bit set is an error naming the

@@ -943,8 +943,9 @@ static void capture_rest(sl_kcache *c)
     if (!c->capturing) return;
     sl_kcache_capture_step(c, c->nslots);
     if (!c->capturing) return;
-    sl_error_set(&c->cw.err, SL_ERR_INTERNAL, "the changelog capture of epoch %u lost track of %zu values", c->cap_ep, c->cap_left);
-    c->cw.failed = true;
+    sl_error e;
+    sl_error_set(&e, SL_ERR_INTERNAL, "the changelog capture of epoch %u lost track of %zu values", c->cap_ep, c->cap_left);
+    sl_chg_fail(&c->cw, &e);
     c->cap_left = 0;
     cap_complete(c);
 }
