@@ -39,9 +39,14 @@ typedef struct kc_block {
 
 /* A table slot: 16 bytes, so the table costs little next to the values. */
 typedef struct kc_entry {
-    uint64_t hash; /* 0 = empty slot */
+    uint64_t hash; /* 0 = empty slot; the key's hash (bit 63 clear) | KC_CAP */
     kc_block *b;
 } kc_entry;
+
+/* In a slot's hash: its block changed since its last capture (set when it is made dirty with a
+ * changelog, cleared by the capture's scan). The scan reads a block only where it is set: at
+ * 10M keys a quarter of the slots, instead of a cache miss for every slot. */
+#define KC_CAP (UINT64_C(1) << 63)
 
 #define KDATA(b) ((uint8_t *)((b) + 1))
 
@@ -149,7 +154,7 @@ enum { CAP_PREFETCH = 8 };    /* the capture's scan prefetches the block this ma
 
 static uint64_t key_hash(int sid, int kg, const void *key, size_t klen)
 {
-    uint64_t h = sl_hash64_seed(key, klen, ((uint64_t)(unsigned)sid << 16 | (unsigned)kg) * 0x9e3779b97f4a7c15u + 1);
+    uint64_t h = sl_hash64_seed(key, klen, ((uint64_t)(unsigned)sid << 16 | (unsigned)kg) * 0x9e3779b97f4a7c15u + 1) & ~KC_CAP;
     return h ? h : 1;
 }
 
@@ -431,7 +436,8 @@ static kc_entry *find(sl_kcache *c, uint64_t h, int sid, int kg, const void *key
     for (size_t i = h & (c->nslots - 1);; i = (i + 1) & (c->nslots - 1)) {
         kc_entry *e = &c->slots[i];
         if (!e->hash) return NULL;
-        if (e->hash == h && e->b->sid == sid && e->b->kg == kg && e->b->klen == klen && memcmp(KDATA(e->b), key, klen) == 0) return e;
+        if ((e->hash & ~KC_CAP) == h && e->b->sid == sid && e->b->kg == kg && e->b->klen == klen && memcmp(KDATA(e->b), key, klen) == 0)
+            return e;
     }
 }
 
@@ -593,11 +599,12 @@ static void cl_touch(sl_kcache *c, kc_block *b)
     b->ep = 0;
 }
 
-/* Block b was made dirty now (after cl_touch). */
-static void cl_dirtied(sl_kcache *c, kc_block *b)
+/* Entry e's block was made dirty now (after cl_touch). */
+static void cl_dirtied(sl_kcache *c, kc_entry *e)
 {
     if (!c->cl_dir) return;
-    b->ep = 2 * c->cur_ep;
+    e->b->ep = 2 * c->cur_ep;
+    e->hash |= KC_CAP;
     c->n_cur++;
 }
 
@@ -679,7 +686,7 @@ static sl_status shrink(sl_kcache *c, const kc_entry *keep_e, sl_error *err)
             continue;
         }
         kc_block *b = e->b;
-        uint64_t h = e->hash;
+        uint64_t h = e->hash & ~KC_CAP;
         b->flags |= F_GONE;
         c->used -= (uint64_t)b->cap + sizeof(kc_block) + ENTRY_OVERHEAD;
         c->st.evictions++;
@@ -803,7 +810,7 @@ sl_status sl_kcache_put(sl_kcache *c, int sid, int kg, const void *key, size_t k
     bool was_dirty = e->b->flags & F_DIRTY;
     cl_touch(c, e->b);
     set_value(c, e, val, vlen, F_DIRTY | F_REF);
-    cl_dirtied(c, e->b);
+    cl_dirtied(c, e);
     if (!was_dirty) c->ndirty++;
     return shrink(c, e, err);
 }
@@ -828,7 +835,7 @@ sl_status sl_kcache_delete(sl_kcache *c, int sid, int kg, const void *key, size_
     bool was_dirty = e->b->flags & F_DIRTY;
     cl_touch(c, e->b);
     set_value(c, e, NULL, 0, F_DIRTY | F_DEL | F_REF); /* a tombstone, written back on eviction */
-    cl_dirtied(c, e->b);
+    cl_dirtied(c, e);
     if (!was_dirty) c->ndirty++;
     return shrink(c, e, err);
 }
@@ -843,7 +850,7 @@ static sl_status write_back_all(sl_kcache *c, bool hand, sl_error *err)
     sl_state_batch_begin(c->store);
     c->wq_hands = hand;
     for (size_t i = 0; i < c->nslots && c->ndirty && !st; i++)
-        if (c->slots[i].hash) st = write_back(c, c->slots[i].hash, c->slots[i].b, err);
+        if (c->slots[i].hash) st = write_back(c, c->slots[i].hash & ~KC_CAP, c->slots[i].b, err);
     return wq_finish(c, st, hand, err);
 }
 
@@ -928,9 +935,12 @@ void sl_kcache_capture_step(sl_kcache *c, size_t slots)
         /* the blocks are all over the heap: fetch the one a few slots ahead meanwhile (halves
          * the capture's time at 10M keys) */
         const kc_entry *ahead = &c->slots[(c->cap_pos + CAP_PREFETCH) & (c->nslots - 1)];
-        if (ahead->hash) __builtin_prefetch(ahead->b);
+        if ((ahead->hash & KC_CAP) || (c->cap_full && ahead->hash)) __builtin_prefetch(ahead->b);
         kc_entry *e = &c->slots[c->cap_pos++];
-        if (e->hash && needs_capture(c, e->b)) capture(c, e->b);
+        /* a full capture also takes the values captured before (their flags are clear) */
+        if (!(e->hash & KC_CAP) && !(c->cap_full && e->hash)) continue;
+        if (needs_capture(c, e->b)) capture(c, e->b);
+        if (e->b->ep != 2 * c->cur_ep) e->hash &= ~KC_CAP; /* (else: changed since the barrier) */
     }
 }
 
