@@ -21,6 +21,7 @@
 #include "common/strbuf.h"
 #include "runtime/changelog.h"
 #include "runtime/cpstore.h"
+#include "state/state.h"
 
 /* ---- settings ------------------------------------------------------------------------------------ */
 
@@ -420,6 +421,7 @@ sl_status sl_cp_create(const sl_cp_settings *s, const char *tmp_dir, FILE *log, 
     snprintf(buf, sizeof buf, "%s/sluice-cp-%d-%.8s", tmp_dir ? tmp_dir : "/tmp", (int)getpid(), cp->job_id);
     cp->local_root = sl_xstrdup(buf);
     sl_status st = SL_OK;
+    sl_state_workdir_cleanup(tmp_dir ? tmp_dir : "/tmp"); /* what a killed run left there */
     if (sl_fs_mkdirs(cp->local_root) != 0)
         st = sl_error_set(err, SL_ERR_IO, "cannot create the local checkpoint directory '%s' (io.tmp.dirs): %s", cp->local_root, strerror(errno));
     if (!st && cp->set.dir) {

@@ -87,12 +87,19 @@ int sl_state_key_cmp(int sid_a, int kg_a, const void *key_a, size_t klen_a, int 
 
 void sl_state_workdir_remove(const char *path) { sl_fs_remove_tree(path); }
 
-/* The pid in "sluice-state-<pid>-...", or -1. */
+/* The per-process working directories a crashed or killed process leaves behind in io.tmp.dirs:
+ * RocksDB stores, the join's changelog segments (runtime/keyed.c), local checkpoint directories
+ * (runtime/checkpoint.c) and the exactly-once Kafka sink's spill files. None is read by a later
+ * process (a restart restores from execution.checkpointing.dir). */
+static const char *const workdir_prefixes[] = {WORKDIR_PREFIX, "sluice-changelog-", "sluice-cp-", "sluice-kafka-wal-"};
+
+/* The pid in "<prefix><pid>-...", or -1. */
 static long workdir_pid(const char *name)
 {
-    size_t pl = strlen(WORKDIR_PREFIX);
-    if (strncmp(name, WORKDIR_PREFIX, pl) != 0) return -1;
-    const char *p = name + pl;
+    const char *p = NULL;
+    for (size_t i = 0; i < sizeof workdir_prefixes / sizeof *workdir_prefixes && !p; i++)
+        if (strncmp(name, workdir_prefixes[i], strlen(workdir_prefixes[i])) == 0) p = name + strlen(workdir_prefixes[i]);
+    if (!p) return -1;
     long pid = 0;
     int digits = 0;
     for (; *p >= '0' && *p <= '9'; p++, digits++) {

@@ -197,6 +197,11 @@ sl_status sl_state_scan_group(sl_state *s, int sid, int kg, sl_state_iter **it, 
 bool sl_state_iter_next_entry(sl_state_iter *it, const void **key, size_t *klen, const void **ukey, size_t *uklen,
                               const void **val, size_t *vlen);
 
+/* Removes the per-process working directories that dead processes left in dir (a crashed or killed
+ * run's): sluice-state-, sluice-changelog-, sluice-cp-, sluice-kafka-wal- followed by the pid;
+ * returns how many. */
+int sl_state_workdir_cleanup(const char *dir);
+
 #ifdef SL_STATE_INTERNAL
 /* ---- Internal: shared by the sources in state/ and white-box tests; not part of the interface. ---- */
 struct sl_state_entry;
@@ -275,7 +280,6 @@ size_t sl_state_key_encode(uint8_t *out, int sid, int kg, const void *key, size_
                            size_t uklen);
 /* Working directories: <dir>/sluice-state-<pid>-<name>-<random>. */
 sl_status sl_state_workdir_create(const char *dir, const char *name, char **path, sl_error *err);
-int sl_state_workdir_cleanup(const char *dir); /* removes dirs of dead pids; returns how many */
 void sl_state_workdir_remove(const char *path);
 
 sl_status sl_state_rocksdb_open(const sl_state_options *o, sl_state **out, sl_error *err);

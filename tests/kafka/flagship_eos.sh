@@ -57,8 +57,8 @@ grep -q "'sink.delivery-guarantee' = 'exactly-once'" "$tmp/job.sql"; check "the 
 from=""
 kills=0
 for ((k = 0; k < KILLS; k++)); do
-  "$BIN" sql -D parallelism.default=$PAR -D taskmanager.numberOfTaskSlots=$PAR -f "$tmp/job.sql" ${from:+-s "$from"} \
-    >"$tmp/job.out.$k" 2>"$tmp/job.err.$k" &
+  "$BIN" sql -D parallelism.default=$PAR -D taskmanager.numberOfTaskSlots=$PAR -D io.tmp.dirs="$tmp/io" -f "$tmp/job.sql" \
+    ${from:+-s "$from"} >"$tmp/job.out.$k" 2>"$tmp/job.err.$k" &
   job_pid=$!
   # wait for a checkpoint of this run, then kill at a random moment within the next 2 s
   before=$(latest_chk "$tmp/chk")
@@ -84,6 +84,10 @@ for ((k = 0; k < KILLS; k++)); do
   fi
 done
 check "killed with SIGKILL $kills times, restarted from the newest checkpoint each time" $((kills != KILLS))
+# what the killed runs left in io.tmp.dirs (RocksDB stores, the join's changelog, local checkpoint
+# directories, the sink's spill files) was removed by the run after them: only the running one's is there
+stale=$(ls "$tmp/io" | grep -E '^sluice-(state|changelog|cp|kafka-wal)-[0-9]+-' | grep -c -v -E "^sluice-[a-z-]+-$job_pid-")
+check "the killed runs' working directories in io.tmp.dirs are gone ($stale left)" $((stale != 0))
 
 # an injected task failure in the next run: the restart strategy recovers in-process from the
 # latest checkpoint; a graceful stop then takes a savepoint (and commits up to it)
@@ -98,7 +102,8 @@ stop_run() { # <run index>: SIGTERM, wait, the savepoint's path
 run_from() { # <run index> <parallelism> <from> [extra args]
   local k=$1 p=$2 f=$3
   shift 3
-  "$BIN" sql -D parallelism.default=$p -D taskmanager.numberOfTaskSlots=$p -f "$tmp/job.sql" -s "$f" "$@" >"$tmp/job.out.$k" 2>"$tmp/job.err.$k" &
+  "$BIN" sql -D parallelism.default=$p -D taskmanager.numberOfTaskSlots=$p -D io.tmp.dirs="$tmp/io" -f "$tmp/job.sql" -s "$f" "$@" \
+    >"$tmp/job.out.$k" 2>"$tmp/job.err.$k" &
   job_pid=$!
 }
 k=$((KILLS + 1))

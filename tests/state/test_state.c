@@ -612,7 +612,7 @@ static void test_stale_dirs_removed(void **state)
     if (child == 0) _exit(0);
     int ws;
     assert_int_equal(waitpid(child, &ws, 0), child);
-    char parent[300], dead[400], dead_file[500], live[400], mine[400], other[400];
+    char parent[300], dead[400], dead_file[500], live[400], mine[400], other[400], dead_cl[400], dead_cp[400], shared[400];
     snprintf(parent, sizeof parent, "%s/stale", tmp_root);
     assert_int_equal(mkdir(parent, 0755), 0);
     snprintf(dead, sizeof dead, "%s/sluice-state-%ld-op-1-abcdef", parent, (long)child);
@@ -630,16 +630,28 @@ static void test_stale_dirs_removed(void **state)
     assert_int_equal(mkdir(live, 0755), 0);
     assert_int_equal(mkdir(mine, 0755), 0);
     assert_int_equal(mkdir(other, 0755), 0);
+    /* the join's changelog and the local checkpoint directories of a killed run go too; the
+     * default checkpoint storage (no pid in its name) stays */
+    snprintf(dead_cl, sizeof dead_cl, "%s/sluice-changelog-%ld-join-0-Xy12ab", parent, (long)child);
+    snprintf(dead_cp, sizeof dead_cp, "%s/sluice-cp-%ld-0123abcd", parent, (long)child);
+    snprintf(shared, sizeof shared, "%s/sluice-checkpoints", parent);
+    assert_int_equal(mkdir(dead_cl, 0755), 0);
+    assert_int_equal(mkdir(dead_cp, 0755), 0);
+    assert_int_equal(mkdir(shared, 0755), 0);
 
     sl_state *s = open_store(SL_STATE_ROCKSDB, 0, parent);
     assert_false(exists(dead));
+    assert_false(exists(dead_cl));
+    assert_false(exists(dead_cp));
     assert_true(exists(live));
     assert_true(exists(mine));
     assert_true(exists(other));
+    assert_true(exists(shared));
     sl_state_close(s);
     rmdir(live);
     rmdir(mine);
     rmdir(other);
+    rmdir(shared);
 }
 
 static void test_unwritable_dir(void **state)
