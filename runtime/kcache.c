@@ -23,8 +23,8 @@
 #include "common/mem.h"
 #include "runtime/changelog.h"
 
-/* F_GONE: evicted, freed once written; F_PEND: evicted and kept by a pending set until its batch is written */
-enum { F_DIRTY = 1, F_REF = 2, F_DEL = 4, F_GONE = 8, F_PEND = 16 };
+/* F_GONE: evicted; freed once written (kept by its batch's pending set until then) */
+enum { F_DIRTY = 1, F_REF = 2, F_DEL = 4, F_GONE = 8 };
 
 /* A cached value: this header, then the key bytes, then the value bytes, in one heap block. */
 typedef struct kc_block {
@@ -293,13 +293,11 @@ static bool pset_keep(sl_kcache *c, kc_pset *p, uint64_t h, kc_block *b)
             memcmp(KDATA(o), KDATA(b), b->klen) == 0) {
             free(o);
             p->tab[i].b = b;
-            b->flags |= F_PEND;
             return true;
         }
     }
     p->tab[i] = (kc_entry){h, b};
     p->n++;
-    b->flags |= F_PEND;
     return true;
 }
 
@@ -781,7 +779,7 @@ sl_status sl_kcache_get(sl_kcache *c, int sid, int kg, const void *key, size_t k
     const void *v;
     size_t vn;
     bool in_store;
-    if (kept) { /* evicted moment ago: its batch is not written yet */
+    if (kept) { /* evicted a moment ago: its batch is not written yet */
         c->st.pending_reads++;
         if (kept->flags & F_DEL) return SL_OK;
         v = KDATA(kept) + kept->klen;
