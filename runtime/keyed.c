@@ -107,8 +107,8 @@ static sl_status open_store(sl_operator *op, uint64_t budget, int64_t ttl_ms, bo
          * instead: no write-ahead log to write all along and to copy every time */
         .snapshot_wal = takes_checkpoints(job) && !async_snapshots,
         /* and, as that flush is what its checkpoints wait for most, four memtables instead of
-         * two, each flushed sooner (level-0 compactions start at 8 files instead of 4, so they
-         * come as often as before): at 10M keys, checkpoint duration p99 1.3-1.6 s -> 0.93 s
+         * two, each flushed sooner (level-0 compactions start at 12 files instead of 4: see
+         * state_rocksdb.c): at 10M keys, checkpoint duration p99 1.3-1.6 s -> 0.93 s
          * (bench/checkpoint) */
         .memtables = async_snapshots && takes_checkpoints(job) ? 4 : 0,
     };

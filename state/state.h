@@ -72,7 +72,8 @@ typedef struct sl_state_options {
                                     snapshot copies that log instead of flushing the memtables,
                                     which keeps the snapshot's synchronous part short */
     int memtables;               /* rocksdb: the write buffer is split into this many memtables
-                                    (0 = 2); a level-0 compaction starts at twice as many files.
+                                    (0 = 2); with more than 2, a level-0 compaction starts at
+                                    three times as many files.
                                     More, smaller memtables: a snapshot that flushes them (the
                                     join's) has less to flush, at the same compaction rate */
 } sl_state_options;
