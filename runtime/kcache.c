@@ -75,6 +75,7 @@ typedef struct kc_seg {
 typedef struct kc_wb {
     uint64_t order;
     kc_block *b;
+    uint64_t hash; /* the key's (an evicted block's pending set is keyed by it) */
 } kc_wb;
 
 struct sl_kcache {
@@ -489,7 +490,7 @@ static sl_status wq_write(sl_kcache *c, sl_error *err)
             st = (b->flags & F_DEL) ? sl_state_delete(c->store, b->sid, b->kg, KDATA(b), b->klen, NULL, 0, err)
                                     : sl_state_put(c->store, b->sid, b->kg, KDATA(b), b->klen, NULL, 0, KDATA(b) + b->klen, b->vlen, err);
         if (!(b->flags & F_GONE)) continue;
-        uint64_t h = key_hash(b->sid, b->kg, KDATA(b), b->klen);
+        uint64_t h = c->wq[i].hash;
         if (!pset_keep(c, &c->pend[WBQ_CAP], h, b)) { /* (not expected: a batch of evictions fits) */
             pend_add(c->pend[WBQ_CAP].bits, h);
             free(b);
@@ -633,7 +634,7 @@ static sl_status write_back(sl_kcache *c, uint64_t h, kc_block *b, sl_error *err
         for (size_t i = 0; i <= WBQ_CAP; i++) c->pend[i].bits = sl_xcalloc(PEND_BITS / 64, sizeof(uint64_t));
         c->used += sizeof *c->wq * WQ_CAP + (WBQ_CAP + 1) * PEND_BITS / 8;
     }
-    c->wq[c->wq_len++] = (kc_wb){kc_order(b), b};
+    c->wq[c->wq_len++] = (kc_wb){kc_order(b), b, h};
     if (!(b->flags & F_GONE)) pend_add(c->pend[WBQ_CAP].bits, h); /* (evicted ones: wq_write keeps them) */
     if (c->wq_len < WQ_CAP) return SL_OK;
     sl_status st = wq_write(c, err);
