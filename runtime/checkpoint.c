@@ -1209,7 +1209,8 @@ void sl_cp_inflight_done(sl_checkpointer *cp, sl_task *t, int64_t id, uint64_t b
 static bool immutable_file(const char *path)
 {
     size_t n = strlen(path);
-    return n > 4 && (strcmp(path + n - 4, ".sst") == 0 || strcmp(path + n - 4, SL_CHG_SUFFIX) == 0);
+    return n > 4 && (strcmp(path + n - 4, ".sst") == 0 || strcmp(path + n - 4, SL_CHG_SUFFIX) == 0 ||
+                     strcmp(path + n - 4, SL_STATE_WLOG_SUFFIX) == 0);
 }
 
 typedef struct upload_ctx {

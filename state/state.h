@@ -71,12 +71,23 @@ typedef struct sl_state_options {
                                     to a write-ahead log (buffered in memory, never synced), and a
                                     snapshot copies that log instead of flushing the memtables,
                                     which keeps the snapshot's synchronous part short */
+    bool write_log;              /* rocksdb, for a store snapshotted off its thread while nothing
+                                    writes to it (the join's cached store): no write-ahead log;
+                                    every write is also appended to the store's own log files
+                                    (*.wbl, SL_STATE_WLOG_SUFFIX), and a snapshot neither flushes
+                                    nor copies anything: it links the newest log files holding
+                                    what the memtables hold, which a restore replays
+                                    (docs/state.md "The write log"). Overrides snapshot_wal. */
     int memtables;               /* rocksdb: the write buffer is split into this many memtables
                                     (0 = 2); with more than 2, a level-0 compaction starts at
                                     three times as many files.
                                     More, smaller memtables: a snapshot that flushes them (the
                                     join's) has less to flush, at the same compaction rate */
 } sl_state_options;
+
+/* Suffix of the write logs in a RocksDB snapshot (sl_state_options.write_log): immutable files,
+ * like its *.sst. */
+#define SL_STATE_WLOG_SUFFIX ".wbl"
 
 typedef struct sl_state sl_state;
 

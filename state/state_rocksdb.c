@@ -1,6 +1,7 @@
 /* state/state_rocksdb.c — the RocksDB backend (RocksDB's C API, Debian's librocksdb 7.8.3).
  *
- * One DB per store in its own working directory; no WAL (state is rebuilt from checkpoints). Memory:
+ * One DB per store in its own working directory; no WAL (state is rebuilt from checkpoints), or
+ * one for snapshots (snapshot_wal), or a write log of its own (write_log, below). Memory:
  * one LRU block cache of block_cache_bytes holding data, index and filter blocks (L0 index and
  * filter blocks pinned), memtables bounded by write_buffer_bytes (db_write_buffer_size; two
  * memtables of half of it, or sl_state_options.memtables of 1/n). TTL: an 8-byte little-endian write time precedes each value; reads and
@@ -10,20 +11,26 @@
  * one; gets use rocksdb_get_pinned (the value is read in place and kept pinned until the next call),
  * and iterators (with their read options and bound buffers) are reused. What still allocates is
  * inside RocksDB's C API (the pinnable slice of a get, the RocksDB iterator of a scan). */
+#define _GNU_SOURCE /* sync_file_range */
 #define SL_STATE_INTERNAL
 #include "state/state.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <rocksdb/c.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/fsutil.h"
+#include "common/hash.h"
 #include "common/mem.h"
 
 #define DEFAULT_CACHE_BYTES (8u << 20)
@@ -60,6 +67,17 @@ typedef struct rdb_store {
     rocksdb_writeoptions_t *wo;
     rocksdb_pinnableslice_t *pin; /* the last get's value */
     bool snapshot_wal;            /* writes go to a write-ahead log; snapshots copy it (sl_state_options) */
+    /* The write log (sl_state_options.write_log; "The write log" below). wl_m orders every write
+     * to the DB (and its record in the log) and snapshots; the rest is under it too. */
+    bool wlog;
+    pthread_mutex_t wl_m;
+    int wl_fd;                  /* the log being written; -1: the next write opens a new one */
+    uint64_t wl_bytes, wl_sent; /* of that log: bytes written, bytes handed to writeback */
+    uint64_t wl_next;           /* number of the next log */
+    struct wlog_file *wl;       /* the logs in the working directory, oldest first */
+    size_t wl_n, wl_cap;
+    sl_error wl_error; /* code != SL_OK: a record could not be written, the log is incomplete */
+    rocksdb_writebatch_t *one; /* a single put or delete outside a batch, when logging */
     uint8_t *kbuf;
     size_t kcap;
     uint8_t *vbuf;
@@ -79,6 +97,9 @@ static sl_status rdb_error(sl_error *err, rdb_store *r, const char *what, char *
     rocksdb_free(e);
     return SL_ERR_STATE;
 }
+
+static sl_status db_write(rdb_store *r, rocksdb_writebatch_t *b, const char *what, sl_error *err);
+static sl_status db_write_one(rdb_store *r, const char *k, size_t kl, const char *v, size_t vl, const char *what, sl_error *err);
 
 static uint8_t *encode_key(rdb_store *r, int sid, int kg, const void *key, size_t klen, const void *ukey, size_t uklen,
                            size_t *len)
@@ -145,8 +166,8 @@ static sl_status rdb_get(sl_state *s, int sid, int kg, const void *key, size_t k
                                 s->workdir);
         if (sl_state_expired(sl_state_ttl_decode((const uint8_t *)v), s->ttl_ms, sl_state_now(s))) {
             release_pin(r);
-            rocksdb_delete(r->db, r->wo, (const char *)k, kl, &e);
-            if (e) return rdb_error(err, r, "delete", e);
+            sl_status st = db_write_one(r, (const char *)k, kl, NULL, 0, "delete", err);
+            if (st) return st;
             atomic_fetch_add_explicit(&r->ttl.expired, 1, memory_order_relaxed);
             return SL_OK;
         }
@@ -180,10 +201,7 @@ static sl_status rdb_put(sl_state *s, int sid, int kg, const void *key, size_t k
         rocksdb_writebatch_put(r->batch, (const char *)k, kl, v ? v : "", vl);
         return SL_OK;
     }
-    char *e = NULL;
-    rocksdb_put(r->db, r->wo, (const char *)k, kl, v ? v : "", vl, &e);
-    if (e) return rdb_error(err, r, "put", e);
-    return SL_OK;
+    return db_write_one(r, (const char *)k, kl, v ? v : "", vl, "put", err);
 }
 
 static void rdb_batch_begin(sl_state *s)
@@ -198,11 +216,9 @@ static sl_status rdb_batch_commit(sl_state *s, sl_error *err)
     rdb_store *r = (rdb_store *)s;
     r->in_batch = false;
     if (!r->batch || rocksdb_writebatch_count(r->batch) == 0) return SL_OK;
-    char *e = NULL;
-    rocksdb_write(r->db, r->wo, r->batch, &e);
+    sl_status st = db_write(r, r->batch, "write (batch)", err);
     rocksdb_writebatch_clear(r->batch);
-    if (e) return rdb_error(err, r, "write (batch)", e);
-    return SL_OK;
+    return st;
 }
 
 /* A taken batch is the rocksdb_writebatch_t itself; the next sl_state_batch_begin makes a new one. */
@@ -216,14 +232,11 @@ static sl_state_batch *rdb_batch_take(sl_state *s)
     return (sl_state_batch *)b;
 }
 
-/* Another thread: only the DB handle and the write options, both fixed while the store is open. */
+/* Another thread: only the DB handle, the write options (both fixed while the store is open)
+ * and the write log (under its mutex). */
 static sl_status rdb_batch_write(sl_state *s, sl_state_batch *b, sl_error *err)
 {
-    rdb_store *r = (rdb_store *)s;
-    char *e = NULL;
-    rocksdb_write(r->db, r->wo, (rocksdb_writebatch_t *)b, &e);
-    if (e) return rdb_error(err, r, "write (batch, written behind)", e);
-    return SL_OK;
+    return db_write((rdb_store *)s, (rocksdb_writebatch_t *)b, "write (batch, written behind)", err);
 }
 
 static void rdb_batch_free(sl_state *s, sl_state_batch *b)
@@ -243,10 +256,7 @@ static sl_status rdb_del(sl_state *s, int sid, int kg, const void *key, size_t k
         rocksdb_writebatch_delete(r->batch, (const char *)k, kl);
         return SL_OK;
     }
-    char *e = NULL;
-    rocksdb_delete(r->db, r->wo, (const char *)k, kl, &e);
-    if (e) return rdb_error(err, r, "delete", e);
-    return SL_OK;
+    return db_write_one(r, (const char *)k, kl, NULL, 0, "delete", err);
 }
 
 static rdb_iter *iter_get(rdb_store *r, bool group)
@@ -480,6 +490,10 @@ static void rdb_free(rdb_store *r)
     }
     if (r->load) rocksdb_writebatch_destroy(r->load);
     if (r->batch) rocksdb_writebatch_destroy(r->batch);
+    if (r->one) rocksdb_writebatch_destroy(r->one);
+    if (r->wl_fd >= 0) close(r->wl_fd);
+    if (r->wlog) pthread_mutex_destroy(&r->wl_m);
+    free(r->wl);
     free(r->parent);
     free(r->name);
     free(r->kbuf);
@@ -496,11 +510,290 @@ static void set_instance(rdb_store *r)
     snprintf(r->base.instance, sizeof r->base.instance, "%s", b ? b + 1 : r->base.workdir);
 }
 
+/* ---- the write log (sl_state_options.write_log) ----
+ *
+ * Every write to the DB is first appended to a log file in the working directory (NNNNNN.wbl:
+ * "SLWBL001", then per write batch: u32 length, u32 entry count (little endian), u64 XXH3 of the
+ * batch, the batch as RocksDB encodes it). A snapshot ends the current file (the next write opens
+ * a new one) and takes the RocksDB checkpoint without flushing the memtables; what the memtables
+ * hold is the newest writes (RocksDB flushes memtables oldest first), so the snapshot links the
+ * newest log files that together hold at least as many entries as the memtables (their entry
+ * counts, read before the checkpoint, with writes held off) and a restore writes them again, in
+ * order, over the checkpoint's files. Writes already in those files are written twice, which
+ * changes nothing: replaying any suffix of the writes over a state that has at least the writes
+ * before it gives the same state. Older files hold only flushed writes: the snapshot deletes them.
+ * Every write goes through the log (restores flush what they wrote), so the count is never short. */
+
+#define WLOG_MAGIC "SLWBL001"
+#define WLOG_HEADER 16
+#define WLOG_WRITEBACK_BYTES (4u << 20) /* the kernel gets each 4 MB to write as it comes */
+
+typedef struct wlog_file {
+    uint64_t num, entries;
+} wlog_file;
+
+static void wlog_path(const rdb_store *r, uint64_t num, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%06llu%s", r->base.workdir, (unsigned long long)num, SL_STATE_WLOG_SUFFIX);
+}
+
+static sl_status wlog_fail(rdb_store *r, uint64_t num, const char *what, int e, sl_error *err)
+{
+    char path[4200];
+    wlog_path(r, num, path, sizeof path);
+    sl_error_set(&r->wl_error, SL_ERR_IO, "writing the state's write log '%s' failed (%s): %s", path, what, strerror(e));
+    sl_error_hint(&r->wl_error, "check the free space and permissions of state.backend.rocksdb.localdir (or io.tmp.dirs); "
+                                "the job restarts from its last checkpoint");
+    *err = r->wl_error;
+    return SL_ERR_IO;
+}
+
+/* Appends batch b to the log (wl_m held). */
+static sl_status wlog_append(rdb_store *r, rocksdb_writebatch_t *b, sl_error *err)
+{
+    if (r->wl_error.code) {
+        *err = r->wl_error;
+        return r->wl_error.code;
+    }
+    if (r->wl_fd < 0) {
+        char path[4200];
+        wlog_path(r, r->wl_next, path, sizeof path);
+        r->wl_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (r->wl_fd < 0) return wlog_fail(r, r->wl_next, "open", errno, err);
+        if (r->wl_n == r->wl_cap) SL_GROW(r->wl, r->wl_cap, r->wl_n + 1);
+        r->wl[r->wl_n++] = (wlog_file){r->wl_next++, 0};
+        r->wl_bytes = r->wl_sent = 0;
+        if (write(r->wl_fd, WLOG_MAGIC, 8) != 8) return wlog_fail(r, r->wl[r->wl_n - 1].num, "write", errno ? errno : EIO, err);
+        r->wl_bytes = 8;
+    }
+    size_t len;
+    const char *data = rocksdb_writebatch_data(b, &len);
+    uint32_t count = (uint32_t)rocksdb_writebatch_count(b);
+    uint8_t h[WLOG_HEADER];
+    uint32_t l32 = (uint32_t)len;
+    uint64_t sum = sl_hash64(data, len);
+    for (int i = 0; i < 4; i++) h[i] = (uint8_t)(l32 >> (8 * i)), h[4 + i] = (uint8_t)(count >> (8 * i));
+    for (int i = 0; i < 8; i++) h[8 + i] = (uint8_t)(sum >> (8 * i));
+    if (len > UINT32_MAX) return wlog_fail(r, r->wl[r->wl_n - 1].num, "a write batch over 4 GB", EFBIG, err);
+    struct iovec iov[2] = {{h, WLOG_HEADER}, {(void *)data, len}};
+    size_t left = WLOG_HEADER + len;
+    for (int i = 0; left;) { /* a short write goes on, so that a failure reports its errno */
+        ssize_t n = writev(r->wl_fd, iov + i, 2 - i);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return wlog_fail(r, r->wl[r->wl_n - 1].num, "write", n < 0 ? errno : EIO, err);
+        left -= (size_t)n;
+        for (size_t k = (size_t)n; k;) {
+            size_t step = k < iov[i].iov_len ? k : iov[i].iov_len;
+            iov[i].iov_base = (char *)iov[i].iov_base + step;
+            iov[i].iov_len -= step;
+            k -= step;
+            if (!iov[i].iov_len) i++;
+        }
+    }
+    r->wl[r->wl_n - 1].entries += count;
+    r->wl_bytes += WLOG_HEADER + len;
+    if (r->wl_bytes - r->wl_sent >= WLOG_WRITEBACK_BYTES) {
+        (void)sync_file_range(r->wl_fd, (off_t)r->wl_sent, (off_t)(r->wl_bytes - r->wl_sent), SYNC_FILE_RANGE_WRITE);
+        r->wl_sent = r->wl_bytes;
+    }
+    return SL_OK;
+}
+
+/* Writes b to the DB; with the write log, to the log first (any thread: see rdb_batch_write). */
+static sl_status db_write(rdb_store *r, rocksdb_writebatch_t *b, const char *what, sl_error *err)
+{
+    char *e = NULL;
+    if (!r->wlog) {
+        rocksdb_write(r->db, r->wo, b, &e);
+        return e ? rdb_error(err, r, what, e) : SL_OK;
+    }
+    pthread_mutex_lock(&r->wl_m);
+    sl_status st = wlog_append(r, b, err);
+    if (!st) rocksdb_write(r->db, r->wo, b, &e);
+    pthread_mutex_unlock(&r->wl_m);
+    return e ? rdb_error(err, r, what, e) : st;
+}
+
+/* A put (v != NULL) or delete outside a batch. */
+static sl_status db_write_one(rdb_store *r, const char *k, size_t kl, const char *v, size_t vl, const char *what, sl_error *err)
+{
+    char *e = NULL;
+    if (!r->wlog) {
+        if (v) rocksdb_put(r->db, r->wo, k, kl, v, vl, &e);
+        else rocksdb_delete(r->db, r->wo, k, kl, &e);
+        return e ? rdb_error(err, r, what, e) : SL_OK;
+    }
+    if (!r->one) r->one = rocksdb_writebatch_create();
+    rocksdb_writebatch_clear(r->one);
+    if (v) rocksdb_writebatch_put(r->one, k, kl, v, vl);
+    else rocksdb_writebatch_delete(r->one, k, kl);
+    return db_write(r, r->one, what, err);
+}
+
+/* Flushes the memtables (waits): after a restore, whose writes are not in the log. */
+static sl_status flush_memtables(rdb_store *r, sl_error *err)
+{
+    rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+    rocksdb_flushoptions_set_wait(fo, 1);
+    char *e = NULL;
+    rocksdb_flush(r->db, fo, &e);
+    rocksdb_flushoptions_destroy(fo);
+    return e ? rdb_error(err, r, "flush", e) : SL_OK;
+}
+
+/* Links (or copies) src to dst. */
+static int link_or_copy(const char *src, const char *dst)
+{
+    if (link(src, dst) == 0) return 0;
+    return sl_fs_copy_file(src, dst, true, false, NULL);
+}
+
+/* The RocksDB checkpoint of a store with the write log into dir, plus the log files it needs
+ * (wl_m held: no write meanwhile). */
+static sl_status wlog_checkpoint(rdb_store *r, const char *dir, sl_error *err)
+{
+    if (r->wl_error.code) {
+        *err = r->wl_error;
+        sl_error_detail(err, "so the state of \"%s\" cannot be snapshotted", r->base.workdir);
+        return err->code;
+    }
+    /* entries in the memtables: the active one first (a switch between the two reads would count
+     * a memtable twice, never miss it) */
+    uint64_t act = 0, imm = 0;
+    bool known = rocksdb_property_int(r->db, "rocksdb.num-entries-active-mem-table", &act) == 0 &&
+                 rocksdb_property_int(r->db, "rocksdb.num-entries-imm-mem-tables", &imm) == 0;
+    uint64_t need = known ? act + imm : UINT64_MAX;
+    if (r->wl_fd >= 0) { /* the next write opens a new file */
+        close(r->wl_fd);
+        r->wl_fd = -1;
+    }
+    char *e = NULL;
+    rocksdb_checkpoint_t *cp = rocksdb_checkpoint_object_create(r->db, &e);
+    if (!e) rocksdb_checkpoint_create(cp, dir, UINT64_MAX, &e); /* no flush */
+    if (cp) rocksdb_checkpoint_object_destroy(cp);
+    if (e) {
+        sl_error_set(err, SL_ERR_STATE, "RocksDB checkpoint of \"%s\" into \"%s\" failed: %s", r->base.workdir, dir, e);
+        rocksdb_free(e);
+        return SL_ERR_STATE;
+    }
+    size_t first = r->wl_n;
+    for (uint64_t have = 0; first > 0 && have < need;) have += r->wl[--first].entries;
+    for (size_t i = first; i < r->wl_n; i++) {
+        char src[4200], dst[4200];
+        wlog_path(r, r->wl[i].num, src, sizeof src);
+        snprintf(dst, sizeof dst, "%s/%06llu%s", dir, (unsigned long long)r->wl[i].num, SL_STATE_WLOG_SUFFIX);
+        if (link_or_copy(src, dst) != 0)
+            return sl_error_set(err, SL_ERR_IO, "cannot link the state's write log '%s' into the snapshot \"%s\": %s", src, dir,
+                                strerror(errno));
+    }
+    for (size_t i = 0; i < first; i++) { /* every write in them is in an SST file */
+        char path[4200];
+        wlog_path(r, r->wl[i].num, path, sizeof path);
+        unlink(path);
+    }
+    if (first) {
+        memmove(r->wl, r->wl + first, (r->wl_n - first) * sizeof *r->wl);
+        r->wl_n -= first;
+    }
+    return SL_OK;
+}
+
+static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Writes the log files (*.wbl) of the snapshot directory dir, oldest first, into db (a store being
+ * restored; its memtables should be vectors: appends). Log files are checked record by record. */
+static sl_status wlog_replay(rocksdb_t *db, rocksdb_writeoptions_t *wo, const char *dir, sl_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d) return sl_error_set(err, SL_ERR_IO, "cannot read the directory \"%s\": %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    size_t sl = strlen(SL_STATE_WLOG_SUFFIX);
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        size_t l = strlen(de->d_name);
+        if (l <= sl || strcmp(de->d_name + l - sl, SL_STATE_WLOG_SUFFIX) != 0) continue;
+        if (n == cap) SL_GROW(names, cap, n + 1);
+        names[n++] = sl_xstrdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_names); /* NNNNNN: zero-padded, so in number order */
+    sl_status st = SL_OK;
+    for (size_t i = 0; i < n && !st; i++) {
+        char path[4200], what[160];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat sb;
+        if (fd < 0 || fstat(fd, &sb) != 0) {
+            st = sl_error_set(err, SL_ERR_IO, "cannot read the state's write log '%s': %s", path, strerror(errno));
+            if (fd >= 0) close(fd);
+            break;
+        }
+        size_t size = (size_t)sb.st_size;
+        const uint8_t *m = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+        close(fd);
+        if (m == MAP_FAILED) {
+            st = sl_error_set(err, SL_ERR_IO, "cannot read the state's write log '%s': %s", path, strerror(errno));
+            break;
+        }
+        size_t at = 0;
+        what[0] = '\0';
+        if (size < 8 || memcmp(m, WLOG_MAGIC, 8) != 0) snprintf(what, sizeof what, "not a write log (no %s header)", WLOG_MAGIC);
+        else at = 8;
+        while (!what[0] && at < size) {
+            if (size - at < WLOG_HEADER) {
+                snprintf(what, sizeof what, "a record header cut after %zu of %d bytes", size - at, WLOG_HEADER);
+                break;
+            }
+            uint32_t len = 0, count = 0;
+            uint64_t sum = 0;
+            for (int k = 0; k < 4; k++) len |= (uint32_t)m[at + k] << (8 * k), count |= (uint32_t)m[at + 4 + k] << (8 * k);
+            for (int k = 0; k < 8; k++) sum |= (uint64_t)m[at + 8 + k] << (8 * k);
+            if (len > size - at - WLOG_HEADER) {
+                snprintf(what, sizeof what, "a record of %u bytes, of which %zu are there", len, size - at - WLOG_HEADER);
+                break;
+            }
+            const char *data = (const char *)m + at + WLOG_HEADER;
+            if (sl_hash64(data, len) != sum) {
+                snprintf(what, sizeof what, "a record's checksum does not match");
+                break;
+            }
+            rocksdb_writebatch_t *b = rocksdb_writebatch_create_from(data, len);
+            if ((uint32_t)rocksdb_writebatch_count(b) != count) {
+                snprintf(what, sizeof what, "a record of %u entries holds %d", count, rocksdb_writebatch_count(b));
+            } else {
+                char *e = NULL;
+                rocksdb_write(db, wo, b, &e);
+                if (e) {
+                    snprintf(what, sizeof what, "RocksDB could not write a record: %.100s", e);
+                    rocksdb_free(e);
+                }
+            }
+            rocksdb_writebatch_destroy(b);
+            if (!what[0]) at += WLOG_HEADER + len;
+        }
+        if (m) munmap((void *)m, size);
+        if (what[0]) {
+            st = sl_error_set(err, SL_ERR_STATE, "the state's write log '%s' is damaged at byte %zu: %s", path, at, what);
+            sl_error_hint(err, "restore from another checkpoint (an older retained one), or start the job without restoring state");
+        }
+    }
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    return st;
+}
+
 /* ---- snapshots and restore ---- */
 
-/* The RocksDB checkpoint of r into dir. Thread-safe: uses only r->db and r->base.workdir. */
+/* The RocksDB checkpoint of r into dir. Thread-safe: uses only r->db, r->base.workdir and the
+ * write log (under its mutex). */
 static sl_status checkpoint_into(rdb_store *r, const char *dir, sl_error *err)
 {
+    if (r->wlog) {
+        pthread_mutex_lock(&r->wl_m);
+        sl_status st = wlog_checkpoint(r, dir, err);
+        pthread_mutex_unlock(&r->wl_m);
+        return st;
+    }
     char *e = NULL;
     /* With the write-ahead log (snapshot_wal): hand the buffered log to the file, then the
      * checkpoint hard-links the SST files and copies the log as it is now (no memtable flush;
@@ -631,6 +924,7 @@ static sl_status rdb_load_end(sl_state *s, sl_error *err)
     if (r->load) rocksdb_writebatch_destroy(r->load);
     r->load = NULL;
     r->load_rows = 0;
+    if (!st && r->wlog) st = flush_memtables(r, err); /* the write log never holds restored rows */
     return st;
 }
 
@@ -665,12 +959,79 @@ static rocksdb_options_t *read_only_options(void)
     return o;
 }
 
+static sl_status take_files(const char *dir, const char *to, bool *wal, bool *wlogs, sl_error *err);
+
+/* A snapshot with write logs cannot be read in place: it is opened in a working copy next to it
+ * (<dir>.replay-XXXXXX: SST files linked), and the logs are written into that. */
+static rocksdb_t *open_replayed(const char *dir, rocksdb_options_t *opts, char **copy, sl_error *err)
+{
+    size_t n = strlen(dir) + 32;
+    *copy = sl_xmalloc(n);
+    snprintf(*copy, n, "%s.replay-XXXXXX", dir);
+    if (!mkdtemp(*copy)) {
+        snapshot_error(err, dir, "cannot make a working copy to replay its write logs into", strerror(errno));
+        free(*copy);
+        *copy = NULL;
+        return NULL;
+    }
+    bool wal, wlogs;
+    rocksdb_t *db = NULL;
+    char *e = NULL;
+    sl_status st = take_files(dir, *copy, &wal, &wlogs, err);
+    if (!st) db = rocksdb_open(opts, *copy, &e);
+    if (e) {
+        snapshot_error(err, dir, "RocksDB could not open the snapshot", e);
+        rocksdb_free(e);
+        db = NULL;
+    }
+    if (db) {
+        rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+        rocksdb_writeoptions_disable_WAL(wo, 1);
+        st = wlog_replay(db, wo, dir, err);
+        rocksdb_writeoptions_destroy(wo);
+        if (st) {
+            rocksdb_close(db);
+            db = NULL;
+        }
+    }
+    if (!db) {
+        sl_state_workdir_remove(*copy);
+        free(*copy);
+        *copy = NULL;
+    }
+    return db;
+}
+
+/* Whether dir holds write logs (*.wbl). */
+static bool has_wlogs(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return false;
+    bool found = false;
+    size_t sl = strlen(SL_STATE_WLOG_SUFFIX);
+    for (struct dirent *de; !found && (de = readdir(d)) != NULL;) {
+        size_t l = strlen(de->d_name);
+        found = l > sl && strcmp(de->d_name + l - sl, SL_STATE_WLOG_SUFFIX) == 0;
+    }
+    closedir(d);
+    return found;
+}
+
 sl_status sl_state_rocksdb_read_snapshot(const char *dir, bool has_ts, int kg_lo, int kg_hi, sl_state_entry_fn fn,
                                          void *ctx, sl_error *err)
 {
     rocksdb_options_t *opts = read_only_options();
-    char *e = NULL;
-    rocksdb_t *db = rocksdb_open_for_read_only(opts, dir, 0, &e);
+    char *e = NULL, *copy = NULL;
+    rocksdb_t *db;
+    if (has_wlogs(dir)) {
+        db = open_replayed(dir, opts, &copy, err);
+        if (!db) {
+            rocksdb_options_destroy(opts);
+            return err->code;
+        }
+    } else {
+        db = rocksdb_open_for_read_only(opts, dir, 0, &e);
+    }
     if (e) {
         snapshot_error(err, dir, "RocksDB could not open the snapshot", e);
         rocksdb_free(e);
@@ -733,6 +1094,10 @@ sl_status sl_state_rocksdb_read_snapshot(const char *dir, bool has_ts, int kg_lo
     rocksdb_readoptions_destroy(ro);
     rocksdb_close(db);
     rocksdb_options_destroy(opts);
+    if (copy) {
+        sl_state_workdir_remove(copy);
+        free(copy);
+    }
     return st;
 }
 
@@ -746,10 +1111,11 @@ static bool has_suffix(const char *s, const char *suf)
  * immutable and hard-linked; the small metadata files RocksDB rewrites (CURRENT, MANIFEST, OPTIONS)
  * and write-ahead logs are copied, so nothing RocksDB does in `to` can reach the snapshot. Info
  * logs, locks, the IDENTITY (a restored DB gets a new one) and Sluice's own files are left out.
- * *wal: whether a non-empty write-ahead log was taken. */
-static sl_status take_files(const char *dir, const char *to, bool *wal, sl_error *err)
+ * *wal: whether a non-empty write-ahead log was taken; *wlogs: whether dir has write logs (not
+ * taken: the caller replays them from dir, wlog_replay). */
+static sl_status take_files(const char *dir, const char *to, bool *wal, bool *wlogs, sl_error *err)
 {
-    *wal = false;
+    *wal = *wlogs = false;
     DIR *d = opendir(dir);
     if (!d) return snapshot_error(err, dir, strerror(errno), NULL);
     sl_status st = SL_OK;
@@ -773,6 +1139,10 @@ static sl_status take_files(const char *dir, const char *to, bool *wal, sl_error
             bool immutable = has_suffix(n, ".sst") || has_suffix(n, ".blob");
             if (has_suffix(n, ".log") && sb.st_size > 0) *wal = true;
             bool done = false;
+            if (has_suffix(n, SL_STATE_WLOG_SUFFIX)) { /* replayed from dir, not taken */
+                *wlogs = true;
+                done = true;
+            }
             if (immutable && can_link) {
                 done = link(src, dst) == 0;
                 if (!done) can_link = false; /* EXDEV, EPERM, EMLINK...: copy from now on */
@@ -849,25 +1219,36 @@ sl_status sl_state_rocksdb_restore_files(sl_state *s, const char *dir, int kg_lo
     char *nd = NULL;
     sl_status st = sl_state_workdir_create(r->parent, r->name, &nd, err);
     if (st != SL_OK) return st;
-    bool wal = false;
-    st = take_files(dir, nd, &wal, err);
+    bool wal = false, wlogs = false;
+    st = take_files(dir, nd, &wal, &wlogs, err);
     rocksdb_t *db = NULL;
     if (st == SL_OK) {
         char *e = NULL;
         rocksdb_options_set_create_if_missing(r->opts, 0); /* no CURRENT: an error, not an empty DB */
-        if (wal) {
+        if (wal || wlogs) {
             /* replay the WAL into vector memtables, which the open flushes into SST files and
-             * then drops the log; the store's own open below has nothing left to replay */
+             * then drops the log, and the write logs (written into them and flushed, then
+             * removed); the store's own open below has nothing left to replay */
             rocksdb_options_t *ro = rocksdb_options_create_copy(r->opts);
             replay_memtables(ro);
             rocksdb_t *rdb = rocksdb_open(ro, nd, &e);
+            if (rdb && wlogs) {
+                rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+                rocksdb_writeoptions_disable_WAL(wo, 1);
+                st = wlog_replay(rdb, wo, dir, err);
+                rocksdb_writeoptions_destroy(wo);
+                rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+                rocksdb_flushoptions_set_wait(fo, 1);
+                if (!st) rocksdb_flush(rdb, fo, &e);
+                rocksdb_flushoptions_destroy(fo);
+            }
             if (rdb) rocksdb_close(rdb);
             rocksdb_options_destroy(ro);
         }
-        if (!e) db = rocksdb_open(r->opts, nd, &e);
+        if (!e && !st) db = rocksdb_open(r->opts, nd, &e);
         rocksdb_options_set_create_if_missing(r->opts, 1);
         if (e) {
-            st = snapshot_error(err, dir, "RocksDB could not open the restored copy", e);
+            st = snapshot_error(err, dir, "RocksDB could not open (or replay the logs into) the restored copy", e);
             rocksdb_free(e);
             db = NULL;
         }
@@ -884,7 +1265,9 @@ sl_status sl_state_rocksdb_restore_files(sl_state *s, const char *dir, int kg_lo
     free(r->base.workdir);
     r->base.workdir = nd;
     set_instance(r);
-    return trim_key_groups(r, kg_lo, kg_hi, err);
+    st = trim_key_groups(r, kg_lo, kg_hi, err);
+    if (!st && r->wlog) st = flush_memtables(r, err); /* the write log never holds restored rows */
+    return st;
 }
 
 static const sl_state_vt rdb_vt = {
@@ -916,6 +1299,7 @@ static const sl_state_vt rdb_vt = {
 sl_status sl_state_rocksdb_open(const sl_state_options *o, sl_state **out, sl_error *err)
 {
     rdb_store *r = sl_xcalloc(1, sizeof *r);
+    r->wl_fd = -1;
     r->base.vt = &rdb_vt;
     r->base.kind = SL_STATE_ROCKSDB;
     r->base.ttl_ms = o->ttl_ms;
@@ -962,22 +1346,28 @@ sl_status sl_state_rocksdb_open(const sl_state_options *o, sl_state **out, sl_er
     rocksdb_options_set_block_based_table_factory(r->opts, bbto);
     rocksdb_block_based_options_destroy(bbto);
 
-    if (o->snapshot_wal) rocksdb_options_set_manual_wal_flush(r->opts, 1);
-    r->snapshot_wal = o->snapshot_wal;
+    r->snapshot_wal = o->snapshot_wal && !o->write_log;
+    if (r->snapshot_wal) rocksdb_options_set_manual_wal_flush(r->opts, 1);
+    r->wlog = o->write_log;
+    if (r->wlog) {
+        pthread_mutex_init(&r->wl_m, NULL);
+        r->wl_next = 1;
+    }
     rocksdb_options_set_db_write_buffer_size(r->opts, (size_t)wb);
     int nmem = o->memtables > 0 ? o->memtables : 2;
     rocksdb_options_set_write_buffer_size(r->opts, (size_t)(wb / (uint64_t)nmem));
     rocksdb_options_set_max_write_buffer_number(r->opts, nmem);
     /* more memtables: a level-0 compaction at 3 files per memtable, not RocksDB's 4 files. The
-     * store with more memtables is the join's in a job with checkpoints, and each checkpoint's
-     * flush adds a level-0 file smaller than a memtable: at 2 files per memtable (8) its L0->L1
+     * store with more memtables is the join's in a job with checkpoints. When each checkpoint's
+     * flush added a level-0 file smaller than a memtable (before its write log), at 2 files per
+     * memtable (8) its L0->L1
      * compactions (each rewrites all of L1: join keys are spread over the whole key range) came
      * often enough to cost 40% more compaction CPU than the same job without checkpoints; at 12
      * they cost less than without (perf, 10M keys: 12,248 -> 7,232 and 7,472 samples; A 8,611).
      * Below RocksDB's write slowdown at 20 files; at 16 the job slowed down (172 s, p99 1.9 s). */
     if (nmem > 2) rocksdb_options_set_level0_file_num_compaction_trigger(r->opts, 3 * nmem);
     /* SST files go to disk as they are written (1 MB at a time), not in one sync at their end: a
-     * checkpoint that flushes the memtables (the join's) waits far less for the disk */
+     * checkpoint that flushes the memtables waits far less for the disk */
     rocksdb_options_set_bytes_per_sync(r->opts, 1u << 20);
 
     if (o->ttl_ms > 0) {

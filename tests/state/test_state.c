@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -1419,6 +1421,264 @@ static void test_snapshot_wal(void **state)
     sl_state_close(h);
 }
 
+/* ---- the write log (sl_state_options.write_log: the join's cached store with checkpoints) ---- */
+
+#define WL_KEYS 6000
+#define WL_KG 128
+
+static sl_state *open_store_wlog(uint64_t write_buffer)
+{
+    sl_state_options o = {0};
+    o.kind = SL_STATE_ROCKSDB;
+    o.dir = tmp_root;
+    o.name = "test-wlog-0";
+    o.block_cache_bytes = 4u << 20;
+    o.write_buffer_bytes = write_buffer;
+    o.bloom_bits_per_key = 10;
+    o.now_ms = fake_clock;
+    o.write_log = true;
+    sl_state *s = NULL;
+    sl_error err;
+    sl_error_clear(&err);
+    if (sl_state_open(&o, &s, &err) != SL_OK) fail_msg("sl_state_open: %s", err.message);
+    return s;
+}
+
+static void wl_value(char *v, size_t n, int ver, int i) { snprintf(v, n, "v%d-%d-%.*s", ver, i, i % 90, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"); }
+
+/* One round of changes to the model m (version per key, 0 = absent), written as the cache writes:
+ * write batches, some written by sl_state_batch_write (the writer thread's call), some committed,
+ * and single puts and deletes. */
+static void wl_round(sl_state *s, int *m, int ver, uint64_t *rnd, int kg_lo, int kg_hi, int percent)
+{
+    sl_error err;
+    char k[32], v[160];
+    int mode = 0, inbatch = 0;
+    for (int i = 0; i < WL_KEYS; i++) {
+        *rnd ^= *rnd << 13, *rnd ^= *rnd >> 7, *rnd ^= *rnd << 17;
+        int r = (int)(*rnd % 1000);
+        if (r >= 10 * percent || i % WL_KG < kg_lo || i % WL_KG > kg_hi) continue; /* (a subtask writes its own key groups) */
+        if (inbatch == 0) {
+            mode = (int)(*rnd >> 40) % 3; /* 0: batch written behind, 1: batch committed, 2: single writes */
+            if (mode < 2) sl_state_batch_begin(s);
+        }
+        snprintf(k, sizeof k, "k%d", i);
+        if (r < 8 * percent) {
+            wl_value(v, sizeof v, ver, i);
+            put(s, 0, i % WL_KG, k, strlen(k), NULL, 0, v);
+            m[i] = ver;
+        } else {
+            del(s, 0, i % WL_KG, k, strlen(k), NULL, 0);
+            m[i] = 0;
+        }
+        if (++inbatch == 500 || i == WL_KEYS - 1) {
+            inbatch = 0;
+            if (mode == 0) {
+                sl_state_batch *b = sl_state_batch_take(s);
+                if (b && sl_state_batch_write(s, b, &err) != SL_OK) fail_msg("batch write: %s", err.message);
+                if (b) sl_state_batch_free(s, b);
+            } else if (mode == 1 && sl_state_batch_commit(s, &err) != SL_OK) {
+                fail_msg("batch commit: %s", err.message);
+            }
+        }
+    }
+    if (inbatch && mode < 2 && sl_state_batch_commit(s, &err) != SL_OK) fail_msg("batch commit: %s", err.message);
+}
+
+static void wl_check(sl_state *s, const int *m, int lo, int hi, const char *what)
+{
+    char k[32], v[160];
+    for (int i = 0; i < WL_KEYS; i++) {
+        int kg = i % WL_KG;
+        if (kg < lo || kg > hi) continue;
+        snprintf(k, sizeof k, "k%d", i);
+        const char *g = get(s, 0, kg, k, strlen(k), NULL, 0);
+        if (m[i]) wl_value(v, sizeof v, m[i], i);
+        if (m[i] ? !g || strcmp(g, v) != 0 : g != NULL)
+            fail_msg("%s: key %s is \"%s\", want \"%s\"", what, k, g ? g : "(absent)", m[i] ? v : "(absent)");
+    }
+}
+
+/* *.wbl files in dir */
+static int count_wlogs(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t l = strlen(e->d_name);
+        n += l > 4 && strcmp(e->d_name + l - 4, SL_STATE_WLOG_SUFFIX) == 0;
+    }
+    closedir(d);
+    return n;
+}
+
+static void restore_expect_error(const char *dir, const char *want1, const char *want2)
+{
+    sl_state *r = open_store_wlog(256u << 10);
+    const char *dirs[] = {dir};
+    sl_error err;
+    sl_error_clear(&err);
+    assert_int_not_equal(sl_state_restore(r, dirs, 1, 0, 65535, &err), SL_OK);
+    if (!strstr(err.message, want1) || !strstr(err.message, want2))
+        fail_msg("restore error \"%s\" should name \"%s\" and \"%s\"", err.message, want1, want2);
+    sl_state_close(r);
+}
+
+/* A store with a write log: its snapshots do not flush the memtables (the first one, of writes
+ * that fit a memtable, has no SST file, only a log); with memtables far smaller than each round's
+ * writes (many flushes between snapshots), each of six snapshots restores exactly the state at it,
+ * whole and by key-group range, into stores that snapshot and restore on; the store keeps only the
+ * logs its memtables still need; a damaged log fails the restore, naming the file and the byte. */
+static void test_write_log(void **state)
+{
+    (void)state;
+    atomic_store(&fake_now, 5000000);
+    uint64_t rnd = 0x2545F4914F6CDD1Du;
+    static int wm[8][WL_KEYS];
+    char dirs[8][400], listing[16384];
+    sl_state *s = open_store_wlog(256u << 10); /* 2 memtables of 128 KB; a round writes ~350 KB */
+    char empty[400];
+    snapshot(s, snap_path(empty, sizeof empty)); /* before any write: no log at all */
+    assert_int_equal(count_wlogs(empty), 0);
+    sl_state *e = open_store_wlog(256u << 10);
+    const char *de[] = {empty};
+    restore(e, de, 1, 0, 65535);
+    assert_int_equal(sl_state_rocksdb_raw_count(e), 0);
+    sl_state_close(e);
+    put(s, 0, 1, S("k1"), S(""), "first");
+    snapshot(s, snap_path(dirs[0], sizeof dirs[0]));
+    dir_listing(dirs[0], listing, sizeof listing);
+    assert_null(strstr(listing, ".sst "));               /* no flush */
+    assert_non_null(strstr(listing, SL_STATE_WLOG_SUFFIX " ")); /* the write is in the log */
+    del(s, 0, 1, S("k1"), S(""));
+    for (int r = 1; r <= 6; r++) {
+        memcpy(wm[r], wm[r - 1], sizeof wm[r]);
+        if (r == 1) wm[r][1] = 0;
+        /* rounds 4 and 6 are small: the memtables then hold writes of two rounds (two logs) */
+        wl_round(s, wm[r], r, &rnd, 0, WL_KG - 1, r == 4 ? 1 : r == 6 ? 2 : 50);
+        snapshot(s, snap_path(dirs[r], sizeof dirs[r]));
+        /* what the memtables hold is in the newest log or two; older ones are gone */
+        assert_true(count_wlogs(s->workdir) <= 2);
+        int nl = count_wlogs(dirs[r]); /* (2 after a large round when a flush is still running) */
+        if (r == 4 || r == 6 ? nl != 2 : nl < 1 || nl > 2) fail_msg("snapshot %d links %d logs", r, nl);
+    }
+    wl_round(s, wm[7], 7, &rnd, 0, WL_KG - 1, 50); /* after the last snapshot: in none */
+    sl_state_close(s);
+
+    sl_state *z = open_store_wlog(256u << 10);
+    const char *d0[] = {dirs[0]};
+    restore(z, d0, 1, 0, 65535);
+    assert_string_equal(get(z, 0, 1, S("k1"), S("")), "first");
+    sl_state_close(z);
+    for (int r = 1; r <= 6; r++) {
+        char what[64];
+        snprintf(what, sizeof what, "snapshot %d restored", r);
+        sl_state *x = open_store_wlog(256u << 10);
+        const char *one[] = {dirs[r]};
+        restore(x, one, 1, 0, 65535);
+        wl_check(x, wm[r], 0, 65535, what);
+        sl_state_close(x);
+    }
+    /* a restored store writes on and snapshots (its logs start after the restore's rows, which it
+     * flushed), by halves: then both halves' snapshots into one store (a rescale: read through a
+     * working copy the logs are replayed into) */
+    const char *six[] = {dirs[6]};
+    sl_state *lo = open_store_wlog(256u << 10), *hi = open_store_wlog(256u << 10);
+    restore(lo, six, 1, 0, 63);
+    restore(hi, six, 1, 64, WL_KG - 1);
+    wl_check(lo, wm[6], 0, 63, "snapshot 6, key groups 0-63");
+    wl_check(hi, wm[6], 64, WL_KG - 1, "snapshot 6, key groups 64-127");
+    memcpy(wm[7], wm[6], sizeof wm[7]);
+    wl_round(lo, wm[7], 8, &rnd, 0, 63, 50);
+    wl_round(hi, wm[7], 9, &rnd, 64, WL_KG - 1, 50);
+    char dlo[400], dhi[400];
+    snapshot(lo, snap_path(dlo, sizeof dlo));
+    snapshot(hi, snap_path(dhi, sizeof dhi));
+    assert_true(count_wlogs(dlo) >= 1);
+    sl_state_close(lo);
+    sl_state_close(hi);
+    const char *two[] = {dlo, dhi};
+    sl_state *all = open_store_wlog(256u << 10);
+    restore(all, two, 2, 0, WL_KG - 1);
+    wl_check(all, wm[7], 0, WL_KG - 1, "both halves' snapshots in one store");
+    /* what that restore loaded is in SST files (flushed), the next writes in a log */
+    wl_round(all, wm[7], 10, &rnd, 0, WL_KG - 1, 1);
+    char dall[400];
+    snapshot(all, snap_path(dall, sizeof dall));
+    sl_state_close(all);
+    all = open_store_wlog(256u << 10);
+    const char *da[] = {dall};
+    restore(all, da, 1, 0, WL_KG - 1);
+    wl_check(all, wm[7], 0, WL_KG - 1, "the merged store's snapshot");
+    sl_state_close(all);
+    char parent[400];
+    snprintf(parent, sizeof parent, "%s/snapshots", tmp_root);
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -c replay", parent);
+    FILE *p = popen(cmd, "r");
+    char out[32] = "";
+    assert_non_null(fgets(out, sizeof out, p));
+    pclose(p);
+    assert_string_equal(out, "0\n"); /* the working copies are gone */
+
+    /* damage: a copy of snapshot 6 with its newest log cut short, then with a byte changed */
+    char bad[420], logp[800];
+    snprintf(bad, sizeof bad, "%s-damaged", dirs[6]);
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s' && cd '%s' && ls *%s | tail -1", dirs[6], bad, bad, SL_STATE_WLOG_SUFFIX);
+    p = popen(cmd, "r");
+    char name[64] = "";
+    assert_non_null(fgets(name, sizeof name, p));
+    pclose(p);
+    name[strcspn(name, "\n")] = '\0';
+    snprintf(logp, sizeof logp, "%s/%s", bad, name);
+    struct stat sb;
+    assert_int_equal(stat(logp, &sb), 0);
+    assert_int_equal(truncate(logp, sb.st_size - 5), 0);
+    restore_expect_error(bad, logp, "is damaged at byte");
+    FILE *f = fopen(logp, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 40, SEEK_SET), 0);
+    int c = fgetc(f);
+    assert_int_equal(fseek(f, 40, SEEK_SET), 0);
+    fputc(c ^ 0x5a, f);
+    fclose(f);
+    restore_expect_error(bad, logp, "checksum does not match");
+}
+
+/* A write the log cannot take (here: past RLIMIT_FSIZE) fails, is not applied, and every later
+ * snapshot of the store fails with the same message (the job restarts from its last checkpoint). */
+static void test_write_log_full(void **state)
+{
+    (void)state;
+    sl_state *s = open_store_wlog(4u << 20);
+    put(s, 0, 1, S("before"), S(""), "ok");
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG */
+    lim.rlim_cur = 64 * 1024;
+    lim.rlim_max = old.rlim_max;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    char big[100000];
+    memset(big, 'b', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    sl_error err;
+    sl_error_clear(&err);
+    sl_status st = sl_state_put(s, 0, 2, S("big"), S(""), big, strlen(big), &err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, oldsig);
+    assert_int_equal(st, SL_ERR_IO);
+    if (!strstr(err.message, "write log") || !strstr(err.message, s->workdir) || !strstr(err.message, "File too large"))
+        fail_msg("unclear error: %s", err.message);
+    assert_null(get(s, 0, 2, S("big"), S(""))); /* not applied */
+    char dir[400];
+    sl_error e2;
+    sl_error_clear(&e2);
+    assert_int_not_equal(sl_state_snapshot(s, snap_path(dir, sizeof dir), &e2), SL_OK);
+    if (!strstr(e2.message, "File too large")) fail_msg("the snapshot's error does not say why: %s", e2.message);
+    sl_state_close(s);
+}
+
 /* sl_state_key_cmp (the order the join's cache sorts its write-backs in) must be the order of the
  * encoded row keys in RocksDB (bytewise): random (sid, kg, key) pairs, biased to share parts. */
 static int bytewise(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
@@ -1462,6 +1722,8 @@ int main(void)
         cmocka_unit_test(test_memory_bounded),
         BOTH(test_snapshot_restore),
         cmocka_unit_test(test_snapshot_wal),
+        cmocka_unit_test(test_write_log),
+        cmocka_unit_test(test_write_log_full),
         cmocka_unit_test(test_key_order),
         BOTH(test_restore_rescale),
         cmocka_unit_test(test_restore_cross_backend),
