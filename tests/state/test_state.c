@@ -53,6 +53,15 @@ static int64_t fake_clock(void *ctx)
 static const sl_state_kind K_ROCKSDB = SL_STATE_ROCKSDB;
 static const sl_state_kind K_HASHMAP = SL_STATE_HASHMAP;
 
+static sl_state *open_or_fail(const sl_state_options *o)
+{
+    sl_state *s = NULL;
+    sl_error err;
+    sl_error_clear(&err);
+    if (sl_state_open(o, &s, &err) != SL_OK) fail_msg("sl_state_open(%s): %s", sl_state_kind_name(o->kind), err.message);
+    return s;
+}
+
 static sl_state *open_store_wal(sl_state_kind kind, int64_t ttl_ms, const char *dir, bool snapshot_wal)
 {
     sl_state_options o = {0};
@@ -66,12 +75,7 @@ static sl_state *open_store_wal(sl_state_kind kind, int64_t ttl_ms, const char *
     o.bloom_bits_per_key = 10;
     o.ttl_ms = ttl_ms;
     o.now_ms = fake_clock;
-    sl_state *s = NULL;
-    sl_error err;
-    sl_error_clear(&err);
-    sl_status st = sl_state_open(&o, &s, &err);
-    if (st != SL_OK) fail_msg("sl_state_open(%s): %s", sl_state_kind_name(kind), err.message);
-    return s;
+    return open_or_fail(&o);
 }
 
 static sl_state *open_store(sl_state_kind kind, int64_t ttl_ms, const char *dir) { return open_store_wal(kind, ttl_ms, dir, false); }
@@ -1437,11 +1441,7 @@ static sl_state *open_store_wlog(uint64_t write_buffer)
     o.bloom_bits_per_key = 10;
     o.now_ms = fake_clock;
     o.write_log = true;
-    sl_state *s = NULL;
-    sl_error err;
-    sl_error_clear(&err);
-    if (sl_state_open(&o, &s, &err) != SL_OK) fail_msg("sl_state_open: %s", err.message);
-    return s;
+    return open_or_fail(&o);
 }
 
 static void wl_value(char *v, size_t n, int ver, int i) { snprintf(v, n, "v%d-%d-%.*s", ver, i, i % 90, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"); }
