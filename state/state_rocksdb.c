@@ -38,6 +38,7 @@
 #define MIN_WRITE_BUFFER_BYTES (64u << 10)
 #define ROCKSDB_LOG_WARN 2 /* InfoLogLevel::WARN_LEVEL */
 #define LOAD_BATCH_ROWS 1000 /* restore: rows per write batch */
+#define PERF_LEVEL_OFF 1     /* rocksdb_disable (c.h's enum) */
 
 typedef struct rdb_iter {
     sl_state_iter base;
@@ -236,6 +237,7 @@ static sl_state_batch *rdb_batch_take(sl_state *s)
  * and the write log (under its mutex). */
 static sl_status rdb_batch_write(sl_state *s, sl_state_batch *b, sl_error *err)
 {
+    rocksdb_set_perf_level(PERF_LEVEL_OFF); /* (per thread: this is the cache's writer) */
     return db_write((rdb_store *)s, (rocksdb_writebatch_t *)b, "write (batch, written behind)", err);
 }
 
@@ -1386,6 +1388,10 @@ sl_status sl_state_rocksdb_open(const sl_state_options *o, sl_state **out, sl_er
         rdb_free(r);
         return SL_ERR_STATE;
     }
+    /* RocksDB's perf counters (on by default: kEnableCount) cost every get and write a
+     * thread-local lookup through __tls_get_addr in Debian's shared librocksdb; nothing reads
+     * them. The level is per thread: the owner's here, the writer's in rdb_batch_write. */
+    rocksdb_set_perf_level(PERF_LEVEL_OFF);
     r->wo = rocksdb_writeoptions_create();
     rocksdb_writeoptions_disable_WAL(r->wo, r->snapshot_wal ? 0 : 1);
     r->ro = rocksdb_readoptions_create();
