@@ -755,6 +755,10 @@ static sl_status wlog_replay(rocksdb_t *db, rocksdb_writeoptions_t *wo, const ch
                 break;
             }
             const char *data = (const char *)m + at + WLOG_HEADER;
+            if (len < 12) { /* RocksDB's batch header: sequence number and count */
+                snprintf(what, sizeof what, "a record of %u bytes, shorter than a write batch", len);
+                break;
+            }
             if (sl_hash64(data, len) != sum) {
                 snprintf(what, sizeof what, "a record's checksum does not match");
                 break;
@@ -1267,6 +1271,9 @@ sl_status sl_state_rocksdb_restore_files(sl_state *s, const char *dir, int kg_lo
     free(r->base.workdir);
     r->base.workdir = nd;
     set_instance(r);
+    if (r->wl_fd >= 0) close(r->wl_fd); /* (logs of the old directory, if any: gone with it) */
+    r->wl_fd = -1;
+    r->wl_n = 0;
     st = trim_key_groups(r, kg_lo, kg_hi, err);
     if (!st && r->wlog) st = flush_memtables(r, err); /* the write log never holds restored rows */
     return st;
