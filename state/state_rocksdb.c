@@ -632,14 +632,20 @@ static sl_status db_write_one(rdb_store *r, const char *k, size_t kl, const char
     return db_write(r, r->one, what, err);
 }
 
-/* Flushes the memtables (waits): after a restore, whose writes are not in the log. */
-static sl_status flush_memtables(rdb_store *r, sl_error *err)
+/* Flushes db's memtables and waits; *e: RocksDB's error (NULL if none). */
+static void flush_db(rocksdb_t *db, char **e)
 {
     rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
     rocksdb_flushoptions_set_wait(fo, 1);
-    char *e = NULL;
-    rocksdb_flush(r->db, fo, &e);
+    rocksdb_flush(db, fo, e);
     rocksdb_flushoptions_destroy(fo);
+}
+
+/* Flushes the memtables (waits): after a restore, whose writes are not in the log. */
+static sl_status flush_memtables(rdb_store *r, sl_error *err)
+{
+    char *e = NULL;
+    flush_db(r->db, &e);
     return e ? rdb_error(err, r, "flush", e) : SL_OK;
 }
 
@@ -704,7 +710,7 @@ static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const
 
 /* Writes the log files (*.wbl) of the snapshot directory dir, oldest first, into db (a store being
  * restored; its memtables should be vectors: appends). Log files are checked record by record. */
-static sl_status wlog_replay(rocksdb_t *db, rocksdb_writeoptions_t *wo, const char *dir, sl_error *err)
+static sl_status wlog_replay(rocksdb_t *db, const char *dir, sl_error *err)
 {
     DIR *d = opendir(dir);
     if (!d) return sl_error_set(err, SL_ERR_IO, "cannot read the directory \"%s\": %s", dir, strerror(errno));
@@ -719,6 +725,8 @@ static sl_status wlog_replay(rocksdb_t *db, rocksdb_writeoptions_t *wo, const ch
     }
     closedir(d);
     qsort(names, n, sizeof *names, cmp_names); /* NNNNNN: zero-padded, so in number order */
+    rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+    rocksdb_writeoptions_disable_WAL(wo, 1);
     sl_status st = SL_OK;
     for (size_t i = 0; i < n && !st; i++) {
         char path[4200], what[160];
@@ -783,6 +791,7 @@ static sl_status wlog_replay(rocksdb_t *db, rocksdb_writeoptions_t *wo, const ch
             sl_error_hint(err, "restore from another checkpoint (an older retained one), or start the job without restoring state");
         }
     }
+    rocksdb_writeoptions_destroy(wo);
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
     return st;
@@ -990,15 +999,9 @@ static rocksdb_t *open_replayed(const char *dir, rocksdb_options_t *opts, char *
         rocksdb_free(e);
         db = NULL;
     }
-    if (db) {
-        rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
-        rocksdb_writeoptions_disable_WAL(wo, 1);
-        st = wlog_replay(db, wo, dir, err);
-        rocksdb_writeoptions_destroy(wo);
-        if (st) {
-            rocksdb_close(db);
-            db = NULL;
-        }
+    if (db && (st = wlog_replay(db, dir, err))) {
+        rocksdb_close(db);
+        db = NULL;
     }
     if (!db) {
         sl_state_workdir_remove(*copy);
@@ -1238,16 +1241,7 @@ sl_status sl_state_rocksdb_restore_files(sl_state *s, const char *dir, int kg_lo
             rocksdb_options_t *ro = rocksdb_options_create_copy(r->opts);
             replay_memtables(ro);
             rocksdb_t *rdb = rocksdb_open(ro, nd, &e);
-            if (rdb && wlogs) {
-                rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
-                rocksdb_writeoptions_disable_WAL(wo, 1);
-                st = wlog_replay(rdb, wo, dir, err);
-                rocksdb_writeoptions_destroy(wo);
-                rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
-                rocksdb_flushoptions_set_wait(fo, 1);
-                if (!st) rocksdb_flush(rdb, fo, &e);
-                rocksdb_flushoptions_destroy(fo);
-            }
+            if (rdb && wlogs && !(st = wlog_replay(rdb, dir, err))) flush_db(rdb, &e);
             if (rdb) rocksdb_close(rdb);
             rocksdb_options_destroy(ro);
         }
@@ -1412,12 +1406,9 @@ void sl_state_rocksdb_compact(sl_state *s)
 {
     rdb_store *r = (rdb_store *)s;
     release_pin(r);
-    rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
-    rocksdb_flushoptions_set_wait(fo, 1);
     char *e = NULL;
-    rocksdb_flush(r->db, fo, &e);
+    flush_db(r->db, &e);
     rocksdb_free(e);
-    rocksdb_flushoptions_destroy(fo);
     rocksdb_compact_range(r->db, NULL, 0, NULL, 0);
 }
 

@@ -1445,7 +1445,14 @@ static sl_state *open_store_wlog(uint64_t write_buffer)
     return open_or_fail(&o);
 }
 
-static void wl_value(char *v, size_t n, int ver, int i) { snprintf(v, n, "v%d-%d-%.*s", ver, i, i % 90, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"); }
+/* "v<ver>-<i>-" and i % 90 x's (values of different sizes) */
+static void wl_value(char *v, size_t n, int ver, int i)
+{
+    int l = snprintf(v, n, "v%d-%d-", ver, i);
+    assert_true(l > 0 && (size_t)l + 90 < n);
+    memset(v + l, 'x', (size_t)(i % 90));
+    v[l + i % 90] = '\0';
+}
 
 /* One round of changes to the model m (version per key, 0 = absent), written as the cache writes:
  * write batches, some written by sl_state_batch_write (the writer thread's call), some committed,
